@@ -1,0 +1,16 @@
+// The wasm ABI: every kernel, re-exported. Pointers are byte offsets, counts are elements.
+// The TypeScript signatures and semantics live in src/backend/types.ts (interface Kernels).
+export { f32_gemm_nn, f32_gemm_nt, f32_gemm_tn } from './gemm/gemm';
+export {
+  f32_bias_add, f32_col_sum, f32_activation, f32_activation_grad, f32_softmax, f32_softmax_grad,
+} from './unary/unary';
+export {
+  f32_mse, f32_bce, f32_cce, f32_sparse_cce, f32_softmax_cce, f32_softmax_sparse_cce,
+  f32_count_argmax_match, f32_count_argmax_label, f32_count_binary_match,
+} from './loss/loss';
+export {
+  f32_sgd, f32_momentum, f32_adam, f32_adamw, f32_rmsprop, f32_adagrad, f32_l2_grad,
+} from './optim/optim';
+export {
+  f32_sum_squares, f32_scale, f32_fill, f32_copy, f32_gather_rows, i32_gather, f32_all_finite, heap_base,
+} from './util/util';

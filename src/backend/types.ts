@@ -1,0 +1,131 @@
+/**
+ * The kernel ABI shared by the wasm and js backends.
+ *
+ * Every kernel takes byte offsets into the backend's linear memory ("pointers"), element counts, and
+ * parameters last. Matrices are row-major and densely packed. f32 data must be 4-byte aligned; the planner
+ * aligns every buffer to 16 bytes. A pointer argument of 0 means "absent" where the doc says so (offset 0
+ * is never handed out by the allocator). Kernels trust their arguments: validation happens at the edge.
+ *
+ * The wasm backend binds these names straight to the module's exports; the js backend implements the same
+ * signatures over a Float32Array on an ArrayBuffer laid out like wasm memory (src/backend/js/).
+ */
+export const enum Act {
+  Linear = 0,
+  Relu = 1,
+  LeakyRelu = 2,
+  Elu = 3,
+  Sigmoid = 4,
+  Tanh = 5,
+}
+
+export interface Kernels {
+  // ---- gemm (assembly/gemm, src/backend/js/gemm.ts) ----
+  /** C[m,n] = A[m,k]·B[k,n] (+ C if accumulate≠0) (+ bias[n] if bias≠0), then activation `act`. */
+  f32_gemm_nn(a: number, b: number, bias: number, c: number, m: number, n: number, k: number,
+    accumulate: number, act: number, alpha: number): void;
+  /** C[m,n] = A[m,k]·B[n,k]ᵀ, same epilogue as f32_gemm_nn. */
+  f32_gemm_nt(a: number, b: number, bias: number, c: number, m: number, n: number, k: number,
+    accumulate: number, act: number, alpha: number): void;
+  /** C[m,n] = A[k,m]ᵀ·B[k,n], same epilogue as f32_gemm_nn. */
+  f32_gemm_tn(a: number, b: number, bias: number, c: number, m: number, n: number, k: number,
+    accumulate: number, act: number, alpha: number): void;
+
+  // ---- bias, activations, softmax (assembly/unary, src/backend/js/unary.ts) ----
+  /** y[r,c] = x[r,c] + bias[c]; y may equal x. */
+  f32_bias_add(x: number, bias: number, y: number, rows: number, cols: number): void;
+  /** y[c] = Σ_r x[r,c] (+ y[c] if accumulate≠0). The bias gradient. Fixed summation order (r ascending). */
+  f32_col_sum(x: number, y: number, rows: number, cols: number, accumulate: number): void;
+  /** y[i] = act(x[i]); y may equal x. alpha is the slope of leakyRelu and the scale of elu. */
+  f32_activation(x: number, y: number, count: number, act: number, alpha: number): void;
+  /**
+   * dx[i] = dy[i]·act'(·), computed from the activation's OUTPUT y (every supported activation's derivative
+   * is a function of its output). dx may equal dy.
+   */
+  f32_activation_grad(y: number, dy: number, dx: number, count: number, act: number, alpha: number): void;
+  /** Row-wise numerically stable softmax; y may equal x. */
+  f32_softmax(x: number, y: number, rows: number, cols: number): void;
+  /** dx[r,:] = y[r,:]·(dy[r,:] − Σ_c dy[r,c]·y[r,c]); dx may equal dy. */
+  f32_softmax_grad(y: number, dy: number, dx: number, rows: number, cols: number): void;
+
+  // ---- losses (assembly/loss, src/backend/js/loss.ts) ----
+  // Each returns the loss averaged over the `rows` samples (Keras semantics) and, if grad≠0, writes
+  // d(loss)/d(input) into grad (grad may equal the input). Probabilities are clipped to [1e-7, 1−1e-7]
+  // where a log is taken, as Keras does.
+  /** mean over rows and cols of (p − t)²; grad = 2(p − t)/(rows·cols). */
+  f32_mse(pred: number, target: number, grad: number, rows: number, cols: number): number;
+  /** −mean[t·log p + (1−t)·log(1−p)] on probabilities. */
+  f32_bce(pred: number, target: number, grad: number, rows: number, cols: number): number;
+  /** −(1/rows)·Σ t·log p on probabilities (rows need not be normalised). */
+  f32_cce(pred: number, target: number, grad: number, rows: number, cols: number): number;
+  /** Sparse CCE on probabilities; labels are i32 class indices (one per row). */
+  f32_sparse_cce(pred: number, labels: number, grad: number, rows: number, cols: number): number;
+  /**
+   * Softmax fused with CCE from logits (log-sum-exp). Writes softmax(logits) to probs (probs may equal
+   * logits) and grad = (probs − t)/rows w.r.t. the logits. Loss = (1/rows)·Σ_r (lse_r·Σ_c t − Σ_c t·z).
+   */
+  f32_softmax_cce(logits: number, target: number, probs: number, grad: number, rows: number, cols: number): number;
+  /** Softmax fused with sparse CCE from logits; labels are i32. */
+  f32_softmax_sparse_cce(logits: number, labels: number, probs: number, grad: number, rows: number, cols: number): number;
+
+  // ---- metrics (assembly/loss/metrics.ts, src/backend/js/loss.ts) ----
+  /** Count of rows whose argmax(pred) equals argmax(target) (first maximum wins). */
+  f32_count_argmax_match(pred: number, target: number, rows: number, cols: number): number;
+  /** Count of rows whose argmax(pred) equals the i32 label. */
+  f32_count_argmax_label(pred: number, labels: number, rows: number, cols: number): number;
+  /** Count of elements where (pred > threshold) equals (target > 0.5). */
+  f32_count_binary_match(pred: number, target: number, count: number, threshold: number): number;
+
+  // ---- optimizers and utilities (assembly/optim, assembly/util, src/backend/js/optim.ts) ----
+  /** w −= lr·g */
+  f32_sgd(w: number, g: number, count: number, lr: number): void;
+  /** Keras momentum: v = μ·v − lr·g; w += v (nesterov≠0: w += μ·v − lr·g). */
+  f32_momentum(w: number, g: number, v: number, count: number, lr: number, momentum: number, nesterov: number): void;
+  /**
+   * Adam at step t ≥ 1: m = β1·m + (1−β1)·g; v = β2·v + (1−β2)·g²;
+   * w −= lr_t·m/(√v + ε) with lr_t = lr·√(1−β2^t)/(1−β1^t)  (Keras/TF formulation, ε "hat").
+   */
+  f32_adam(w: number, g: number, m: number, v: number, count: number,
+    lr: number, beta1: number, beta2: number, epsilon: number, t: number): void;
+  /** AdamW: Adam as above, plus decoupled weight decay w −= lr·wd·w applied before the Adam step. */
+  f32_adamw(w: number, g: number, m: number, v: number, count: number,
+    lr: number, beta1: number, beta2: number, epsilon: number, t: number, weightDecay: number): void;
+  /** s = ρ·s + (1−ρ)·g²; w −= lr·g/(√s + ε) */
+  f32_rmsprop(w: number, g: number, s: number, count: number, lr: number, rho: number, epsilon: number): void;
+  /** s += g²; w −= lr·g/(√s + ε) */
+  f32_adagrad(w: number, g: number, s: number, count: number, lr: number, epsilon: number): void;
+  /** g += 2·λ·w (gradient of λ·Σw²). */
+  f32_l2_grad(w: number, g: number, count: number, lambda: number): void;
+  /** Σ x² in a fixed order (4 lanes, unrolled, then lanes combined 0+1+2+3), returned as f32. */
+  f32_sum_squares(x: number, count: number): number;
+  /** x *= s */
+  f32_scale(x: number, count: number, s: number): void;
+  /** x[i] = value */
+  f32_fill(x: number, count: number, value: number): void;
+  /** dst[i] = src[i] (regions do not overlap) */
+  f32_copy(src: number, dst: number, count: number): void;
+  /** dst[r,:] = src[idx[start + r], :] for r < rows; idx is an i32 array; rows of `cols` f32 each. */
+  f32_gather_rows(src: number, idx: number, start: number, dst: number, rows: number, cols: number): void;
+  /** dst[r] = src[idx[start + r]] for i32 data (sparse labels). */
+  i32_gather(src: number, idx: number, start: number, dst: number, rows: number): void;
+  /** 1 if every x[i] is finite, else 0. */
+  f32_all_finite(x: number, count: number): number;
+}
+
+/** Linear memory of a backend: a wasm Memory or, for js, an ArrayBuffer that is replaced when it grows. */
+export interface LinearMemory {
+  /** Current byte length. */
+  readonly byteLength: number;
+  /** Grows so that byteLength ≥ bytes (contents kept). Views must be re-read afterwards. */
+  ensure(bytes: number): void;
+  /** Views over the current buffer; re-created after growth. */
+  f32(): Float32Array;
+  i32(): Int32Array;
+  /** First byte offset the allocator may hand out (above the module's static data). */
+  readonly base: number;
+}
+
+export interface Backend {
+  readonly name: 'wasm' | 'js';
+  readonly kernels: Kernels;
+  readonly memory: LinearMemory;
+}
