@@ -1,0 +1,24 @@
+import { Act } from './backend/types';
+import { checkName } from './errors';
+
+export type ActivationName = 'linear' | 'relu' | 'leakyRelu' | 'elu' | 'sigmoid' | 'tanh' | 'softmax';
+export const ACTIVATION_NAMES: readonly ActivationName[] =
+  ['linear', 'relu', 'leakyRelu', 'elu', 'sigmoid', 'tanh', 'softmax'];
+
+/** How a layer runs its activation: an elementwise kernel code with its alpha, or row-wise softmax. */
+export interface ActivationSpec {
+  readonly name: ActivationName;
+  readonly code: Act;
+  readonly alpha: number;
+  readonly softmax: boolean;
+}
+
+const DEFAULT_ALPHA: Partial<Record<ActivationName, number>> = { leakyRelu: 0.2, elu: 1 };
+
+/** Resolves an activation name (TF.js spelling; `undefined` means linear). */
+export function activationSpec(name: unknown = 'linear', alpha?: number): ActivationSpec {
+  const n = checkName('activation', name, ACTIVATION_NAMES);
+  const code = { linear: Act.Linear, relu: Act.Relu, leakyRelu: Act.LeakyRelu, elu: Act.Elu, sigmoid: Act.Sigmoid,
+    tanh: Act.Tanh, softmax: Act.Linear }[n];
+  return { name: n, code, alpha: alpha ?? DEFAULT_ALPHA[n] ?? 0, softmax: n === 'softmax' };
+}

@@ -1,0 +1,108 @@
+import { ValueError } from './errors';
+
+/** Per-epoch or per-batch numbers: 'loss', 'accuracy', 'val_loss', 'val_accuracy', ... */
+export type Logs = Record<string, number>;
+
+/** What `fit` calls back; every hook is optional. onBatchEnd may return 'stop' to end training. */
+export interface CallbackHooks {
+  onTrainBegin?(logs?: Logs): unknown;
+  onTrainEnd?(logs?: Logs): unknown;
+  onEpochBegin?(epoch: number, logs?: Logs): unknown;
+  onEpochEnd?(epoch: number, logs: Logs): unknown;
+  onBatchBegin?(batch: number, logs?: Logs): unknown;
+  onBatchEnd?(batch: number, logs: Logs): unknown;
+}
+
+/** The slice of a model that callbacks may use. */
+export interface TrainingTarget {
+  stopTraining: boolean;
+  getWeightsFlat(): Float32Array;
+  setWeightsFlat(w: Float32Array): void;
+}
+
+/** A callback that needs the model it trains (earlyStopping, ...). */
+// eslint-disable-next-line @typescript-eslint/no-unsafe-declaration-merging
+export interface Callback extends CallbackHooks {}
+// eslint-disable-next-line @typescript-eslint/no-unsafe-declaration-merging
+export abstract class Callback {
+  protected model!: TrainingTarget;
+  setModel(m: TrainingTarget): void { this.model = m; }
+}
+
+export interface EarlyStoppingConfig {
+  /** Log key to watch; default 'val_loss'. */
+  monitor?: string;
+  /** Epochs without improvement before stopping; default 0. */
+  patience?: number;
+  /** Smallest change that counts as an improvement; default 0. */
+  minDelta?: number;
+  /** 'min', 'max', or 'auto' (max for accuracy-like keys); default 'auto'. */
+  mode?: 'auto' | 'min' | 'max';
+  /** Put back the weights of the best epoch when training stops; default false. */
+  restoreBestWeights?: boolean;
+}
+
+class EarlyStopping extends Callback {
+  readonly monitor: string;
+  readonly patience: number;
+  readonly minDelta: number;
+  readonly sign: number;
+  readonly restoreBestWeights: boolean;
+  private best = Infinity;
+  private wait = 0;
+  private bestWeights: Float32Array | undefined;
+  stoppedEpoch = -1;
+
+  constructor(c: EarlyStoppingConfig = {}) {
+    super();
+    this.monitor = c.monitor ?? 'val_loss';
+    this.patience = c.patience ?? 0;
+    if (!Number.isInteger(this.patience) || this.patience < 0) throw new ValueError(`earlyStopping patience must be an integer ≥ 0, got ${c.patience}`);
+    this.minDelta = Math.abs(c.minDelta ?? 0);
+    if (!Number.isFinite(this.minDelta)) throw new ValueError(`earlyStopping minDelta must be finite, got ${c.minDelta}`);
+    const mode = c.mode ?? 'auto';
+    if (!['auto', 'min', 'max'].includes(mode)) throw new ValueError(`earlyStopping mode must be 'auto', 'min' or 'max', got ${JSON.stringify(mode)}`);
+    const max = mode === 'max' || (mode === 'auto' && /acc/.test(this.monitor));
+    this.sign = max ? -1 : 1;
+    this.restoreBestWeights = !!c.restoreBestWeights;
+  }
+  override onTrainBegin(): void {
+    this.best = Infinity;
+    this.wait = 0;
+    this.bestWeights = undefined;
+    this.stoppedEpoch = -1;
+  }
+  override onEpochEnd(epoch: number, logs: Logs): void {
+    const v = logs[this.monitor];
+    if (v === undefined) {
+      throw new ValueError(`earlyStopping monitors '${this.monitor}' but the epoch logs have only: ${Object.keys(logs).join(', ')}` +
+        (this.monitor.startsWith('val_') ? ' (pass validationSplit or validationData to fit)' : ''));
+    }
+    const score = this.sign * v;
+    if (score < this.best - this.minDelta) {
+      this.best = score;
+      this.wait = 0;
+      if (this.restoreBestWeights) this.bestWeights = this.model.getWeightsFlat();
+      return;
+    }
+    this.wait++;
+    if (this.wait > this.patience) {
+      this.stoppedEpoch = epoch;
+      this.model.stopTraining = true;
+    }
+  }
+  override onTrainEnd(): void {
+    if (this.restoreBestWeights && this.bestWeights && this.stoppedEpoch >= 0) this.model.setWeightsFlat(this.bestWeights);
+  }
+}
+
+/**
+ * Callback factories in TF.js style.
+ *
+ * @example
+ * await model.fit(x, y, { epochs: 50, validationSplit: 0.1,
+ *   callbacks: nn.callbacks.earlyStopping({ monitor: 'val_loss', patience: 3, restoreBestWeights: true }) });
+ */
+export const callbacks = {
+  earlyStopping: (c?: EarlyStoppingConfig) => new EarlyStopping(c),
+};

@@ -1,0 +1,135 @@
+import { activationSpec, type ActivationName, type ActivationSpec } from '../activations';
+import { Act, type Kernels } from '../backend/types';
+import { ShapeError, ValueError } from '../errors';
+import { INITIALIZER_NAMES, type InitializerName } from '../initializers';
+import { checkName } from '../errors';
+import { checkPositiveInt, Layer, type LayerBinding, type LayerConfig, type ParamSpec } from './layer';
+import { l2Factor, type Regularizer } from './regularizers';
+
+export interface DenseConfig extends LayerConfig {
+  units: number;
+  activation?: ActivationName;
+  useBias?: boolean;
+  kernelInitializer?: InitializerName;
+  biasInitializer?: InitializerName;
+  kernelRegularizer?: Regularizer;
+  /** Slope for leakyRelu (default 0.2) or scale for elu (default 1). */
+  alpha?: number;
+}
+
+/**
+ * A fully connected layer: y = activation(x·kernel + bias), kernel [inputDim, units] as in TF.js.
+ *
+ * @example
+ * nn.layers.dense({ units: 128, activation: 'relu', inputShape: [784] });
+ */
+export class Dense extends Layer {
+  readonly className = 'Dense';
+  readonly units: number;
+  readonly act: ActivationSpec;
+  readonly useBias: boolean;
+  readonly kernelInitializer: InitializerName;
+  readonly biasInitializer: InitializerName;
+  readonly l2: number;
+  private inDim = 0;
+
+  constructor(c: DenseConfig) {
+    if (c === null || typeof c !== 'object') throw new ValueError(`dense: expected a config object, got ${c}`);
+    super(c, 'dense');
+    this.units = checkPositiveInt(this.name, 'units', c.units);
+    this.act = activationSpec(c.activation, c.alpha);
+    this.useBias = c.useBias ?? true;
+    this.kernelInitializer = checkName('initializer', c.kernelInitializer ?? 'glorotUniform', INITIALIZER_NAMES);
+    this.biasInitializer = checkName('initializer', c.biasInitializer ?? 'zeros', INITIALIZER_NAMES);
+    this.l2 = l2Factor(this.name, c.kernelRegularizer);
+  }
+
+  protected computeOutputShape(inShape: number[]): number[] {
+    if (inShape.length !== 1) {
+      throw new ShapeError(`layer '${this.name}' (Dense) expects 1-D samples, got input shape [${inShape.join(', ')}]`);
+    }
+    this.inDim = inShape[0];
+    return [this.units];
+  }
+
+  override params(): ParamSpec[] {
+    const p: ParamSpec[] = [{ name: 'kernel', shape: [this.inDim, this.units], initializer: this.kernelInitializer, l2: this.l2 }];
+    if (this.useBias) p.push({ name: 'bias', shape: [this.units], initializer: this.biasInitializer, l2: 0 });
+    return p;
+  }
+
+  override get softmaxOutput(): boolean { return this.act.softmax; }
+
+  forward(k: Kernels, b: LayerBinding, rows: number, _training: boolean, logits: boolean): void {
+    const bias = this.useBias ? b.params[1] : 0;
+    k.f32_gemm_nn(b.x, b.params[0], bias, b.y, rows, this.units, this.inDim, 0, this.act.code, this.act.alpha);
+    if (this.act.softmax && !logits) k.f32_softmax(b.y, b.y, rows, this.units);
+  }
+
+  backward(k: Kernels, b: LayerBinding, rows: number, logits: boolean): void {
+    const n = rows * this.units;
+    if (this.act.softmax) {
+      if (!logits) k.f32_softmax_grad(b.y, b.dy, b.dy, rows, this.units);
+    } else if (this.act.code !== Act.Linear) {
+      k.f32_activation_grad(b.y, b.dy, b.dy, n, this.act.code, this.act.alpha);
+    }
+    k.f32_gemm_tn(b.x, b.dy, 0, b.grads[0], this.inDim, this.units, rows, 0, Act.Linear, 0);
+    if (this.l2 > 0) k.f32_l2_grad(b.params[0], b.grads[0], this.inDim * this.units, this.l2);
+    if (this.useBias) k.f32_col_sum(b.dy, b.grads[1], rows, this.units, 0);
+    if (b.dx !== 0) k.f32_gemm_nt(b.dy, b.params[0], 0, b.dx, rows, this.inDim, this.units, 0, Act.Linear, 0);
+  }
+
+  getConfig() {
+    return {
+      units: this.units, activation: this.act.name, useBias: this.useBias,
+      kernelInitializer: this.kernelInitializer, biasInitializer: this.biasInitializer,
+      ...(this.l2 > 0 ? { kernelRegularizer: { l2: this.l2 } } : {}),
+      ...(this.inputShape ? { batchInputShape: [null, ...this.inputShape] } : {}),
+    };
+  }
+}
+
+/**
+ * Applies an activation function on its own.
+ *
+ * @example
+ * nn.layers.activation({ activation: 'softmax' });
+ */
+export class Activation extends Layer {
+  readonly className = 'Activation';
+  readonly act: ActivationSpec;
+  private size = 0;
+  constructor(c: LayerConfig & { activation: ActivationName; alpha?: number }) {
+    if (c === null || typeof c !== 'object') throw new ValueError(`activation: expected a config object, got ${c}`);
+    super(c, 'activation');
+    this.act = activationSpec(c.activation, c.alpha);
+  }
+  protected computeOutputShape(inShape: number[]): number[] {
+    this.size = inShape.reduce((a, b) => a * b, 1);
+    return inShape;
+  }
+  override get softmaxOutput(): boolean { return this.act.softmax; }
+  forward(k: Kernels, b: LayerBinding, rows: number, _training: boolean, logits: boolean): void {
+    const cols = this.inShape[this.inShape.length - 1];
+    if (this.act.softmax) {
+      if (logits) k.f32_copy(b.x, b.y, rows * this.size);
+      else k.f32_softmax(b.x, b.y, (rows * this.size) / cols, cols);
+    } else {
+      k.f32_activation(b.x, b.y, rows * this.size, this.act.code, this.act.alpha);
+    }
+  }
+  backward(k: Kernels, b: LayerBinding, rows: number, logits: boolean): void {
+    if (b.dx === 0) return;
+    const n = rows * this.size;
+    const cols = this.inShape[this.inShape.length - 1];
+    if (this.act.softmax) {
+      if (logits) k.f32_copy(b.dy, b.dx, n);
+      else k.f32_softmax_grad(b.y, b.dy, b.dx, n / cols, cols);
+    } else {
+      k.f32_activation_grad(b.y, b.dy, b.dx, n, this.act.code, this.act.alpha);
+    }
+  }
+  getConfig() {
+    return { activation: this.act.name, ...(this.inputShape ? { batchInputShape: [null, ...this.inputShape] } : {}) };
+  }
+}

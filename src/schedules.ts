@@ -1,0 +1,66 @@
+import { ValueError } from './errors';
+
+/** A learning rate as a function of the optimizer's step (0 for the first update). */
+export interface Schedule {
+  readonly kind: string;
+  at(step: number): number;
+}
+
+function positive(what: string, v: number): number {
+  if (typeof v !== 'number' || !Number.isFinite(v) || v <= 0) {
+    throw new ValueError(`${what} must be a positive finite number, got ${v}`);
+  }
+  return v;
+}
+
+/**
+ * Step decay: lr = initialLearningRate · factor^floor(step / dropEvery).
+ *
+ * @example
+ * nn.optimizers.sgd({ learningRate: nn.schedules.stepDecay({ initialLearningRate: 0.1, dropEvery: 1000, factor: 0.5 }) });
+ */
+export function stepDecay(c: { initialLearningRate: number; dropEvery: number; factor?: number }): Schedule {
+  const lr = positive('stepDecay initialLearningRate', c.initialLearningRate);
+  const every = positive('stepDecay dropEvery', c.dropEvery);
+  const factor = positive('stepDecay factor', c.factor ?? 0.5);
+  return { kind: 'stepDecay', at: (s) => lr * Math.pow(factor, Math.floor(s / every)) };
+}
+
+/**
+ * Exponential decay (Keras ExponentialDecay): lr = initial · decayRate^(step / decaySteps), floored exponent
+ * when `staircase`.
+ *
+ * @example
+ * nn.schedules.exponentialDecay({ initialLearningRate: 1e-2, decaySteps: 1000, decayRate: 0.9 });
+ */
+export function exponentialDecay(c: { initialLearningRate: number; decaySteps: number; decayRate: number;
+  staircase?: boolean }): Schedule {
+  const lr = positive('exponentialDecay initialLearningRate', c.initialLearningRate);
+  const steps = positive('exponentialDecay decaySteps', c.decaySteps);
+  const rate = positive('exponentialDecay decayRate', c.decayRate);
+  return {
+    kind: 'exponentialDecay',
+    at: (s) => lr * Math.pow(rate, c.staircase ? Math.floor(s / steps) : s / steps),
+  };
+}
+
+/**
+ * Cosine decay (Keras CosineDecay): from initialLearningRate down to alpha·initialLearningRate over decaySteps,
+ * then constant.
+ *
+ * @example
+ * nn.schedules.cosineDecay({ initialLearningRate: 1e-3, decaySteps: 5000, alpha: 0.1 });
+ */
+export function cosineDecay(c: { initialLearningRate: number; decaySteps: number; alpha?: number }): Schedule {
+  const lr = positive('cosineDecay initialLearningRate', c.initialLearningRate);
+  const steps = positive('cosineDecay decaySteps', c.decaySteps);
+  const alpha = c.alpha ?? 0;
+  if (!(alpha >= 0 && alpha <= 1)) throw new ValueError(`cosineDecay alpha must be in [0, 1], got ${alpha}`);
+  return {
+    kind: 'cosineDecay',
+    at: (s) => {
+      const p = Math.min(s, steps) / steps;
+      return lr * ((1 - alpha) * 0.5 * (1 + Math.cos(Math.PI * p)) + alpha);
+    },
+  };
+}

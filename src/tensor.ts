@@ -1,0 +1,116 @@
+import { ShapeError, ValueError } from './errors';
+
+export type NestedArray = number | NestedArray[];
+export type TensorLike = Tensor | NestedArray[] | Float32Array;
+
+/**
+ * Plain data: a shape and a Float32Array in row-major order. No dispose is ever needed.
+ *
+ * @example
+ * const t = nn.tensor([[1, 2, 3], [4, 5, 6]]);
+ * t.shape;      // [2, 3]
+ * t.toArray();  // [[1, 2, 3], [4, 5, 6]]
+ */
+export class Tensor {
+  readonly shape: readonly number[];
+  readonly data: Float32Array;
+  constructor(data: Float32Array, shape: readonly number[]) {
+    const size = shape.reduce((a, b) => a * b, 1);
+    if (size !== data.length) {
+      throw new ShapeError(`tensor shape [${shape.join(', ')}] needs ${size} values but ${data.length} were given`);
+    }
+    this.shape = Object.freeze([...shape]);
+    this.data = data;
+  }
+  get rank(): number { return this.shape.length; }
+  get size(): number { return this.data.length; }
+  /** The data as nested number arrays of this tensor's shape. */
+  toArray(): NestedArray {
+    if (this.shape.length === 0) return this.data[0];
+    const build = (dim: number, offset: number): NestedArray[] => {
+      const n = this.shape[dim];
+      const stride = this.shape.slice(dim + 1).reduce((a, b) => a * b, 1);
+      const out: NestedArray[] = new Array(n);
+      for (let i = 0; i < n; i++) {
+        out[i] = dim === this.shape.length - 1 ? this.data[offset + i] : build(dim + 1, offset + i * stride);
+      }
+      return out;
+    };
+    return build(0, 0);
+  }
+  toString(): string {
+    return `Tensor [${this.shape.join(', ')}]`;
+  }
+}
+
+function inferShape(data: NestedArray, what: string): number[] {
+  const shape: number[] = [];
+  let cur: NestedArray = data;
+  while (Array.isArray(cur)) {
+    shape.push(cur.length);
+    if (cur.length === 0) break;
+    cur = cur[0];
+  }
+  // verify every branch has the same shape
+  const check = (x: NestedArray, dim: number, path: string) => {
+    if (dim === shape.length) {
+      if (typeof x !== 'number') {
+        throw new ValueError(`${what}: expected a number at ${path || 'top level'} but got ${Array.isArray(x) ? 'an array' : typeof x}`);
+      }
+      return;
+    }
+    if (!Array.isArray(x) || x.length !== shape[dim]) {
+      throw new ShapeError(`${what}: ragged nested array at ${path || 'top level'}: expected ${shape[dim]} entries, got ${Array.isArray(x) ? x.length : typeof x}`);
+    }
+    for (let i = 0; i < x.length; i++) check(x[i], dim + 1, `${path}[${i}]`);
+  };
+  check(data, 0, '');
+  return shape;
+}
+
+function flatten(data: NestedArray, out: Float32Array, at: { i: number }): void {
+  if (Array.isArray(data)) for (const d of data) flatten(d, out, at);
+  else out[at.i++] = data;
+}
+
+/**
+ * Makes a Tensor from nested number arrays (shape inferred) or from a Float32Array / number[] with a shape.
+ *
+ * @example
+ * nn.tensor([[0, 1], [1, 0]]);                          // shape [2, 2]
+ * nn.tensor(new Float32Array(784 * 10), [10, 784]);
+ */
+export function tensor(data: TensorLike | number[] | Int32Array, shape?: readonly number[]): Tensor {
+  if (data instanceof Tensor) {
+    return shape ? new Tensor(data.data, shape) : data;
+  }
+  if (ArrayBuffer.isView(data)) {
+    const f = data instanceof Float32Array ? data : Float32Array.from(data as Int32Array);
+    return new Tensor(f, shape ?? [f.length]);
+  }
+  if (!Array.isArray(data)) throw new ValueError(`tensor: expected nested number arrays or a typed array, got ${typeof data}`);
+  const inferred = inferShape(data, 'tensor');
+  const size = inferred.reduce((a, b) => a * b, 1);
+  const out = new Float32Array(size);
+  flatten(data, out, { i: 0 });
+  if (shape) {
+    const want = shape.reduce((a, b) => a * b, 1);
+    if (want !== size) throw new ShapeError(`tensor: shape [${shape.join(', ')}] needs ${want} values but the array holds ${size}`);
+    return new Tensor(out, shape);
+  }
+  return new Tensor(out, inferred);
+}
+
+/** Converts user input to a Tensor, naming the argument in errors. */
+export function toTensor(x: unknown, what: string): Tensor {
+  if (x instanceof Tensor) return x;
+  if (Array.isArray(x) || ArrayBuffer.isView(x)) {
+    try {
+      return tensor(x as TensorLike);
+    } catch (e) {
+      if (e instanceof Error) e.message = e.message.replace(/^tensor/, what);
+      throw e;
+    }
+  }
+  throw new ValueError(`${what}: expected an nn.Tensor or nested number arrays, got ${x === null ? 'null' : typeof x}`);
+}
