@@ -78,24 +78,34 @@ export interface Kernels {
   // ---- optimizers and utilities (assembly/optim, assembly/util, src/backend/js/optim.ts) ----
   /** w −= lr·g */
   f32_sgd(w: number, g: number, count: number, lr: number): void;
-  /** Keras momentum: v = μ·v − lr·g; w += v (nesterov≠0: w += μ·v − lr·g). */
+  /** Keras momentum: v = μ·v − lr·g; w += v (nesterov≠0: w += μ·v − lr·g with the new v). v is updated in place. */
   f32_momentum(w: number, g: number, v: number, count: number, lr: number, momentum: number, nesterov: number): void;
   /**
-   * Adam at step t ≥ 1: m = β1·m + (1−β1)·g; v = β2·v + (1−β2)·g²;
-   * w −= lr_t·m/(√v + ε) with lr_t = lr·√(1−β2^t)/(1−β1^t)  (Keras/TF formulation, ε "hat").
+   * Adam at step t ≥ 1: m = β1·m + (1−β1)·g; v = β2·v + (1−β2)·(g·g);
+   * w −= (lr_t·m)/(√v + ε) with lr_t = lr·√(1−β2^t)/(1−β1^t)  (Keras/TF formulation, ε "hat").
+   * lr_t is computed once per call in f64 (β^t by binary exponentiation) and rounded to f32; everything else
+   * is f32, one IEEE op at a time, so the wasm and js backends agree bit for bit.
    */
   f32_adam(w: number, g: number, m: number, v: number, count: number,
     lr: number, beta1: number, beta2: number, epsilon: number, t: number): void;
-  /** AdamW: Adam as above, plus decoupled weight decay w −= lr·wd·w applied before the Adam step. */
+  /**
+   * AdamW: Adam as above, plus decoupled weight decay w −= (lr·wd)·w (lr·wd rounded to f32, not scaled by the
+   * bias correction) applied to each element before its Adam step.
+   */
   f32_adamw(w: number, g: number, m: number, v: number, count: number,
     lr: number, beta1: number, beta2: number, epsilon: number, t: number, weightDecay: number): void;
   /** s = ρ·s + (1−ρ)·g²; w −= lr·g/(√s + ε) */
   f32_rmsprop(w: number, g: number, s: number, count: number, lr: number, rho: number, epsilon: number): void;
-  /** s += g²; w −= lr·g/(√s + ε) */
+  /** s += g²; w −= lr·g/(√s + ε). Keras starts s at 0.1 (initial_accumulator_value): the caller fills s. */
   f32_adagrad(w: number, g: number, s: number, count: number, lr: number, epsilon: number): void;
   /** g += 2·λ·w (gradient of λ·Σw²). */
   f32_l2_grad(w: number, g: number, count: number, lambda: number): void;
-  /** Σ x² in a fixed order (4 lanes, unrolled, then lanes combined 0+1+2+3), returned as f32. */
+  /**
+   * Σ x² accumulated in f32 in a fixed order, returned as a number (an f32 value; f64 in the wasm ABI):
+   * four 4-lane accumulators over blocks of 16 floats (acc_j takes floats 16b+4j..16b+4j+3), the remaining
+   * whole quads into acc0, then acc = (acc0 + acc1) + (acc2 + acc3), s = ((acc[0] + acc[1]) + acc[2]) + acc[3],
+   * then s += x² for the last count % 4 floats in order.
+   */
   f32_sum_squares(x: number, count: number): number;
   /** x *= s */
   f32_scale(x: number, count: number, s: number): void;
@@ -107,7 +117,7 @@ export interface Kernels {
   f32_gather_rows(src: number, idx: number, start: number, dst: number, rows: number, cols: number): void;
   /** dst[r] = src[idx[start + r]] for i32 data (sparse labels). */
   i32_gather(src: number, idx: number, start: number, dst: number, rows: number): void;
-  /** 1 if every x[i] is finite, else 0. */
+  /** 1 if every x[i] is finite (no NaN, no ±Inf), else 0; 1 for count 0. */
   f32_all_finite(x: number, count: number): number;
 }
 

@@ -5,9 +5,177 @@ type OptimKernels = Pick<Kernels, 'f32_sgd' | 'f32_momentum' | 'f32_adam' | 'f32
   'f32_adagrad' | 'f32_l2_grad' | 'f32_sum_squares' | 'f32_scale' | 'f32_fill' | 'f32_copy' | 'f32_gather_rows' |
   'i32_gather' | 'f32_all_finite'>;
 
+// Every f32 operation of the wasm kernels is one IEEE op on f32 operands; doing it in f64 and rounding once
+// with fround gives the same bits (f64 carries more than 2·24+2 bits, so the double rounding is harmless for
+// + − × ÷ and √). Float parameters are rounded to f32 first, as the wasm ABI does at the call boundary.
+const f = Math.fround;
+
+/** β^t by binary exponentiation in f64: the same multiplies, in the same order, as assembly/optim. */
+function powi(b: number, t: number): number {
+  let r = 1;
+  while (t > 0) {
+    if (t & 1) r *= b;
+    b *= b;
+    t >>= 1;
+  }
+  return r;
+}
+
+/** Keras' bias-corrected Adam step size lr·√(1−β2^t)/(1−β1^t), in f64, rounded to f32. */
+function adamStepSize(lr: number, beta1: number, beta2: number, t: number): number {
+  return f(lr * Math.sqrt(1 - powi(beta2, t)) / (1 - powi(beta1, t)));
+}
+
+/** Lane l of (acc0 + acc1) + (acc2 + acc3), the four accumulators of f32_sum_squares. */
+function lane(acc: Float32Array, l: number): number {
+  return f(f(acc[l] + acc[4 + l]) + f(acc[8 + l] + acc[12 + l]));
+}
+
 export function optimKernels(mem: JsMemory): OptimKernels {
-  const todo = (): never => { throw new Error('not implemented'); };
-  return { f32_sgd: todo, f32_momentum: todo, f32_adam: todo, f32_adamw: todo, f32_rmsprop: todo,
-    f32_adagrad: todo, f32_l2_grad: todo, f32_sum_squares: todo, f32_scale: todo, f32_fill: todo,
-    f32_copy: todo, f32_gather_rows: todo, i32_gather: todo, f32_all_finite: todo };
+  const acc = new Float32Array(16); // f32_sum_squares' four 4-lane accumulators, acc[4j + lane]
+
+  function adam(w: number, g: number, m: number, v: number, count: number, lr: number, beta1: number,
+    beta2: number, epsilon: number, t: number, lrwd: number, decay: boolean): void {
+    const F = mem.F32;
+    const wi = w >> 2, gi = g >> 2, mi = m >> 2, vi = v >> 2;
+    const b1 = f(beta1), b2 = f(beta2), eps = f(epsilon);
+    const lrt = adamStepSize(f(lr), b1, b2, t | 0);
+    const c1 = f(1 - b1), c2 = f(1 - b2);
+    for (let i = 0; i < count; i++) {
+      let wk = F[wi + i];
+      if (decay) wk = f(wk - f(lrwd * wk));
+      const gk = F[gi + i];
+      const mk = f(f(b1 * F[mi + i]) + f(c1 * gk));
+      const vk = f(f(b2 * F[vi + i]) + f(c2 * f(gk * gk)));
+      F[mi + i] = mk;
+      F[vi + i] = vk;
+      F[wi + i] = wk - f(f(lrt * mk) / f(f(Math.sqrt(vk)) + eps));
+    }
+  }
+
+  return {
+    f32_sgd(w, g, count, lr) {
+      const F = mem.F32;
+      const wi = w >> 2, gi = g >> 2;
+      lr = f(lr);
+      for (let i = 0; i < count; i++) F[wi + i] = F[wi + i] - f(lr * F[gi + i]);
+    },
+
+    f32_momentum(w, g, v, count, lr, momentum, nesterov) {
+      const F = mem.F32;
+      const wi = w >> 2, gi = g >> 2, vi = v >> 2;
+      lr = f(lr);
+      const mu = f(momentum);
+      const nest = (nesterov | 0) !== 0;
+      for (let i = 0; i < count; i++) {
+        const lg = f(lr * F[gi + i]);
+        const nv = f(f(mu * F[vi + i]) - lg);
+        F[vi + i] = nv;
+        F[wi + i] = F[wi + i] + (nest ? f(f(mu * nv) - lg) : nv);
+      }
+    },
+
+    f32_adam(w, g, m, v, count, lr, beta1, beta2, epsilon, t) {
+      adam(w, g, m, v, count, lr, beta1, beta2, epsilon, t, 0, false);
+    },
+
+    f32_adamw(w, g, m, v, count, lr, beta1, beta2, epsilon, t, weightDecay) {
+      adam(w, g, m, v, count, lr, beta1, beta2, epsilon, t, f(f(lr) * f(weightDecay)), true);
+    },
+
+    f32_rmsprop(w, g, s, count, lr, rho, epsilon) {
+      const F = mem.F32;
+      const wi = w >> 2, gi = g >> 2, si = s >> 2;
+      lr = f(lr);
+      const r = f(rho), c = f(1 - r), eps = f(epsilon);
+      for (let i = 0; i < count; i++) {
+        const gk = F[gi + i];
+        const sk = f(f(r * F[si + i]) + f(c * f(gk * gk)));
+        F[si + i] = sk;
+        F[wi + i] = F[wi + i] - f(f(lr * gk) / f(f(Math.sqrt(sk)) + eps));
+      }
+    },
+
+    f32_adagrad(w, g, s, count, lr, epsilon) {
+      const F = mem.F32;
+      const wi = w >> 2, gi = g >> 2, si = s >> 2;
+      lr = f(lr);
+      const eps = f(epsilon);
+      for (let i = 0; i < count; i++) {
+        const gk = F[gi + i];
+        const sk = f(F[si + i] + f(gk * gk));
+        F[si + i] = sk;
+        F[wi + i] = F[wi + i] - f(f(lr * gk) / f(f(Math.sqrt(sk)) + eps));
+      }
+    },
+
+    f32_l2_grad(w, g, count, lambda) {
+      const F = mem.F32;
+      const wi = w >> 2, gi = g >> 2;
+      const c = f(2 * f(lambda));
+      for (let i = 0; i < count; i++) F[gi + i] = F[gi + i] + f(c * F[wi + i]);
+    },
+
+    // The order of assembly/util's f32_sum_squares: lanes acc[j][l] over blocks of 16 floats, the leftover
+    // whole quads into acc[0], acc = (acc0 + acc1) + (acc2 + acc3), ((l0 + l1) + l2) + l3, then the tail.
+    f32_sum_squares(x, count) {
+      const F = mem.F32;
+      const xi = x >> 2;
+      acc.fill(0);
+      let i = 0;
+      for (; i + 16 <= count; i += 16) {
+        for (let k = 0; k < 16; k++) acc[k] = acc[k] + f(F[xi + i + k] * F[xi + i + k]);
+      }
+      for (; i + 4 <= count; i += 4) {
+        for (let l = 0; l < 4; l++) acc[l] = acc[l] + f(F[xi + i + l] * F[xi + i + l]);
+      }
+      let s = f(lane(acc, 0) + lane(acc, 1));
+      s = f(s + lane(acc, 2));
+      s = f(s + lane(acc, 3));
+      for (; i < count; i++) s = f(s + f(F[xi + i] * F[xi + i]));
+      return s;
+    },
+
+    f32_scale(x, count, s) {
+      const F = mem.F32;
+      const xi = x >> 2;
+      s = f(s);
+      for (let i = 0; i < count; i++) F[xi + i] = F[xi + i] * s;
+    },
+
+    f32_fill(x, count, value) {
+      if (count > 0) mem.F32.fill(value, x >> 2, (x >> 2) + count);
+    },
+
+    // copyWithin moves bytes, so NaN payloads survive as they do with wasm's memory.copy.
+    f32_copy(src, dst, count) {
+      if (count > 0) mem.F32.copyWithin(dst >> 2, src >> 2, (src >> 2) + count);
+    },
+
+    f32_gather_rows(src, idx, start, dst, rows, cols) {
+      const F = mem.F32, I = mem.I32;
+      const ii = (idx >> 2) + start;
+      if (cols <= 0) return;
+      for (let r = 0; r < rows; r++) {
+        const from = (src >> 2) + I[ii + r] * cols;
+        F.copyWithin((dst >> 2) + r * cols, from, from + cols);
+      }
+    },
+
+    i32_gather(src, idx, start, dst, rows) {
+      const I = mem.I32;
+      const si = src >> 2, ii = (idx >> 2) + start, di = dst >> 2;
+      for (let r = 0; r < rows; r++) I[di + r] = I[si + I[ii + r]];
+    },
+
+    f32_all_finite(x, count) {
+      const F = mem.F32;
+      const xi = x >> 2;
+      for (let i = 0; i < count; i++) {
+        const v = F[xi + i];
+        if (v - v !== 0) return 0;
+      }
+      return 1;
+    },
+  };
 }
