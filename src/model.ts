@@ -375,19 +375,30 @@ export class Sequential implements TrainingTarget {
     return this.compiled!.accuracy === 'binary' ? rows * this.outSize : rows;
   }
 
+  /** Forward, loss and backward on the `rows` samples at `input`/`target`; gradients land in the grad block. */
+  private gradients(rows: number, input: number, target: number): number {
+    const k = this.rt.backend.kernels;
+    const c = this.compiled!;
+    const b0 = this.bindings[0];
+    const saved = b0.x;
+    b0.x = input;
+    this.forward(rows, true, c.fused);
+    const loss = this.lossOf(rows, target, true);
+    for (let i = this.layers.length - 1; i >= 0; i--) {
+      this.layers[i].backward(k, this.bindings[i], rows, c.fused && i === this.layers.length - 1);
+    }
+    b0.x = saved;
+    return loss;
+  }
+
   /** One optimizer step on the `rows` samples in the input and target buffers; returns the loss. */
   private trainStep(rows: number, epoch: number, batch: number): number {
     const k = this.rt.backend.kernels;
     const c = this.compiled!;
-    const target = isSparse(c.loss) ? this.labelPtr : this.targetPtr;
-    this.forward(rows, true, c.fused);
-    const loss = this.lossOf(rows, target, true);
+    const loss = this.gradients(rows, this.inputPtr, isSparse(c.loss) ? this.labelPtr : this.targetPtr);
     if (!Number.isFinite(loss)) {
       throw new TrainingError(`the loss became ${loss} at epoch ${epoch + 1}, batch ${batch + 1} of model '${this.name}'; ` +
         'training stopped before that batch changed the weights (try a lower learning rate, clipNorm, or check the data)');
-    }
-    for (let i = this.layers.length - 1; i >= 0; i--) {
-      this.layers[i].backward(k, this.bindings[i], rows, c.fused && i === this.layers.length - 1);
     }
     const count = this.paramBytes / F32;
     const opt = c.optimizer;
@@ -695,6 +706,34 @@ export class Sequential implements TrainingTarget {
     try {
       this.plan(batchSize);
       return this.evaluateStaged(s, batchSize);
+    } finally {
+      this.unstage(s);
+    }
+  }
+
+  /**
+   * The loss on (x, y) and its gradient w.r.t. every weight (same order as getWeights), without changing the
+   * weights or the optimizer state.
+   *
+   * @example
+   * const { loss, grads } = model.computeGradients(x, y);
+   */
+  computeGradients(x: TensorLike, y: TensorLike | Int32Array | number[]): { loss: number; grads: Tensor[] } {
+    this.requireCompiled('computeGradients');
+    this.ensure();
+    const X = this.checkX(x, 'x');
+    const Y = this.checkY(y, X.shape[0], 'y');
+    const n = X.shape[0];
+    const s = this.stage(X, Y, 0, n, 'x');
+    try {
+      this.plan(n);
+      const loss = this.gradients(n, s.x, s.y);
+      const mem = this.rt.backend.memory.f32();
+      const grads = this.entries.map((e) => {
+        const at = (this.gradPtr + e.offset) / F32;
+        return new Tensor(mem.slice(at, at + e.size), e.spec.shape);
+      });
+      return { loss, grads };
     } finally {
       this.unstage(s);
     }
