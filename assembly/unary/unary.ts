@@ -1,6 +1,406 @@
-export function f32_bias_add(x: usize, bias: usize, y: usize, rows: i32, cols: i32): void { unreachable(); }
-export function f32_col_sum(x: usize, y: usize, rows: i32, cols: i32, accumulate: i32): void { unreachable(); }
-export function f32_activation(x: usize, y: usize, count: i32, act: i32, alpha: f32): void { unreachable(); }
-export function f32_activation_grad(y: usize, dy: usize, dx: usize, count: i32, act: i32, alpha: f32): void { unreachable(); }
-export function f32_softmax(x: usize, y: usize, rows: i32, cols: i32): void { unreachable(); }
-export function f32_softmax_grad(y: usize, dy: usize, dx: usize, rows: i32, cols: i32): void { unreachable(); }
+// Bias, activations and softmax. Elementwise loops: 16 floats per step (4 × f32x4), then 4, then scalar.
+// Activation codes follow src/backend/types.ts (Act): 0 linear, 1 relu, 2 leakyRelu, 3 elu, 4 sigmoid, 5 tanh.
+import { f32_row_div, f32_row_exp_sum, f32_row_max } from './row';
+
+export function f32_bias_add(x: usize, bias: usize, y: usize, rows: i32, cols: i32): void {
+  const rowBytes = <usize>cols << 2;
+  for (let r = 0; r < rows; r++) {
+    let c = 0;
+    for (; c + 16 <= cols; c += 16) {
+      const o = <usize>c << 2;
+      const px = x + o, pb = bias + o, py = y + o;
+      const a0 = f32x4.add(v128.load(px), v128.load(pb));
+      const a1 = f32x4.add(v128.load(px, 16), v128.load(pb, 16));
+      const a2 = f32x4.add(v128.load(px, 32), v128.load(pb, 32));
+      const a3 = f32x4.add(v128.load(px, 48), v128.load(pb, 48));
+      v128.store(py, a0);
+      v128.store(py, a1, 16);
+      v128.store(py, a2, 32);
+      v128.store(py, a3, 48);
+    }
+    for (; c + 4 <= cols; c += 4) {
+      const o = <usize>c << 2;
+      v128.store(y + o, f32x4.add(v128.load(x + o), v128.load(bias + o)));
+    }
+    for (; c < cols; c++) {
+      const o = <usize>c << 2;
+      store<f32>(y + o, load<f32>(x + o) + load<f32>(bias + o));
+    }
+    x += rowBytes;
+    y += rowBytes;
+  }
+}
+
+// Each column's sum runs over rows in ascending order from 0; y[c] is added last when accumulating.
+export function f32_col_sum(x: usize, y: usize, rows: i32, cols: i32, accumulate: i32): void {
+  const stride = <usize>cols << 2;
+  const zero = f32x4.splat(0);
+  let c = 0;
+  for (; c + 16 <= cols; c += 16) {
+    let p = x + (<usize>c << 2);
+    let a0 = zero, a1 = zero, a2 = zero, a3 = zero;
+    for (let r = 0; r < rows; r++) {
+      a0 = f32x4.add(a0, v128.load(p));
+      a1 = f32x4.add(a1, v128.load(p, 16));
+      a2 = f32x4.add(a2, v128.load(p, 32));
+      a3 = f32x4.add(a3, v128.load(p, 48));
+      p += stride;
+    }
+    const q = y + (<usize>c << 2);
+    if (accumulate) {
+      a0 = f32x4.add(a0, v128.load(q));
+      a1 = f32x4.add(a1, v128.load(q, 16));
+      a2 = f32x4.add(a2, v128.load(q, 32));
+      a3 = f32x4.add(a3, v128.load(q, 48));
+    }
+    v128.store(q, a0);
+    v128.store(q, a1, 16);
+    v128.store(q, a2, 32);
+    v128.store(q, a3, 48);
+  }
+  for (; c + 4 <= cols; c += 4) {
+    let p = x + (<usize>c << 2);
+    let a = zero;
+    for (let r = 0; r < rows; r++) {
+      a = f32x4.add(a, v128.load(p));
+      p += stride;
+    }
+    const q = y + (<usize>c << 2);
+    if (accumulate) a = f32x4.add(a, v128.load(q));
+    v128.store(q, a);
+  }
+  for (; c < cols; c++) {
+    let p = x + (<usize>c << 2);
+    let a: f32 = 0;
+    for (let r = 0; r < rows; r++) {
+      a += load<f32>(p);
+      p += stride;
+    }
+    const q = y + (<usize>c << 2);
+    if (accumulate) a += load<f32>(q);
+    store<f32>(q, a);
+  }
+}
+
+// ---- forward activations ----
+
+function copy_f32(x: usize, y: usize, count: i32): void {
+  if (x != y) memory.copy(y, x, <usize>count << 2);
+}
+
+// relu = max(x, 0): f32x4.max and f32.max both propagate NaN, so a diverging net stays visibly NaN.
+function relu(x: usize, y: usize, count: i32): void {
+  const z = f32x4.splat(0);
+  let i = 0;
+  for (; i + 16 <= count; i += 16) {
+    const o = <usize>i << 2;
+    const px = x + o, py = y + o;
+    const a0 = f32x4.max(v128.load(px), z);
+    const a1 = f32x4.max(v128.load(px, 16), z);
+    const a2 = f32x4.max(v128.load(px, 32), z);
+    const a3 = f32x4.max(v128.load(px, 48), z);
+    v128.store(py, a0);
+    v128.store(py, a1, 16);
+    v128.store(py, a2, 32);
+    v128.store(py, a3, 48);
+  }
+  for (; i + 4 <= count; i += 4) {
+    const o = <usize>i << 2;
+    v128.store(y + o, f32x4.max(v128.load(x + o), z));
+  }
+  for (; i < count; i++) {
+    const o = <usize>i << 2;
+    store<f32>(y + o, Mathf.max(load<f32>(x + o), 0));
+  }
+}
+
+@inline
+function leaky4(v: v128, va: v128, z: v128): v128 {
+  return v128.bitselect(v, f32x4.mul(v, va), f32x4.gt(v, z));
+}
+
+function leaky_relu(x: usize, y: usize, count: i32, alpha: f32): void {
+  const z = f32x4.splat(0);
+  const va = f32x4.splat(alpha);
+  let i = 0;
+  for (; i + 16 <= count; i += 16) {
+    const o = <usize>i << 2;
+    const px = x + o, py = y + o;
+    const a0 = leaky4(v128.load(px), va, z);
+    const a1 = leaky4(v128.load(px, 16), va, z);
+    const a2 = leaky4(v128.load(px, 32), va, z);
+    const a3 = leaky4(v128.load(px, 48), va, z);
+    v128.store(py, a0);
+    v128.store(py, a1, 16);
+    v128.store(py, a2, 32);
+    v128.store(py, a3, 48);
+  }
+  for (; i + 4 <= count; i += 4) {
+    const o = <usize>i << 2;
+    v128.store(y + o, leaky4(v128.load(x + o), va, z));
+  }
+  for (; i < count; i++) {
+    const o = <usize>i << 2;
+    const v = load<f32>(x + o);
+    store<f32>(y + o, v > 0 ? v : v * alpha);
+  }
+}
+
+// The exp-based activations are scalar and evaluated in f64, rounded once to f32: accurate, stable for
+// any |x|, and the same bits as the js twin. A SIMD exp (XNNPACK-style range reduction + polynomial) is
+// future work.
+function elu(x: usize, y: usize, count: i32, alpha: f32): void {
+  const a = <f64>alpha;
+  for (let i = 0; i < count; i++) {
+    const o = <usize>i << 2;
+    const v = load<f32>(x + o);
+    store<f32>(y + o, v > 0 ? v : <f32>(a * Math.expm1(<f64>v)));
+  }
+}
+
+// σ(x) = 1/(1 + e^−x) in f64: no cancellation for any sign of x, e^−x is finite for every |x| ≤ 709 (all f32
+// values up to ±709) and beyond gives the right limit (1/∞ = 0), so there is no NaN for any x but NaN.
+function sigmoid(x: usize, y: usize, count: i32): void {
+  for (let i = 0; i < count; i++) {
+    const o = <usize>i << 2;
+    store<f32>(y + o, <f32>(1 / (1 + Math.exp(-<f64>load<f32>(x + o)))));
+  }
+}
+
+function tanh(x: usize, y: usize, count: i32): void {
+  for (let i = 0; i < count; i++) {
+    const o = <usize>i << 2;
+    store<f32>(y + o, <f32>Math.tanh(<f64>load<f32>(x + o)));
+  }
+}
+
+export function f32_activation(x: usize, y: usize, count: i32, act: i32, alpha: f32): void {
+  switch (act) {
+    case 1: relu(x, y, count); break;
+    case 2: leaky_relu(x, y, count, alpha); break;
+    case 3: elu(x, y, count, alpha); break;
+    case 4: sigmoid(x, y, count); break;
+    case 5: tanh(x, y, count); break;
+    default: copy_f32(x, y, count);
+  }
+}
+
+// ---- activation gradients, from the output y ----
+
+// relu: dy where y > 0, else +0 (an and with the comparison mask: no multiply, no NaN from 0·∞).
+function relu_grad(y: usize, dy: usize, dx: usize, count: i32): void {
+  const z = f32x4.splat(0);
+  let i = 0;
+  for (; i + 16 <= count; i += 16) {
+    const o = <usize>i << 2;
+    const py = y + o, pd = dy + o, px = dx + o;
+    const a0 = v128.and(v128.load(pd), f32x4.gt(v128.load(py), z));
+    const a1 = v128.and(v128.load(pd, 16), f32x4.gt(v128.load(py, 16), z));
+    const a2 = v128.and(v128.load(pd, 32), f32x4.gt(v128.load(py, 32), z));
+    const a3 = v128.and(v128.load(pd, 48), f32x4.gt(v128.load(py, 48), z));
+    v128.store(px, a0);
+    v128.store(px, a1, 16);
+    v128.store(px, a2, 32);
+    v128.store(px, a3, 48);
+  }
+  for (; i + 4 <= count; i += 4) {
+    const o = <usize>i << 2;
+    v128.store(dx + o, v128.and(v128.load(dy + o), f32x4.gt(v128.load(y + o), z)));
+  }
+  for (; i < count; i++) {
+    const o = <usize>i << 2;
+    store<f32>(dx + o, load<f32>(y + o) > 0 ? load<f32>(dy + o) : 0);
+  }
+}
+
+@inline
+function leaky_grad4(v: v128, d: v128, va: v128, z: v128): v128 {
+  return v128.bitselect(d, f32x4.mul(d, va), f32x4.gt(v, z));
+}
+
+function leaky_relu_grad(y: usize, dy: usize, dx: usize, count: i32, alpha: f32): void {
+  const z = f32x4.splat(0);
+  const va = f32x4.splat(alpha);
+  let i = 0;
+  for (; i + 16 <= count; i += 16) {
+    const o = <usize>i << 2;
+    const py = y + o, pd = dy + o, px = dx + o;
+    const a0 = leaky_grad4(v128.load(py), v128.load(pd), va, z);
+    const a1 = leaky_grad4(v128.load(py, 16), v128.load(pd, 16), va, z);
+    const a2 = leaky_grad4(v128.load(py, 32), v128.load(pd, 32), va, z);
+    const a3 = leaky_grad4(v128.load(py, 48), v128.load(pd, 48), va, z);
+    v128.store(px, a0);
+    v128.store(px, a1, 16);
+    v128.store(px, a2, 32);
+    v128.store(px, a3, 48);
+  }
+  for (; i + 4 <= count; i += 4) {
+    const o = <usize>i << 2;
+    v128.store(dx + o, leaky_grad4(v128.load(y + o), v128.load(dy + o), va, z));
+  }
+  for (; i < count; i++) {
+    const o = <usize>i << 2;
+    const d = load<f32>(dy + o);
+    store<f32>(dx + o, load<f32>(y + o) > 0 ? d : d * alpha);
+  }
+}
+
+// elu: f'(x) = α·eˣ = y + α for x ≤ 0.
+@inline
+function elu_grad4(v: v128, d: v128, va: v128, z: v128): v128 {
+  return v128.bitselect(d, f32x4.mul(d, f32x4.add(v, va)), f32x4.gt(v, z));
+}
+
+function elu_grad(y: usize, dy: usize, dx: usize, count: i32, alpha: f32): void {
+  const z = f32x4.splat(0);
+  const va = f32x4.splat(alpha);
+  let i = 0;
+  for (; i + 16 <= count; i += 16) {
+    const o = <usize>i << 2;
+    const py = y + o, pd = dy + o, px = dx + o;
+    const a0 = elu_grad4(v128.load(py), v128.load(pd), va, z);
+    const a1 = elu_grad4(v128.load(py, 16), v128.load(pd, 16), va, z);
+    const a2 = elu_grad4(v128.load(py, 32), v128.load(pd, 32), va, z);
+    const a3 = elu_grad4(v128.load(py, 48), v128.load(pd, 48), va, z);
+    v128.store(px, a0);
+    v128.store(px, a1, 16);
+    v128.store(px, a2, 32);
+    v128.store(px, a3, 48);
+  }
+  for (; i + 4 <= count; i += 4) {
+    const o = <usize>i << 2;
+    v128.store(dx + o, elu_grad4(v128.load(y + o), v128.load(dy + o), va, z));
+  }
+  for (; i < count; i++) {
+    const o = <usize>i << 2;
+    const v = load<f32>(y + o);
+    const d = load<f32>(dy + o);
+    store<f32>(dx + o, v > 0 ? d : d * (v + alpha));
+  }
+}
+
+// sigmoid: dy·(y·(1 − y))
+@inline
+function sigmoid_grad4(v: v128, d: v128, one: v128): v128 {
+  return f32x4.mul(d, f32x4.mul(v, f32x4.sub(one, v)));
+}
+
+function sigmoid_grad(y: usize, dy: usize, dx: usize, count: i32): void {
+  const one = f32x4.splat(1);
+  let i = 0;
+  for (; i + 16 <= count; i += 16) {
+    const o = <usize>i << 2;
+    const py = y + o, pd = dy + o, px = dx + o;
+    const a0 = sigmoid_grad4(v128.load(py), v128.load(pd), one);
+    const a1 = sigmoid_grad4(v128.load(py, 16), v128.load(pd, 16), one);
+    const a2 = sigmoid_grad4(v128.load(py, 32), v128.load(pd, 32), one);
+    const a3 = sigmoid_grad4(v128.load(py, 48), v128.load(pd, 48), one);
+    v128.store(px, a0);
+    v128.store(px, a1, 16);
+    v128.store(px, a2, 32);
+    v128.store(px, a3, 48);
+  }
+  for (; i + 4 <= count; i += 4) {
+    const o = <usize>i << 2;
+    v128.store(dx + o, sigmoid_grad4(v128.load(y + o), v128.load(dy + o), one));
+  }
+  for (; i < count; i++) {
+    const o = <usize>i << 2;
+    const v = load<f32>(y + o);
+    store<f32>(dx + o, load<f32>(dy + o) * (v * (1 - v)));
+  }
+}
+
+// tanh: dy·(1 − y·y)
+@inline
+function tanh_grad4(v: v128, d: v128, one: v128): v128 {
+  return f32x4.mul(d, f32x4.sub(one, f32x4.mul(v, v)));
+}
+
+function tanh_grad(y: usize, dy: usize, dx: usize, count: i32): void {
+  const one = f32x4.splat(1);
+  let i = 0;
+  for (; i + 16 <= count; i += 16) {
+    const o = <usize>i << 2;
+    const py = y + o, pd = dy + o, px = dx + o;
+    const a0 = tanh_grad4(v128.load(py), v128.load(pd), one);
+    const a1 = tanh_grad4(v128.load(py, 16), v128.load(pd, 16), one);
+    const a2 = tanh_grad4(v128.load(py, 32), v128.load(pd, 32), one);
+    const a3 = tanh_grad4(v128.load(py, 48), v128.load(pd, 48), one);
+    v128.store(px, a0);
+    v128.store(px, a1, 16);
+    v128.store(px, a2, 32);
+    v128.store(px, a3, 48);
+  }
+  for (; i + 4 <= count; i += 4) {
+    const o = <usize>i << 2;
+    v128.store(dx + o, tanh_grad4(v128.load(y + o), v128.load(dy + o), one));
+  }
+  for (; i < count; i++) {
+    const o = <usize>i << 2;
+    const v = load<f32>(y + o);
+    store<f32>(dx + o, load<f32>(dy + o) * (1 - v * v));
+  }
+}
+
+export function f32_activation_grad(y: usize, dy: usize, dx: usize, count: i32, act: i32, alpha: f32): void {
+  switch (act) {
+    case 1: relu_grad(y, dy, dx, count); break;
+    case 2: leaky_relu_grad(y, dy, dx, count, alpha); break;
+    case 3: elu_grad(y, dy, dx, count, alpha); break;
+    case 4: sigmoid_grad(y, dy, dx, count); break;
+    case 5: tanh_grad(y, dy, dx, count); break;
+    default: copy_f32(dy, dx, count);
+  }
+}
+
+// ---- softmax ----
+
+export function f32_softmax(x: usize, y: usize, rows: i32, cols: i32): void {
+  const rowBytes = <usize>cols << 2;
+  for (let r = 0; r < rows; r++) {
+    const m = f32_row_max(x, cols);
+    const s = f32_row_exp_sum(x, y, cols, m);
+    f32_row_div(y, cols, <f32>s);
+    x += rowBytes;
+    y += rowBytes;
+  }
+}
+
+// dx = y·(dy − s) with s = Σ dy·y summed in f64, c ascending.
+export function f32_softmax_grad(y: usize, dy: usize, dx: usize, rows: i32, cols: i32): void {
+  const rowBytes = <usize>cols << 2;
+  for (let r = 0; r < rows; r++) {
+    let d: f64 = 0;
+    for (let c = 0; c < cols; c++) {
+      const o = <usize>c << 2;
+      d += <f64>load<f32>(dy + o) * <f64>load<f32>(y + o);
+    }
+    const s = <f32>d;
+    const vs = f32x4.splat(s);
+    let c = 0;
+    for (; c + 16 <= cols; c += 16) {
+      const o = <usize>c << 2;
+      const py = y + o, pd = dy + o, px = dx + o;
+      const a0 = f32x4.mul(v128.load(py), f32x4.sub(v128.load(pd), vs));
+      const a1 = f32x4.mul(v128.load(py, 16), f32x4.sub(v128.load(pd, 16), vs));
+      const a2 = f32x4.mul(v128.load(py, 32), f32x4.sub(v128.load(pd, 32), vs));
+      const a3 = f32x4.mul(v128.load(py, 48), f32x4.sub(v128.load(pd, 48), vs));
+      v128.store(px, a0);
+      v128.store(px, a1, 16);
+      v128.store(px, a2, 32);
+      v128.store(px, a3, 48);
+    }
+    for (; c + 4 <= cols; c += 4) {
+      const o = <usize>c << 2;
+      v128.store(dx + o, f32x4.mul(v128.load(y + o), f32x4.sub(v128.load(dy + o), vs)));
+    }
+    for (; c < cols; c++) {
+      const o = <usize>c << 2;
+      store<f32>(dx + o, load<f32>(y + o) * (load<f32>(dy + o) - s));
+    }
+    y += rowBytes;
+    dy += rowBytes;
+    dx += rowBytes;
+  }
+}

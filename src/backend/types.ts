@@ -33,42 +33,71 @@ export interface Kernels {
   // ---- bias, activations, softmax (assembly/unary, src/backend/js/unary.ts) ----
   /** y[r,c] = x[r,c] + bias[c]; y may equal x. */
   f32_bias_add(x: number, bias: number, y: number, rows: number, cols: number): void;
-  /** y[c] = Σ_r x[r,c] (+ y[c] if accumulate≠0). The bias gradient. Fixed summation order (r ascending). */
+  /**
+   * y[c] = Σ_r x[r,c] (+ y[c] if accumulate≠0). The bias gradient. Fixed summation order: an f32 sum from 0
+   * over r ascending, then y[c] added last when accumulating.
+   */
   f32_col_sum(x: number, y: number, rows: number, cols: number, accumulate: number): void;
-  /** y[i] = act(x[i]); y may equal x. alpha is the slope of leakyRelu and the scale of elu. */
+  /**
+   * y[i] = act(x[i]); y may equal x. alpha is the slope of leakyRelu and the scale of elu.
+   * linear: x · relu: max(x, 0) (NaN stays NaN) · leakyRelu: x > 0 ? x : alpha·x ·
+   * elu: x > 0 ? x : alpha·(eˣ − 1) · sigmoid: 1/(1 + e⁻ˣ) · tanh. The exp-based ones are evaluated in f64 and
+   * rounded once to f32 (elu through expm1), which keeps them accurate and free of NaN for every non-NaN x.
+   */
   f32_activation(x: number, y: number, count: number, act: number, alpha: number): void;
   /**
    * dx[i] = dy[i]·act'(·), computed from the activation's OUTPUT y (every supported activation's derivative
-   * is a function of its output). dx may equal dy.
+   * is a function of its output). dx may equal dy. With z = y > 0: relu z ? dy : 0 · leakyRelu z ? dy : alpha·dy ·
+   * elu z ? dy : dy·(y + alpha) · sigmoid dy·(y·(1 − y)) · tanh dy·(1 − y²) · linear dy. leakyRelu and elu
+   * need alpha > 0 (so that y > 0 exactly when x > 0); alpha = 0 gives relu's gradient.
    */
   f32_activation_grad(y: number, dy: number, dx: number, count: number, act: number, alpha: number): void;
-  /** Row-wise numerically stable softmax; y may equal x. */
+  /**
+   * Row-wise numerically stable softmax; y may equal x. e = exp(x − max) evaluated in f64 and summed in f64
+   * (c ascending); y = f32(e) / f32(sum).
+   */
   f32_softmax(x: number, y: number, rows: number, cols: number): void;
-  /** dx[r,:] = y[r,:]·(dy[r,:] − Σ_c dy[r,c]·y[r,c]); dx may equal dy. */
+  /** dx[r,:] = y[r,:]·(dy[r,:] − Σ_c dy[r,c]·y[r,c]); dx may equal dy. The Σ runs in f64, c ascending. */
   f32_softmax_grad(y: number, dy: number, dx: number, rows: number, cols: number): void;
 
   // ---- losses (assembly/loss, src/backend/js/loss.ts) ----
   // Each returns the loss averaged over the `rows` samples (Keras semantics) and, if grad≠0, writes
   // d(loss)/d(input) into grad (grad may equal the input). Probabilities are clipped to [1e-7, 1−1e-7]
-  // where a log is taken, as Keras does.
+  // where a log is taken, as Keras does. The gradient is that of the clipped loss: entries whose clip is
+  // active get no gradient (TF's clip_by_value gradient). Sums run in f64 in a fixed order.
   /** mean over rows and cols of (p − t)²; grad = 2(p − t)/(rows·cols). */
   f32_mse(pred: number, target: number, grad: number, rows: number, cols: number): number;
-  /** −mean[t·log p + (1−t)·log(1−p)] on probabilities. */
+  /**
+   * −mean[t·log p + (1−t)·log(1−p)] on probabilities, over rows and cols (Keras: mean over the last axis,
+   * then over the batch). grad = ((1−t)/(1−p) − t/p)/(rows·cols), 0 where p < 1e-7 or p > 1 − 1e-7.
+   */
   f32_bce(pred: number, target: number, grad: number, rows: number, cols: number): number;
-  /** −(1/rows)·Σ t·log p on probabilities (rows need not be normalised). */
+  /**
+   * −(1/rows)·Σ t·log p on probabilities (rows need not be normalised): as in Keras and TF.js, each pred row is
+   * first divided by its sum, q = p/Σp, then clipped; loss −(1/rows)·Σ t·log q. The gradient goes through the
+   * normalisation: grad_j = (a_j + T)/(Σp·rows) with a_j = −t_j/q_j (0 where q_j is clipped) and T = Σ of t
+   * over unclipped entries. For rows that already sum to 1 this is (Σt − t/p)/rows, which the softmax
+   * Jacobian maps to the same logit gradient as −t/(p·rows).
+   */
   f32_cce(pred: number, target: number, grad: number, rows: number, cols: number): number;
-  /** Sparse CCE on probabilities; labels are i32 class indices (one per row). */
+  /** Sparse CCE on probabilities; labels are i32 class indices (one per row). Exactly f32_cce with one-hot t. */
   f32_sparse_cce(pred: number, labels: number, grad: number, rows: number, cols: number): number;
   /**
    * Softmax fused with CCE from logits (log-sum-exp). Writes softmax(logits) to probs (probs may equal
    * logits) and grad = (probs − t)/rows w.r.t. the logits. Loss = (1/rows)·Σ_r (lse_r·Σ_c t − Σ_c t·z).
+   * Precisely, grad = (Σ_c t·probs − t)/rows, the exact gradient of this loss, which is (probs − t)/rows when
+   * target rows sum to 1 (bit for bit when the sum is exactly 1). probs is required; grad may equal probs or
+   * logits. Finite for any finite logits (lse = max + log Σ e^(z−max); the log of a tiny p is never taken).
    */
   f32_softmax_cce(logits: number, target: number, probs: number, grad: number, rows: number, cols: number): number;
-  /** Softmax fused with sparse CCE from logits; labels are i32. */
+  /** Softmax fused with sparse CCE from logits; labels are i32. Loss = (1/rows)·Σ_r (lse_r − z[r,label]). */
   f32_softmax_sparse_cce(logits: number, labels: number, probs: number, grad: number, rows: number, cols: number): number;
 
   // ---- metrics (assembly/loss/metrics.ts, src/backend/js/loss.ts) ----
-  /** Count of rows whose argmax(pred) equals argmax(target) (first maximum wins). */
+  /**
+   * Count of rows whose argmax(pred) equals argmax(target) (first maximum wins: only a strictly greater value
+   * moves the index, so a NaN never does).
+   */
   f32_count_argmax_match(pred: number, target: number, rows: number, cols: number): number;
   /** Count of rows whose argmax(pred) equals the i32 label. */
   f32_count_argmax_label(pred: number, labels: number, rows: number, cols: number): number;
