@@ -624,7 +624,7 @@ export class Sequential implements TrainingTarget {
               if (r === 'stop') this.stopTraining = true;
             }
           }
-          if (bar) {
+          if (bar?.due()) {
             const logs: Logs = { loss: lossSum / seen };
             if (c.accuracy !== 'none') logs.accuracy = correct / this.accuracyDenominator(seen);
             bar.update(epoch, seen, logs);

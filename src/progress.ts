@@ -49,10 +49,13 @@ export class ProgressBar {
   private metrics(logs: Record<string, number>): string {
     return Object.entries(logs).map(([k, v]) => `${k} ${fmt(v)}`).join(' · ');
   }
+  /** True when update() would draw now: lets the caller skip building the logs between draws. */
+  due(): boolean {
+    return this.tty && performance.now() - this.lastDraw >= 100;
+  }
   update(epoch: number, done: number, logs: Record<string, number>): void {
-    if (!this.tty) return;
+    if (!this.due()) return;
     const now = performance.now();
-    if (now - this.lastDraw < 100) return;
     this.lastDraw = now;
     const elapsed = (now - this.start) / 1000;
     const rate = done / elapsed;
