@@ -1,9 +1,96 @@
-import type { Kernels } from '../types';
+// Matrix multiplies: the readable twin of assembly/gemm/gemm.ts.
+//
+// Accumulation is f32, in the same order as the wasm kernels, so both backends give the same bits for
+// linear, relu and leakyRelu (elu, sigmoid and tanh differ only by the last-bit rounding of exp/tanh):
+//  - nn, tn: s = ((0 + a0·b0) + a1·b1) + ... in ascending p (rows are built axpy-style, p outer, j inner,
+//    which keeps that order per element while reading B row by row);
+//  - nt: four lane sums s_l over p ≡ l (mod 4) for p < k − k%4, then (s0 + s2) + (s1 + s3), then the
+//    k%4 tail products in ascending p.
+// Then + old C (accumulate≠0), + bias[j] (bias≠0), then applyAct. Every f32 operation is an f64
+// operation rounded by Math.fround or a Float32Array store, which gives the f32 result exactly.
+import { Act, type Kernels } from '../types';
 import type { JsMemory } from './memory';
 
 type GemmKernels = Pick<Kernels, 'f32_gemm_nn' | 'f32_gemm_nt' | 'f32_gemm_tn'>;
 
+const fround = Math.fround;
+
+/**
+ * The activation epilogue on one f32 value (codes of `Act`; alpha is the leakyRelu slope and the elu
+ * scale, already an f32 value). relu is max(x, 0), so NaN stays NaN; elu uses expm1. Returns an f32 value.
+ */
+export function applyAct(x: number, act: number, alpha: number): number {
+  switch (act) {
+    case Act.Relu: return Math.max(x, 0);
+    case Act.LeakyRelu: return x > 0 ? x : fround(alpha * x);
+    case Act.Elu: return x > 0 ? x : fround(alpha * Math.expm1(x));
+    case Act.Sigmoid: return fround(1 / (1 + Math.exp(-x)));
+    case Act.Tanh: return fround(Math.tanh(x));
+    default: return x;
+  }
+}
+
 export function gemmKernels(mem: JsMemory): GemmKernels {
-  const todo = (): never => { throw new Error('not implemented'); };
-  return { f32_gemm_nn: todo, f32_gemm_nt: todo, f32_gemm_tn: todo };
+  // One row of f32 partial sums, reused across calls (grown when a wider C comes along).
+  let row = new Float32Array(64);
+
+  /** C[i,j] = epilogue(s): + old C, + bias, activation. */
+  function finish(F: Float32Array, ci: number, s: number, bias: number, j: number, accumulate: number,
+    act: number, alpha: number): void {
+    if (accumulate) s = fround(s + F[ci]);
+    if (bias) s = fround(s + F[(bias >> 2) + j]);
+    F[ci] = applyAct(s, act, alpha);
+  }
+
+  /** A·B where A(i,p) = F[a + i·rsA + p·csA] (element strides) and B is [k,n]. */
+  function ab(a: number, rsA: number, csA: number, b: number, bias: number, c: number, m: number, n: number,
+    k: number, accumulate: number, act: number, alpha: number): void {
+    const F = mem.F32;
+    if (row.length < n) row = new Float32Array(n);
+    const s = row;
+    alpha = fround(alpha);
+    for (let i = 0; i < m; i++) {
+      s.fill(0, 0, n);
+      for (let p = 0; p < k; p++) {
+        const x = F[(a >> 2) + i * rsA + p * csA];
+        const bp = (b >> 2) + p * n;
+        for (let j = 0; j < n; j++) s[j] += fround(x * F[bp + j]);
+      }
+      const ci = (c >> 2) + i * n;
+      for (let j = 0; j < n; j++) finish(F, ci + j, s[j], bias, j, accumulate, act, alpha);
+    }
+  }
+
+  return {
+    f32_gemm_nn(a, b, bias, c, m, n, k, accumulate, act, alpha) {
+      ab(a, k, 1, b, bias, c, m, n, k, accumulate, act, alpha);
+    },
+
+    f32_gemm_tn(a, b, bias, c, m, n, k, accumulate, act, alpha) {
+      ab(a, 1, m, b, bias, c, m, n, k, accumulate, act, alpha);
+    },
+
+    f32_gemm_nt(a, b, bias, c, m, n, k, accumulate, act, alpha) {
+      const F = mem.F32;
+      const k4 = k - (k & 3);
+      alpha = fround(alpha);
+      for (let i = 0; i < m; i++) {
+        const ai = (a >> 2) + i * k;
+        for (let j = 0; j < n; j++) {
+          const bj = (b >> 2) + j * k;
+          let s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+          let p = 0;
+          for (; p < k4; p += 4) {
+            s0 = fround(s0 + fround(F[ai + p] * F[bj + p]));
+            s1 = fround(s1 + fround(F[ai + p + 1] * F[bj + p + 1]));
+            s2 = fround(s2 + fround(F[ai + p + 2] * F[bj + p + 2]));
+            s3 = fround(s3 + fround(F[ai + p + 3] * F[bj + p + 3]));
+          }
+          let s = fround(fround(s0 + s2) + fround(s1 + s3));
+          for (; p < k; p++) s = fround(s + fround(F[ai + p] * F[bj + p]));
+          finish(F, (c >> 2) + i * n + j, s, bias, j, accumulate, act, alpha);
+        }
+      }
+    },
+  };
 }

@@ -1,0 +1,238 @@
+// f32_gemm_nn / nt / tn on every backend, against a float64 reference.
+import { afterAll, describe, expect, it } from 'vitest';
+import { applyAct } from '../src/backend/js/gemm';
+import { BACKENDS, EDGE_SIZES, Mem, maxRelErr, rand } from './helpers';
+
+type Layout = 'nn' | 'nt' | 'tn';
+const LAYOUTS: Layout[] = ['nn', 'nt', 'tn'];
+const ACTS = [
+  { name: 'linear', act: 0, alpha: 0 },
+  { name: 'relu', act: 1, alpha: 0 },
+  { name: 'leakyRelu 0.3', act: 2, alpha: 0.3 },
+  { name: 'leakyRelu 1', act: 2, alpha: 1 },
+  { name: 'elu 0.3', act: 3, alpha: 0.3 },
+  { name: 'elu 1', act: 3, alpha: 1 },
+  { name: 'sigmoid', act: 4, alpha: 0 },
+  { name: 'tanh', act: 5, alpha: 0 },
+];
+
+interface Case {
+  m: number; n: number; k: number;
+  a: Float32Array; b: Float32Array; bias: Float32Array; c0: Float32Array;
+}
+
+function makeCase(m: number, n: number, k: number, seed: number): Case {
+  const r = rand(seed);
+  return { m, n, k, a: r(m * k), b: r(k * n), bias: r(n), c0: r(m * n, -2, 2) };
+}
+
+/** The activation in float64, written independently of the kernels. */
+function act64(x: number, act: number, alpha: number): number {
+  switch (act) {
+    case 1: return x > 0 ? x : 0;
+    case 2: return x > 0 ? x : alpha * x;
+    case 3: return x > 0 ? x : alpha * (Math.exp(x) - 1);
+    case 4: return 1 / (1 + Math.exp(-x));
+    case 5: return Math.tanh(x);
+    default: return x;
+  }
+}
+
+/** Float64 reference. A is [m,k] for nn/nt and [k,m] for tn; B is [k,n] for nn/tn and [n,k] for nt. */
+function reference(layout: Layout, t: Case, accumulate: boolean, useBias: boolean, act: number, alpha: number): Float64Array {
+  const { m, n, k, a, b, bias, c0 } = t;
+  const out = new Float64Array(m * n);
+  for (let i = 0; i < m; i++) {
+    for (let j = 0; j < n; j++) {
+      let s = 0;
+      for (let p = 0; p < k; p++) {
+        const x = layout === 'tn' ? a[p * m + i] : a[i * k + p];
+        const y = layout === 'nt' ? b[j * k + p] : b[p * n + j];
+        s += x * y;
+      }
+      if (accumulate) s += c0[i * n + j];
+      if (useBias) s += bias[j];
+      out[i * n + j] = act64(s, act, Math.fround(alpha));
+    }
+  }
+  return out;
+}
+
+/** Runs one kernel on a backend; returns C. */
+function run(mem: Mem, layout: Layout, t: Case, accumulate: boolean, useBias: boolean, act: number, alpha: number): Float32Array {
+  const pa = mem.f32(t.a), pb = mem.f32(t.b), pbias = mem.f32(t.bias), pc = mem.f32(t.c0);
+  mem.k[`f32_gemm_${layout}`](pa, pb, useBias ? pbias : 0, pc, t.m, t.n, t.k, accumulate ? 1 : 0, act, alpha);
+  const out = mem.read(pc, t.m * t.n);
+  mem.free();
+  return out;
+}
+
+const tol = (k: number) => 1e-6 * k + 1e-6;
+
+/** Shapes where every edge size appears as m, as n and as k, mixed with the other sizes. */
+const SIZE_TRIPLES: [number, number, number][] = [];
+EDGE_SIZES.forEach((s, i) => {
+  const at = (o: number) => EDGE_SIZES[(i + o) % EDGE_SIZES.length];
+  SIZE_TRIPLES.push([s, at(3), at(7)], [at(5), s, at(1)], [at(9), at(2), s]);
+});
+const rnd = rand(777);
+for (let i = 0; i < 6; i++) {
+  const [m, n, k] = rnd(3, 1, 90).map(Math.floor);
+  SIZE_TRIPLES.push([m, n, k]);
+}
+
+/** Shapes that hit every tile path (4x8, 4x4, scalar columns, row tails; nt 2x4, 2x1, 1x4, 1x1; k%4 tails). */
+const EPILOGUE_SHAPES: [number, number, number][] = [[1, 1, 1], [5, 13, 7], [4, 8, 4], [7, 11, 9], [9, 17, 65], [3, 5, 2]];
+
+describe.each(BACKENDS)('gemm on %s', (backend) => {
+  const mem = new Mem(backend);
+  afterAll(() => mem.free());
+
+  for (const layout of LAYOUTS) {
+    describe(`f32_gemm_${layout}`, () => {
+      it('matches the float64 reference on all edge sizes, with and without accumulate and bias', () => {
+        let seed = 1;
+        for (const [m, n, k] of SIZE_TRIPLES) {
+          const t = makeCase(m, n, k, seed++);
+          for (const accumulate of [false, true]) {
+            for (const useBias of [false, true]) {
+              const got = run(mem, layout, t, accumulate, useBias, 0, 0);
+              const want = reference(layout, t, accumulate, useBias, 0, 0);
+              const err = maxRelErr(got, want);
+              if (!(err <= tol(k))) {
+                throw new Error(`${layout} m=${m} n=${n} k=${k} acc=${accumulate} bias=${useBias}: err ${err}`);
+              }
+            }
+          }
+        }
+      });
+
+      for (const { name, act, alpha } of ACTS) {
+        it(`applies ${name} after the sum, old C and bias`, () => {
+          let seed = 100 + act;
+          for (const [m, n, k] of EPILOGUE_SHAPES) {
+            const t = makeCase(m, n, k, seed++);
+            for (const accumulate of [false, true]) {
+              for (const useBias of [false, true]) {
+                const got = run(mem, layout, t, accumulate, useBias, act, alpha);
+                const want = reference(layout, t, accumulate, useBias, act, alpha);
+                const err = maxRelErr(got, want);
+                if (!(err <= tol(k))) {
+                  throw new Error(`${layout} ${name} m=${m} n=${n} k=${k} acc=${accumulate} bias=${useBias}: err ${err}`);
+                }
+              }
+            }
+          }
+        });
+      }
+
+      it('uses the activation codes as documented (spot values)', () => {
+        // A = [[1]], B = [[x]] gives C = x, so C = act(x) exactly for these inputs.
+        const cases: [number, number, number, number][] = [
+          [1, 0, -2, 0], [1, 0, 3, 3], [2, 0.5, -2, -1], [2, 0.5, 2, 2], [3, 1, 0, 0], [3, 1, 1.5, 1.5],
+          [4, 0, 0, 0.5], [5, 0, 0, 0], [0, 0, -7.25, -7.25],
+        ];
+        for (const [act, alpha, x, want] of cases) {
+          const t: Case = { m: 1, n: 1, k: 1, a: Float32Array.of(1), b: Float32Array.of(x), bias: Float32Array.of(0), c0: Float32Array.of(0) };
+          expect(run(mem, layout, t, false, false, act, alpha)[0]).toBe(want);
+        }
+        const t: Case = { m: 1, n: 1, k: 1, a: Float32Array.of(1), b: Float32Array.of(-1), bias: Float32Array.of(0), c0: Float32Array.of(0) };
+        expect(run(mem, layout, t, false, false, 3, 1)[0]).toBeCloseTo(Math.exp(-1) - 1, 6);
+        expect(run(mem, layout, t, false, false, 4, 0)[0]).toBeCloseTo(1 / (1 + Math.E), 6);
+        expect(run(mem, layout, t, false, false, 5, 0)[0]).toBeCloseTo(Math.tanh(-1), 6);
+      });
+
+      it('does not write outside C, nor into A, B or bias', () => {
+        const G = 13, SENTINEL = 1234.5;
+        for (const [m, n, k] of [[1, 1, 1], [5, 13, 7], [7, 9, 3], [17, 65, 9], [3, 3, 5]] as const) {
+          const t = makeCase(m, n, k, m * 1000 + n);
+          for (const act of [0, 4]) {
+            const guarded = new Float32Array(G + m * n + G).fill(SENTINEL);
+            guarded.set(t.c0, G);
+            const pa = mem.f32(t.a), pb = mem.f32(t.b), pbias = mem.f32(t.bias), pg = mem.f32(guarded);
+            mem.k[`f32_gemm_${layout}`](pa, pb, pbias, pg + 4 * G, m, n, k, 1, act, 0);
+            const after = mem.read(pg, guarded.length);
+            expect(Array.from(after.subarray(0, G))).toEqual(new Array(G).fill(SENTINEL));
+            expect(Array.from(after.subarray(G + m * n))).toEqual(new Array(G).fill(SENTINEL));
+            expect(mem.read(pa, t.a.length)).toEqual(t.a);
+            expect(mem.read(pb, t.b.length)).toEqual(t.b);
+            expect(mem.read(pbias, t.bias.length)).toEqual(t.bias);
+            const want = reference(layout, t, true, true, act, 0);
+            expect(maxRelErr(after.subarray(G, G + m * n), want)).toBeLessThanOrEqual(tol(k));
+            mem.free();
+          }
+        }
+      });
+
+      it('handles k beyond the packed B panel (1024 rows)', () => {
+        for (const [m, n, k] of [[6, 9, 1031], [5, 8, 1025], [2, 5, 1030]] as const) {
+          const t = makeCase(m, n, k, 31 * k + m);
+          for (const [accumulate, useBias, act] of [[false, false, 0], [true, true, 5]] as const) {
+            const err = maxRelErr(run(mem, layout, t, accumulate, useBias, act, 0), reference(layout, t, accumulate, useBias, act, 0));
+            expect(err).toBeLessThanOrEqual(tol(k));
+          }
+        }
+      });
+
+      it.each([[9, 13, 37], [6, 11, 1030]])('gives every element the same bits whatever tile computes it (%i x %i x %i)', (m, n, k) => {
+        // C computed whole equals C computed one row and one column at a time (fixed summation order).
+        const t = makeCase(m, n, k, 4242);
+        const whole = run(mem, layout, t, true, true, 0, 0);
+        for (let i = 0; i < m; i++) {
+          const a = layout === 'tn'
+            ? Float32Array.from({ length: k }, (_, p) => t.a[p * m + i])
+            : t.a.slice(i * k, (i + 1) * k);
+          const one = run(mem, layout, { ...t, m: 1, a, c0: t.c0.slice(i * n, (i + 1) * n) }, true, true, 0, 0);
+          expect(one).toEqual(whole.slice(i * n, (i + 1) * n));
+        }
+        for (let j = 0; j < n; j++) {
+          const b = layout === 'nt'
+            ? t.b.slice(j * k, (j + 1) * k)
+            : Float32Array.from({ length: k }, (_, p) => t.b[p * n + j]);
+          const c0 = Float32Array.from({ length: m }, (_, i) => t.c0[i * n + j]);
+          const one = run(mem, layout, { ...t, n: 1, b, bias: t.bias.slice(j, j + 1), c0 }, true, true, 0, 0);
+          expect(one).toEqual(Float32Array.from({ length: m }, (_, i) => whole[i * n + j]));
+        }
+      });
+    });
+  }
+});
+
+describe('gemm: wasm and js agree', () => {
+  const wasm = new Mem('wasm'), js = new Mem('js');
+  afterAll(() => { wasm.free(); js.free(); });
+
+  for (const layout of LAYOUTS) {
+    it(`f32_gemm_${layout}: same bits for linear/relu/leakyRelu, within 1e-6 for elu/sigmoid/tanh`, () => {
+      let seed = 9000;
+      for (const [m, n, k] of [[1, 1, 1], [4, 8, 4], [5, 13, 7], [17, 9, 63], [65, 17, 5], [8, 64, 127], [33, 20, 64]]) {
+        const t = makeCase(m, n, k, seed++);
+        for (const { act, alpha } of ACTS) {
+          for (const accumulate of [false, true]) {
+            const useBias = !accumulate || act % 2 === 0;
+            const w = run(wasm, layout, t, accumulate, useBias, act, alpha);
+            const j = run(js, layout, t, accumulate, useBias, act, alpha);
+            if (act <= 2) expect(w).toEqual(j);
+            else expect(maxRelErr(w, j)).toBeLessThanOrEqual(1e-6);
+          }
+        }
+      }
+    });
+  }
+});
+
+describe('applyAct (js scalar epilogue)', () => {
+  it('computes each activation', () => {
+    expect(applyAct(-2, 0, 0)).toBe(-2);
+    expect(applyAct(-2, 1, 0)).toBe(0);
+    expect(applyAct(2, 1, 0)).toBe(2);
+    expect(Number.isNaN(applyAct(NaN, 1, 0))).toBe(true);
+    expect(applyAct(-2, 2, Math.fround(0.3))).toBe(Math.fround(-2 * Math.fround(0.3)));
+    expect(applyAct(-1, 3, 1)).toBe(Math.fround(Math.expm1(-1)));
+    expect(applyAct(0.5, 3, 0.3)).toBe(0.5);
+    expect(applyAct(0, 4, 0)).toBe(0.5);
+    expect(applyAct(-200, 4, 0)).toBe(0);
+    expect(applyAct(200, 4, 0)).toBe(1);
+    expect(applyAct(1, 5, 0)).toBe(Math.fround(Math.tanh(1)));
+  });
+});
