@@ -16,19 +16,27 @@ const product = (s: readonly number[]) => s.reduce((a, b) => a * b, 1);
 
 /** Heap blocks owned by one model on one runtime; released together when the model is collected. */
 class Allocations {
-  private readonly ptrs = new Set<number>();
+  private readonly ptrs = new Map<number, number>();
+  /** Bytes currently held. */
+  bytes = 0;
   constructor(readonly rt: Runtime) {}
   alloc(bytes: number): number {
     const p = this.rt.heap.alloc(bytes);
-    this.ptrs.add(p);
+    this.ptrs.set(p, bytes);
+    this.bytes += bytes;
     return p;
   }
   release(ptr: number): void {
-    if (this.ptrs.delete(ptr)) this.rt.heap.release(ptr);
+    const n = this.ptrs.get(ptr);
+    if (n === undefined) return;
+    this.ptrs.delete(ptr);
+    this.bytes -= n;
+    this.rt.heap.release(ptr);
   }
   releaseAll(): void {
-    for (const p of this.ptrs) this.rt.heap.release(p);
+    for (const p of this.ptrs.keys()) this.rt.heap.release(p);
     this.ptrs.clear();
+    this.bytes = 0;
   }
 }
 
@@ -145,6 +153,8 @@ export class Sequential implements TrainingTarget {
   private iterations = 0;
   private capacity = 0;
   private planPtr = 0;
+  /** During fit: a copy of the weights at the start of the epoch, restored if an update overflows. */
+  private backupPtr = 0;
   private bindings: LayerBinding[] = [];
   private inputPtr = 0;
   private targetPtr = 0;
@@ -401,6 +411,10 @@ export class Sequential implements TrainingTarget {
         'training stopped before that batch changed the weights (try a lower learning rate, clipNorm, or check the data)');
     }
     const count = this.paramBytes / F32;
+    if (!k.f32_all_finite(this.gradPtr, count)) {
+      throw new TrainingError(`the gradients became non-finite at epoch ${epoch + 1}, batch ${batch + 1} of model '${this.name}' ` +
+        `(loss ${loss}); training stopped before that batch changed the weights (try a lower learning rate or clipNorm)`);
+    }
     const opt = c.optimizer;
     if (opt.clipNorm !== undefined) {
       const norm = Math.sqrt(k.f32_sum_squares(this.gradPtr, count));
@@ -409,6 +423,12 @@ export class Sequential implements TrainingTarget {
     const lr = opt.rateAt(this.iterations);
     this.iterations++;
     opt.apply(k, this.paramPtr, this.gradPtr, this.statePtrs, count, lr, this.iterations);
+    if (!k.f32_all_finite(this.paramPtr, count)) {
+      if (this.backupPtr) k.f32_copy(this.backupPtr, this.paramPtr, count);
+      throw new TrainingError(`the weights overflowed to non-finite values at epoch ${epoch + 1}, batch ${batch + 1} of model ` +
+        `'${this.name}' (learning rate ${lr}); they were restored to their values at the start of epoch ${epoch + 1} ` +
+        '(try a lower learning rate or clipNorm)');
+    }
     return loss;
   }
 
@@ -578,6 +598,7 @@ export class Sequential implements TrainingTarget {
       train = this.stage(X, Y, 0, nTrain, 'x');
       if (valX) val = this.stage(valX, valY, valX === X ? nTrain : 0, valX === X ? N - nTrain : valX.shape[0], valX === X ? 'x' : 'validationData x');
       this.plan(batchSize);
+      this.backupPtr = this.allocs!.alloc(Math.max(this.paramBytes, 16));
       const call = async (name: keyof CallbackHooks, ...args: unknown[]) => {
         for (const h of hooks) {
           const f = (h as Record<string, unknown>)[name];
@@ -594,6 +615,7 @@ export class Sequential implements TrainingTarget {
       for (let epoch = initialEpoch; epoch < epochs && !this.stopTraining; epoch++) {
         await call('onEpochBegin', epoch, {});
         bar?.epochBegin();
+        k.f32_copy(this.paramPtr, this.backupPtr, this.paramBytes / F32);
         if (shuffle) this.shuffleRng.shuffle(this.rt.backend.memory.i32(), train.idx / F32, nTrain);
         let lossSum = 0;
         let correct = 0;
@@ -650,6 +672,8 @@ export class Sequential implements TrainingTarget {
     } finally {
       this.unstage(train);
       this.unstage(val);
+      if (this.backupPtr) this.allocs!.release(this.backupPtr);
+      this.backupPtr = 0;
     }
     return history;
   }
@@ -823,10 +847,10 @@ export class Sequential implements TrainingTarget {
   /**
    * Where this model lives in its backend's memory; for diagnostics and tests of the allocation-free step.
    */
-  arenaInfo(): { backend: string; memoryBytes: number; paramPtr: number; planPtr: number; capacity: number; heapUsed: number } {
+  arenaInfo(): { backend: string; memoryBytes: number; paramPtr: number; planPtr: number; capacity: number; modelBytes: number } {
     this.build();
     return { backend: this.rt.backend.name, memoryBytes: this.rt.backend.memory.byteLength, paramPtr: this.paramPtr,
-      planPtr: this.planPtr, capacity: this.capacity, heapUsed: this.rt.heap.used };
+      planPtr: this.planPtr, capacity: this.capacity, modelBytes: this.allocs!.bytes };
   }
 
   /** Optimizer updates applied since compile. */

@@ -80,7 +80,21 @@ describe('errors name the problem', () => {
     m.compile({ optimizer: nn.optimizers.sgd({ learningRate: 1e3 }), loss: 'mse' });
     const x = Array.from({ length: 8 }, (_, i) => [i * 100]);
     const y = Array.from({ length: 8 }, (_, i) => [i]);
-    await rejects(m.fit(x, y, { epochs: 50, batchSize: 2, shuffle: false }), nn.TrainingError, /loss became (Infinity|NaN) at epoch \d+, batch \d+/);
+    await rejects(m.fit(x, y, { epochs: 50, batchSize: 2, shuffle: false }), nn.TrainingError,
+      /(loss became (Infinity|NaN)|gradients became non-finite|weights overflowed to non-finite values) at epoch \d+, batch \d+/);
+    for (const w of m.getWeights()) for (const v of w.data) expect(Number.isFinite(v)).toBe(true);
+  });
+
+  it('an overflowing forward pass reports the non-finite loss with its epoch and batch', async () => {
+    // 3e38 + 3e38 overflows f32 in the forward pass, so the loss itself is Infinity
+    const m = nn.sequential({ seed: 1, layers: [nn.layers.dense({ units: 1, inputShape: [2], kernelInitializer: 'ones' })] });
+    m.compile({ optimizer: 'sgd', loss: 'mse' });
+    const before = m.getWeights().map((w) => Array.from(w.data));
+    await rejects(m.fit([[1, 1], [2, 2], [3e38, 3e38]], [[0], [0], [0]], { epochs: 1, batchSize: 2, shuffle: false }), nn.TrainingError,
+      'loss became Infinity at epoch 1, batch 2', "model 'sequential'");
+    // the first batch trained; the second was refused before it changed anything
+    expect(m.optimizerIterations).toBe(1);
+    expect(m.getWeights().map((w) => Array.from(w.data))).not.toEqual(before);
     for (const w of m.getWeights()) for (const v of w.data) expect(Number.isFinite(v)).toBe(true);
   });
 

@@ -22,7 +22,8 @@ const script = (load: string) => `${load}
 
 describe('packed tarball', () => {
   beforeAll(() => {
-    if (!existsSync(join(root, 'dist/index.js'))) execFileSync('npx', ['tsup'], { cwd: root, stdio: 'pipe' });
+    // npm test has just rebuilt the wasm; rebuild dist from it so the tarball holds the current code.
+    execFileSync('npx', ['tsup'], { cwd: root, stdio: 'pipe' });
     dir = mkdtempSync(join(tmpdir(), 'neurite-pack-'));
     const out = execFileSync('npm', ['pack', '--ignore-scripts', '--json', '--pack-destination', dir], { cwd: root, encoding: 'utf8' });
     const tgz = join(dir, JSON.parse(out)[0].filename);
