@@ -151,6 +151,8 @@ export class Sequential implements TrainingTarget {
   private statePtrs: number[] = [];
   private compiled: Compiled | undefined;
   private iterations = 0;
+  /** Epochs completed by fit over the model's life. */
+  private epochsTrained = 0;
   private capacity = 0;
   private planPtr = 0;
   /** During fit: a copy of the weights at the start of the epoch, restored if an update overflows. */
@@ -616,7 +618,13 @@ export class Sequential implements TrainingTarget {
         await call('onEpochBegin', epoch, {});
         bar?.epochBegin();
         k.f32_copy(this.paramPtr, this.backupPtr, this.paramBytes / F32);
-        if (shuffle) this.shuffleRng.shuffle(this.rt.backend.memory.i32(), train.idx / F32, nTrain);
+        if (shuffle) {
+          // each epoch's order depends only on the shuffle stream, so a resumed fit shuffles the same way
+          const ix = this.rt.backend.memory.i32();
+          const at = train.idx / F32;
+          for (let i = 0; i < nTrain; i++) ix[at + i] = i;
+          this.shuffleRng.shuffle(ix, at, nTrain);
+        }
         let lossSum = 0;
         let correct = 0;
         let seen = 0;
@@ -664,6 +672,7 @@ export class Sequential implements TrainingTarget {
           const v = this.evaluateStaged(val, Math.max(batchSize, this.capacity));
           for (const [key, value] of Object.entries(v)) logs[`val_${key}`] = value;
         }
+        if (!this.stopTraining || seen === nTrain) this.epochsTrained++;
         history.push(epoch, logs);
         bar?.epochEnd(epoch, logs);
         await call('onEpochEnd', epoch, logs);
@@ -856,6 +865,75 @@ export class Sequential implements TrainingTarget {
   /** Optimizer updates applied since compile. */
   get optimizerIterations(): number {
     return this.iterations;
+  }
+
+  /** What compile was given (resolved), or undefined before compile. */
+  get compileConfig(): { optimizer: Optimizer; loss: LossName; metrics: string[] } | undefined {
+    const c = this.compiled;
+    return c && { optimizer: c.optimizer, loss: c.loss, metrics: [...c.metrics] };
+  }
+
+  /**
+   * The optimizer's state as tensors shaped like the weights, named `layer/param/slot` (e.g. `dense_1/kernel/m`),
+   * in getWeights order for each slot in turn.
+   */
+  getOptimizerWeights(): { name: string; tensor: Tensor }[] {
+    const c = this.requireCompiled('getOptimizerWeights');
+    this.ensure();
+    const mem = this.rt.backend.memory.f32();
+    const out: { name: string; tensor: Tensor }[] = [];
+    c.optimizer.slotNames.forEach((slot, s) => {
+      for (const e of this.entries) {
+        const at = (this.statePtrs[s] + e.offset) / F32;
+        out.push({ name: `${e.layer.name}/${e.spec.name}/${slot}`, tensor: new Tensor(mem.slice(at, at + e.size), e.spec.shape) });
+      }
+    });
+    return out;
+  }
+
+  /** Restores state from getOptimizerWeights(): same names, order and shapes, finite values. */
+  setOptimizerWeights(list: { name: string; tensor: Tensor }[]): void {
+    const c = this.requireCompiled('setOptimizerWeights');
+    this.ensure();
+    const want = c.optimizer.slotNames.length * this.entries.length;
+    if (!Array.isArray(list) || list.length !== want) {
+      throw new ShapeError(`optimizer ${c.optimizer.name} of model '${this.name}' has ${want} state tensors, got ${Array.isArray(list) ? list.length : 'none'}`);
+    }
+    const values: [number, Float32Array][] = [];
+    c.optimizer.slotNames.forEach((slot, s) => {
+      this.entries.forEach((e, i) => {
+        const item = list[s * this.entries.length + i];
+        const name = `${e.layer.name}/${e.spec.name}/${slot}`;
+        const t = item?.tensor;
+        if (!(t instanceof Tensor) || t.size !== e.size || t.shape.some((d, j) => d !== e.spec.shape[j])) {
+          throw new ShapeError(`optimizer state ${name} must have shape [${e.spec.shape.join(', ')}], got ${t instanceof Tensor ? `[${t.shape.join(', ')}]` : String(t)}`);
+        }
+        const bad = firstNonFinite(t.data);
+        if (bad >= 0) throw new ValueError(`optimizer state ${name} contains ${t.data[bad]} at index ${bad}`);
+        values.push([(this.statePtrs[s] + e.offset) / F32, t.data]);
+      });
+    });
+    const mem = this.rt.backend.memory.f32();
+    for (const [at, data] of values) mem.set(data, at);
+  }
+
+  /** Where training stands: epochs completed, optimizer steps, and the shuffling stream. */
+  getTrainingState(): { epochsTrained: number; iterations: number; shuffleState: number[] } {
+    return { epochsTrained: this.epochsTrained, iterations: this.iterations, shuffleState: this.shuffleRng.getState() };
+  }
+
+  /** Restores getTrainingState(), so that the next fit continues exactly. */
+  setTrainingState(s: { epochsTrained: number; iterations: number; shuffleState: number[] }): void {
+    if (!s || !Number.isInteger(s.epochsTrained) || s.epochsTrained < 0 || !Number.isInteger(s.iterations) || s.iterations < 0) {
+      throw new ValueError(`training state needs integer epochsTrained and iterations ≥ 0, got ${JSON.stringify(s)}`);
+    }
+    try {
+      this.shuffleRng.setState(s.shuffleState);
+    } catch (e) {
+      throw new ValueError(`training state: ${(e as Error).message}`);
+    }
+    this.epochsTrained = s.epochsTrained;
+    this.iterations = s.iterations;
   }
 
   toJSON(): Record<string, unknown> {

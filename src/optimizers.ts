@@ -27,6 +27,8 @@ export abstract class Optimizer {
   abstract readonly name: OptimizerName;
   /** How many state blocks, each as large as the parameter block. */
   abstract readonly slots: number;
+  /** Names of the state blocks (TF.js-style suffixes for saved optimizer weights). */
+  abstract readonly slotNames: readonly string[];
   readonly learningRate: number | Schedule;
   readonly clipNorm: number | undefined;
   constructor(c: OptimizerConfig, defaultLr: number) {
@@ -55,6 +57,7 @@ export abstract class Optimizer {
 class SGD extends Optimizer {
   readonly name = 'sgd';
   readonly slots = 0;
+  readonly slotNames = [];
   constructor(c: OptimizerConfig = {}) { super(c, 0.01); }
   apply(k: Kernels, w: number, g: number, _s: readonly number[], n: number, lr: number): void { k.f32_sgd(w, g, n, lr); }
   getConfig() { return { learningRate: this.learningRate }; }
@@ -63,6 +66,7 @@ class SGD extends Optimizer {
 class Momentum extends Optimizer {
   readonly name = 'momentum';
   readonly slots = 1;
+  readonly slotNames = ['momentum'];
   readonly momentum: number;
   readonly nesterov: boolean;
   constructor(c: OptimizerConfig & { momentum?: number; nesterov?: boolean } = {}) {
@@ -81,6 +85,7 @@ interface AdamConfig extends OptimizerConfig { beta1?: number; beta2?: number; e
 class Adam extends Optimizer {
   readonly name: OptimizerName = 'adam';
   readonly slots = 2;
+  readonly slotNames = ['m', 'v'];
   readonly beta1: number;
   readonly beta2: number;
   readonly epsilon: number;
@@ -114,6 +119,7 @@ class AdamW extends Adam {
 class RMSprop extends Optimizer {
   readonly name = 'rmsprop';
   readonly slots = 1;
+  readonly slotNames = ['rms'];
   readonly rho: number;
   readonly epsilon: number;
   constructor(c: OptimizerConfig & { rho?: number; epsilon?: number } = {}) {
@@ -130,6 +136,7 @@ class RMSprop extends Optimizer {
 class Adagrad extends Optimizer {
   readonly name = 'adagrad';
   readonly slots = 1;
+  readonly slotNames = ['accumulator'];
   readonly initialAccumulatorValue: number;
   readonly epsilon: number;
   constructor(c: OptimizerConfig & { initialAccumulatorValue?: number; epsilon?: number } = {}) {

@@ -82,6 +82,18 @@ export class Rng {
     }
   }
 
+  /** The generator's full state, to resume the same stream later (see setState). */
+  getState(): number[] {
+    return [this.a >>> 0, this.b >>> 0, this.c >>> 0, this.d >>> 0, this.spare];
+  }
+  setState(s: readonly number[]): void {
+    if (!Array.isArray(s) || s.length !== 5 || !s.slice(0, 4).every((v) => Number.isInteger(v) && v >= 0 && v < 2 ** 32)) {
+      throw new Error('Rng state must be four 32-bit unsigned integers and a spare normal');
+    }
+    [this.a, this.b, this.c, this.d] = s.map((v) => v | 0);
+    this.spare = typeof s[4] === 'number' ? s[4] : NaN;
+  }
+
   /** A derived generator with an independent stream (for shuffling, dropout, ...). */
   fork(): Rng {
     return new Rng(this.u32() * 4294967296 + this.u32());

@@ -4,6 +4,8 @@ import { ValueError } from './errors';
 export interface Schedule {
   readonly kind: string;
   at(step: number): number;
+  /** The factory's arguments, so the schedule can be saved and rebuilt with fromScheduleConfig. */
+  readonly config?: Record<string, unknown>;
 }
 
 function positive(what: string, v: number): number {
@@ -23,7 +25,8 @@ export function stepDecay(c: { initialLearningRate: number; dropEvery: number; f
   const lr = positive('stepDecay initialLearningRate', c.initialLearningRate);
   const every = positive('stepDecay dropEvery', c.dropEvery);
   const factor = positive('stepDecay factor', c.factor ?? 0.5);
-  return { kind: 'stepDecay', at: (s) => lr * Math.pow(factor, Math.floor(s / every)) };
+  return { kind: 'stepDecay', config: { initialLearningRate: lr, dropEvery: every, factor },
+    at: (s) => lr * Math.pow(factor, Math.floor(s / every)) };
 }
 
 /**
@@ -40,6 +43,7 @@ export function exponentialDecay(c: { initialLearningRate: number; decaySteps: n
   const rate = positive('exponentialDecay decayRate', c.decayRate);
   return {
     kind: 'exponentialDecay',
+    config: { initialLearningRate: lr, decaySteps: steps, decayRate: rate, staircase: !!c.staircase },
     at: (s) => lr * Math.pow(rate, c.staircase ? Math.floor(s / steps) : s / steps),
   };
 }
@@ -58,9 +62,20 @@ export function cosineDecay(c: { initialLearningRate: number; decaySteps: number
   if (!(alpha >= 0 && alpha <= 1)) throw new ValueError(`cosineDecay alpha must be in [0, 1], got ${alpha}`);
   return {
     kind: 'cosineDecay',
+    config: { initialLearningRate: lr, decaySteps: steps, alpha },
     at: (s) => {
       const p = Math.min(s, steps) / steps;
       return lr * ((1 - alpha) * 0.5 * (1 + Math.cos(Math.PI * p)) + alpha);
     },
   };
+}
+
+/** Rebuilds a schedule from its kind and config (as saved with a model). */
+export function fromScheduleConfig(kind: string, config: Record<string, unknown>): Schedule {
+  switch (kind) {
+    case 'stepDecay': return stepDecay(config as Parameters<typeof stepDecay>[0]);
+    case 'exponentialDecay': return exponentialDecay(config as Parameters<typeof exponentialDecay>[0]);
+    case 'cosineDecay': return cosineDecay(config as Parameters<typeof cosineDecay>[0]);
+    default: throw new ValueError(`unknown learning-rate schedule ${JSON.stringify(kind)}; valid: stepDecay, exponentialDecay, cosineDecay`);
+  }
 }

@@ -213,3 +213,33 @@ describe('backends agree', () => {
     await nn.setBackend('wasm');
   });
 });
+
+describe('resuming', () => {
+  it('2 epochs equal 1 epoch, a state transfer into a fresh model, and 1 more epoch (bit-identical)', async () => {
+    await nn.setBackend('wasm');
+    const r = rand(21);
+    const x = nn.tensor(r(40 * 6), [40, 6]);
+    const y = nn.tensor(r(40 * 2, 0, 1), [40, 2]);
+    const make = (seed: number) => {
+      const m = nn.sequential({ seed, layers: [
+        nn.layers.dense({ units: 5, activation: 'relu', inputShape: [6] }),
+        nn.layers.dense({ units: 2, activation: 'sigmoid' }),
+      ] });
+      m.compile({ optimizer: 'adam', loss: 'binaryCrossentropy' });
+      return m;
+    };
+    const straight = make(3);
+    await straight.fit(x, y, { epochs: 2, batchSize: 7 });
+
+    const first = make(3);
+    await first.fit(x, y, { epochs: 1, batchSize: 7 });
+    const resumed = make(99);
+    resumed.setWeights(first.getWeights());
+    resumed.setOptimizerWeights(first.getOptimizerWeights());
+    resumed.setTrainingState(JSON.parse(JSON.stringify(first.getTrainingState())));
+    expect(resumed.getTrainingState().epochsTrained).toBe(1);
+    await resumed.fit(x, y, { epochs: 1, batchSize: 7 });
+    expect(weightBytes(resumed)).toBe(weightBytes(straight));
+    expect(resumed.optimizerIterations).toBe(straight.optimizerIterations);
+  });
+});
