@@ -15,3 +15,4 @@ export const layers = {
   dense: (c: DenseConfig) => new Dense(c),
   activation: (c: LayerConfig & { activation: ActivationName; alpha?: number }) => new Activation(c),
 };
+export { layerFromJSON, registerLayer, SERIALIZABLE_LAYERS, type LayerJSON } from './serialize';

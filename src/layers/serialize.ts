@@ -1,0 +1,44 @@
+import { FormatError } from '../errors';
+import { Activation, Dense } from './dense';
+import type { Layer } from './layer';
+
+/** A layer as JSON: Keras/TF.js `{ className, config }`. */
+export interface LayerJSON {
+  className: string;
+  config: Record<string, unknown>;
+}
+
+type Factory = (config: Record<string, unknown>) => Layer;
+
+/** Layer classes neurite can rebuild from a config; Keras class names. */
+const FACTORIES: Record<string, Factory> = {
+  Dense: (c) => new Dense(c as never),
+  Activation: (c) => new Activation(c as never),
+};
+
+/** The class names layerFromJSON accepts. */
+export const SERIALIZABLE_LAYERS = Object.keys(FACTORIES);
+
+/** Registers a layer class for layerFromJSON (used by layer modules). */
+export function registerLayer(className: string, factory: Factory): void {
+  FACTORIES[className] = factory;
+}
+
+/**
+ * Rebuilds a layer from `{ className, config }` as written by layer.toJSON() (or by TF.js for supported layers).
+ * A `batchInputShape` of `[null, ...shape]` becomes `inputShape`. Unknown classes are refused by name.
+ */
+export function layerFromJSON(json: unknown, where = 'layer'): Layer {
+  if (!json || typeof json !== 'object' || Array.isArray(json)) throw new FormatError(`${where}: expected { className, config }`);
+  const { className, config } = json as Partial<LayerJSON>;
+  if (typeof className !== 'string' || !Object.prototype.hasOwnProperty.call(FACTORIES, className)) {
+    throw new FormatError(`${where}: unsupported layer class ${JSON.stringify(className)}; neurite supports: ${Object.keys(FACTORIES).join(', ')}`);
+  }
+  if (!config || typeof config !== 'object' || Array.isArray(config)) throw new FormatError(`${where} (${className}): config must be an object`);
+  const c: Record<string, unknown> = { ...config };
+  const bis = c.batchInputShape ?? c.batch_input_shape;
+  if (Array.isArray(bis) && c.inputShape === undefined) c.inputShape = bis.slice(1);
+  delete c.batchInputShape;
+  delete c.batch_input_shape;
+  return FACTORIES[className](c);
+}
