@@ -14,3 +14,8 @@ export {
 export {
   f32_sum_squares, f32_scale, f32_fill, f32_copy, f32_gather_rows, i32_gather, f32_all_finite, heap_base,
 } from './util/util';
+export { f32_im2col, f32_col2im } from './conv/conv';
+export {
+  f32_maxpool2d, f32_maxpool2d_grad, f32_avgpool2d, f32_avgpool2d_grad, f32_global_avgpool, f32_global_avgpool_grad,
+} from './pool/pool';
+export { f32_dropout, f32_mul, f32_batchnorm_train, f32_batchnorm_infer, f32_batchnorm_grad } from './norm/norm';

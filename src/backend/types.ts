@@ -159,6 +159,71 @@ export interface Kernels {
   i32_gather(src: number, idx: number, start: number, dst: number, rows: number): void;
   /** 1 if every x[i] is finite (no NaN, no ±Inf), else 0; 1 for count 0. */
   f32_all_finite(x: number, count: number): number;
+
+  // ---- convolution (assembly/conv, src/backend/js/conv.ts) ----
+  // Images are NHWC, row-major: x[b, y, x, ch] at ((b·h + y)·w + x)·c + ch. Geometry: kernel kh×kw, strides
+  // strideH/strideW, dilations dilH/dilW, padding padTop/padLeft (bottom/right padding is implied by outH/outW).
+  // Input row iy = oy·strideH − padTop + i·dilH (likewise for columns); positions outside the image read as 0.
+  /**
+   * cols[(b·outH + oy)·outW + ox, (i·kw + j)·c + ch] = x[b, iy, ix, ch] (0 outside), so that
+   * cols [n·outH·outW, kh·kw·c] · kernel [kh·kw·c, outC] (TF.js layout [kh, kw, inC, outC]) is the NHWC output.
+   */
+  f32_im2col(x: number, cols: number, n: number, h: number, w: number, c: number, kh: number, kw: number,
+    strideH: number, strideW: number, dilH: number, dilW: number, padTop: number, padLeft: number,
+    outH: number, outW: number): void;
+  /**
+   * The adjoint of f32_im2col: dx = 0, then dx[b, iy, ix, ch] += cols[...] for every in-bounds entry, visiting
+   * cols rows in ascending order (fixed summation order).
+   */
+  f32_col2im(cols: number, dx: number, n: number, h: number, w: number, c: number, kh: number, kw: number,
+    strideH: number, strideW: number, dilH: number, dilW: number, padTop: number, padLeft: number,
+    outH: number, outW: number): void;
+
+  // ---- pooling (assembly/pool, src/backend/js/pool.ts) ----
+  /**
+   * y[b, oy, ox, ch] = max over the in-bounds window (padding never wins); argmax (i32) receives the element index
+   * of the winner relative to x (first maximum in row-major window order wins).
+   */
+  f32_maxpool2d(x: number, y: number, argmax: number, n: number, h: number, w: number, c: number, ph: number,
+    pw: number, strideH: number, strideW: number, padTop: number, padLeft: number, outH: number, outW: number): void;
+  /** dx = 0, then dx[argmax[i]] += dy[i] for i ascending. count = n·outH·outW·c; dxCount = n·h·w·c. */
+  f32_maxpool2d_grad(dy: number, argmax: number, dx: number, count: number, dxCount: number): void;
+  /** Average over the in-bounds part of each window (padding excluded from the count, as TF.js 'same'). */
+  f32_avgpool2d(x: number, y: number, n: number, h: number, w: number, c: number, ph: number, pw: number,
+    strideH: number, strideW: number, padTop: number, padLeft: number, outH: number, outW: number): void;
+  /** The adjoint of f32_avgpool2d: dx = 0, then each dy spread evenly over its window's in-bounds elements. */
+  f32_avgpool2d_grad(dy: number, dx: number, n: number, h: number, w: number, c: number, ph: number, pw: number,
+    strideH: number, strideW: number, padTop: number, padLeft: number, outH: number, outW: number): void;
+  /** y[b, ch] = mean over the hw positions of x[b, :, ch]. */
+  f32_global_avgpool(x: number, y: number, n: number, hw: number, c: number): void;
+  /** dx[b, p, ch] = dy[b, ch] / hw. */
+  f32_global_avgpool_grad(dy: number, dx: number, n: number, hw: number, c: number): void;
+
+  // ---- dropout and batch normalization (assembly/norm, src/backend/js/norm.ts) ----
+  /**
+   * Inverted dropout: mask[i] = keep ? 1/(1−rate) : 0 with keep ⇔ u(seed, i) ≥ rate, where u is a counter-based
+   * hash of (seed, i) mapped to [0, 1) (integer arithmetic only: the same bits in every backend); y = x·mask.
+   * y may equal x. seed is a u32 passed as a number.
+   */
+  f32_dropout(x: number, y: number, mask: number, count: number, rate: number, seed: number): void;
+  /** y[i] = a[i]·b[i]; y may equal a or b. */
+  f32_mul(a: number, b: number, y: number, count: number): void;
+  /**
+   * Training-mode batch norm over rows×c (c = channels, last axis): per channel mean and biased variance over the
+   * rows (sums in f64), invstd = 1/√(var + ε); y = γ·(x − mean)·invstd + β; mean and invstd are stored (for the
+   * backward pass); movingMean = momentum·movingMean + (1 − momentum)·mean, movingVar likewise with var.
+   */
+  f32_batchnorm_train(x: number, y: number, gamma: number, beta: number, mean: number, invstd: number,
+    movingMean: number, movingVar: number, rows: number, c: number, momentum: number, epsilon: number): void;
+  /** Inference-mode batch norm: y = γ·(x − movingMean)/√(movingVar + ε) + β. y may equal x. */
+  f32_batchnorm_infer(x: number, y: number, gamma: number, beta: number, movingMean: number, movingVar: number,
+    rows: number, c: number, epsilon: number): void;
+  /**
+   * Backward of f32_batchnorm_train: x̂ = (x − mean)·invstd; dbeta = Σ_rows dy; dgamma = Σ_rows dy·x̂ (both
+   * overwritten); dx = γ·invstd/rows · (rows·dy − dbeta − x̂·dgamma). dx may equal dy.
+   */
+  f32_batchnorm_grad(x: number, dy: number, dx: number, gamma: number, mean: number, invstd: number,
+    dgamma: number, dbeta: number, rows: number, c: number): void;
 }
 
 /** Linear memory of a backend: a wasm Memory or, for js, an ArrayBuffer that is replaced when it grows. */

@@ -1,8 +1,11 @@
 import type { Backend } from '../types';
+import { convKernels } from './conv';
 import { gemmKernels } from './gemm';
 import { lossKernels } from './loss';
 import { JsMemory } from './memory';
+import { normKernels } from './norm';
 import { optimKernels } from './optim';
+import { poolKernels } from './pool';
 import { unaryKernels } from './unary';
 
 /** The plain-TypeScript backend: the same kernels as wasm, over an ArrayBuffer laid out like wasm memory. */
@@ -11,6 +14,9 @@ export function createJsBackend(): Backend {
   return {
     name: 'js',
     memory,
-    kernels: { ...gemmKernels(memory), ...unaryKernels(memory), ...lossKernels(memory), ...optimKernels(memory) },
+    kernels: {
+      ...gemmKernels(memory), ...unaryKernels(memory), ...lossKernels(memory), ...optimKernels(memory),
+      ...convKernels(memory), ...poolKernels(memory), ...normKernels(memory),
+    },
   };
 }
