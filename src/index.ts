@@ -12,7 +12,11 @@
 export { ready, setBackend, getBackend, type BackendName } from './backend/index';
 export { wasmSimdSupported } from './backend/wasm';
 export { Tensor, tensor, type TensorLike, type NestedArray } from './tensor';
-export { layers, Layer, Dense, Activation, type DenseConfig, type LayerConfig } from './layers/index';
+export {
+  layers, Layer, Dense, Activation, Conv2D, MaxPooling2D, AveragePooling2D, GlobalAveragePooling2D, Flatten, Reshape,
+  Dropout, BatchNormalization, type DenseConfig, type LayerConfig, type Conv2DConfig, type Pooling2DConfig,
+  type BatchNormalizationConfig, layerFromJSON, type LayerJSON,
+} from './layers/index';
 export { l2 } from './layers/regularizers';
 export { sequential, Sequential, History, type CompileConfig, type FitConfig, type SequentialConfig } from './model';
 export { optimizers, Optimizer, OPTIMIZER_NAMES, type OptimizerConfig } from './optimizers';

@@ -105,6 +105,15 @@ export class History {
   }
 }
 
+/** Where training stands (see getTrainingState); plain JSON. */
+export interface TrainingState {
+  epochsTrained: number;
+  iterations: number;
+  shuffleState: number[];
+  /** Per layer, the state of its random stream (dropout), or null. */
+  layerRngStates?: (number[] | null)[];
+}
+
 export interface SequentialConfig {
   layers?: Layer[];
   /** Seed for weight initialization and shuffling; same seed + same data + same backend ⇒ same weights. */
@@ -146,6 +155,8 @@ export class Sequential implements TrainingTarget {
   private allocs: Allocations | undefined;
   private entries: ParamEntry[] = [];
   private paramBytes = 0;
+  /** Bytes of the leading trainable part of the parameter block (what the optimizer updates). */
+  private trainableBytes = 0;
   private paramPtr = 0;
   private gradPtr = 0;
   private statePtrs: number[] = [];
@@ -203,16 +214,22 @@ export class Sequential implements TrainingTarget {
     }
     let shape = first.inputShape;
     for (const l of this.layers) shape = l.build(shape);
+    // Trainable parameters first, so the optimizer updates one contiguous block; non-trainable state after it.
+    // `entries` stays in TF.js weight order (per layer, as params() lists them).
+    const specs = this.layers.flatMap((layer) => layer.params().map((spec) => ({ layer, spec, size: product(spec.shape) })));
+    const offsets = new Map<object, number>();
     let offset = 0;
-    this.entries = [];
-    for (const layer of this.layers) {
-      for (const spec of layer.params()) {
-        const size = product(spec.shape);
-        this.entries.push({ layer, spec, offset, size });
-        offset += align16(size * F32);
+    for (const pass of [true, false]) {
+      for (const e of specs) {
+        if ((e.spec.trainable ?? true) !== pass) continue;
+        offsets.set(e, offset);
+        offset += align16(e.size * F32);
       }
+      if (pass) this.trainableBytes = offset;
     }
+    this.entries = specs.map((e) => ({ ...e, offset: offsets.get(e)! }));
     this.paramBytes = offset;
+    for (const l of this.layers) if (l.usesRng) l.rng = this.initRng.fork();
     this.inSize = product(this.layers[0].inShape);
     this.outSize = product(this.layers[this.layers.length - 1].outShape);
     const init: Float32Array[] = this.entries.map((e) => {
@@ -247,7 +264,7 @@ export class Sequential implements TrainingTarget {
     const rt = runtime();
     if (rt !== this.rt) {
       const weights = this.getWeightsFlat();
-      const state = this.statePtrs.map((p) => this.readBlock(p));
+      const state = this.statePtrs.map((p) => this.readBlock(p, this.trainableBytes));
       const old = this.allocs!;
       this.attach(rt);
       old.releaseAll();
@@ -258,8 +275,8 @@ export class Sequential implements TrainingTarget {
     return rt;
   }
 
-  private readBlock(ptr: number): Float32Array {
-    return this.rt.backend.memory.f32().slice(ptr / F32, (ptr + this.paramBytes) / F32);
+  private readBlock(ptr: number, bytes = this.paramBytes): Float32Array {
+    return this.rt.backend.memory.f32().slice(ptr / F32, (ptr + bytes) / F32);
   }
 
   private writeEntries(values: Float32Array[]): void {
@@ -270,9 +287,9 @@ export class Sequential implements TrainingTarget {
   private allocState(opt: Optimizer, from?: Float32Array[]): void {
     for (const p of this.statePtrs) this.allocs!.release(p);
     this.statePtrs = [];
-    const count = this.paramBytes / F32;
+    const count = this.trainableBytes / F32;
     for (let s = 0; s < opt.slots; s++) {
-      const p = this.allocs!.alloc(Math.max(this.paramBytes, 16));
+      const p = this.allocs!.alloc(Math.max(this.trainableBytes, 16));
       if (from?.[s]) this.rt.backend.memory.f32().set(from[s], p / F32);
       else this.rt.backend.kernels.f32_fill(p, count, opt.initialState());
       this.statePtrs.push(p);
@@ -320,7 +337,8 @@ export class Sequential implements TrainingTarget {
     let bytes = 0;
     const take = (n: number) => { layout.push(bytes); bytes += align16(n * F32); return layout.length - 1; };
     const input = take(rows * this.inSize);
-    const ys = this.layers.map((l) => [take(rows * product(l.outShape)), take(rows * product(l.outShape))]);
+    const ys = this.layers.map((l) => [take(rows * product(l.outShape)), take(rows * product(l.outShape)),
+      take(l.workspaceBytes(rows) / F32)]);
     const target = take(rows * this.outSize);
     const labels = take(rows);
     const base = this.allocs!.alloc(bytes);
@@ -339,6 +357,7 @@ export class Sequential implements TrainingTarget {
         dy: at(ys[i][1]),
         params: mine.map((e) => this.paramPtr + e.offset),
         grads: mine.map((e) => this.gradPtr + e.offset),
+        ws: at(ys[i][2]),
       };
     });
   }
@@ -412,7 +431,7 @@ export class Sequential implements TrainingTarget {
       throw new TrainingError(`the loss became ${loss} at epoch ${epoch + 1}, batch ${batch + 1} of model '${this.name}'; ` +
         'training stopped before that batch changed the weights (try a lower learning rate, clipNorm, or check the data)');
     }
-    const count = this.paramBytes / F32;
+    const count = this.trainableBytes / F32;
     if (!k.f32_all_finite(this.gradPtr, count)) {
       throw new TrainingError(`the gradients became non-finite at epoch ${epoch + 1}, batch ${batch + 1} of model '${this.name}' ` +
         `(loss ${loss}); training stopped before that batch changed the weights (try a lower learning rate or clipNorm)`);
@@ -425,8 +444,8 @@ export class Sequential implements TrainingTarget {
     const lr = opt.rateAt(this.iterations);
     this.iterations++;
     opt.apply(k, this.paramPtr, this.gradPtr, this.statePtrs, count, lr, this.iterations);
-    if (!k.f32_all_finite(this.paramPtr, count)) {
-      if (this.backupPtr) k.f32_copy(this.backupPtr, this.paramPtr, count);
+    if (!k.f32_all_finite(this.paramPtr, this.paramBytes / F32)) {
+      if (this.backupPtr) k.f32_copy(this.backupPtr, this.paramPtr, this.paramBytes / F32);
       throw new TrainingError(`the weights overflowed to non-finite values at epoch ${epoch + 1}, batch ${batch + 1} of model ` +
         `'${this.name}' (learning rate ${lr}); they were restored to their values at the start of epoch ${epoch + 1} ` +
         '(try a lower learning rate or clipNorm)');
@@ -883,7 +902,7 @@ export class Sequential implements TrainingTarget {
     const mem = this.rt.backend.memory.f32();
     const out: { name: string; tensor: Tensor }[] = [];
     c.optimizer.slotNames.forEach((slot, s) => {
-      for (const e of this.entries) {
+      for (const e of this.trainableEntries()) {
         const at = (this.statePtrs[s] + e.offset) / F32;
         out.push({ name: `${e.layer.name}/${e.spec.name}/${slot}`, tensor: new Tensor(mem.slice(at, at + e.size), e.spec.shape) });
       }
@@ -895,14 +914,15 @@ export class Sequential implements TrainingTarget {
   setOptimizerWeights(list: { name: string; tensor: Tensor }[]): void {
     const c = this.requireCompiled('setOptimizerWeights');
     this.ensure();
-    const want = c.optimizer.slotNames.length * this.entries.length;
+    const trainable = this.trainableEntries();
+    const want = c.optimizer.slotNames.length * trainable.length;
     if (!Array.isArray(list) || list.length !== want) {
       throw new ShapeError(`optimizer ${c.optimizer.name} of model '${this.name}' has ${want} state tensors, got ${Array.isArray(list) ? list.length : 'none'}`);
     }
     const values: [number, Float32Array][] = [];
     c.optimizer.slotNames.forEach((slot, s) => {
-      this.entries.forEach((e, i) => {
-        const item = list[s * this.entries.length + i];
+      trainable.forEach((e, i) => {
+        const item = list[s * trainable.length + i];
         const name = `${e.layer.name}/${e.spec.name}/${slot}`;
         const t = item?.tensor;
         if (!(t instanceof Tensor) || t.size !== e.size || t.shape.some((d, j) => d !== e.spec.shape[j])) {
@@ -917,18 +937,30 @@ export class Sequential implements TrainingTarget {
     for (const [at, data] of values) mem.set(data, at);
   }
 
+  private trainableEntries(): ParamEntry[] {
+    return this.entries.filter((e) => e.spec.trainable ?? true);
+  }
+
   /** Where training stands: epochs completed, optimizer steps, and the shuffling stream. */
-  getTrainingState(): { epochsTrained: number; iterations: number; shuffleState: number[] } {
-    return { epochsTrained: this.epochsTrained, iterations: this.iterations, shuffleState: this.shuffleRng.getState() };
+  getTrainingState(): TrainingState {
+    this.build();
+    return { epochsTrained: this.epochsTrained, iterations: this.iterations, shuffleState: this.shuffleRng.getState(),
+      layerRngStates: this.layers.map((l) => l.rng?.getState() ?? null) };
   }
 
   /** Restores getTrainingState(), so that the next fit continues exactly. */
-  setTrainingState(s: { epochsTrained: number; iterations: number; shuffleState: number[] }): void {
+  setTrainingState(s: TrainingState): void {
+    this.build();
     if (!s || !Number.isInteger(s.epochsTrained) || s.epochsTrained < 0 || !Number.isInteger(s.iterations) || s.iterations < 0) {
       throw new ValueError(`training state needs integer epochsTrained and iterations ≥ 0, got ${JSON.stringify(s)}`);
     }
+    const layerStates = s.layerRngStates ?? [];
+    if (!Array.isArray(layerStates) || (layerStates.length !== 0 && layerStates.length !== this.layers.length)) {
+      throw new ValueError(`training state: layerRngStates must have one entry per layer (${this.layers.length})`);
+    }
     try {
       this.shuffleRng.setState(s.shuffleState);
+      layerStates.forEach((st, i) => { if (st && this.layers[i].rng) this.layers[i].rng!.setState(st); });
     } catch (e) {
       throw new ValueError(`training state: ${(e as Error).message}`);
     }

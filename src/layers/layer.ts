@@ -1,6 +1,7 @@
 import type { Kernels } from '../backend/types';
 import { ShapeError, ValueError } from '../errors';
 import type { InitializerName } from '../initializers';
+import type { Rng } from '../random';
 
 /** Where a layer's data lives in the arena for one run: byte offsets, fixed once the model is planned. */
 export interface LayerBinding {
@@ -15,6 +16,8 @@ export interface LayerBinding {
   /** One pointer per entry of params(), and the matching gradients. */
   params: number[];
   grads: number[];
+  /** The layer's own scratch memory (workspaceBytes(rows) bytes, 16-byte aligned), kept from forward to backward. */
+  ws: number;
 }
 
 export interface ParamSpec {
@@ -23,6 +26,8 @@ export interface ParamSpec {
   readonly initializer: InitializerName;
   /** L2 regularization factor λ (loss += λ·Σw²), 0 for none. */
   readonly l2: number;
+  /** False for state the optimizer must not touch (batch-norm moving statistics). Default true. */
+  readonly trainable?: boolean;
 }
 
 export interface LayerConfig {
@@ -79,6 +84,14 @@ export abstract class Layer {
   protected abstract computeOutputShape(inShape: number[]): number[];
 
   params(): ParamSpec[] { return []; }
+
+  /** Bytes of scratch memory the layer needs for `rows` samples (im2col columns, pooling argmax, masks). */
+  workspaceBytes(_rows: number): number { return 0; }
+
+  /** A seeded stream for layers that draw random numbers while training (dropout); set by the model at build. */
+  rng: Rng | undefined;
+  /** True for layers that need `rng`. */
+  get usesRng(): boolean { return false; }
 
   /**
    * Runs the layer. With `logits`, a softmax output activation is left out (the model fuses it with the

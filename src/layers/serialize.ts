@@ -1,5 +1,7 @@
 import { FormatError } from '../errors';
+import { AveragePooling2D, Conv2D, GlobalAveragePooling2D, MaxPooling2D } from './conv';
 import { Activation, Dense } from './dense';
+import { BatchNormalization, Dropout, Flatten, Reshape } from './shape';
 import type { Layer } from './layer';
 
 /** A layer as JSON: Keras/TF.js `{ className, config }`. */
@@ -14,6 +16,14 @@ type Factory = (config: Record<string, unknown>) => Layer;
 const FACTORIES: Record<string, Factory> = {
   Dense: (c) => new Dense(c as never),
   Activation: (c) => new Activation(c as never),
+  Conv2D: (c) => new Conv2D(c as never),
+  MaxPooling2D: (c) => new MaxPooling2D(c as never),
+  AveragePooling2D: (c) => new AveragePooling2D(c as never),
+  GlobalAveragePooling2D: (c) => new GlobalAveragePooling2D(c as never),
+  Flatten: (c) => new Flatten(c as never),
+  Reshape: (c) => new Reshape(c as never),
+  Dropout: (c) => new Dropout(c as never),
+  BatchNormalization: (c) => new BatchNormalization(c as never),
 };
 
 /** The class names layerFromJSON accepts. */

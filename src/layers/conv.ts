@@ -1,0 +1,265 @@
+import { activationSpec, type ActivationName, type ActivationSpec } from '../activations';
+import { Act, type Kernels } from '../backend/types';
+import { checkName, ShapeError, ValueError } from '../errors';
+import { INITIALIZER_NAMES, type InitializerName } from '../initializers';
+import { checkPositiveInt, Layer, type LayerBinding, type LayerConfig, type ParamSpec } from './layer';
+import { l2Factor, type Regularizer } from './regularizers';
+
+export type Padding = 'valid' | 'same';
+const PADDINGS: readonly Padding[] = ['valid', 'same'];
+
+/** A number or a pair of positive integers, as Keras takes kernelSize, strides, poolSize. */
+export function pair(layer: string, what: string, v: unknown, fallback?: [number, number]): [number, number] {
+  if (v === undefined && fallback) return fallback;
+  const p = typeof v === 'number' ? [v, v] : v;
+  if (!Array.isArray(p) || p.length !== 2 || !p.every((d) => Number.isInteger(d) && d > 0)) {
+    throw new ValueError(`layer '${layer}': ${what} must be a positive integer or a pair of them, got ${JSON.stringify(v)}`);
+  }
+  return [p[0], p[1]];
+}
+
+/** Output size and leading padding along one axis, as TF computes them. */
+export function outputGeometry(size: number, k: number, stride: number, dilation: number, padding: Padding): { out: number; pad: number } {
+  const span = (k - 1) * dilation + 1;
+  if (padding === 'valid') return { out: Math.max(0, Math.ceil((size - span + 1) / stride)), pad: 0 };
+  const out = Math.ceil(size / stride);
+  const total = Math.max((out - 1) * stride + span - size, 0);
+  return { out, pad: Math.floor(total / 2) };
+}
+
+function image(layer: Layer, inShape: number[]): [number, number, number] {
+  if (inShape.length !== 3) {
+    throw new ShapeError(`layer '${layer.name}' (${layer.className}) expects images [height, width, channels], got input shape [${inShape.join(', ')}]`);
+  }
+  return [inShape[0], inShape[1], inShape[2]];
+}
+
+export interface Conv2DConfig extends LayerConfig {
+  filters: number;
+  kernelSize: number | [number, number];
+  strides?: number | [number, number];
+  padding?: Padding;
+  dilationRate?: number | [number, number];
+  activation?: ActivationName;
+  useBias?: boolean;
+  kernelInitializer?: InitializerName;
+  biasInitializer?: InitializerName;
+  kernelRegularizer?: Regularizer;
+  alpha?: number;
+}
+
+/**
+ * 2-D convolution over NHWC images: kernel [kh, kw, inChannels, filters] as in TF.js, run as im2col + matrix
+ * multiply with bias and activation fused.
+ *
+ * @example
+ * nn.layers.conv2d({ filters: 8, kernelSize: 5, activation: 'relu', inputShape: [28, 28, 1] });
+ */
+export class Conv2D extends Layer {
+  readonly className = 'Conv2D';
+  readonly filters: number;
+  readonly kernelSize: [number, number];
+  readonly strides: [number, number];
+  readonly padding: Padding;
+  readonly dilationRate: [number, number];
+  readonly act: ActivationSpec;
+  readonly useBias: boolean;
+  readonly kernelInitializer: InitializerName;
+  readonly biasInitializer: InitializerName;
+  readonly l2: number;
+  private g = { h: 0, w: 0, c: 0, oh: 0, ow: 0, padTop: 0, padLeft: 0 };
+
+  constructor(c: Conv2DConfig) {
+    if (c === null || typeof c !== 'object') throw new ValueError(`conv2d: expected a config object, got ${c}`);
+    super(c, 'conv2d');
+    this.filters = checkPositiveInt(this.name, 'filters', c.filters);
+    this.kernelSize = pair(this.name, 'kernelSize', c.kernelSize);
+    this.strides = pair(this.name, 'strides', c.strides, [1, 1]);
+    this.padding = checkName('padding', c.padding ?? 'valid', PADDINGS);
+    this.dilationRate = pair(this.name, 'dilationRate', c.dilationRate, [1, 1]);
+    if ((this.dilationRate[0] > 1 || this.dilationRate[1] > 1) && (this.strides[0] > 1 || this.strides[1] > 1)) {
+      throw new ValueError(`layer '${this.name}': dilationRate ${this.dilationRate.join('x')} cannot be combined with strides ${this.strides.join('x')} (as in Keras)`);
+    }
+    this.act = activationSpec(c.activation, c.alpha);
+    this.useBias = c.useBias ?? true;
+    this.kernelInitializer = checkName('initializer', c.kernelInitializer ?? 'glorotUniform', INITIALIZER_NAMES);
+    this.biasInitializer = checkName('initializer', c.biasInitializer ?? 'zeros', INITIALIZER_NAMES);
+    this.l2 = l2Factor(this.name, c.kernelRegularizer);
+  }
+
+  protected computeOutputShape(inShape: number[]): number[] {
+    const [h, w, c] = image(this, inShape);
+    const [kh, kw] = this.kernelSize;
+    const [dh, dw] = this.dilationRate;
+    const gy = outputGeometry(h, kh, this.strides[0], dh, this.padding);
+    const gx = outputGeometry(w, kw, this.strides[1], dw, this.padding);
+    if (gy.out <= 0 || gx.out <= 0) {
+      throw new ShapeError(`layer '${this.name}': kernel ${kh}x${kw} (dilated span ${(kh - 1) * dh + 1}x${(kw - 1) * dw + 1}) is larger than its ${h}x${w} input with padding '${this.padding}'`);
+    }
+    this.g = { h, w, c, oh: gy.out, ow: gx.out, padTop: gy.pad, padLeft: gx.pad };
+    return [gy.out, gx.out, this.filters];
+  }
+
+  override params(): ParamSpec[] {
+    const [kh, kw] = this.kernelSize;
+    const p: ParamSpec[] = [{ name: 'kernel', shape: [kh, kw, this.g.c, this.filters], initializer: this.kernelInitializer, l2: this.l2 }];
+    if (this.useBias) p.push({ name: 'bias', shape: [this.filters], initializer: this.biasInitializer, l2: 0 });
+    return p;
+  }
+
+  private get patch(): number {
+    return this.kernelSize[0] * this.kernelSize[1] * this.g.c;
+  }
+
+  /** The im2col columns, reused for their gradient in backward. */
+  override workspaceBytes(rows: number): number {
+    return rows * this.g.oh * this.g.ow * this.patch * 4;
+  }
+
+  override get softmaxOutput(): boolean { return this.act.softmax; }
+
+  private cols(k: Kernels, from: number, to: number, rows: number, back: boolean): void {
+    const { h, w, c, oh, ow, padTop, padLeft } = this.g;
+    const [kh, kw] = this.kernelSize;
+    const f = back ? k.f32_col2im : k.f32_im2col;
+    f(from, to, rows, h, w, c, kh, kw, this.strides[0], this.strides[1], this.dilationRate[0], this.dilationRate[1],
+      padTop, padLeft, oh, ow);
+  }
+
+  forward(k: Kernels, b: LayerBinding, rows: number, _training: boolean, logits: boolean): void {
+    const pixels = rows * this.g.oh * this.g.ow;
+    this.cols(k, b.x, b.ws, rows, false);
+    k.f32_gemm_nn(b.ws, b.params[0], this.useBias ? b.params[1] : 0, b.y, pixels, this.filters, this.patch, 0,
+      this.act.code, this.act.alpha);
+    if (this.act.softmax && !logits) k.f32_softmax(b.y, b.y, pixels, this.filters);
+  }
+
+  backward(k: Kernels, b: LayerBinding, rows: number, logits: boolean): void {
+    const pixels = rows * this.g.oh * this.g.ow;
+    if (this.act.softmax) {
+      if (!logits) k.f32_softmax_grad(b.y, b.dy, b.dy, pixels, this.filters);
+    } else if (this.act.code !== Act.Linear) {
+      k.f32_activation_grad(b.y, b.dy, b.dy, pixels * this.filters, this.act.code, this.act.alpha);
+    }
+    k.f32_gemm_tn(b.ws, b.dy, 0, b.grads[0], this.patch, this.filters, pixels, 0, Act.Linear, 0);
+    if (this.l2 > 0) k.f32_l2_grad(b.params[0], b.grads[0], this.patch * this.filters, this.l2);
+    if (this.useBias) k.f32_col_sum(b.dy, b.grads[1], pixels, this.filters, 0);
+    if (b.dx !== 0) {
+      k.f32_gemm_nt(b.dy, b.params[0], 0, b.ws, pixels, this.patch, this.filters, 0, Act.Linear, 0);
+      this.cols(k, b.ws, b.dx, rows, true);
+    }
+  }
+
+  getConfig() {
+    return {
+      filters: this.filters, kernelSize: this.kernelSize, strides: this.strides, padding: this.padding,
+      dilationRate: this.dilationRate, activation: this.act.name, useBias: this.useBias,
+      kernelInitializer: this.kernelInitializer, biasInitializer: this.biasInitializer,
+      ...(this.l2 > 0 ? { kernelRegularizer: { l2: this.l2 } } : {}),
+      ...(this.inputShape ? { batchInputShape: [null, ...this.inputShape] } : {}),
+    };
+  }
+}
+
+export interface Pooling2DConfig extends LayerConfig {
+  /** Window size; default 2. */
+  poolSize?: number | [number, number];
+  /** Step between windows; default poolSize. */
+  strides?: number | [number, number];
+  padding?: Padding;
+}
+
+abstract class Pooling2D extends Layer {
+  readonly poolSize: [number, number];
+  readonly strides: [number, number];
+  readonly padding: Padding;
+  protected g = { h: 0, w: 0, c: 0, oh: 0, ow: 0, padTop: 0, padLeft: 0 };
+  constructor(c: Pooling2DConfig = {}, prefix: string) {
+    if (c === null || typeof c !== 'object') throw new ValueError(`${prefix}: expected a config object, got ${c}`);
+    super(c, prefix);
+    this.poolSize = pair(this.name, 'poolSize', c.poolSize, [2, 2]);
+    this.strides = pair(this.name, 'strides', c.strides ?? undefined, this.poolSize);
+    this.padding = checkName('padding', c.padding ?? 'valid', PADDINGS);
+  }
+  protected computeOutputShape(inShape: number[]): number[] {
+    const [h, w, c] = image(this, inShape);
+    const gy = outputGeometry(h, this.poolSize[0], this.strides[0], 1, this.padding);
+    const gx = outputGeometry(w, this.poolSize[1], this.strides[1], 1, this.padding);
+    if (gy.out <= 0 || gx.out <= 0) {
+      throw new ShapeError(`layer '${this.name}': pool ${this.poolSize.join('x')} is larger than its ${h}x${w} input with padding '${this.padding}'`);
+    }
+    this.g = { h, w, c, oh: gy.out, ow: gx.out, padTop: gy.pad, padLeft: gx.pad };
+    return [gy.out, gx.out, c];
+  }
+  getConfig() {
+    return { poolSize: this.poolSize, strides: this.strides, padding: this.padding,
+      ...(this.inputShape ? { batchInputShape: [null, ...this.inputShape] } : {}) };
+  }
+}
+
+/**
+ * Max pooling over NHWC images.
+ *
+ * @example
+ * nn.layers.maxPooling2d({ poolSize: 2 });
+ */
+export class MaxPooling2D extends Pooling2D {
+  readonly className = 'MaxPooling2D';
+  constructor(c: Pooling2DConfig = {}) { super(c, 'max_pooling2d'); }
+  /** The winners' indices (i32), for backward. */
+  override workspaceBytes(rows: number): number {
+    return rows * this.g.oh * this.g.ow * this.g.c * 4;
+  }
+  forward(k: Kernels, b: LayerBinding, rows: number): void {
+    const { h, w, c, oh, ow, padTop, padLeft } = this.g;
+    k.f32_maxpool2d(b.x, b.y, b.ws, rows, h, w, c, this.poolSize[0], this.poolSize[1], this.strides[0], this.strides[1],
+      padTop, padLeft, oh, ow);
+  }
+  backward(k: Kernels, b: LayerBinding, rows: number): void {
+    if (b.dx === 0) return;
+    const { h, w, c, oh, ow } = this.g;
+    k.f32_maxpool2d_grad(b.dy, b.ws, b.dx, rows * oh * ow * c, rows * h * w * c);
+  }
+}
+
+/**
+ * Average pooling over NHWC images (padding excluded from the averages).
+ *
+ * @example
+ * nn.layers.averagePooling2d({ poolSize: 2 });
+ */
+export class AveragePooling2D extends Pooling2D {
+  readonly className = 'AveragePooling2D';
+  constructor(c: Pooling2DConfig = {}) { super(c, 'average_pooling2d'); }
+  private run(k: Kernels, from: number, to: number, rows: number, back: boolean): void {
+    const { h, w, c, oh, ow, padTop, padLeft } = this.g;
+    const f = back ? k.f32_avgpool2d_grad : k.f32_avgpool2d;
+    f(from, to, rows, h, w, c, this.poolSize[0], this.poolSize[1], this.strides[0], this.strides[1], padTop, padLeft, oh, ow);
+  }
+  forward(k: Kernels, b: LayerBinding, rows: number): void { this.run(k, b.x, b.y, rows, false); }
+  backward(k: Kernels, b: LayerBinding, rows: number): void { if (b.dx !== 0) this.run(k, b.dy, b.dx, rows, true); }
+}
+
+/**
+ * Mean over the spatial positions of NHWC images: [h, w, c] → [c].
+ *
+ * @example
+ * nn.layers.globalAveragePooling2d();
+ */
+export class GlobalAveragePooling2D extends Layer {
+  readonly className = 'GlobalAveragePooling2D';
+  private hw = 0;
+  private c = 0;
+  constructor(c: LayerConfig = {}) { super(c, 'global_average_pooling2d'); }
+  protected computeOutputShape(inShape: number[]): number[] {
+    const [h, w, c] = image(this, inShape);
+    this.hw = h * w;
+    this.c = c;
+    return [c];
+  }
+  forward(k: Kernels, b: LayerBinding, rows: number): void { k.f32_global_avgpool(b.x, b.y, rows, this.hw, this.c); }
+  backward(k: Kernels, b: LayerBinding, rows: number): void {
+    if (b.dx !== 0) k.f32_global_avgpool_grad(b.dy, b.dx, rows, this.hw, this.c);
+  }
+  getConfig() { return this.inputShape ? { batchInputShape: [null, ...this.inputShape] } : {}; }
+}

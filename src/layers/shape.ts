@@ -1,0 +1,167 @@
+import type { Kernels } from '../backend/types';
+import { ShapeError, ValueError } from '../errors';
+import { Layer, sizeOf, type LayerBinding, type LayerConfig, type ParamSpec } from './layer';
+
+/**
+ * Flattens each sample to one dimension: [h, w, c] → [h·w·c] (row-major, as TF.js).
+ *
+ * @example
+ * nn.layers.flatten();
+ */
+export class Flatten extends Layer {
+  readonly className = 'Flatten';
+  private size = 0;
+  constructor(c: LayerConfig = {}) { super(c ?? {}, 'flatten'); }
+  protected computeOutputShape(inShape: number[]): number[] {
+    this.size = sizeOf(inShape);
+    return [this.size];
+  }
+  forward(k: Kernels, b: LayerBinding, rows: number): void { k.f32_copy(b.x, b.y, rows * this.size); }
+  backward(k: Kernels, b: LayerBinding, rows: number): void { if (b.dx !== 0) k.f32_copy(b.dy, b.dx, rows * this.size); }
+  getConfig() { return this.inputShape ? { batchInputShape: [null, ...this.inputShape] } : {}; }
+}
+
+/**
+ * Gives each sample a new shape with the same number of values; one dimension may be -1 (inferred).
+ *
+ * @example
+ * nn.layers.reshape({ targetShape: [28, 28, 1], inputShape: [784] });
+ */
+export class Reshape extends Layer {
+  readonly className = 'Reshape';
+  readonly targetShape: number[];
+  private size = 0;
+  constructor(c: LayerConfig & { targetShape: number[] }) {
+    if (c === null || typeof c !== 'object') throw new ValueError(`reshape: expected a config object, got ${c}`);
+    super(c, 'reshape');
+    const t = c.targetShape;
+    if (!Array.isArray(t) || t.length === 0 || !t.every((d) => d === -1 || (Number.isInteger(d) && d > 0)) ||
+      t.filter((d) => d === -1).length > 1) {
+      throw new ShapeError(`layer '${this.name}': targetShape must be positive integers with at most one -1, got ${JSON.stringify(t)}`);
+    }
+    this.targetShape = [...t];
+  }
+  protected computeOutputShape(inShape: number[]): number[] {
+    this.size = sizeOf(inShape);
+    const known = this.targetShape.filter((d) => d !== -1).reduce((a, b) => a * b, 1);
+    const out = this.targetShape.map((d) => (d === -1 ? this.size / known : d));
+    if (!out.every((d) => Number.isInteger(d) && d > 0) || sizeOf(out) !== this.size) {
+      throw new ShapeError(`layer '${this.name}': cannot reshape [${inShape.join(', ')}] (${this.size} values) to [${this.targetShape.join(', ')}]`);
+    }
+    return out;
+  }
+  forward(k: Kernels, b: LayerBinding, rows: number): void { k.f32_copy(b.x, b.y, rows * this.size); }
+  backward(k: Kernels, b: LayerBinding, rows: number): void { if (b.dx !== 0) k.f32_copy(b.dy, b.dx, rows * this.size); }
+  getConfig() {
+    return { targetShape: this.targetShape, ...(this.inputShape ? { batchInputShape: [null, ...this.inputShape] } : {}) };
+  }
+}
+
+/**
+ * Inverted dropout: while training, zeroes each value with probability `rate` and scales the rest by
+ * 1/(1 − rate); identity in predict and evaluate. Masks come from the model's seed.
+ *
+ * @example
+ * nn.layers.dropout({ rate: 0.25 });
+ */
+export class Dropout extends Layer {
+  readonly className = 'Dropout';
+  readonly rate: number;
+  private size = 0;
+  constructor(c: LayerConfig & { rate: number }) {
+    if (c === null || typeof c !== 'object') throw new ValueError(`dropout: expected a config object, got ${c}`);
+    super(c, 'dropout');
+    if (typeof c.rate !== 'number' || !(c.rate >= 0 && c.rate < 1)) {
+      throw new ValueError(`layer '${this.name}': rate must be a number in [0, 1), got ${JSON.stringify(c.rate)}`);
+    }
+    this.rate = c.rate;
+  }
+  override get usesRng(): boolean { return true; }
+  protected computeOutputShape(inShape: number[]): number[] {
+    this.size = sizeOf(inShape);
+    return inShape;
+  }
+  /** The mask (0 or 1/(1 − rate) per value). */
+  override workspaceBytes(rows: number): number { return rows * this.size * 4; }
+  forward(k: Kernels, b: LayerBinding, rows: number, training: boolean): void {
+    const n = rows * this.size;
+    if (training && this.rate > 0) k.f32_dropout(b.x, b.y, b.ws, n, this.rate, this.rng!.u32());
+    else if (training) { k.f32_fill(b.ws, n, 1); k.f32_copy(b.x, b.y, n); }
+    else k.f32_copy(b.x, b.y, n);
+  }
+  backward(k: Kernels, b: LayerBinding, rows: number): void {
+    if (b.dx !== 0) k.f32_mul(b.dy, b.ws, b.dx, rows * this.size);
+  }
+  getConfig() {
+    return { rate: this.rate, ...(this.inputShape ? { batchInputShape: [null, ...this.inputShape] } : {}) };
+  }
+}
+
+export interface BatchNormalizationConfig extends LayerConfig {
+  /** Weight of the old moving statistics in each update; default 0.99 (Keras). */
+  momentum?: number;
+  /** Added to the variance before the square root; default 1e-3 (Keras). */
+  epsilon?: number;
+}
+
+/**
+ * Batch normalization over the last axis (channels). Training normalizes with the batch's statistics and updates
+ * moving averages; predict and evaluate use the moving averages. Weights in TF.js order: gamma, beta,
+ * movingMean, movingVariance (the last two are not trained).
+ *
+ * @example
+ * nn.layers.batchNormalization({ momentum: 0.9 });
+ */
+export class BatchNormalization extends Layer {
+  readonly className = 'BatchNormalization';
+  readonly momentum: number;
+  readonly epsilon: number;
+  private c = 0;
+  private spatial = 0;
+  constructor(c: BatchNormalizationConfig = {}) {
+    if (c === null || typeof c !== 'object') throw new ValueError(`batchNormalization: expected a config object, got ${c}`);
+    super(c, 'batch_normalization');
+    this.momentum = c.momentum ?? 0.99;
+    this.epsilon = c.epsilon ?? 1e-3;
+    if (typeof this.momentum !== 'number' || !(this.momentum >= 0 && this.momentum < 1)) {
+      throw new ValueError(`layer '${this.name}': momentum must be in [0, 1), got ${JSON.stringify(c.momentum)}`);
+    }
+    if (typeof this.epsilon !== 'number' || !(this.epsilon > 0) || !Number.isFinite(this.epsilon)) {
+      throw new ValueError(`layer '${this.name}': epsilon must be a positive number, got ${JSON.stringify(c.epsilon)}`);
+    }
+  }
+  protected computeOutputShape(inShape: number[]): number[] {
+    this.c = inShape[inShape.length - 1];
+    this.spatial = sizeOf(inShape) / this.c;
+    return inShape;
+  }
+  override params(): ParamSpec[] {
+    const s = [this.c];
+    return [
+      { name: 'gamma', shape: s, initializer: 'ones', l2: 0 },
+      { name: 'beta', shape: s, initializer: 'zeros', l2: 0 },
+      { name: 'moving_mean', shape: s, initializer: 'zeros', l2: 0, trainable: false },
+      { name: 'moving_variance', shape: s, initializer: 'ones', l2: 0, trainable: false },
+    ];
+  }
+  /** The batch mean and 1/std per channel, kept for backward. */
+  override workspaceBytes(): number { return 2 * this.stats; }
+  private get stats(): number { return ((this.c * 4 + 15) & ~15); }
+  forward(k: Kernels, b: LayerBinding, rows: number, training: boolean): void {
+    const [gamma, beta, mean, variance] = b.params;
+    const n = rows * this.spatial;
+    if (training) {
+      k.f32_batchnorm_train(b.x, b.y, gamma, beta, b.ws, b.ws + this.stats, mean, variance, n, this.c, this.momentum, this.epsilon);
+    } else {
+      k.f32_batchnorm_infer(b.x, b.y, gamma, beta, mean, variance, n, this.c, this.epsilon);
+    }
+  }
+  backward(k: Kernels, b: LayerBinding, rows: number): void {
+    k.f32_batchnorm_grad(b.x, b.dy, b.dx !== 0 ? b.dx : b.dy, b.params[0], b.ws, b.ws + this.stats, b.grads[0], b.grads[1],
+      rows * this.spatial, this.c);
+  }
+  getConfig() {
+    return { axis: -1, momentum: this.momentum, epsilon: this.epsilon, center: true, scale: true,
+      ...(this.inputShape ? { batchInputShape: [null, ...this.inputShape] } : {}) };
+  }
+}
