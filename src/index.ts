@@ -31,6 +31,7 @@ export {
 } from './errors';
 export { parseIdx, encodeIdx, type IdxDtype, type IdxTensor } from './io/idx';
 export { loadMnist, oneHot, type MnistSplit, type MnistOptions } from './io/mnist';
+export { fitInWorker, type WorkerFitConfig } from './worker/index';
 
 import { l2 } from './layers/regularizers';
 import { cosineDecay, exponentialDecay, stepDecay } from './schedules';

@@ -1,0 +1,178 @@
+import { getBackend, type BackendName, BACKEND_NAMES } from '../backend/index';
+import { Callback, type CallbackHooks, type EarlyStoppingConfig } from '../callbacks';
+import { checkName, StateError, ValueError } from '../errors';
+import { History, Sequential, type FitConfig } from '../model';
+import { Tensor, toTensor } from '../tensor';
+import { startWorker, type TrainingWorker } from './platform';
+import { errorFromWorker, type FitRequest, type FromWorker, type OptimizerWire, type TargetWire, type TensorWire } from './protocol';
+
+/** fit's options, plus where and how the worker trains. */
+export interface WorkerFitConfig extends FitConfig {
+  /** Backend the worker trains on; default: the calling thread's current backend. */
+  backend?: BackendName;
+  /** Aborting it ends the worker at once; fitInWorker then rejects with the signal's reason and the model keeps its weights. */
+  signal?: AbortSignal;
+}
+
+const wire = (t: Tensor): TensorWire => ({ data: t.data, shape: [...t.shape] });
+
+function target(y: unknown, what: string): TargetWire {
+  return y instanceof Int32Array ? y : wire(toTensor(y, what));
+}
+
+function optimizerWire(model: Sequential): OptimizerWire {
+  const opt = model.compileConfig!.optimizer;
+  const config: Record<string, unknown> = { ...opt.getConfig(), clipNorm: opt.clipNorm };
+  const lr = opt.learningRate;
+  if (typeof lr !== 'number') {
+    if (!lr.config) {
+      throw new ValueError(`fitInWorker cannot send the learning-rate schedule '${lr.kind}' to a worker: it has no config; ` +
+        'use a schedule from nn.schedules, or model.fit on this thread');
+    }
+    config.learningRate = { kind: lr.kind, config: lr.config };
+  }
+  return { name: opt.name, config };
+}
+
+/** The settings of an nn.callbacks.earlyStopping, or undefined for other Callback subclasses. */
+function earlyStoppingConfig(c: Callback): EarlyStoppingConfig | undefined {
+  const e = c as Callback & { monitor?: unknown; patience?: unknown; minDelta?: unknown; sign?: unknown; restoreBestWeights?: unknown };
+  if (typeof e.monitor !== 'string' || typeof e.patience !== 'number' || typeof e.minDelta !== 'number' ||
+      (e.sign !== 1 && e.sign !== -1) || typeof e.restoreBestWeights !== 'boolean') return undefined;
+  return { monitor: e.monitor, patience: e.patience, minDelta: e.minDelta, mode: e.sign < 0 ? 'max' : 'min',
+    restoreBestWeights: e.restoreBestWeights };
+}
+
+/**
+ * Runs `model.fit(x, y, config)` in a Web Worker (browser) or a worker_thread (Node), so the calling thread
+ * stays free: a page keeps drawing and answering input while the model trains. It takes fit's options;
+ * callback hooks run on the calling thread as the worker reports progress (batch hooks only when given),
+ * and `nn.callbacks.earlyStopping` runs in the worker. When it resolves, the model holds the trained weights,
+ * optimizer state and training state: the same bits as `model.fit` on the same backend would give.
+ *
+ * Stopping: setting `model.stopTraining = true` (or returning 'stop' from onBatchEnd) ends training once
+ * the worker hears of it, usually within a batch or two, keeping what was learned. Aborting `signal` ends
+ * the worker at once and leaves the model as it was. Do not use the model on this thread while it trains.
+ *
+ * Needs the built package (dist/), which carries the worker inside itself: nothing to configure.
+ *
+ * @example
+ * const controller = new AbortController();
+ * const history = await nn.fitInWorker(model, x, y, {
+ *   epochs: 5, batchSize: 64, validationSplit: 0.1, signal: controller.signal,
+ *   callbacks: { onEpochEnd: (epoch, logs) => console.log(epoch, logs.loss, logs.val_accuracy) },
+ * });
+ * model.predict(x);   // uses the weights trained in the worker
+ */
+export async function fitInWorker(
+  model: Sequential, x: unknown, y: unknown, config: WorkerFitConfig = {},
+): Promise<History> {
+  if (!(model instanceof Sequential)) throw new ValueError(`fitInWorker expects a model from nn.sequential, got ${String(model)}`);
+  if (config === null || typeof config !== 'object') throw new ValueError('fitInWorker config must be an object');
+  const compiled = model.compileConfig;
+  if (!compiled) throw new StateError('fitInWorker called before compile: call model.compile({ optimizer, loss }) first');
+  const { callbacks, validationData, signal, backend: wanted, ...fit } = config;
+  const backend = wanted === undefined ? getBackend() : checkName('backend', wanted, BACKEND_NAMES);
+  if (signal !== undefined && !(typeof signal === 'object' && typeof signal.addEventListener === 'function')) {
+    throw new ValueError('fitInWorker signal must be an AbortSignal (from new AbortController().signal)');
+  }
+  signal?.throwIfAborted();
+
+  const hooks: CallbackHooks[] = [];
+  const earlyStopping: EarlyStoppingConfig[] = [];
+  for (const h of ([] as unknown[]).concat(callbacks ?? [])) {
+    if (h instanceof Callback) {
+      const es = earlyStoppingConfig(h);
+      if (!es) {
+        throw new ValueError(`fitInWorker cannot run the callback ${h.constructor.name} in the worker, where the weights are; ` +
+          'pass plain hook objects ({ onEpochEnd() {...} }) or nn.callbacks.earlyStopping');
+      }
+      earlyStopping.push(es);
+    } else if (h && typeof h === 'object') {
+      hooks.push(h as CallbackHooks);
+    } else {
+      throw new ValueError(`fitInWorker callbacks must be objects with hooks such as onEpochEnd, got ${String(h)}`);
+    }
+  }
+  if (validationData !== undefined && (!Array.isArray(validationData) || validationData.length !== 2)) {
+    throw new ValueError('validationData must be [x, y]');
+  }
+
+  const request: FitRequest = {
+    type: 'fit',
+    backend,
+    model: { json: model.toJSON() as FitRequest['model']['json'], seed: model.seed },
+    compile: { optimizer: optimizerWire(model), loss: compiled.loss, metrics: compiled.metrics },
+    weights: model.getWeights().map(wire),
+    optimizerWeights: model.getOptimizerWeights().map((w) => ({ name: w.name, tensor: wire(w.tensor) })),
+    trainingState: model.getTrainingState(),
+    x: wire(toTensor(x, 'x')),
+    y: target(y, 'y'),
+    validationData: validationData && [wire(toTensor(validationData[0], 'validationData x')), target(validationData[1], 'validationData y')],
+    fit,
+    batchEvents: hooks.some((h) => typeof h.onBatchBegin === 'function' || typeof h.onBatchEnd === 'function'),
+    earlyStopping,
+  };
+  model.stopTraining = false;
+
+  return new Promise<History>((resolve, reject) => {
+    let worker: TrainingWorker | undefined;
+    let settled = false;
+    let stopSent = false;
+    // Hooks run one after another in the order the worker reported them, awaiting any promise they return.
+    let queue: Promise<void> = Promise.resolve();
+
+    const finish = (error: unknown, history?: History) => {
+      if (settled) return;
+      settled = true;
+      worker?.terminate();
+      signal?.removeEventListener('abort', onAbort);
+      if (error === undefined) resolve(history!);
+      else reject(error);
+    };
+    const onAbort = () => finish(signal!.reason ?? new DOMException('fitInWorker was aborted', 'AbortError'));
+    signal?.addEventListener('abort', onAbort, { once: true });
+
+    const runHook = async (name: keyof CallbackHooks, args: unknown[]) => {
+      for (const h of hooks) {
+        const f = h[name] as ((...a: unknown[]) => unknown) | undefined;
+        if (typeof f !== 'function') continue;
+        const r = await f.apply(h, args);
+        if (name === 'onBatchEnd' && r === 'stop') model.stopTraining = true;
+      }
+      if (model.stopTraining && !stopSent && !settled) {
+        stopSent = true;
+        worker?.post({ type: 'stop' });
+      }
+    };
+
+    const onMessage = (m: FromWorker) => {
+      if (settled) return;
+      if (m.type === 'event') {
+        queue = queue.then(() => (settled ? undefined : runHook(m.hook, m.args))).catch((e) => finish(e));
+      } else if (m.type === 'error') {
+        queue.then(() => finish(errorFromWorker(m)));
+      } else if (m.type === 'done') {
+        queue.then(() => {
+          if (settled) return;
+          model.setWeights(m.weights.map((w) => new Tensor(w.data, w.shape)));
+          model.setOptimizerWeights(m.optimizerWeights.map((w) => ({ name: w.name, tensor: new Tensor(w.tensor.data, w.tensor.shape) })));
+          model.setTrainingState(m.trainingState as Parameters<Sequential['setTrainingState']>[0]);
+          const history = new History();
+          m.history.epoch.forEach((epoch, i) => {
+            const logs: Record<string, number> = {};
+            for (const [k, v] of Object.entries(m.history.history)) logs[k] = v[i];
+            history.push(epoch, logs);
+          });
+          finish(undefined, history);
+        }).catch((e) => finish(e));
+      }
+    };
+
+    startWorker({ message: onMessage, failure: (e) => finish(e) }).then((w) => {
+      worker = w;
+      if (settled) { w.terminate(); return; }
+      w.post(request);
+    }, (e) => finish(e));
+  });
+}

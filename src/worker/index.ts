@@ -1,0 +1,1 @@
+export { fitInWorker, type WorkerFitConfig } from './fit';

@@ -1,0 +1,100 @@
+// Messages between fitInWorker (the calling thread) and the training worker. Everything here survives
+// structured cloning: plain objects, numbers, strings and typed arrays.
+import type { BackendName } from '../backend/index';
+import type { EarlyStoppingConfig } from '../callbacks';
+import { NeuriteError, FormatError, ShapeError, StateError, TrainingError, UnknownNameError, ValueError } from '../errors';
+import type { FitConfig } from '../model';
+
+/** A tensor as data and shape. */
+export interface TensorWire {
+  data: Float32Array;
+  shape: number[];
+}
+
+/** Training targets: a tensor, or integer labels for sparseCategoricalCrossentropy. */
+export type TargetWire = TensorWire | Int32Array;
+
+/** The optimizer as a name and the arguments of its factory; a schedule travels as its kind and config. */
+export interface OptimizerWire {
+  name: string;
+  config: Record<string, unknown>;
+}
+
+/** The fit options that are plain data (callbacks and validation data travel separately). */
+export type FitOptionsWire = Omit<FitConfig, 'callbacks' | 'validationData'>;
+
+/** Hooks the worker reports back to the caller; they are called there, in order. */
+export type HookName = 'onTrainBegin' | 'onTrainEnd' | 'onEpochBegin' | 'onEpochEnd' | 'onBatchBegin' | 'onBatchEnd';
+
+export interface FitRequest {
+  type: 'fit';
+  backend: BackendName;
+  /** model.toJSON() and the model's seed. */
+  model: { json: { className?: unknown; config?: { name?: unknown; layers?: unknown } }; seed: number };
+  compile: { optimizer: OptimizerWire; loss: string; metrics: string[] };
+  weights: TensorWire[];
+  optimizerWeights: { name: string; tensor: TensorWire }[];
+  /** model.getTrainingState(): epochs trained, optimizer steps, random streams. */
+  trainingState: unknown;
+  x: TensorWire;
+  y: TargetWire;
+  validationData?: [TensorWire, TargetWire];
+  fit: FitOptionsWire;
+  /** Send onBatchBegin/onBatchEnd events (only when the caller has such hooks: they are frequent). */
+  batchEvents: boolean;
+  /** nn.callbacks.earlyStopping instances, rebuilt in the worker where the weights are. */
+  earlyStopping: EarlyStoppingConfig[];
+}
+
+/** Ends training after the current batch, keeping what was learned (like model.stopTraining = true). */
+export interface StopRequest {
+  type: 'stop';
+}
+
+export type ToWorker = FitRequest | StopRequest;
+
+export interface EventMessage {
+  type: 'event';
+  hook: HookName;
+  args: unknown[];
+}
+
+export interface DoneMessage {
+  type: 'done';
+  backend: BackendName;
+  weights: TensorWire[];
+  optimizerWeights: { name: string; tensor: TensorWire }[];
+  trainingState: unknown;
+  history: { epoch: number[]; history: Record<string, number[]> };
+}
+
+export interface ErrorMessage {
+  type: 'error';
+  name: string;
+  message: string;
+}
+
+export type FromWorker = EventMessage | DoneMessage | ErrorMessage;
+
+// Keyed by literal strings, not by class names: a minifier may rename the classes (on both sides alike).
+const ERRORS: [string, new (message: string) => Error][] = [
+  ['ShapeError', ShapeError], ['ValueError', ValueError], ['UnknownNameError', UnknownNameError],
+  ['StateError', StateError], ['TrainingError', TrainingError], ['FormatError', FormatError],
+  ['NeuriteError', NeuriteError], ['TypeError', TypeError], ['RangeError', RangeError],
+];
+
+/** The error a worker reports, in a form that survives structured cloning. */
+export function errorToWire(e: unknown): ErrorMessage {
+  if (!(e instanceof Error)) return { type: 'error', name: 'Error', message: String(e) };
+  const known = ERRORS.find(([, Ctor]) => e instanceof Ctor);
+  return { type: 'error', name: known ? known[0] : e.name, message: e.message };
+}
+
+/** An error as it crossed from the worker: the same class when it is one of neurite's or a common built-in. */
+export function errorFromWorker(m: ErrorMessage): Error {
+  const known = ERRORS.find(([name]) => name === m.name);
+  if (known) return new known[1](m.message);
+  const e = new Error(m.message);
+  e.name = m.name;
+  return e;
+}

@@ -1,0 +1,115 @@
+// The worker side of fitInWorker: rebuild the caller's model from its JSON, weights, optimizer state and
+// training state, run fit, report progress, and send back what changed.
+import { setBackend } from '../backend/index';
+import { callbacks as callbackFactories, type CallbackHooks, type Callback } from '../callbacks';
+import { FormatError, ValueError } from '../errors';
+import { layerFromJSON } from '../layers/serialize';
+import { sequential, type Sequential, type TrainingState } from '../model';
+import { optimizers, type Optimizer } from '../optimizers';
+import { fromScheduleConfig } from '../schedules';
+import { Tensor } from '../tensor';
+import { nodeImport, isWebWorkerScope } from './platform';
+import {
+  errorToWire, type FitRequest, type FromWorker, type HookName, type OptimizerWire, type TargetWire, type TensorWire,
+  type ToWorker,
+} from './protocol';
+
+type Post = (message: FromWorker, transfer?: Transferable[]) => void;
+
+const toTensor = (t: TensorWire) => new Tensor(t.data, t.shape);
+const toTarget = (y: TargetWire) => (y instanceof Int32Array ? y : toTensor(y));
+const toWire = (t: Tensor): TensorWire => ({ data: t.data, shape: [...t.shape] });
+
+function optimizerFrom(o: OptimizerWire): Optimizer {
+  const make = (optimizers as Record<string, ((c: object) => Optimizer) | undefined>)[o.name];
+  if (typeof make !== 'function') throw new ValueError(`training worker: unknown optimizer ${JSON.stringify(o.name)}`);
+  const config = { ...o.config };
+  const lr = config.learningRate as { kind?: string; config?: Record<string, unknown> } | number | undefined;
+  if (lr && typeof lr === 'object') config.learningRate = fromScheduleConfig(String(lr.kind), lr.config ?? {});
+  return make(config);
+}
+
+function modelFrom(req: FitRequest): Sequential {
+  const { json, seed } = req.model;
+  const layers = json?.config?.layers;
+  if (json?.className !== 'Sequential' || !Array.isArray(layers)) {
+    throw new FormatError('training worker: the model must be a Sequential with a config.layers list');
+  }
+  const name = typeof json.config?.name === 'string' ? json.config.name : undefined;
+  const model = sequential({ seed, name, layers: layers.map((l, i) => layerFromJSON(l, `layer ${i}`)) });
+  model.compile({ optimizer: optimizerFrom(req.compile.optimizer), loss: req.compile.loss, metrics: req.compile.metrics });
+  model.setWeights(req.weights.map(toTensor));
+  model.setOptimizerWeights(req.optimizerWeights.map((w) => ({ name: w.name, tensor: toTensor(w.tensor) })));
+  model.setTrainingState(req.trainingState as TrainingState);
+  return model;
+}
+
+/** Runs one fit request; every outcome, including errors, is posted back. */
+async function train(req: FitRequest, post: Post, state: Session): Promise<void> {
+  await setBackend(req.backend);
+  const model = modelFrom(req);
+  state.model = model;
+  const report = (hook: HookName) => (...args: unknown[]) => { post({ type: 'event', hook, args }); };
+  const hooks: CallbackHooks = {
+    onTrainBegin(logs) {
+      // fit clears stopTraining as it starts; a stop that came earlier still counts
+      if (state.stop) model.stopTraining = true;
+      post({ type: 'event', hook: 'onTrainBegin', args: [logs] });
+    },
+    onTrainEnd: report('onTrainEnd'),
+    onEpochBegin: report('onEpochBegin'),
+    onEpochEnd: report('onEpochEnd'),
+  };
+  if (req.batchEvents) {
+    hooks.onBatchBegin = report('onBatchBegin');
+    hooks.onBatchEnd = report('onBatchEnd');
+  }
+  const early: Callback[] = req.earlyStopping.map((c) => callbackFactories.earlyStopping(c));
+  const history = await model.fit(toTensor(req.x), toTarget(req.y), {
+    ...req.fit,
+    validationData: req.validationData && [toTensor(req.validationData[0]), toTarget(req.validationData[1])],
+    callbacks: [...early, hooks],
+  });
+  const weights = model.getWeights().map(toWire);
+  const optimizerWeights = model.getOptimizerWeights().map((w) => ({ name: w.name, tensor: toWire(w.tensor) }));
+  const transfer = [...weights, ...optimizerWeights.map((w) => w.tensor)].map((t) => t.data.buffer);
+  post({
+    type: 'done', backend: req.backend, weights, optimizerWeights, trainingState: model.getTrainingState(),
+    history: { epoch: history.epoch, history: history.history },
+  }, transfer);
+}
+
+interface Session {
+  model?: Sequential;
+  stop: boolean;
+}
+
+function handler(post: Post): (message: ToWorker) => void {
+  const state: Session = { stop: false };
+  return (message) => {
+    if (message?.type === 'stop') {
+      state.stop = true;
+      if (state.model) state.model.stopTraining = true;
+    } else if (message?.type === 'fit') {
+      train(message, post, state).catch((e) => post(errorToWire(e)));
+    }
+  };
+}
+
+/**
+ * The training worker's main function; the worker script that fitInWorker starts calls it. Listens for one
+ * fit request (and stop requests) from the thread that started the worker.
+ */
+export async function serveWorker(): Promise<void> {
+  if (isWebWorkerScope()) {
+    const scope = globalThis as unknown as { onmessage: unknown; postMessage: (m: unknown, t?: Transferable[]) => void };
+    const onMessage = handler((m, t) => scope.postMessage(m, t ?? []));
+    scope.onmessage = (e: MessageEvent<ToWorker>) => onMessage(e.data);
+    return;
+  }
+  const { parentPort } = await nodeImport<typeof import('node:worker_threads')>('node:worker_threads');
+  if (!parentPort) throw new Error('neurite: serveWorker must run inside a worker thread');
+  const port = parentPort;
+  const onMessage = handler((m, t) => port.postMessage(m, t as never));
+  port.on('message', onMessage);
+}
