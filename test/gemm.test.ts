@@ -81,7 +81,7 @@ for (let i = 0; i < 6; i++) {
   SIZE_TRIPLES.push([m, n, k]);
 }
 
-/** Shapes that hit every tile path (4x8, 4x4, scalar columns, row tails; nt 2x4, 2x1, 1x4, 1x1; k%4 tails). */
+/** Shapes that hit every tile path: full 5x8 tiles, edge tiles in rows and columns, the unpacked m < 4 rows. */
 const EPILOGUE_SHAPES: [number, number, number][] = [[1, 1, 1], [5, 13, 7], [4, 8, 4], [7, 11, 9], [9, 17, 65], [3, 5, 2]];
 
 describe.each(BACKENDS)('gemm on %s', (backend) => {
@@ -164,17 +164,19 @@ describe.each(BACKENDS)('gemm on %s', (backend) => {
         }
       });
 
-      it('handles k beyond the packed B panel (1024 rows)', () => {
-        for (const [m, n, k] of [[6, 9, 1031], [5, 8, 1025], [2, 5, 1030]] as const) {
+      it('handles k beyond one packed chunk (4096 rows) and A beyond one packed block', () => {
+        // k > 4096 is split into chunks whose partial sums pass through C (or, with accumulate, a plain
+        // loop); m = 70 at k = 1000 needs two blocks of packed A; m = 3 takes the unpacked row path.
+        for (const [m, n, k] of [[6, 9, 4101], [5, 8, 4097], [2, 5, 4098], [70, 9, 1000], [3, 19, 1003]] as const) {
           const t = makeCase(m, n, k, 31 * k + m);
-          for (const [accumulate, useBias, act] of [[false, false, 0], [true, true, 5]] as const) {
+          for (const [accumulate, useBias, act] of [[false, false, 0], [false, true, 1], [true, true, 5]] as const) {
             const err = maxRelErr(run(mem, layout, t, accumulate, useBias, act, 0), reference(layout, t, accumulate, useBias, act, 0));
             expect(err).toBeLessThanOrEqual(tol(k));
           }
         }
       });
 
-      it.each([[9, 13, 37], [6, 11, 1030]])('gives every element the same bits whatever tile computes it (%i x %i x %i)', (m, n, k) => {
+      it.each([[9, 13, 37], [6, 11, 1030], [11, 10, 4099]])('gives every element the same bits whatever tile computes it (%i x %i x %i)', (m, n, k) => {
         // C computed whole equals C computed one row and one column at a time (fixed summation order).
         const t = makeCase(m, n, k, 4242);
         const whole = run(mem, layout, t, true, true, 0, 0);
@@ -205,7 +207,7 @@ describe('gemm: wasm and js agree', () => {
   for (const layout of LAYOUTS) {
     it(`f32_gemm_${layout}: same bits for linear/relu/leakyRelu, within 1e-6 for elu/sigmoid/tanh`, () => {
       let seed = 9000;
-      for (const [m, n, k] of [[1, 1, 1], [4, 8, 4], [5, 13, 7], [17, 9, 63], [65, 17, 5], [8, 64, 127], [33, 20, 64]]) {
+      for (const [m, n, k] of [[1, 1, 1], [4, 8, 4], [5, 13, 7], [17, 9, 63], [65, 17, 5], [8, 64, 127], [33, 20, 64], [3, 40, 70], [70, 9, 1000], [6, 9, 4101]]) {
         const t = makeCase(m, n, k, seed++);
         for (const { act, alpha } of ACTS) {
           for (const accumulate of [false, true]) {

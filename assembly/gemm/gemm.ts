@@ -1,17 +1,28 @@
 import { act_is_simd, f32_act, f32_act_row, f32_act_v } from './epilogue';
 
-// GEMM kernels. Every C element is one f32 sum in a fixed order that depends only on k, never on the
-// position of the element or on m and n, so results are bit-identical across tile paths:
-//  - nn, tn: s = ((0 + a0·b0) + a1·b1) + ... in ascending p.
-//  - nt: four lane sums s_l = Σ_{p≡l mod 4, p<k&~3} (ascending), then (s0+s2)+(s1+s3), then the k%4
-//    tail products added in ascending p.
-// Then + old C (accumulate≠0), + bias[j] (bias≠0), then the activation, applied to the finished tile in
-// registers (linear/relu/leakyRelu) or to the row segment just stored, still in L1 (elu/sigmoid/tanh).
+// GEMM kernels nn (A·B), nt (A·Bᵀ) and tn (Aᵀ·B). Every C element is one f32 sum in one fixed order for
+// all three layouts and every tile path: s = ((0 + a0·b0) + a1·b1) + ... in ascending p; then + old C
+// (accumulate≠0), + bias[j] (bias≠0), then the activation, applied in registers (linear/relu/leakyRelu) or
+// to the row segment just stored, still in L1 (elu/sigmoid/tanh). So results do not depend on m, n, the
+// layout or the path taken, and the js twin (src/backend/js/gemm.ts) gives the same bits.
 //
-// The k loops are not unrolled on purpose: binaryen folds an unrolled step chain per accumulator, which
-// makes every load of the unrolled steps live at once, and V8 then spills accumulators (measured: 4x8
-// unrolled by 2 or 4 runs at 65-75% of the plain loop). A plain loop with pointer increments is what
-// V8 compiles without spills.
+// The structure is BLIS/XNNPACK's: A is packed into panels of 4 rows (k x 4, row-interleaved), B into
+// panels of 8 columns (k x 8), both zero-padded at the edges, and one 4x8 micro-kernel (8 v128
+// accumulators, B as two v128 per k step, A broadcast with splat loads) runs over every tile. Packing
+// makes the three layouts one kernel: only the packers differ. A block of A (at most ABYTES packed)
+// stays in L2 while each B panel (at most 32 KB for k ≤ 1024) is reused from L1 by every row panel.
+// k > KC is split into chunks whose partial sums go through C as f32 (exact), so the order is unchanged.
+//
+// One-to-three-row products of nn/tn (one-sample inference) skip packing and stream B in place.
+
+/** Rows of B per packed panel (k chunk). */
+const KC: i32 = 4096;
+/** Bytes of packed A per block. */
+const ABYTES: i32 = 256 * 1024;
+const BPANEL: usize = memory.data(KC * 32, 64);
+const APACK: usize = memory.data(ABYTES, 64);
+/** Scratch 4x8 tile for edge tiles (row stride 32 bytes). */
+const TILE: usize = memory.data(160, 16);
 
 // ---- epilogue on finished tiles ----
 
@@ -51,314 +62,278 @@ import { act_is_simd, f32_act, f32_act_row, f32_act_v } from './epilogue';
   store<f32>(cp, f32_act(s, act, alpha));
 }
 
-// ---- A·B tiles for nn and tn: A(i,p) at a + i·rsA + p·csA, B(p,j) at b + p·ldb + 4j ----
-// 4x8 register tile, A broadcast with splat loads, two v128 of B per k step: the shape of XNNPACK's
-// f32-gemm 4x8 wasmsimd "splat" microkernels. The 8-wide tiles read B in two segments: the first KC rows
-// from a packed panel (contiguous, 32 bytes a row, as BLIS/XNNPACK pack B), the rest straight from B,
-// so the accumulators stay in registers over the whole k and the order of the sum does not change.
+// ---- the 4x8 micro-kernel over packed panels ----
+// ap: k x 4 floats (16 bytes a step), bp: k x 8 floats (32 bytes a step). Accumulators start at zero, or
+// at the partial sums in C when a previous k chunk left them there (init≠0). The k loop runs two steps
+// per iteration with constant offsets, so the loop and V8's per-iteration stack check cost half as much;
+// the packed operands need only two pointer increments.
 
-/** Rows of B packed per 8-column panel: 32 KB of static memory (k ≤ 1024 covers most dense layers). */
-const KC: i32 = 1024;
-const PANEL: usize = memory.data(KC * 32, 16);
-
-/** PANEL[p, 0..7] = B[p, j..j+7] for p < kp. Single-threaded use only (one static panel per instance). */
-function pack8(b: usize, ldb: usize, kp: i32): void {
-  let d = PANEL;
-  const end = PANEL + (<usize>kp << 5);
-  while (d < end) {
-    v128.store(d, v128.load(b));
-    v128.store(d, v128.load(b, 16), 16);
-    b += ldb; d += 32;
-  }
-}
-
-function ab_4x8(a: usize, rsA: usize, csA: usize, b: usize, ldb: usize, k: i32, b2: usize, ldb2: usize, k2: i32,
-  c: usize, ldc: usize, bp: usize, accumulate: i32, act: i32, alpha: f32): void {
+function ukr_5x8(ap: usize, bp: usize, kc: i32, c: usize, ldc: usize, init: i32): void {
   let c00 = f32x4.splat(0), c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00, c30 = c00, c31 = c00;
-  let a0 = a, a1 = a + rsA, a2 = a1 + rsA, a3 = a2 + rsA;
-  let end = b + <usize>k * ldb;
-  while (b < end) {
-    const b0 = v128.load(b), b1 = v128.load(b, 16);
-    let x = v128.load32_splat(a0);
+  let c40 = c00, c41 = c00;
+  if (init) {
+    c00 = v128.load(c); c01 = v128.load(c, 16);
+    c10 = v128.load(c + ldc); c11 = v128.load(c + ldc, 16);
+    c20 = v128.load(c + 2 * ldc); c21 = v128.load(c + 2 * ldc, 16);
+    c30 = v128.load(c + 3 * ldc); c31 = v128.load(c + 3 * ldc, 16);
+    c40 = v128.load(c + 4 * ldc); c41 = v128.load(c + 4 * ldc, 16);
+  }
+  const end = bp + (<usize>kc << 5);
+  while (bp < end) {
+    const b0 = v128.load(bp), b1 = v128.load(bp, 16);
+    let x = v128.load32_splat(ap);
     c00 = f32x4.add(c00, f32x4.mul(x, b0)); c01 = f32x4.add(c01, f32x4.mul(x, b1));
-    x = v128.load32_splat(a1);
+    x = v128.load32_splat(ap, 4);
     c10 = f32x4.add(c10, f32x4.mul(x, b0)); c11 = f32x4.add(c11, f32x4.mul(x, b1));
-    x = v128.load32_splat(a2);
+    x = v128.load32_splat(ap, 8);
     c20 = f32x4.add(c20, f32x4.mul(x, b0)); c21 = f32x4.add(c21, f32x4.mul(x, b1));
-    x = v128.load32_splat(a3);
+    x = v128.load32_splat(ap, 12);
     c30 = f32x4.add(c30, f32x4.mul(x, b0)); c31 = f32x4.add(c31, f32x4.mul(x, b1));
-    b += ldb; a0 += csA; a1 += csA; a2 += csA; a3 += csA;
+    x = v128.load32_splat(ap, 16);
+    c40 = f32x4.add(c40, f32x4.mul(x, b0)); c41 = f32x4.add(c41, f32x4.mul(x, b1));
+    ap += 20; bp += 32;
   }
-  end = b2 + <usize>k2 * ldb2;
-  while (b2 < end) {
-    const b0 = v128.load(b2), b1 = v128.load(b2, 16);
-    let x = v128.load32_splat(a0);
-    c00 = f32x4.add(c00, f32x4.mul(x, b0)); c01 = f32x4.add(c01, f32x4.mul(x, b1));
-    x = v128.load32_splat(a1);
-    c10 = f32x4.add(c10, f32x4.mul(x, b0)); c11 = f32x4.add(c11, f32x4.mul(x, b1));
-    x = v128.load32_splat(a2);
-    c20 = f32x4.add(c20, f32x4.mul(x, b0)); c21 = f32x4.add(c21, f32x4.mul(x, b1));
-    x = v128.load32_splat(a3);
-    c30 = f32x4.add(c30, f32x4.mul(x, b0)); c31 = f32x4.add(c31, f32x4.mul(x, b1));
-    b2 += ldb2; a0 += csA; a1 += csA; a2 += csA; a3 += csA;
-  }
-  fin8(c, c00, c01, bp, accumulate, act, alpha);
-  fin8(c + ldc, c10, c11, bp, accumulate, act, alpha);
-  fin8(c + 2 * ldc, c20, c21, bp, accumulate, act, alpha);
-  fin8(c + 3 * ldc, c30, c31, bp, accumulate, act, alpha);
+  v128.store(c, c00); v128.store(c, c01, 16);
+  v128.store(c + ldc, c10); v128.store(c + ldc, c11, 16);
+  v128.store(c + 2 * ldc, c20); v128.store(c + 2 * ldc, c21, 16);
+  v128.store(c + 3 * ldc, c30); v128.store(c + 3 * ldc, c31, 16);
+  v128.store(c + 4 * ldc, c40); v128.store(c + 4 * ldc, c41, 16);
 }
 
-function ab_1x8(a: usize, csA: usize, b: usize, ldb: usize, k: i32, b2: usize, ldb2: usize, k2: i32, c: usize,
-  bp: usize, accumulate: i32, act: i32, alpha: f32): void {
-  let c0 = f32x4.splat(0), c1 = c0;
-  let end = b + <usize>k * ldb;
-  while (b < end) {
-    const x = v128.load32_splat(a);
-    c0 = f32x4.add(c0, f32x4.mul(x, v128.load(b)));
-    c1 = f32x4.add(c1, f32x4.mul(x, v128.load(b, 16)));
-    a += csA; b += ldb;
+/**
+ * A full 5x8 tile: raw sums into C (or into TILE when the old C is still needed), then the epilogue
+ * over the five row segments while they are in L1.
+ */
+function tile_5x8(ap: usize, bp: usize, kc: i32, c: usize, ldc: usize, init: i32, fin: i32,
+  bias: usize, accumulate: i32, act: i32, alpha: f32): void {
+  const d = accumulate ? TILE : c, ldd: usize = accumulate ? 32 : ldc;
+  ukr_5x8(ap, bp, kc, d, ldd, init);
+  if (!fin || (!accumulate && !bias && act == 0)) return;
+  for (let r = 0; r < 5; r++) {
+    const s = d + <usize>r * ldd;
+    fin8(c + <usize>r * ldc, v128.load(s), v128.load(s, 16), bias, accumulate, act, alpha);
   }
-  end = b2 + <usize>k2 * ldb2;
-  while (b2 < end) {
-    const x = v128.load32_splat(a);
-    c0 = f32x4.add(c0, f32x4.mul(x, v128.load(b2)));
-    c1 = f32x4.add(c1, f32x4.mul(x, v128.load(b2, 16)));
-    a += csA; b2 += ldb2;
-  }
-  fin8(c, c0, c1, bp, accumulate, act, alpha);
 }
 
-function ab_4x4(a: usize, rsA: usize, csA: usize, b: usize, ldb: usize, k: i32, c: usize, ldc: usize,
-  bp: usize, accumulate: i32, act: i32, alpha: f32): void {
-  let c0 = f32x4.splat(0), c1 = c0, c2 = c0, c3 = c0;
-  let a0 = a, a1 = a + rsA, a2 = a1 + rsA, a3 = a2 + rsA;
-  const end = b + <usize>k * ldb;
-  while (b < end) {
-    const y = v128.load(b);
-    c0 = f32x4.add(c0, f32x4.mul(v128.load32_splat(a0), y));
-    c1 = f32x4.add(c1, f32x4.mul(v128.load32_splat(a1), y));
-    c2 = f32x4.add(c2, f32x4.mul(v128.load32_splat(a2), y));
-    c3 = f32x4.add(c3, f32x4.mul(v128.load32_splat(a3), y));
-    b += ldb; a0 += csA; a1 += csA; a2 += csA; a3 += csA;
+/** An mr x nb corner of a tile (mr ≤ 5, nb ≤ 8): the full kernel on TILE, then the valid part to C. */
+function edge_tile(ap: usize, bp: usize, kc: i32, c: usize, ldc: usize, mr: i32, nb: i32, init: i32, fin: i32,
+  bias: usize, accumulate: i32, act: i32, alpha: f32): void {
+  v128.store(TILE, f32x4.splat(0)); v128.store(TILE, f32x4.splat(0), 16); v128.store(TILE, f32x4.splat(0), 32);
+  v128.store(TILE, f32x4.splat(0), 48); v128.store(TILE, f32x4.splat(0), 64); v128.store(TILE, f32x4.splat(0), 80);
+  v128.store(TILE, f32x4.splat(0), 96); v128.store(TILE, f32x4.splat(0), 112);
+  v128.store(TILE, f32x4.splat(0), 128); v128.store(TILE, f32x4.splat(0), 144);
+  if (init) {
+    for (let r = 0; r < mr; r++) memory.copy(TILE + (<usize>r << 5), c + <usize>r * ldc, <usize>nb << 2);
   }
-  fin4(c, c0, bp, accumulate, act, alpha);
-  fin4(c + ldc, c1, bp, accumulate, act, alpha);
-  fin4(c + 2 * ldc, c2, bp, accumulate, act, alpha);
-  fin4(c + 3 * ldc, c3, bp, accumulate, act, alpha);
+  ukr_5x8(ap, bp, kc, TILE, 32, init);
+  for (let r = 0; r < mr; r++) {
+    const t = TILE + (<usize>r << 5), cr = c + <usize>r * ldc;
+    if (fin) {
+      for (let j = 0; j < nb; j++) {
+        const o = <usize>j << 2;
+        fin1(cr + o, load<f32>(t + o), bias ? bias + o : 0, accumulate, act, alpha);
+      }
+    } else {
+      memory.copy(cr, t, <usize>nb << 2);
+    }
+  }
 }
 
-function ab_1x4(a: usize, csA: usize, b: usize, ldb: usize, k: i32, c: usize,
-  bp: usize, accumulate: i32, act: i32, alpha: f32): void {
-  let c0 = f32x4.splat(0);
-  const end = b + <usize>k * ldb;
-  while (b < end) {
-    c0 = f32x4.add(c0, f32x4.mul(v128.load32_splat(a), v128.load(b)));
-    a += csA; b += ldb;
-  }
-  fin4(c, c0, bp, accumulate, act, alpha);
+// ---- packing. A(i,p) at a + i·rsA + p·csA, B(p,j) at b + p·rsB + j·csB (byte strides) ----
+
+/** 4x4 transpose: [v0 v1 v2 v3] as rows → stores the columns at d, d+ds, d+2ds, d+3ds. */
+@inline function transpose4_store(v0: v128, v1: v128, v2: v128, v3: v128, d: usize, ds: usize): void {
+  const t0 = i32x4.shuffle(v0, v1, 0, 4, 1, 5), t1 = i32x4.shuffle(v0, v1, 2, 6, 3, 7);
+  const t2 = i32x4.shuffle(v2, v3, 0, 4, 1, 5), t3 = i32x4.shuffle(v2, v3, 2, 6, 3, 7);
+  v128.store(d, i32x4.shuffle(t0, t2, 0, 1, 4, 5));
+  v128.store(d + ds, i32x4.shuffle(t0, t2, 2, 3, 6, 7));
+  v128.store(d + 2 * ds, i32x4.shuffle(t1, t3, 0, 1, 4, 5));
+  v128.store(d + 3 * ds, i32x4.shuffle(t1, t3, 2, 3, 6, 7));
 }
 
-function ab_4x1(a: usize, rsA: usize, csA: usize, b: usize, ldb: usize, k: i32, c: usize, ldc: usize,
-  bp: usize, accumulate: i32, act: i32, alpha: f32): void {
-  let s0: f32 = 0, s1: f32 = 0, s2: f32 = 0, s3: f32 = 0;
-  let a0 = a, a1 = a + rsA, a2 = a1 + rsA, a3 = a2 + rsA;
-  const end = b + <usize>k * ldb;
-  while (b < end) {
-    const y = load<f32>(b);
-    s0 += load<f32>(a0) * y;
-    s1 += load<f32>(a1) * y;
-    s2 += load<f32>(a2) * y;
-    s3 += load<f32>(a3) * y;
-    b += ldb; a0 += csA; a1 += csA; a2 += csA; a3 += csA;
+/** Packs rows [0, mb) of A (k steps kc) into panels of 5 rows at APACK; missing rows are zero. */
+function pack_a(a: usize, rsA: usize, csA: usize, mb: i32, kc: i32): void {
+  const panel = <usize>kc * 20;
+  let d = APACK;
+  for (let i = 0; i < mb; i += 5, d += panel, a += rsA * 5) {
+    if (i + 5 <= mb && csA == 4) {
+      // nn, nt: five rows contiguous along p; rows 0-3 by 4x4 transposes, row 4 by single floats.
+      const a1 = a + rsA, a2 = a1 + rsA, a3 = a2 + rsA, a4 = a3 + rsA;
+      let p = 0;
+      for (; p + 4 <= kc; p += 4) {
+        const o = <usize>p << 2, q = d + <usize>p * 20;
+        transpose4_store(v128.load(a + o), v128.load(a1 + o), v128.load(a2 + o), v128.load(a3 + o), q, 20);
+        store<f32>(q, load<f32>(a4 + o), 16); store<f32>(q, load<f32>(a4 + o, 4), 36);
+        store<f32>(q, load<f32>(a4 + o, 8), 56); store<f32>(q, load<f32>(a4 + o, 12), 76);
+      }
+      for (; p < kc; p++) {
+        const o = <usize>p << 2, q = d + <usize>p * 20;
+        store<f32>(q, load<f32>(a + o)); store<f32>(q, load<f32>(a1 + o), 4);
+        store<f32>(q, load<f32>(a2 + o), 8); store<f32>(q, load<f32>(a3 + o), 12);
+        store<f32>(q, load<f32>(a4 + o), 16);
+      }
+    } else if (i + 5 <= mb && rsA == 4) {
+      // tn: the five rows are adjacent in each column.
+      let s = a, q = d;
+      const end = d + panel;
+      while (q < end) {
+        v128.store(q, v128.load(s));
+        store<f32>(q, load<f32>(s, 16), 16);
+        s += csA; q += 20;
+      }
+    } else {
+      const mr = min(5, mb - i);
+      for (let p = 0; p < kc; p++) {
+        const q = d + <usize>p * 20, s = a + <usize>p * csA;
+        for (let r = 0; r < 5; r++) store<f32>(q + (<usize>r << 2), r < mr ? load<f32>(s + <usize>r * rsA) : 0);
+      }
+    }
   }
-  fin1(c, s0, bp, accumulate, act, alpha);
-  fin1(c + ldc, s1, bp, accumulate, act, alpha);
-  fin1(c + 2 * ldc, s2, bp, accumulate, act, alpha);
-  fin1(c + 3 * ldc, s3, bp, accumulate, act, alpha);
 }
 
-function ab_1x1(a: usize, csA: usize, b: usize, ldb: usize, k: i32, c: usize,
-  bp: usize, accumulate: i32, act: i32, alpha: f32): void {
-  let s: f32 = 0;
-  const end = b + <usize>k * ldb;
-  while (b < end) {
-    s += load<f32>(a) * load<f32>(b);
-    a += csA; b += ldb;
+/** Packs columns [0, nb) (nb ≤ 8) of B (k steps kc) into BPANEL; missing columns are zero. */
+function pack_b(b: usize, rsB: usize, csB: usize, nb: i32, kc: i32): void {
+  if (nb == 8 && csB == 4) {
+    // nn, tn: eight contiguous floats per row of B.
+    let d = BPANEL;
+    const end = BPANEL + (<usize>kc << 5);
+    while (d < end) {
+      v128.store(d, v128.load(b));
+      v128.store(d, v128.load(b, 16), 16);
+      b += rsB; d += 32;
+    }
+  } else if (nb == 8 && rsB == 4) {
+    // nt: eight rows of the stored matrix, each contiguous along p: two 4x4 transposes per 4 steps.
+    const b1 = b + csB, b2 = b1 + csB, b3 = b2 + csB, b4 = b3 + csB, b5 = b4 + csB, b6 = b5 + csB, b7 = b6 + csB;
+    let p = 0;
+    for (; p + 4 <= kc; p += 4) {
+      const o = <usize>p << 2, d = BPANEL + (<usize>p << 5);
+      transpose4_store(v128.load(b + o), v128.load(b1 + o), v128.load(b2 + o), v128.load(b3 + o), d, 32);
+      transpose4_store(v128.load(b4 + o), v128.load(b5 + o), v128.load(b6 + o), v128.load(b7 + o), d + 16, 32);
+    }
+    for (; p < kc; p++) {
+      const o = <usize>p << 2, d = BPANEL + (<usize>p << 5);
+      store<f32>(d, load<f32>(b + o)); store<f32>(d, load<f32>(b1 + o), 4);
+      store<f32>(d, load<f32>(b2 + o), 8); store<f32>(d, load<f32>(b3 + o), 12);
+      store<f32>(d, load<f32>(b4 + o), 16); store<f32>(d, load<f32>(b5 + o), 20);
+      store<f32>(d, load<f32>(b6 + o), 24); store<f32>(d, load<f32>(b7 + o), 28);
+    }
+  } else {
+    for (let p = 0; p < kc; p++) {
+      const d = BPANEL + (<usize>p << 5), s = b + <usize>p * rsB;
+      for (let j = 0; j < 8; j++) store<f32>(d + (<usize>j << 2), j < nb ? load<f32>(s + <usize>j * csB) : 0);
+    }
   }
-  fin1(c, s, bp, accumulate, act, alpha);
 }
 
-// Column panels outside, row blocks inside: a panel of B (k x 8) is reused by every row block while the
-// four rows of A stream past it.
-function gemm_ab(a: usize, rsA: usize, csA: usize, b: usize, bias: usize, c: usize, m: i32, n: i32, k: i32,
+// ---- drivers ----
+
+/** Plain loops in the same order, for the one case the chunked path cannot take (k > KC with accumulate). */
+function gemm_scalar(a: usize, rsA: usize, csA: usize, b: usize, rsB: usize, csB: usize, bias: usize, c: usize,
+  m: i32, n: i32, k: i32, accumulate: i32, act: i32, alpha: f32): void {
+  for (let i = 0; i < m; i++) {
+    for (let j = 0; j < n; j++) {
+      let s: f32 = 0;
+      for (let p = 0; p < k; p++) s += load<f32>(a + <usize>i * rsA + <usize>p * csA) * load<f32>(b + <usize>p * rsB + <usize>j * csB);
+      fin1(c + ((<usize>i * n + j) << 2), s, bias ? bias + (<usize>j << 2) : 0, accumulate, act, alpha);
+    }
+  }
+}
+
+function gemm_packed(a: usize, rsA: usize, csA: usize, b: usize, rsB: usize, csB: usize, bias: usize, c: usize,
+  m: i32, n: i32, k: i32, accumulate: i32, act: i32, alpha: f32): void {
+  if (k > KC && accumulate) {
+    gemm_scalar(a, rsA, csA, b, rsB, csB, bias, c, m, n, k, accumulate, act, alpha);
+    return;
+  }
+  const ldc = <usize>n << 2;
+  let p0 = 0;
+  do {
+    const kc = min(KC, k - p0), init = p0 > 0 ? 1 : 0, fin = p0 + kc >= k ? 1 : 0;
+    // Rows of A per block: as many 4-row panels as fit in ABYTES.
+    const mc = max(5, (ABYTES / max(1, kc * 20)) * 5);
+    for (let i0 = 0; i0 < m; i0 += mc) {
+      const mb = min(mc, m - i0), panel = <usize>kc * 20;
+      pack_a(a + <usize>i0 * rsA + <usize>p0 * csA, rsA, csA, mb, kc);
+      for (let j0 = 0; j0 < n; j0 += 8) {
+        const nb = min(8, n - j0), jo = <usize>j0 << 2, bp = bias ? bias + jo : 0;
+        pack_b(b + <usize>p0 * rsB + <usize>j0 * csB, rsB, csB, nb, kc);
+        let ap = APACK, ci = c + <usize>i0 * ldc + jo;
+        for (let i = 0; i < mb; i += 5, ap += panel, ci += ldc * 5) {
+          const mr = min(5, mb - i);
+          if (mr == 5 && nb == 8) tile_5x8(ap, BPANEL, kc, ci, ldc, init, fin, bp, accumulate, act, alpha);
+          else edge_tile(ap, BPANEL, kc, ci, ldc, mr, nb, init, fin, bp, accumulate, act, alpha);
+        }
+      }
+    }
+    p0 += kc;
+  } while (p0 < k);
+}
+
+/** Rows of C one at a time, B read in place (contiguous rows): for m < 4, where packing B would not pay. */
+function gemm_rows(a: usize, rsA: usize, csA: usize, b: usize, bias: usize, c: usize, m: i32, n: i32, k: i32,
   accumulate: i32, act: i32, alpha: f32): void {
-  const ldb = <usize>n << 2, ldc = ldb, rs4 = rsA << 2, lc4 = ldc << 2;
-  const m4 = m & ~3;
-  let j = 0;
-  // Pack when the panel is read more than once; the rows past KC are read in place.
-  const kp = m > 4 ? min(k, KC) : 0, k2 = k - kp, skip = <usize>kp * ldb;
-  for (; j + 8 <= n; j += 8) {
-    const jo = <usize>j << 2, bp = bias ? bias + jo : 0;
-    if (kp) pack8(b + jo, ldb, kp);
-    let ai = a, ci = c + jo, i = 0;
-    for (; i < m4; i += 4, ai += rs4, ci += lc4) {
-      ab_4x8(ai, rsA, csA, PANEL, 32, kp, b + jo + skip, ldb, k2, ci, ldc, bp, accumulate, act, alpha);
+  const ldb = <usize>n << 2;
+  for (let i = 0; i < m; i++, a += rsA, c += ldb) {
+    let j = 0;
+    for (; j + 16 <= n; j += 16) {
+      const jo = <usize>j << 2;
+      let s0 = f32x4.splat(0), s1 = s0, s2 = s0, s3 = s0;
+      let ap = a, bp = b + jo;
+      const end = bp + <usize>k * ldb;
+      while (bp < end) {
+        const x = v128.load32_splat(ap);
+        s0 = f32x4.add(s0, f32x4.mul(x, v128.load(bp)));
+        s1 = f32x4.add(s1, f32x4.mul(x, v128.load(bp, 16)));
+        s2 = f32x4.add(s2, f32x4.mul(x, v128.load(bp, 32)));
+        s3 = f32x4.add(s3, f32x4.mul(x, v128.load(bp, 48)));
+        ap += csA; bp += ldb;
+      }
+      const bj = bias ? bias + jo : 0;
+      fin8(c + jo, s0, s1, bj, accumulate, act, alpha);
+      fin8(c + jo + 32, s2, s3, bj ? bj + 32 : 0, accumulate, act, alpha);
     }
-    for (; i < m; i++, ai += rsA, ci += ldc) {
-      ab_1x8(ai, csA, PANEL, 32, kp, b + jo + skip, ldb, k2, ci, bp, accumulate, act, alpha);
+    for (; j + 4 <= n; j += 4) {
+      const jo = <usize>j << 2;
+      let s0 = f32x4.splat(0);
+      let ap = a, bp = b + jo;
+      const end = bp + <usize>k * ldb;
+      while (bp < end) {
+        s0 = f32x4.add(s0, f32x4.mul(v128.load32_splat(ap), v128.load(bp)));
+        ap += csA; bp += ldb;
+      }
+      fin4(c + jo, s0, bias ? bias + jo : 0, accumulate, act, alpha);
     }
-  }
-  if (j + 4 <= n) {
-    const jo = <usize>j << 2, bp = bias ? bias + jo : 0;
-    let ai = a, ci = c + jo, i = 0;
-    for (; i < m4; i += 4, ai += rs4, ci += lc4) ab_4x4(ai, rsA, csA, b + jo, ldb, k, ci, ldc, bp, accumulate, act, alpha);
-    for (; i < m; i++, ai += rsA, ci += ldc) ab_1x4(ai, csA, b + jo, ldb, k, ci, bp, accumulate, act, alpha);
-    j += 4;
-  }
-  for (; j < n; j++) {
-    const jo = <usize>j << 2, bp = bias ? bias + jo : 0;
-    let ai = a, ci = c + jo, i = 0;
-    for (; i < m4; i += 4, ai += rs4, ci += lc4) ab_4x1(ai, rsA, csA, b + jo, ldb, k, ci, ldc, bp, accumulate, act, alpha);
-    for (; i < m; i++, ai += rsA, ci += ldc) ab_1x1(ai, csA, b + jo, ldb, k, ci, bp, accumulate, act, alpha);
+    for (; j < n; j++) {
+      const jo = <usize>j << 2;
+      let s: f32 = 0;
+      let ap = a, bp = b + jo;
+      const end = bp + <usize>k * ldb;
+      while (bp < end) {
+        s += load<f32>(ap) * load<f32>(bp);
+        ap += csA; bp += ldb;
+      }
+      fin1(c + jo, s, bias ? bias + jo : 0, accumulate, act, alpha);
+    }
   }
 }
 
+/** C[m,n] = A[m,k]·B[k,n]. */
 export function f32_gemm_nn(a: usize, b: usize, bias: usize, c: usize, m: i32, n: i32, k: i32, accumulate: i32, act: i32, alpha: f32): void {
-  gemm_ab(a, <usize>k << 2, 4, b, bias, c, m, n, k, accumulate, act, alpha);
+  if (m <= 0 || n <= 0) return;
+  if (m < 4) gemm_rows(a, <usize>k << 2, 4, b, bias, c, m, n, k, accumulate, act, alpha);
+  else gemm_packed(a, <usize>k << 2, 4, b, <usize>n << 2, 4, bias, c, m, n, k, accumulate, act, alpha);
 }
 
+/** C[m,n] = A[k,m]ᵀ·B[k,n]. */
 export function f32_gemm_tn(a: usize, b: usize, bias: usize, c: usize, m: i32, n: i32, k: i32, accumulate: i32, act: i32, alpha: f32): void {
-  gemm_ab(a, 4, <usize>m << 2, b, bias, c, m, n, k, accumulate, act, alpha);
+  if (m <= 0 || n <= 0) return;
+  if (m < 4) gemm_rows(a, 4, <usize>m << 2, b, bias, c, m, n, k, accumulate, act, alpha);
+  else gemm_packed(a, 4, <usize>m << 2, b, <usize>n << 2, 4, bias, c, m, n, k, accumulate, act, alpha);
 }
 
-// ---- A·Bᵀ tiles for nt: rows of A and rows of B are both contiguous along k (ld = 4k bytes) ----
-// Vectorised along k: 2 rows of A x 4 rows of B = 8 lane accumulators, reduced with a 4x4 transpose-add
-// (the horizontal-sum trick of XNNPACK's f32-gemm "ld128" and SSE dot-product kernels).
-
-/** [Σa, Σb, Σc, Σd] with each Σ = (l0 + l2) + (l1 + l3). */
-@inline function hsum4(a: v128, b: v128, c: v128, d: v128): v128 {
-  const ab = f32x4.add(f32x4.shuffle(a, b, 0, 4, 1, 5), f32x4.shuffle(a, b, 2, 6, 3, 7));
-  const cd = f32x4.add(f32x4.shuffle(c, d, 0, 4, 1, 5), f32x4.shuffle(c, d, 2, 6, 3, 7));
-  return f32x4.add(f32x4.shuffle(ab, cd, 0, 1, 4, 5), f32x4.shuffle(ab, cd, 2, 3, 6, 7));
-}
-
-/** (l0 + l2) + (l1 + l3), the same order as hsum4. */
-@inline function hsum1(v: v128): f32 {
-  return (f32x4.extract_lane(v, 0) + f32x4.extract_lane(v, 2)) + (f32x4.extract_lane(v, 1) + f32x4.extract_lane(v, 3));
-}
-
-/** [B(j,p), B(j+1,p), B(j+2,p), B(j+3,p)] for the k tail. */
-@inline function col4(b: usize, ld: usize): v128 {
-  let v = f32x4.splat(load<f32>(b));
-  v = f32x4.replace_lane(v, 1, load<f32>(b + ld));
-  v = f32x4.replace_lane(v, 2, load<f32>(b + 2 * ld));
-  return f32x4.replace_lane(v, 3, load<f32>(b + 3 * ld));
-}
-
-function abt_2x4(a: usize, b: usize, ld: usize, k: i32, c: usize, ldc: usize,
-  bp: usize, accumulate: i32, act: i32, alpha: f32): void {
-  let s00 = f32x4.splat(0), s01 = s00, s02 = s00, s03 = s00, s10 = s00, s11 = s00, s12 = s00, s13 = s00;
-  let a0 = a, a1 = a + ld, b0 = b, b1 = b + ld, b2 = b1 + ld, b3 = b2 + ld;
-  const end = a + (<usize>(k & ~3) << 2);
-  while (a0 < end) {
-    const x0 = v128.load(a0), x1 = v128.load(a1);
-    let y = v128.load(b0);
-    s00 = f32x4.add(s00, f32x4.mul(x0, y)); s10 = f32x4.add(s10, f32x4.mul(x1, y));
-    y = v128.load(b1);
-    s01 = f32x4.add(s01, f32x4.mul(x0, y)); s11 = f32x4.add(s11, f32x4.mul(x1, y));
-    y = v128.load(b2);
-    s02 = f32x4.add(s02, f32x4.mul(x0, y)); s12 = f32x4.add(s12, f32x4.mul(x1, y));
-    y = v128.load(b3);
-    s03 = f32x4.add(s03, f32x4.mul(x0, y)); s13 = f32x4.add(s13, f32x4.mul(x1, y));
-    a0 += 16; a1 += 16; b0 += 16; b1 += 16; b2 += 16; b3 += 16;
-  }
-  let r0 = hsum4(s00, s01, s02, s03), r1 = hsum4(s10, s11, s12, s13);
-  const tail = a + (<usize>k << 2);
-  while (a0 < tail) {
-    const y = col4(b0, ld);
-    r0 = f32x4.add(r0, f32x4.mul(v128.load32_splat(a0), y));
-    r1 = f32x4.add(r1, f32x4.mul(v128.load32_splat(a1), y));
-    a0 += 4; a1 += 4; b0 += 4;
-  }
-  fin4(c, r0, bp, accumulate, act, alpha);
-  fin4(c + ldc, r1, bp, accumulate, act, alpha);
-}
-
-function abt_1x4(a: usize, b: usize, ld: usize, k: i32, c: usize,
-  bp: usize, accumulate: i32, act: i32, alpha: f32): void {
-  let s0 = f32x4.splat(0), s1 = s0, s2 = s0, s3 = s0;
-  let b0 = b, b1 = b + ld, b2 = b1 + ld, b3 = b2 + ld;
-  const end = a + (<usize>(k & ~3) << 2);
-  while (a < end) {
-    const x = v128.load(a);
-    s0 = f32x4.add(s0, f32x4.mul(x, v128.load(b0)));
-    s1 = f32x4.add(s1, f32x4.mul(x, v128.load(b1)));
-    s2 = f32x4.add(s2, f32x4.mul(x, v128.load(b2)));
-    s3 = f32x4.add(s3, f32x4.mul(x, v128.load(b3)));
-    a += 16; b0 += 16; b1 += 16; b2 += 16; b3 += 16;
-  }
-  let r = hsum4(s0, s1, s2, s3);
-  const tail = end + (<usize>(k & 3) << 2);
-  while (a < tail) {
-    r = f32x4.add(r, f32x4.mul(v128.load32_splat(a), col4(b0, ld)));
-    a += 4; b0 += 4;
-  }
-  fin4(c, r, bp, accumulate, act, alpha);
-}
-
-function abt_2x1(a: usize, b: usize, ld: usize, k: i32, c: usize, ldc: usize,
-  bp: usize, accumulate: i32, act: i32, alpha: f32): void {
-  let s0 = f32x4.splat(0), s1 = s0;
-  let a0 = a, a1 = a + ld;
-  const end = a + (<usize>(k & ~3) << 2);
-  while (a0 < end) {
-    const y = v128.load(b);
-    s0 = f32x4.add(s0, f32x4.mul(v128.load(a0), y));
-    s1 = f32x4.add(s1, f32x4.mul(v128.load(a1), y));
-    a0 += 16; a1 += 16; b += 16;
-  }
-  let r0 = hsum1(s0), r1 = hsum1(s1);
-  const tail = a + (<usize>k << 2);
-  while (a0 < tail) {
-    const y = load<f32>(b);
-    r0 += load<f32>(a0) * y;
-    r1 += load<f32>(a1) * y;
-    a0 += 4; a1 += 4; b += 4;
-  }
-  fin1(c, r0, bp, accumulate, act, alpha);
-  fin1(c + ldc, r1, bp, accumulate, act, alpha);
-}
-
-function abt_1x1(a: usize, b: usize, k: i32, c: usize, bp: usize, accumulate: i32, act: i32, alpha: f32): void {
-  let s = f32x4.splat(0);
-  const end = a + (<usize>(k & ~3) << 2);
-  while (a < end) {
-    s = f32x4.add(s, f32x4.mul(v128.load(a), v128.load(b)));
-    a += 16; b += 16;
-  }
-  let r = hsum1(s);
-  const tail = end + (<usize>(k & 3) << 2);
-  while (a < tail) {
-    r += load<f32>(a) * load<f32>(b);
-    a += 4; b += 4;
-  }
-  fin1(c, r, bp, accumulate, act, alpha);
-}
-
+/** C[m,n] = A[m,k]·B[n,k]ᵀ. */
 export function f32_gemm_nt(a: usize, b: usize, bias: usize, c: usize, m: i32, n: i32, k: i32, accumulate: i32, act: i32, alpha: f32): void {
-  const ld = <usize>k << 2, ldc = <usize>n << 2, ld2 = ld << 1, ld4 = ld << 2, lc2 = ldc << 1;
-  const m2 = m & ~1;
-  let j = 0, bj = b;
-  for (; j + 4 <= n; j += 4, bj += ld4) {
-    const jo = <usize>j << 2, bp = bias ? bias + jo : 0;
-    let ai = a, ci = c + jo, i = 0;
-    for (; i < m2; i += 2, ai += ld2, ci += lc2) abt_2x4(ai, bj, ld, k, ci, ldc, bp, accumulate, act, alpha);
-    if (i < m) abt_1x4(ai, bj, ld, k, ci, bp, accumulate, act, alpha);
-  }
-  for (; j < n; j++, bj += ld) {
-    const jo = <usize>j << 2, bp = bias ? bias + jo : 0;
-    let ai = a, ci = c + jo, i = 0;
-    for (; i < m2; i += 2, ai += ld2, ci += lc2) abt_2x1(ai, bj, ld, k, ci, ldc, bp, accumulate, act, alpha);
-    if (i < m) abt_1x1(ai, bj, k, ci, bp, accumulate, act, alpha);
-  }
+  if (m <= 0 || n <= 0) return;
+  gemm_packed(a, <usize>k << 2, 4, b, 4, <usize>k << 2, bias, c, m, n, k, accumulate, act, alpha);
 }

@@ -25,15 +25,13 @@ export interface Kernels {
    * Order: each C element is an f32 sum from 0 over p ascending, then + old C, then + bias, then `act`
    * (relu = max(x, 0), NaN stays NaN; leakyRelu x>0 ? x : alpha·x; elu x>0 ? x : alpha·expm1(x); alpha
    * is used as an f32). The order never depends on m or n, so an element has the same bits whatever tile
-   * computed it. C must not overlap A, B or bias. Not re-entrant across threads (wasm packs B into one
-   * static panel).
+   * computed it. C must not overlap A, B or bias. Not re-entrant across threads (wasm packs A and B into
+   * static buffers).
    */
   f32_gemm_nn(a: number, b: number, bias: number, c: number, m: number, n: number, k: number,
     accumulate: number, act: number, alpha: number): void;
   /**
-   * C[m,n] = A[m,k]·B[n,k]ᵀ, same epilogue as f32_gemm_nn. Order of the dot product: four lane sums
-   * s_l = Σ a_p·b_p over p ≡ l (mod 4), p < k − k%4 (ascending), then (s0 + s2) + (s1 + s3), then the k%4
-   * remaining products added in ascending p.
+   * C[m,n] = A[m,k]·B[n,k]ᵀ, same summation order and epilogue as f32_gemm_nn.
    */
   f32_gemm_nt(a: number, b: number, bias: number, c: number, m: number, n: number, k: number,
     accumulate: number, act: number, alpha: number): void;

@@ -2,12 +2,10 @@
 //
 // Accumulation is f32, in the same order as the wasm kernels, so both backends give the same bits for
 // linear, relu and leakyRelu (elu, sigmoid and tanh differ only by the last-bit rounding of exp/tanh):
-//  - nn, tn: s = ((0 + a0·b0) + a1·b1) + ... in ascending p (rows are built axpy-style, p outer, j inner,
-//    which keeps that order per element while reading B row by row);
-//  - nt: four lane sums s_l over p ≡ l (mod 4) for p < k − k%4, then (s0 + s2) + (s1 + s3), then the
-//    k%4 tail products in ascending p.
-// Then + old C (accumulate≠0), + bias[j] (bias≠0), then applyAct. Every f32 operation is an f64
-// operation rounded by Math.fround or a Float32Array store, which gives the f32 result exactly.
+// for all three layouts s = ((0 + a0·b0) + a1·b1) + ... in ascending p, then + old C (accumulate≠0),
+// + bias[j] (bias≠0), then applyAct. nn and tn build rows axpy-style (p outer, j inner), which keeps that
+// order per element while reading B row by row; nt is a dot product per element. Every f32 operation is
+// an f64 operation rounded by Math.fround or a Float32Array store, which gives the f32 result exactly.
 import { Act, type Kernels } from '../types';
 import type { JsMemory } from './memory';
 
@@ -72,22 +70,13 @@ export function gemmKernels(mem: JsMemory): GemmKernels {
 
     f32_gemm_nt(a, b, bias, c, m, n, k, accumulate, act, alpha) {
       const F = mem.F32;
-      const k4 = k - (k & 3);
       alpha = fround(alpha);
       for (let i = 0; i < m; i++) {
         const ai = (a >> 2) + i * k;
         for (let j = 0; j < n; j++) {
           const bj = (b >> 2) + j * k;
-          let s0 = 0, s1 = 0, s2 = 0, s3 = 0;
-          let p = 0;
-          for (; p < k4; p += 4) {
-            s0 = fround(s0 + fround(F[ai + p] * F[bj + p]));
-            s1 = fround(s1 + fround(F[ai + p + 1] * F[bj + p + 1]));
-            s2 = fround(s2 + fround(F[ai + p + 2] * F[bj + p + 2]));
-            s3 = fround(s3 + fround(F[ai + p + 3] * F[bj + p + 3]));
-          }
-          let s = fround(fround(s0 + s2) + fround(s1 + s3));
-          for (; p < k; p++) s = fround(s + fround(F[ai + p] * F[bj + p]));
+          let s = 0;
+          for (let p = 0; p < k; p++) s = fround(s + fround(F[ai + p] * F[bj + p]));
           finish(F, (c >> 2) + i * n + j, s, bias, j, accumulate, act, alpha);
         }
       }
