@@ -31,6 +31,11 @@ export {
 } from './errors';
 export { parseIdx, encodeIdx, type IdxDtype, type IdxTensor } from './io/idx';
 export { loadMnist, oneHot, type MnistSplit, type MnistOptions } from './io/mnist';
+export {
+  loadImageFolder, loadImage, type ImageFolder, type ImageFolderOptions, type ImageSplit, type LoadImageOptions,
+} from './io/images';
+export { fromPixels, type FromPixelsOptions, type ImageDataLike, type PixelSource } from './io/browser-images';
+export { resizePixels, type Pixels, type ResizeOptions } from './io/resize';
 export { fitInWorker, type WorkerFitConfig } from './worker/index';
 
 import { l2 } from './layers/regularizers';
