@@ -21,7 +21,7 @@ export { l2 } from './layers/regularizers';
 export { sequential, Sequential, History, type CompileConfig, type FitConfig, type SequentialConfig } from './model';
 export { optimizers, Optimizer, OPTIMIZER_NAMES, type OptimizerConfig } from './optimizers';
 export { stepDecay, exponentialDecay, cosineDecay, type Schedule } from './schedules';
-export { callbacks, Callback, type CallbackHooks, type Logs } from './callbacks';
+export { Callback, type CallbackHooks, type Logs } from './callbacks';
 export { ACTIVATION_NAMES, type ActivationName } from './activations';
 export { LOSS_NAMES, type LossName } from './losses';
 export { INITIALIZER_NAMES, type InitializerName } from './initializers';
@@ -38,6 +38,17 @@ export { fromPixels, type FromPixelsOptions, type ImageDataLike, type PixelSourc
 export { resizePixels, type Pixels, type ResizeOptions } from './io/resize';
 export { fitInWorker, type WorkerFitConfig } from './worker/index';
 
+export {
+  loadModel, type LoadOptions, type SaveOptions, type SaveTarget, type LoadSource, type IOHandler, type ModelArtifacts,
+  type SaveResult, type WeightSpec,
+} from './io/model-io';
+export { type ModelCheckpointConfig } from './io/checkpoint';
+
+import { callbacks as trainingCallbacks } from './callbacks';
+import { browserDownloads, browserFiles, browserIndexedDB, browserLocalStorage } from './io/browser-targets';
+import { modelCheckpoint } from './io/checkpoint';
+import { fileSystem } from './io/file-target';
+import { fromMemory, saveToBytes, saveToJSON, toArtifacts, withSaveHandler } from './io/model-io';
 import { l2 } from './layers/regularizers';
 import { cosineDecay, exponentialDecay, stepDecay } from './schedules';
 
@@ -45,3 +56,26 @@ import { cosineDecay, exponentialDecay, stepDecay } from './schedules';
 export const schedules = { stepDecay, exponentialDecay, cosineDecay };
 /** Weight penalties for a layer's kernelRegularizer. */
 export const regularizers = { l2 };
+
+/**
+ * Callback factories in TF.js style: earlyStopping, modelCheckpoint.
+ *
+ * @example
+ * await model.fit(x, y, { epochs: 50, validationSplit: 0.1, callbacks: [
+ *   nn.callbacks.earlyStopping({ monitor: 'val_loss', patience: 3 }),
+ *   nn.callbacks.modelCheckpoint({ path: 'file://./ckpt', saveBestOnly: true })] });
+ */
+export const callbacks = { ...trainingCallbacks, modelCheckpoint };
+
+/**
+ * Model storage in TF.js style: handlers for nn.loadModel and model.save, and one-blob encodings.
+ *
+ * @example
+ * let artifacts;
+ * await model.save(nn.io.withSaveHandler(async (a) => { artifacts = a; }));
+ * const copy = await nn.loadModel(nn.io.fromMemory(artifacts));
+ */
+export const io = {
+  fromMemory, withSaveHandler, toArtifacts, saveToBytes, saveToJSON, fileSystem, browserIndexedDB, browserLocalStorage,
+  browserDownloads, browserFiles,
+};

@@ -971,6 +971,20 @@ export class Sequential implements TrainingTarget {
   toJSON(): Record<string, unknown> {
     return { className: 'Sequential', config: { name: this.name, layers: this.layers.map((l) => l.toJSON()) } };
   }
+
+  /**
+   * Saves the model in the TF.js Layers format (src/io/model-io.ts): 'file://dir' (Node, atomic), 'indexeddb://name',
+   * 'localstorage://name', 'downloads://name', or a handler such as nn.io.withSaveHandler. `includeOptimizer: true`
+   * also stores what nn.loadModel needs to continue training exactly.
+   *
+   * @example
+   * await model.save('file://./my-model', { includeOptimizer: true });
+   * const resumed = await nn.loadModel('file://./my-model');
+   */
+  async save(target: import('./io/model-io').SaveTarget, options?: import('./io/model-io').SaveOptions): Promise<import('./io/model-io').SaveResult> {
+    const { saveModel } = await import('./io/model-io');
+    return saveModel(this, target, options);
+  }
 }
 
 function firstNonFinite(a: Float32Array): number {

@@ -1,0 +1,339 @@
+// Training configuration and optimizer state in the TF.js Layers format.
+//
+// `trainingConfig` holds what TF.js understands (loss, metrics, optimizer_config: the nearest TF.js optimizer with
+// the current learning rate) and, under `trainingConfig.neurite`, what neurite needs to continue exactly: its own
+// optimizer config (schedules, clipNorm, weight decay), epochs trained, optimizer steps and the random streams.
+// TF.js ignores that key, and drops it when it re-saves the model, so a file TF.js has re-saved is read from the
+// TF.js fields alone.
+//
+// Optimizer state goes in weights with `group: 'optimizer'`, laid out as TF.js's optimizers read them: `iter`
+// (int32), then one block per slot over the trainable weights. Where neurite's state means something else than
+// TF.js's, both are written: for momentum, TF.js's accumulation (g-sum, = −velocity/lr) as `<w>/momentum`, then
+// neurite's exact velocity as `<w>/velocity` (TF.js reads accumulations by position and ignores the extra ones);
+// for RMSprop, zeros for TF.js's momentum slot.
+import { FormatError, NeuriteError, ValueError } from '../errors';
+import { LOSS_NAMES, lossName, type LossName } from '../losses';
+import type { Sequential } from '../model';
+import { Optimizer, OPTIMIZER_NAMES, optimizers, type OptimizerName } from '../optimizers';
+import { fromScheduleConfig, type Schedule } from '../schedules';
+import { Tensor } from '../tensor';
+import { fail, isObject, own, readFinite, readInt32, show, type JsonObject, type WeightEntry } from './format';
+import { pythonicToTs, toCamel, toSnake } from './topology';
+
+/** Version of the `trainingConfig.neurite` block. */
+const TRAINING_FORMAT = 1;
+
+/** A tensor to write into the weight data. */
+export interface NamedValues {
+  name: string;
+  shape: number[];
+  dtype: 'float32' | 'int32';
+  values: Float32Array | Int32Array;
+  group?: 'optimizer';
+}
+
+// ------------------------------------------------------------------------------------------------ saving
+
+function scheduleToJson(lr: number | Schedule, opt: string): unknown {
+  if (typeof lr === 'number') return lr;
+  if (!lr.config) {
+    throw new ValueError(`the ${opt} optimizer's learning-rate schedule '${lr.kind}' has no config, so it cannot be saved ` +
+      '(use nn.schedules.stepDecay, exponentialDecay or cosineDecay)');
+  }
+  return { schedule: lr.kind, config: lr.config };
+}
+
+/** TF.js's optimizer closest to a neurite optimizer, with the learning rate of the next step. */
+function tfjsOptimizer(opt: Optimizer, lr: number): JsonObject {
+  const c = opt.getConfig() as Record<string, number | boolean>;
+  switch (opt.name) {
+    case 'sgd': return { class_name: 'SGD', config: { learningRate: lr } };
+    case 'momentum': return { class_name: 'Momentum', config: { learningRate: lr, momentum: c.momentum, useNesterov: c.nesterov } };
+    case 'adam':
+    case 'adamw': // TF.js has no AdamW: it continues as Adam (same moments, no decoupled weight decay)
+      return { class_name: 'Adam', config: { learningRate: lr, beta1: c.beta1, beta2: c.beta2, epsilon: c.epsilon } };
+    case 'rmsprop':
+      return { class_name: 'RMSProp', config: { learningRate: lr, decay: c.rho, momentum: 0, epsilon: c.epsilon, centered: false } };
+    case 'adagrad': return { class_name: 'Adagrad', config: { learningRate: lr, initialAccumulatorValue: c.initialAccumulatorValue } };
+  }
+}
+
+/**
+ * The trainingConfig and optimizer-state tensors of a compiled model, or undefined when it is not compiled.
+ */
+export function trainingToTfjs(model: Sequential): { trainingConfig: JsonObject; weights: NamedValues[] } | undefined {
+  const cc = model.compileConfig;
+  if (!cc) return undefined;
+  const opt = cc.optimizer;
+  const state = model.getTrainingState();
+  const lr = opt.rateAt(state.iterations);
+  const config: JsonObject = {};
+  for (const [k, v] of Object.entries(opt.getConfig())) config[k] = k === 'learningRate' ? scheduleToJson(v as number | Schedule, opt.name) : v;
+  if (opt.clipNorm !== undefined) config.clipNorm = opt.clipNorm;
+  const trainingConfig: JsonObject = {
+    loss: toSnake(cc.loss),
+    metrics: cc.metrics.map(() => 'accuracy'),
+    optimizer_config: tfjsOptimizer(opt, lr),
+    neurite: {
+      format: TRAINING_FORMAT,
+      optimizer: { name: opt.name, config },
+      seed: model.seed,
+      epochsTrained: state.epochsTrained,
+      iterations: state.iterations,
+      shuffleState: state.shuffleState.map((v) => (Number.isFinite(v) ? v : null)),
+      layerRngStates: (state.layerRngStates ?? []).map((s) => s && s.map((v) => (Number.isFinite(v) ? v : null))),
+    },
+  };
+
+  const weights: NamedValues[] = [{ name: 'iter', shape: [], dtype: 'int32', values: Int32Array.of(state.iterations), group: 'optimizer' }];
+  const slots = model.getOptimizerWeights();
+  const add = (name: string, t: Tensor, values: Float32Array = t.data) =>
+    weights.push({ name, shape: [...t.shape], dtype: 'float32', values, group: 'optimizer' });
+  const weightName = (n: string) => n.slice(0, n.lastIndexOf('/'));
+  if (opt.name === 'momentum') {
+    for (const s of slots) add(`${weightName(s.name)}/momentum`, s.tensor, s.tensor.data.map((v) => Math.fround(-v / lr)));
+    for (const s of slots) add(`${weightName(s.name)}/velocity`, s.tensor);
+  } else {
+    for (const s of slots) add(s.name, s.tensor);
+    if (opt.name === 'rmsprop') for (const s of slots) add(`${weightName(s.name)}/momentum`, s.tensor, new Float32Array(s.tensor.size));
+  }
+  return { trainingConfig, weights };
+}
+
+// ------------------------------------------------------------------------------------------------ loading
+
+/** A checked non-negative integer field. */
+function count(v: unknown, where: string, max = 2 ** 31 - 1): number {
+  if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < 0 || v > max) fail(where, `must be an integer in [0, ${max}], got ${show(v)}`);
+  return v as number;
+}
+
+/** A checked random-stream state: four 32-bit unsigned integers and a spare normal (a number or null). */
+function rngState(v: unknown, where: string): number[] {
+  if (!Array.isArray(v) || v.length !== 5 || !v.slice(0, 4).every((x) => Number.isInteger(x) && x >= 0 && x < 2 ** 32) ||
+    !(v[4] === null || (typeof v[4] === 'number' && Number.isFinite(v[4])))) {
+    return fail(where, `must be four 32-bit unsigned integers and a number or null, got ${show(v)}`);
+  }
+  return v.map((x) => (x === null ? NaN : x)) as number[];
+}
+
+/** The loss (Keras snake_case or TF.js camelCase) as a neurite loss name. */
+function readLoss(v: unknown, where: string): LossName {
+  if (typeof v !== 'string') return fail(where, `loss must be one loss name (neurite models have one output), got ${show(v)}`);
+  const camel = toCamel(v);
+  const known = v === 'mse' || (LOSS_NAMES as readonly string[]).includes(camel);
+  if (!known) return fail(where, `loss ${show(v)} is not supported; neurite has ${LOSS_NAMES.join(', ')}`);
+  return lossName(v === 'mse' ? 'mse' : camel);
+}
+
+const ACCURACY_NAMES = new Set(['accuracy', 'acc', 'categoricalAccuracy', 'binaryAccuracy', 'sparseCategoricalAccuracy']);
+
+function readMetrics(v: unknown, where: string): string[] {
+  if (v === undefined || v === null) return [];
+  const list = Array.isArray(v) ? v : isObject(v) ? Object.values(v) : fail(where, `metrics must be a list, got ${show(v)}`);
+  for (const m of list) {
+    if (typeof m !== 'string' || !ACCURACY_NAMES.has(toCamel(m))) {
+      fail(where, `metric ${show(m)} is not supported; neurite reports accuracy (load with { compile: false } to skip training settings)`);
+    }
+  }
+  return list.length > 0 ? ['accuracy'] : [];
+}
+
+/** neurite's own optimizer record: `{ name, config }`, schedules as `{ schedule, config }`. */
+function neuriteOptimizer(v: unknown, where: string): Optimizer {
+  if (!isObject(v)) return fail(where, `expected { name, config }, got ${show(v)}`);
+  const name = own(v, 'name');
+  if (typeof name !== 'string' || !(OPTIMIZER_NAMES as readonly string[]).includes(name)) {
+    return fail(where, `unknown optimizer ${show(name)}; neurite has ${OPTIMIZER_NAMES.join(', ')}`);
+  }
+  const cfg = own(v, 'config') ?? {};
+  if (!isObject(cfg)) return fail(where, `config must be an object, got ${show(cfg)}`);
+  const args: Record<string, unknown> = { ...cfg };
+  const lr = own(cfg, 'learningRate');
+  try {
+    if (isObject(lr)) {
+      const kind = own(lr, 'schedule');
+      const sc = own(lr, 'config');
+      if (typeof kind !== 'string' || !isObject(sc)) fail(where, `learningRate schedule must be { schedule, config }, got ${show(lr)}`);
+      args.learningRate = fromScheduleConfig(kind as string, { ...(sc as JsonObject) });
+    }
+    return optimizers[name as OptimizerName](args as never);
+  } catch (e) {
+    if (e instanceof FormatError) throw e;
+    throw new FormatError(`${where} (${name}): ${(e as Error).message}`);
+  }
+}
+
+/** TF.js's optimizer_config → the neurite optimizer that continues the same way, or a refusal naming what differs. */
+function tfjsOptimizerFrom(v: unknown, where: string): Optimizer {
+  if (!isObject(v)) return fail(where, `optimizer_config must be { class_name, config }, got ${show(v)}`);
+  const t = pythonicToTs(v) as JsonObject;
+  const cls = own(t, 'className');
+  const cfg = own(t, 'config') ?? {};
+  if (typeof cls !== 'string' || !isObject(cfg)) return fail(where, `optimizer_config must be { class_name, config }, got ${show(v)}`);
+  const get = (k: string, dflt?: unknown) => own(cfg, k) ?? dflt;
+  const lr = get('learningRate', get('lr'));
+  const unsupported = (what: string) => fail(where, `${cls} optimizer with ${what} is not supported (load with { compile: false } to skip training settings)`);
+  const ignorable = (k: string, neutral: unknown[]) => {
+    const x = get(k);
+    if (x !== undefined && x !== null && !neutral.includes(x)) unsupported(`${k} = ${show(x)}`);
+  };
+  ignorable('decay', [0]);
+  ignorable('amsgrad', [false]);
+  ignorable('clipnorm', []);
+  ignorable('clipvalue', []);
+  try {
+    switch (cls) {
+      case 'SGD': {
+        ignorable('momentum', [0]);
+        ignorable('nesterov', [false]);
+        return optimizers.sgd({ learningRate: lr as number });
+      }
+      case 'Momentum':
+        return optimizers.momentum({ learningRate: lr as number, momentum: get('momentum') as number, nesterov: !!get('useNesterov') });
+      case 'Adam':
+        return optimizers.adam({ learningRate: lr as number, beta1: get('beta1') as number, beta2: get('beta2') as number,
+          epsilon: get('epsilon') as number });
+      case 'RMSProp':
+      case 'RMSprop':
+        ignorable('momentum', [0]);
+        ignorable('centered', [false]);
+        return optimizers.rmsprop({ learningRate: lr as number, rho: (get('decay') === undefined ? get('rho') : get('rho', 0.9)) as number,
+          epsilon: get('epsilon') as number });
+      case 'Adagrad':
+        return optimizers.adagrad({ learningRate: lr as number, initialAccumulatorValue: get('initialAccumulatorValue') as number });
+      default:
+        return fail(where, `optimizer ${show(cls)} is not supported; neurite has SGD, Momentum, Adam, RMSProp, Adagrad ` +
+          '(load with { compile: false } to skip training settings)');
+    }
+  } catch (e) {
+    if (e instanceof FormatError) throw e;
+    throw new FormatError(`${where} (${cls}): ${(e as Error).message}`);
+  }
+}
+
+/**
+ * Compiles a freshly loaded model from a trainingConfig and restores the optimizer state and training position.
+ * `optimizerEntries` are the manifest's `group: 'optimizer'` weights, in order.
+ */
+export function compileFromTfjs(model: Sequential, tc: unknown, optimizerEntries: WeightEntry[], bytes: Uint8Array, where: string): void {
+  if (!isObject(tc)) return fail(where, `trainingConfig must be an object, got ${show(tc)}`);
+  for (const k of ['weighted_metrics', 'loss_weights', 'sample_weight_mode']) {
+    if (own(tc, k) !== undefined && own(tc, k) !== null) fail(where, `trainingConfig.${k} is not supported`);
+  }
+  const block = own(tc, 'neurite');
+  const nb = block === undefined ? undefined : isObject(block) ? block : fail(`${where}.neurite`, `must be an object, got ${show(block)}`);
+  if (nb && own(nb, 'format') !== TRAINING_FORMAT) fail(`${where}.neurite`, `format ${show(own(nb, 'format'))} is not one this neurite reads (${TRAINING_FORMAT})`);
+  const loss = readLoss(own(tc, 'loss'), `${where}.loss`);
+  const metrics = readMetrics(own(tc, 'metrics'), `${where}.metrics`);
+  const optimizer = nb ? neuriteOptimizer(own(nb, 'optimizer'), `${where}.neurite.optimizer`)
+    : tfjsOptimizerFrom(own(tc, 'optimizer_config'), `${where}.optimizer_config`);
+  try {
+    model.compile({ optimizer, loss, metrics });
+  } catch (e) {
+    throw new FormatError(`${where}: ${(e as Error).message}`);
+  }
+
+  const iterations = restoreOptimizerState(model, optimizer, !!nb, optimizerEntries, bytes, where);
+  const current = model.getTrainingState();
+  const state = {
+    epochsTrained: nb ? count(own(nb, 'epochsTrained'), `${where}.neurite.epochsTrained`) : 0,
+    iterations: nb ? count(own(nb, 'iterations'), `${where}.neurite.iterations`) : iterations ?? 0,
+    shuffleState: nb ? rngState(own(nb, 'shuffleState'), `${where}.neurite.shuffleState`) : current.shuffleState,
+    layerRngStates: current.layerRngStates,
+  };
+  if (nb && iterations !== undefined && state.iterations !== iterations) {
+    fail(`${where}.neurite.iterations`, `is ${state.iterations} but the optimizer's iter weight is ${iterations}`);
+  }
+  if (nb && own(nb, 'layerRngStates') !== undefined) {
+    const ls = own(nb, 'layerRngStates');
+    if (!Array.isArray(ls) || ls.length !== model.layers.length) fail(`${where}.neurite.layerRngStates`, `must have one entry per layer (${model.layers.length})`);
+    state.layerRngStates = (ls as unknown[]).map((s, i) => {
+      if (s === null) return null;
+      const st = rngState(s, `${where}.neurite.layerRngStates[${i}]`);
+      if (!model.layers[i].usesRng) fail(`${where}.neurite.layerRngStates[${i}]`, `layer '${model.layers[i].name}' has no random stream`);
+      return st;
+    });
+  }
+  try {
+    model.setTrainingState(state);
+  } catch (e) {
+    throw new FormatError(`${where}.neurite: ${e instanceof NeuriteError ? e.message : String(e)}`);
+  }
+}
+
+/**
+ * Where each neurite slot is in a file's optimizer state, as block numbers after `iter` (one block = one tensor per
+ * trainable weight), and how many blocks the file must have. neurite's own files (`neurite` true) carry extra
+ * blocks for TF.js (see the top of this file); TF.js's own files hold TF.js's layout.
+ */
+interface Layout { blocks: number; use: number[]; names?: string[] }
+const LAYOUT: Record<OptimizerName, { neurite: Layout; tfjs: Layout }> = {
+  sgd: { neurite: { blocks: 0, use: [], names: [] }, tfjs: { blocks: 0, use: [] } },
+  adam: { neurite: { blocks: 2, use: [0, 1], names: ['m', 'v'] }, tfjs: { blocks: 2, use: [0, 1] } },
+  adamw: { neurite: { blocks: 2, use: [0, 1], names: ['m', 'v'] }, tfjs: { blocks: 2, use: [0, 1] } },
+  rmsprop: { neurite: { blocks: 2, use: [0], names: ['rms'] }, tfjs: { blocks: 2, use: [0] } },
+  adagrad: { neurite: { blocks: 1, use: [0], names: ['accumulator'] }, tfjs: { blocks: 1, use: [0] } },
+  momentum: { neurite: { blocks: 2, use: [1], names: ['velocity'] }, tfjs: { blocks: 1, use: [0] } },
+};
+
+/** Slots whose values are sums of squares, so never negative. */
+const NON_NEGATIVE = new Set(['v', 'rms', 'accumulator']);
+
+/**
+ * Sets the compiled model's optimizer state from the `group: 'optimizer'` weights: `iter`, then slot blocks.
+ * Returns the step count from `iter`, or undefined when the file has no optimizer weights (fresh state).
+ */
+function restoreOptimizerState(model: Sequential, optimizer: Optimizer, neuriteFile: boolean, entries: WeightEntry[],
+  bytes: Uint8Array, where: string): number | undefined {
+  if (entries.length === 0) return undefined;
+  const iter = entries[0];
+  if (iter.name !== 'iter' && !iter.name.endsWith('/iter')) fail(iter.where, 'the first optimizer weight must be the step counter iter');
+  if (iter.size !== 1) fail(iter.where, `iter must be a scalar, got shape [${iter.shape.join(', ')}]`);
+  const iterations = iter.dtype === 'int32' ? readInt32(bytes, iter) : readFinite(bytes, iter)[0];
+  if (!Number.isSafeInteger(iterations) || iterations < 0) fail(iter.where, `the step count must be an integer ≥ 0, got ${iterations}`);
+  const rest = entries.slice(1);
+  if (rest.length === 0) return iterations;
+
+  const trainable = model.layers.flatMap((l) => l.params().filter((p) => p.trainable ?? true)
+    .map((p) => ({ name: `${l.name}/${p.name}`, shape: p.shape })));
+  const layout = neuriteFile ? LAYOUT[optimizer.name].neurite : LAYOUT[optimizer.name].tfjs;
+  const blocks = trainable.length === 0 ? NaN : rest.length / trainable.length;
+  // TF.js keeps any extra momentum accumulations it was given (neurite's velocity) and writes them back
+  const ok = blocks === layout.blocks || (!neuriteFile && optimizer.name === 'momentum' && blocks === 2);
+  if (!ok) {
+    fail(where, `the ${optimizer.name} optimizer state has ${rest.length} tensors after iter; expected ${layout.blocks} per trainable weight ` +
+      `(${trainable.length} trainable weights)`);
+  }
+  const scale = optimizer.name === 'momentum' && !neuriteFile ? -optimizer.rateAt(iterations) : 1;
+  const list = layout.use.flatMap((block, s) => trainable.map((w, i) => {
+    const e = rest[block * trainable.length + i];
+    const slot = optimizer.slotNames[s];
+    if (e.dtype !== 'float32' || e.shape.length !== w.shape.length || e.shape.some((d, j) => d !== w.shape[j])) {
+      fail(e.where, `must be float32 of shape [${w.shape.join(', ')}] to hold the ${slot} state of ${w.name}`);
+    }
+    if (layout.names && e.name !== `${w.name}/${layout.names?.[s]}`) {
+      fail(e.where, `expected the optimizer state ${w.name}/${layout.names?.[s]} here`);
+    }
+    let v = readFinite(bytes, e);
+    if (scale !== 1) v = v.map((a) => Math.fround(scale * a));
+    if (NON_NEGATIVE.has(slot)) {
+      const neg = v.findIndex((a) => a < 0);
+      if (neg >= 0) fail(e.where, `holds ${v[neg]} at index ${neg}, but the ${slot} state is a sum of squares`);
+    }
+    return { name: `${w.name}/${slot}`, tensor: new Tensor(v, w.shape) };
+  }));
+  try {
+    model.setOptimizerWeights(list);
+  } catch (e) {
+    throw new FormatError(`${where}: ${(e as Error).message}`);
+  }
+  return iterations;
+}
+
+/** The seed stored with the training state, if any (used as the loaded model's seed). */
+export function seedFrom(tc: unknown): number | undefined {
+  if (!isObject(tc) || !isObject(own(tc, 'neurite'))) return undefined;
+  const s = own(own(tc, 'neurite') as JsonObject, 'seed');
+  return typeof s === 'number' && Number.isFinite(s) ? s : undefined;
+}
