@@ -199,26 +199,40 @@ export interface Kernels {
 
   // ---- dropout and batch normalization (assembly/norm, src/backend/js/norm.ts) ----
   /**
-   * Inverted dropout: mask[i] = keep ? 1/(1−rate) : 0 with keep ⇔ u(seed, i) ≥ rate, where u is a counter-based
-   * hash of (seed, i) mapped to [0, 1) (integer arithmetic only: the same bits in every backend); y = x·mask.
-   * y may equal x. seed is a u32 passed as a number.
+   * Inverted dropout: mask[i] = keep ? scale : 0, y[i] = x[i]·mask[i] (an f32 multiply: a dropped ±Inf or NaN
+   * gives NaN), with scale = f32(1/(1 − rate)) (evaluated in f64). The keep decision is a counter-based
+   * hash with integer arithmetic only, the same bits in every backend: with fmix32 = murmur3's 32-bit finalizer
+   * (h ^= h>>>16; h *= 0x85EBCA6B; h ^= h>>>13; h *= 0xC2B2AE35; h ^= h>>>16, all mod 2³²),
+   * hash(i) = fmix32((i·0x9E3779B9 + fmix32(seed)) mod 2³²) for i = 0..count−1, u = hash/2³² ∈ [0, 1), and
+   * keep ⇔ u ≥ rate ⇔ hash ≥ ⌈rate·2³²⌉ (rate as an f32). rate must lie in [0, 1) (the layer validates);
+   * rate = 0 keeps every element with scale 1. y may equal x; mask is required and must not overlap x or y.
+   * seed is a u32 passed as a number (taken mod 2³²).
    */
   f32_dropout(x: number, y: number, mask: number, count: number, rate: number, seed: number): void;
   /** y[i] = a[i]·b[i]; y may equal a or b. */
   f32_mul(a: number, b: number, y: number, count: number): void;
   /**
-   * Training-mode batch norm over rows×c (c = channels, last axis): per channel mean and biased variance over the
-   * rows (sums in f64), invstd = 1/√(var + ε); y = γ·(x − mean)·invstd + β; mean and invstd are stored (for the
-   * backward pass); movingMean = momentum·movingMean + (1 − momentum)·mean, movingVar likewise with var.
+   * Training-mode batch norm over rows×c (c = channels, last axis; rows = n·h·w for NHWC features, n for dense).
+   * Per channel, in f64 with the rows in ascending order: mean = Σx/rows, then (two-pass) the biased variance
+   * var = Σ(x − mean)²/rows; invstd = f32(1/√(var + ε)); mean is stored as f32(mean) and invstd as is (for the
+   * backward pass). y = (x − mean)·a + β in f32 ops with a = f32(γ·invstd), i.e. γ·(x − mean)·invstd + β.
+   * Moving averages are updated in place with the BIASED batch variance (Keras 3 and TF.js):
+   * movingMean = f32(momentum·movingMean + (1 − momentum)·mean), movingVar likewise with var, both in f64 from
+   * the f64 statistics. y may equal x (the backward pass needs the input, though).
    */
   f32_batchnorm_train(x: number, y: number, gamma: number, beta: number, mean: number, invstd: number,
     movingMean: number, movingVar: number, rows: number, c: number, momentum: number, epsilon: number): void;
-  /** Inference-mode batch norm: y = γ·(x − movingMean)/√(movingVar + ε) + β. y may equal x. */
+  /**
+   * Inference-mode batch norm: y = γ·(x − movingMean)/√(movingVar + ε) + β. y may equal x. Evaluated like the
+   * training forward: invstd = f32(1/√(movingVar + ε)) in f64, a = f32(γ·invstd), y = (x − movingMean)·a + β.
+   */
   f32_batchnorm_infer(x: number, y: number, gamma: number, beta: number, movingMean: number, movingVar: number,
     rows: number, c: number, epsilon: number): void;
   /**
    * Backward of f32_batchnorm_train: x̂ = (x − mean)·invstd; dbeta = Σ_rows dy; dgamma = Σ_rows dy·x̂ (both
-   * overwritten); dx = γ·invstd/rows · (rows·dy − dbeta − x̂·dgamma). dx may equal dy.
+   * overwritten); dx = γ·invstd/rows · (rows·dy − dbeta − x̂·dgamma). dx may equal dy. Evaluation: x̂ in f32 ops,
+   * the sums in f64 over the rows ascending (dy·x̂ exact in f64), dbeta and dgamma stored as f32; then per channel
+   * a = dbeta/rows, b = dgamma/rows, k = γ·invstd and dx = k·((dy − a) − x̂·b), all in f32 ops.
    */
   f32_batchnorm_grad(x: number, dy: number, dx: number, gamma: number, mean: number, invstd: number,
     dgamma: number, dbeta: number, rows: number, c: number): void;
