@@ -12,8 +12,21 @@ export interface ImageDataLike {
   data: ArrayLike<number>;
 }
 
+/**
+ * The instance type of a DOM class, or never where the DOM types are absent. The published typings name
+ * no DOM type directly, so they compile in Node projects that have no "DOM" lib (skipLibCheck off too).
+ */
+type Dom<K extends string> = typeof globalThis extends Record<K, { prototype: infer T }> ? T : never;
+
 /** What {@link fromPixels} reads. Only ImageData-like objects work outside a browser. */
-export type PixelSource = ImageDataLike | HTMLCanvasElement | OffscreenCanvas | HTMLImageElement | HTMLVideoElement | ImageBitmap;
+export type PixelSource =
+  | ImageDataLike
+  | Dom<'HTMLCanvasElement'>
+  | Dom<'OffscreenCanvas'>
+  | Dom<'HTMLImageElement'>
+  | Dom<'HTMLVideoElement'>
+  | Dom<'ImageBitmap'>;
+type DomSource = HTMLCanvasElement | OffscreenCanvas | HTMLImageElement | HTMLVideoElement | ImageBitmap;
 
 /** Options of {@link fromPixels}. */
 export interface FromPixelsOptions {
@@ -50,7 +63,8 @@ export function fromPixels(source: PixelSource, options: FromPixelsOptions = {})
   return new Tensor(resizePixels(pixels, { size: [h, w], channels }), [1, h, w, channels]);
 }
 
-function readPixels(source: PixelSource, fn: string): Pixels {
+function readPixels(input: PixelSource, fn: string): Pixels {
+  const source = input as ImageDataLike | DomSource;
   if (source === null || typeof source !== 'object') {
     throw new ValueError(`${fn}: expected ImageData, a canvas, an image, a video or an ImageBitmap, got ${source === null ? 'null' : typeof source}`);
   }

@@ -142,6 +142,11 @@ export function decodePng(bytes: Uint8Array, inflate: (data: Uint8Array) => Uint
       offset += stride + 1;
       if (!unfilter(filter, cur, prev, bpp)) fail(`unknown filter type ${filter}`);
       const rowOut = (y0 + y * dy) * width;
+      if (depth === 8 && dx === 1 && channels === samples && type !== 3) {
+        out.set(cur.subarray(0, width * samples), rowOut * channels); // the common case: bytes as stored
+        [prev, cur] = [cur, prev];
+        continue;
+      }
       for (let x = 0; x < pw; x++) {
         const o = (rowOut + x0 + x * dx) * channels;
         if (depth < 8) {
