@@ -2,9 +2,8 @@
 import { execSync } from 'node:child_process';
 import { createRequire } from 'node:module';
 import os from 'node:os';
-import type { BackendOutcome, GemmResult } from './gemm';
-import type { MlpOutcome, MlpResult } from './mlp';
-import { formatTime } from './util';
+import type { GemmResult } from './gemm';
+import type { MnistResult } from './mnist';
 
 export interface Meta {
   cpu: string;
@@ -14,9 +13,6 @@ export interface Meta {
   date: string;
   command: string;
   quick: boolean;
-  /** benchmark.js maxTime per benchmark, seconds. */
-  maxTime: number;
-  benchmarkVersion: string;
   /** HEAD of the repository and the files outside bench/ with uncommitted changes (the measured code). */
   git: { commit: string | null; dirty: boolean | null; changedFiles: string[] };
   /** os.loadavg() when the run began and ended: a busy machine shows here. */
@@ -32,25 +28,29 @@ function git(args: string): string | null {
   }
 }
 
-export function collectMeta(quick: boolean, maxTime: number): Meta {
-  const require = createRequire(import.meta.url);
-  const cpus = os.cpus();
+/** The CPU model: os.cpus() when it is specific, else /proc/cpuinfo's "model name". */
+function cpuModel(): string {
+  const fromOs = os.cpus()[0]?.model ?? 'unknown';
+  return fromOs.trim() || 'unknown';
+}
+
+export function collectMeta(quick: boolean, command: string): Meta {
+  createRequire(import.meta.url);
   const status = git('status --porcelain');
   const meta: Meta = {
-    cpu: cpus[0]?.model ?? 'unknown',
-    cores: cpus.length,
+    cpu: cpuModel(),
+    cores: os.cpus().length,
     node: process.version,
     platform: `${process.platform} ${process.arch}`,
     date: new Date().toISOString(),
-    command: quick ? 'npm run bench -- --quick' : 'npm run bench',
+    command,
     quick,
-    maxTime,
-    benchmarkVersion: (require('benchmark/package.json') as { version: string }).version,
     git: {
       commit: git('rev-parse --short HEAD'),
       dirty: null,
-      // The benchmark's own files are left out: what matters is whether the measured code is committed.
-      changedFiles: (status ?? '').split('\n').filter(Boolean).map((l) => l.slice(3)).filter((f) => !f.startsWith('bench/')),
+      // Only the measured code matters: the library's sources and kernels.
+      changedFiles: (status ?? '').split('\n').filter(Boolean).map((l) => l.slice(3))
+        .filter((f) => f.startsWith('src/') || f.startsWith('assembly/')),
     },
     loadavg: { start: os.loadavg().map(round2), end: [] },
   };
@@ -59,56 +59,71 @@ export function collectMeta(quick: boolean, maxTime: number): Meta {
 }
 
 const round2 = (x: number) => Math.round(x * 100) / 100;
-const pct = (rme: number) => `±${rme.toFixed(1)}%`;
 
 export function header(meta: Meta): string {
   return [
     `# neurite benchmarks${meta.quick ? ' (quick)' : ''}`,
     '',
     `- CPU: ${meta.cpu} · ${meta.cores} cores · ${meta.platform}`,
-    `- Node ${meta.node} · benchmark.js ${meta.benchmarkVersion} · maxTime ${meta.maxTime} s per benchmark`,
-    `- Date: ${meta.date} · commit ${meta.git.commit ?? '?'}` +
+    `- Node ${meta.node} · ${meta.date.slice(0, 10)} · commit ${meta.git.commit ?? '?'}` +
       (meta.git.dirty ? ` + uncommitted changes in ${meta.git.changedFiles.join(', ')}` : ''),
-    `- Load average at start: ${meta.loadavg.start.join(' ')}${meta.loadavg.end.length ? ` · at end: ${meta.loadavg.end.join(' ')}` : ''}`,
-    `- Command: \`${meta.command}\``,
+    `- Load average (1/5/15 min) at start: ${meta.loadavg.start.join(' ')}` +
+      (meta.loadavg.end.length ? ` · at end: ${meta.loadavg.end.join(' ')}` : ''),
+    `- Reproduce: \`${meta.command}\``,
   ].join('\n');
 }
 
-function cells(o: BackendOutcome): string[] {
-  if (o.status === 'ok') {
-    return [formatTime(o.timing.mean), formatTime(o.timing.median), pct(o.timing.rme), o.gflops.toFixed(2)];
-  }
-  const what = o.status === 'skipped' ? `skipped: ${o.reason}` : `error: ${o.reason}`;
-  return [what, '–', '–', '–'];
-}
+const x = (v: number | null, digits = 2) => (v === null || !Number.isFinite(v) ? '–' : `${v.toFixed(digits)}×`);
+const g = (v: number | null) => (v === null || !Number.isFinite(v) ? '–' : v.toFixed(1));
 
 export function gemmTable(results: readonly GemmResult[]): string {
-  const head = ['kernel', 'm×k·k×n', 'use', 'wasm mean', 'wasm median', 'wasm rme', 'wasm GFLOP/s',
-    'js mean', 'js median', 'js rme', 'js GFLOP/s', 'wasm/js'];
-  const rows = results.map((r) => [
-    r.kernel,
-    r.shape.replace(/x/g, '×'),
-    r.group === 'square' ? 'square' : `${r.group === 'mlp forward' ? 'fwd' : 'bwd'}: ${r.role}`,
-    ...cells(r.wasm),
-    ...cells(r.js),
-    r.ratio === null ? '–' : `${r.ratio.toFixed(2)}×`,
-  ]);
-  return table(head, rows, [false, false, false, true, true, true, true, true, true, true, true, true]);
+  const head = ['kernel', 'm×k·k×n', 'use', 'peak GFLOP/s', 'neurite GFLOP/s', 'of peak', 'tfjs-wasm GFLOP/s',
+    '× tfjs-wasm', 'js GFLOP/s', '× js'];
+  const rows = results.map((r) => r.error
+    ? [r.kernel, r.shape.replace(/x/g, '×'), r.role || 'square', `error: ${r.error}`, '', '', '', '', '', '']
+    : [
+      r.kernel,
+      r.shape.replace(/x/g, '×'),
+      r.role || 'square',
+      g(r.peakGflops),
+      g(r.wasmGflops),
+      r.ofPeak.toFixed(2),
+      g(r.tfjsWasmGflops),
+      x(r.vsTfjsWasm),
+      r.jsGflops === null ? '–' : r.jsGflops.toFixed(2),
+      x(r.vsJs, 0),
+    ]);
+  return table(head, rows, [false, false, false, true, true, true, true, true, true, true]);
 }
 
-function mlpCells(o: MlpOutcome): string[] {
-  if (o.status === 'error') return [`error: ${o.reason}`, '–', '–', '–', '–', '–'];
-  return [formatTime(o.timing.mean), formatTime(o.timing.median), pct(o.timing.rme), o.msPerStep.toFixed(3),
-    o.msPerStepMedian.toFixed(3), Math.round(o.samplesPerSecond).toLocaleString('en-US')];
+export function trainTable(r: MnistResult): string {
+  const head = ['library', 'trained on', 'samples/s', '× tfjs-wasm', 'test accuracy', 'CPU s', 'wall s'];
+  const rows = r.train.map((t) => t.error
+    ? [t.library, t.scope, `error: ${t.error}`, '', '', '', '']
+    : [
+      t.library + (t.note ? ` (${t.note})` : ''),
+      t.scope,
+      Math.round(t.samplesPerSecond).toLocaleString('en-US'),
+      x(t.vsTfjsWasm),
+      `${(t.testAccuracy * 100).toFixed(2)} %`,
+      t.cpuSeconds.toFixed(2),
+      t.wallSeconds.toFixed(2),
+    ]);
+  return table(head, rows, [false, false, true, true, true, true, true]);
 }
 
-export function mlpTable(r: MlpResult): string {
-  const head = ['backend', `fit mean (${r.steps} steps)`, 'fit median', 'rme', 'ms/step (mean)', 'ms/step (median)',
-    'samples/s (mean)'];
-  const rows = [['wasm', ...mlpCells(r.wasm)], ['js', ...mlpCells(r.js)]];
-  const t = table(head, rows, [false, true, true, true, true, true, true]);
-  const ratio = r.ratio === null ? 'n/a' : `${r.ratio.toFixed(2)}×`;
-  return `${t}\n\nwasm/js training throughput: **${ratio}**`;
+export function inferTable(r: MnistResult): string {
+  const head = ['library', 'predict 1 sample', 'tfjs-wasm ÷ this', `predict ${r.testCount.toLocaleString('en-US')} (samples/s)`, '× tfjs-wasm'];
+  const rows = r.infer.map((t) => t.error
+    ? [t.library, `error: ${t.error}`, '', '', '']
+    : [
+      t.library,
+      `${(t.oneSampleSeconds! * 1e6).toFixed(1)} µs`,
+      x(t.oneSampleVsTfjsWasm, 1),
+      Math.round(t.batchedSamplesPerSecond!).toLocaleString('en-US'),
+      x(t.batchedVsTfjsWasm),
+    ]);
+  return table(head, rows, [false, true, true, true, true]);
 }
 
 function table(head: string[], rows: string[][], right: boolean[]): string {
