@@ -101,7 +101,7 @@ describe('round trip', () => {
     const j = dv.getUint32(8, true);
     expect(dv.getUint32(12, true)).toBe(4 * m.countParams());
     expect(JSON.parse(new TextDecoder().decode(b.subarray(16, 16 + j))).format).toBe('layers-model');
-    expect(weightBits(await nn.loadModel(b.buffer.slice(b.byteOffset, b.byteOffset + b.length)))).toBe(weightBits(m));
+    expect(weightBits(await nn.loadModel(b.buffer.slice(b.byteOffset, b.byteOffset + b.length) as ArrayBuffer))).toBe(weightBits(m));
   });
 });
 

@@ -4,8 +4,8 @@
 // or the new one, complete. model.json is the commit record, and it only ever names a weights file that is complete
 // and unchanged while model.json points at it:
 //   1. the weights go to a fresh name, weights.<id>.bin (written, fsynced);
-//   2. model.json naming weights.<id>.bin is written to a temporary file, fsynced and renamed over model.json, and
-//      the folder is fsynced: the new model is saved (this is the commit point);
+//   2. model.json naming weights.<id>.bin is written to a temporary file and fsynced, the folder is fsynced, and the
+//      temporary file is renamed over model.json: the new model is saved (this rename is the commit point);
 //   3. weights.bin becomes a hard link to (or, where links fail, a copy of) weights.<id>.bin, via a temporary name
 //      and a rename (the current model.json does not name weights.bin, so this is safe);
 //   4. model.json naming weights.bin replaces model.json the same way, and weights.<id>.bin is removed.
@@ -127,10 +127,11 @@ export async function saveToFolder(dir: string, a: ModelArtifacts, ops?: FileOps
   const staged = `weights.${id}.bin`;
   const tmpJson = `.neurite-${id}.model.json.tmp`;
   let step = 'creating the folder';
+  let keep = new Set<string>();
   try {
     await io.mkdir(dir);
     step = 'removing files left by interrupted saves';
-    const keep = await referenced(io, path, dir);
+    keep = await referenced(io, path, dir);
     for (const name of await io.readdir(dir)) {
       if ((STAGED.test(name) || TEMP.test(name)) && !keep.has(name)) await quietly(() => io.unlink(at(name)));
     }
@@ -138,9 +139,10 @@ export async function saveToFolder(dir: string, a: ModelArtifacts, ops?: FileOps
     await io.writeFile(at(staged), weights);
     step = 'writing model.json';
     await io.writeFile(at(tmpJson), json(staged));
-    await io.rename(at(tmpJson), at('model.json'));
     step = 'syncing the folder';
     await io.syncDir(dir);
+    step = 'replacing model.json';
+    await io.rename(at(tmpJson), at('model.json'));
   } catch (e) {
     await quietly(() => io.unlink(at(tmpJson)));
     await quietly(() => io.unlink(at(staged)));
@@ -149,6 +151,7 @@ export async function saveToFolder(dir: string, a: ModelArtifacts, ops?: FileOps
   // committed: from here on, failures leave the new model complete under its staged weights name
   const tmpWeights = `.neurite-${id}.weights.bin.tmp`;
   try {
+    await io.syncDir(dir);
     try {
       await io.link(at(staged), at(tmpWeights));
     } catch {
@@ -160,6 +163,8 @@ export async function saveToFolder(dir: string, a: ModelArtifacts, ops?: FileOps
     await io.rename(at(tmpJson), at('model.json'));
     await io.syncDir(dir);
     await io.unlink(at(staged));
+    // staged weights the previous model.json named (an earlier save that stopped after its commit point)
+    for (const name of keep) if (STAGED.test(name)) await quietly(() => io.unlink(at(name)));
     await io.syncDir(dir);
   } catch {
     await quietly(() => io.unlink(at(tmpWeights)));
