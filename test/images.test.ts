@@ -177,11 +177,13 @@ describe('loadImageFolder', () => {
 
   it('names a file that does not decode', async () => {
     const img = rgbPng(2, 2, solidRgb(2, 2, [9, 9, 9]));
+    const jpg = rgbJpeg(24, 24, shapeImage('square', 24, new Rng(2)));
     const cases: [string, Uint8Array | string, RegExp][] = [
       ['b/broken.png', 'definitely not a picture', /b\/broken\.png: not a PNG or JPEG file \(it starts with bytes 64 65 66 69\)/],
       ['b/empty.jpg', '', /empty\.jpg: not a PNG or JPEG file \(it starts with bytes \(none: the file is empty\)\)/],
       ['b/cut.png', img.subarray(0, 45), /cut\.png: not a valid PNG file/],
       ['b/bad.jpg', Uint8Array.of(0xff, 0xd8, 0xff, 0xc0, 0, 3, 1, 2, 3), /bad\.jpg: not a valid JPEG file/],
+      ['b/half.jpg', jpg.subarray(0, jpg.length >> 1), /half\.jpg: not a valid JPEG file/],
     ];
     for (const [rel, bytes, why] of cases) {
       const dir = await folder({ 'a/ok.png': img, [rel]: bytes });
