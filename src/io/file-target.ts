@@ -191,23 +191,30 @@ export async function loadFromFolder(target: string, ops?: FileOps): Promise<Raw
   if (!isObject(json)) return fail(where, `must be a JSON object, got ${Array.isArray(json) ? 'an array' : typeof json}`);
   const groups = readManifestGroups(own(json, 'weightsManifest'), where);
   const specs = groups.flatMap((g) => g.weights);
-  const { entries, bytes } = readWeightSpecs(specs, `${where} weightsManifest`, 5 * LIMITS.maxParams * 4);
+  // the byte count to expect, with the largest caps loadModel accepts (its own maxParams is checked later)
+  const { entries, bytes } = readWeightSpecs(specs, where, 2 ** 28);
   const realDir = await io.realpath(dir);
   const files: { file: string; size: number }[] = [];
   let total = 0;
   for (const g of groups) {
     for (const p of g.paths) {
       const full = path.join(dir, ...p.split('/'));
+      const unreadable = (e: unknown) => fail(where, `the weights file ${JSON.stringify(p)} cannot be read (${(e as { code?: string }).code ?? (e as Error).message})`);
       let real: string;
-      let n: number;
       try {
         real = await io.realpath(full);
-        n = await io.size(real);
       } catch (e) {
-        return fail(where, `the weights file ${JSON.stringify(p)} cannot be read (${(e as { code?: string }).code ?? (e as Error).message})`);
+        return unreadable(e);
       }
+      // links are followed only within the folder
       const rel = path.relative(realDir, real);
       if (rel === '' || rel.startsWith('..') || path.isAbsolute(rel)) fail(where, `the weights file ${JSON.stringify(p)} resolves outside the model's folder`);
+      let n: number;
+      try {
+        n = await io.size(real);
+      } catch (e) {
+        return unreadable(e);
+      }
       files.push({ file: real, size: n });
       total += n;
       if (total > bytes) break;

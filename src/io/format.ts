@@ -290,21 +290,23 @@ export function checkShape(shape: unknown, where: string, cap: number): number {
  * and lays them out: names, shapes, dtypes (float32, or int32 for optimizer counters) and byte offsets.
  * Quantized or other dtypes are refused by name.
  */
-export function readWeightSpecs(specs: unknown, where: string, maxValues: number): { entries: WeightEntry[]; bytes: number } {
-  if (!Array.isArray(specs)) return fail(where, `weight specs must be an array, got ${show(specs)}`);
+export function readWeightSpecs(specs: unknown, where: string, maxParams: number): { entries: WeightEntry[]; bytes: number } {
+  // one tensor holds at most maxParams values; the file (weights and optimizer state) at most 5·maxParams
+  const maxValues = 5 * maxParams;
+  if (!Array.isArray(specs)) return fail(where, `weightSpecs must be an array, got ${show(specs)}`);
   if (specs.length > LIMITS.maxEntries) fail(where, `${specs.length} weight specs are more than the ${LIMITS.maxEntries} allowed`);
   const entries: WeightEntry[] = [];
   const seen = new Set<string>();
   let values = 0;
   specs.forEach((s, i) => {
-    const at = `${where}[${i}]`;
+    const at = `${where} weightSpecs[${i}]`;
     if (!isObject(s)) fail(at, `expected { name, shape, dtype }, got ${show(s)}`);
     const o = s as JsonObject;
     const name = own(o, 'name');
     if (typeof name !== 'string' || name.length === 0 || name.length > LIMITS.maxNameChars) {
       fail(at, `name must be a non-empty string of at most ${LIMITS.maxNameChars} characters, got ${show(name)}`);
     }
-    const here = `${where} weight ${show(name)}`;
+    const here = `${where}, weight ${show(name)}`;
     const group = own(o, 'group');
     if (group !== undefined && group !== null && typeof group !== 'string') fail(here, `group must be a string, got ${show(group)}`);
     const key = `${group === 'optimizer' ? 'optimizer:' : ''}${name}`;
@@ -315,9 +317,9 @@ export function readWeightSpecs(specs: unknown, where: string, maxValues: number
     }
     const dtype = own(o, 'dtype') ?? 'float32';
     if (dtype !== 'float32' && dtype !== 'int32') fail(here, `has dtype ${show(dtype)}; neurite reads float32 weights (and int32 optimizer counters)`);
-    const size = checkShape(own(o, 'shape'), here, maxValues);
+    const size = checkShape(own(o, 'shape'), here, maxParams);
     values += size;
-    if (values > maxValues) fail(where, `the manifest describes more than ${maxValues} values, the most allowed`);
+    if (values > maxValues) fail(where, `the weights manifest describes more than ${maxValues} values, the most allowed`);
     entries.push({ name: name as string, shape: [...(own(o, 'shape') as number[])], dtype: dtype as 'float32' | 'int32',
       ...(typeof group === 'string' ? { group } : {}), size, offset: 0, where: here });
   });
@@ -332,7 +334,7 @@ export function checkDataLength(entries: WeightEntry[], bytes: number, dataBytes
   if (dataBytes < bytes) {
     const cut = entries.find((e) => e.offset + 4 * e.size > dataBytes);
     fail(where, `the weight data has ${dataBytes} bytes but the manifest describes ${bytes}` +
-      (cut ? `: ${cut.where} needs bytes ${cut.offset}..${cut.offset + 4 * cut.size}` : ''));
+      (cut ? `: weight ${show(cut.name)} needs bytes ${cut.offset}..${cut.offset + 4 * cut.size}` : ''));
   }
   fail(where, `the weight data has ${dataBytes} bytes, ${dataBytes - bytes} more than the ${bytes} the manifest describes`);
 }

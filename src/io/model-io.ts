@@ -138,7 +138,7 @@ export function modelFromRaw(raw: RawModel, where: string, options: LoadOptions 
   if (raw.format !== undefined && raw.format !== null && raw.format !== 'layers-model') {
     fail(where, `format ${show(raw.format)} is not supported; neurite loads TF.js 'layers-model' files`);
   }
-  const { entries, bytes } = readWeightSpecs(raw.weightSpecs, `${where} weight specs`, 5 * maxParams);
+  const { entries, bytes } = readWeightSpecs(raw.weightSpecs, where, maxParams);
   checkDataLength(entries, bytes, raw.weightData.length, where);
   const topo = topologyFromTfjs(raw.topology, `${where} modelTopology`, maxParams);
 
@@ -279,9 +279,9 @@ export async function saveToJSON(model: Sequential, options?: SaveOptions): Prom
  * const model = await nn.loadModel(nn.io.fromMemory(artifacts));
  */
 export function fromMemory(artifacts: unknown, weightSpecs?: unknown, weightData?: unknown, trainingConfig?: unknown): IOHandler {
-  const a = weightSpecs === undefined && isObject(artifacts) && 'modelTopology' in artifacts
-    ? artifacts
-    : { modelTopology: artifacts, weightSpecs, weightData, trainingConfig };
+  const single = weightSpecs === undefined && weightData === undefined && trainingConfig === undefined && isObject(artifacts) &&
+    ['modelTopology', 'weightSpecs', 'weightsManifest', 'weightData'].some((k) => k in artifacts);
+  const a = single ? artifacts : { modelTopology: artifacts, weightSpecs, weightData, trainingConfig };
   return { load: async () => a };
 }
 

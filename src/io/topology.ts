@@ -219,7 +219,7 @@ function activationAlias(cls: string, c: JsonObject, where: string): JsonObject 
 }
 
 /** Converts one TF.js layer config and normalizes the values whose form differs between TF.js and neurite. */
-function pendingLayer(raw: unknown, where: string): Pending {
+function pendingLayer(raw: unknown, where: string, maxParams: number): Pending {
   if (!isObject(raw)) return fail(where, `expected { class_name, config }, got ${show(raw)}`);
   const className = own(raw, 'class_name') ?? own(raw, 'className');
   if (typeof className !== 'string' || className.length > 200) return fail(where, `class_name must be a string, got ${show(className)}`);
@@ -237,7 +237,7 @@ function pendingLayer(raw: unknown, where: string): Pending {
     if (!Array.isArray(bis) || bis.length < 2 || (bis[0] !== null && bis[0] !== undefined && typeof bis[0] !== 'number')) {
       fail(at, `batch_input_shape must be [null, ...dims], got ${show(bis)}`);
     }
-    checkShape((bis as unknown[]).slice(1), `${at} batch_input_shape`, LIMITS.maxParams * 4);
+    checkShape((bis as unknown[]).slice(1), `${at} batch_input_shape`, maxParams);
   }
   const alias = activationAlias(className, c, at);
   if (alias) {
@@ -390,7 +390,7 @@ export function topologyFromTfjs(topology: unknown, where: string, maxParams: nu
       inputShape = shape;
       return;
     }
-    const p = pendingLayer(raw, at);
+    const p = pendingLayer(raw, at, maxParams);
     if (inputShape !== undefined && pending.length === 0 && p.config.batchInputShape === undefined) p.config.batchInputShape = inputShape;
     pending.push(p);
   });

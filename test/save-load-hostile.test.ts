@@ -1,0 +1,216 @@
+// Hostile model files: each problem is refused with a FormatError (a NeuriteError) that says what is wrong and
+// where, before anything large is allocated, without touching files outside the model's folder or Object.prototype.
+import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import * as nn from '../src/index';
+import { nodeFileOps } from '../src/io/file-target';
+
+type Json = Record<string, any>;
+let base: { json: Json; weights: Uint8Array; trained: Json; trainedWeights: Uint8Array };
+let root = '';
+
+beforeAll(async () => {
+  await nn.setBackend('wasm');
+  root = mkdtempSync(join(tmpdir(), 'neurite-hostile-'));
+  const m = nn.sequential({ seed: 3, name: 'victim', layers: [
+    nn.layers.dense({ units: 4, activation: 'relu', inputShape: [3] }),
+    nn.layers.batchNormalization(),
+    nn.layers.dense({ units: 2, activation: 'softmax' })] });
+  m.compile({ optimizer: 'adam', loss: 'categoricalCrossentropy', metrics: ['accuracy'] });
+  await m.fit([[1, 2, 3], [3, 2, 1]], [[1, 0], [0, 1]], { epochs: 1 });
+  const plain = await nn.io.toArtifacts(m);
+  const trained = await nn.io.toArtifacts(m, { includeOptimizer: true });
+  const asJson = (a: nn.ModelArtifacts) => ({ modelTopology: a.modelTopology, format: a.format, weightSpecs: a.weightSpecs, trainingConfig: a.trainingConfig });
+  base = { json: asJson(plain), weights: new Uint8Array(plain.weightData), trained: asJson(trained), trainedWeights: new Uint8Array(trained.weightData) };
+});
+afterAll(() => rmSync(root, { recursive: true, force: true }));
+
+const clone = <T>(v: T): T => JSON.parse(JSON.stringify(v));
+
+/** Loads artifacts after `edit` changes a copy of them; returns the error message (or fails if it loads). */
+async function refusal(edit: (a: Json) => void, weights?: Uint8Array, trained = false): Promise<string> {
+  const a = clone(trained ? base.trained : base.json);
+  edit(a);
+  try {
+    await nn.loadModel(nn.io.fromMemory({ ...a, weightData: weights ?? (trained ? base.trainedWeights : base.weights) }));
+  } catch (e) {
+    expect(e).toBeInstanceOf(nn.NeuriteError);
+    return (e as Error).message;
+  }
+  throw new Error('the model loaded');
+}
+
+const layers = (a: Json) => a.modelTopology.config.layers;
+
+describe('hostile model files', () => {
+  it('the untouched file loads (the cases below each change one thing)', async () => {
+    const m = await nn.loadModel(nn.io.fromMemory({ ...base.trained, weightData: base.trainedWeights }));
+    expect(m.compileConfig!.optimizer.name).toBe('adam');
+  });
+
+  it('invalid JSON text, in a string, a model.json file and the binary blob', async () => {
+    await expect(nn.loadModel('{"modelTopology": ')).rejects.toThrow(/model JSON: invalid JSON/);
+    const dir = join(root, 'badjson');
+    mkdirSync(dir);
+    writeFileSync(join(dir, 'model.json'), '{"modelTopology": {]');
+    await expect(nn.loadModel(`file://${dir}`)).rejects.toThrow(/model\.json: invalid JSON/);
+    writeFileSync(join(dir, 'model.json'), Buffer.from([0x7b, 0xff, 0xfe, 0x7d]));
+    await expect(nn.loadModel(`file://${dir}`)).rejects.toThrow(/not valid UTF-8/);
+    const blob = await nn.io.saveToBytes(await nn.loadModel(nn.io.fromMemory({ ...base.json, weightData: base.weights })));
+    blob[16] = 0x5d; // the first character of the embedded JSON
+    await expect(nn.loadModel(blob)).rejects.toThrow(/model bytes model\.json: invalid JSON/);
+    await expect(nn.loadModel(new Uint8Array([1, 2, 3]))).rejects.toThrow(/neither a neurite binary model/);
+  });
+
+  it('JSON nested too deep is refused before it is parsed', async () => {
+    const deep = `{"modelTopology": ${'['.repeat(100000)}${']'.repeat(100000)}}`;
+    await expect(nn.loadModel(deep)).rejects.toThrow(/nests deeper than 64 levels/);
+  });
+
+  it('missing or mistyped fields name the field', async () => {
+    expect(await refusal((a) => { delete a.modelTopology; })).toMatch(/modelTopology must be an object/);
+    expect(await refusal((a) => { a.modelTopology = 'Sequential'; })).toMatch(/modelTopology must be an object/);
+    expect(await refusal((a) => { a.modelTopology.class_name = 'Functional'; })).toMatch(/"Functional" models are not supported/);
+    expect(await refusal((a) => { a.modelTopology.config.layers = {}; })).toMatch(/config\.layers must be a non-empty array/);
+    expect(await refusal((a) => { layers(a)[0] = 7; })).toMatch(/config\.layers\[0\]: expected \{ class_name, config \}/);
+    expect(await refusal((a) => { delete layers(a)[1].class_name; })).toMatch(/layers\[1\]: class_name must be a string/);
+    expect(await refusal((a) => { layers(a)[0].config.units = '4'; })).toMatch(/layer "dense_\d+" \(Dense\).*units must be a positive integer, got "4"/);
+    expect(await refusal((a) => { layers(a)[0].config.activation = 'swish'; })).toMatch(/layers\[0\].*unknown activation "swish"/);
+    expect(await refusal((a) => { layers(a)[0].config.batch_input_shape = [null, 'x']; })).toMatch(/batch_input_shape.*positive integers/);
+    expect(await refusal((a) => { delete layers(a)[0].config.batch_input_shape; })).toMatch(/first layer needs a batch_input_shape/);
+    expect(await refusal((a) => { layers(a)[2].config.name = layers(a)[0].config.name; })).toMatch(/name "dense_\d+" is used twice/);
+    expect(await refusal((a) => { a.weightSpecs = 'all'; })).toMatch(/weightSpecs must be an array/);
+    expect(await refusal((a) => { a.weightSpecs[1].name = 5; })).toMatch(/weightSpecs\[1\]: name must be a non-empty string/);
+    expect(await refusal((a) => { a.weightSpecs[1].dtype = 'float16'; })).toMatch(/weight "dense_\d+\/bias": has dtype "float16"/);
+    expect(await refusal((a) => { a.weightSpecs[1].quantization = { dtype: 'uint8', scale: 1, min: 0 }; })).toMatch(/bias": is quantized/);
+    expect(await refusal((a) => { a.weightSpecs.push({ ...a.weightSpecs[0] }); })).toMatch(/kernel": appears twice/);
+    expect(await refusal((a) => { a.weightSpecs[0].name = 'other/kernel'; })).toMatch(/weight "dense_\d+\/kernel" of layer 'dense_\d+' \(Dense\) is missing/);
+    expect(await refusal((a) => { a.format = 'graph-model'; })).toMatch(/format "graph-model" is not supported/);
+  });
+
+  it('unknown layer classes and unsupported options are refused by name', async () => {
+    expect(await refusal((a) => { layers(a)[1].class_name = 'Lambda'; })).toMatch(/unsupported layer class "Lambda"; neurite supports: Dense, Activation, Conv2D/);
+    expect(await refusal((a) => { layers(a)[0].config.kernel_constraint = { class_name: 'MaxNorm', config: { max_value: 2 } }; })).toMatch(/option kernelConstraint \("MaxNorm"\) is not supported/);
+    expect(await refusal((a) => { layers(a)[0].config.activity_regularizer = { class_name: 'L1L2', config: { l1: 0, l2: 1 } }; })).toMatch(/option activityRegularizer = .* is not supported by neurite's Dense/);
+    expect(await refusal((a) => { layers(a)[0].config.kernel_regularizer = { class_name: 'L1L2', config: { l1: 0.1, l2: 0 } }; })).toMatch(/L1 penalty .* not supported/);
+    expect(await refusal((a) => { layers(a)[0].config.trainable = false; })).toMatch(/option trainable = false is not supported/);
+    expect(await refusal((a) => { layers(a)[1].config.scale = false; })).toMatch(/option scale = false is not supported \(neurite's BatchNormalization uses true\)/);
+    expect(await refusal((a) => { layers(a)[0].config.units_extra = 1; })).toMatch(/option unitsExtra = 1 is not supported/);
+  });
+
+  it('weight data shorter or longer than the manifest says', async () => {
+    const n = base.weights.length;
+    expect(await refusal(() => {}, base.weights.subarray(0, n - 3))).toMatch(new RegExp(`has ${n - 3} bytes but the manifest describes ${n}: weight "dense_\\d+/bias" needs bytes`));
+    expect(await refusal(() => {}, new Uint8Array(n + 8))).toMatch(new RegExp(`has ${n + 8} bytes, 8 more than the ${n}`));
+    expect(await refusal(() => {}, new Uint8Array(0))).toMatch(/has 0 bytes/);
+  });
+
+  it('negative, fractional and absurd shapes, and 1e9 units, are refused before anything is allocated', async () => {
+    expect(await refusal((a) => { a.weightSpecs[1].shape = [-4]; })).toMatch(/shape \[-4\] must hold positive integers/);
+    expect(await refusal((a) => { a.weightSpecs[1].shape = [2.5]; })).toMatch(/shape \[2.5\] must hold positive integers/);
+    expect(await refusal((a) => { a.weightSpecs[1].shape = [1e9, 1e9]; })).toMatch(/holds more than \d+ values, the most allowed/);
+    expect(await refusal((a) => { a.weightSpecs[1].shape = new Array(20).fill(1); })).toMatch(/rank 20/);
+    expect(await refusal((a) => { layers(a)[0].config.units = 1e9; a.weightSpecs[0].shape = [3, 1e9]; })).toMatch(/more than 67108864 values/);
+    expect(await refusal((a) => { layers(a)[0].config.units = 1e9; })).toMatch(/layers\[0\] output: shape \[1000000000\] holds more than 67108864 values/);
+    expect(await refusal((a) => { layers(a)[0].config.units = 2e7; })).toMatch(/more than 67108864 weights, the most allowed \(loadModel option maxParams\)/);
+    expect(await refusal((a) => { layers(a)[0].config.batch_input_shape = [null, 1e9]; })).toMatch(/more than 67108864/);
+    expect(await refusal((a) => { layers(a)[0].config.units = 1e300; })).toMatch(/output: shape \[1e\+300\] must hold positive integers/);
+    const memory = process.memoryUsage().rss;
+    for (let i = 0; i < 20; i++) await refusal((a) => { layers(a)[0].config.units = 2 ** 40; });
+    expect(process.memoryUsage().rss - memory).toBeLessThan(200 * 2 ** 20);
+  });
+
+  it('NaN and Infinity weights are refused, naming the weight and index', async () => {
+    for (const bad of [NaN, Infinity, -Infinity]) {
+      const w = base.weights.slice();
+      new DataView(w.buffer).setFloat32(4 * 5, bad, true);
+      expect(await refusal(() => {}, w)).toMatch(new RegExp(`kernel": holds ${bad} at index 5; weights must be finite`));
+    }
+    const w = base.weights.slice();
+    const specs = base.json.weightSpecs as { name: string; shape: number[] }[];
+    const offset = specs.slice(0, specs.findIndex((s) => s.name.endsWith('moving_variance'))).reduce((a, s) => a + 4 * s.shape.reduce((x, y) => x * y, 1), 0);
+    new DataView(w.buffer).setFloat32(offset, -1, true);
+    expect(await refusal(() => {}, w)).toMatch(/moving_variance": holds -1 at index 0; a variance cannot be negative/);
+  });
+
+  it('__proto__, constructor and prototype keys are refused, and Object.prototype stays clean', async () => {
+    const text = JSON.stringify({ ...base.json, weightData: Buffer.from(base.weights).toString('base64') });
+    for (const key of ['__proto__', 'constructor', 'prototype']) {
+      const evil = text.replace('"units":4', `"units":4,"${key}":{"polluted":true,"units":99}`);
+      await expect(nn.loadModel(evil)).rejects.toThrow(new RegExp(`the key "${key}" at modelTopology\\.config\\.layers\\[0\\]\\.config is not allowed`));
+    }
+    const evil = text.replace('"format":', '"__proto__":{"polluted":1},"format":');
+    await expect(nn.loadModel(evil)).rejects.toThrow(/"__proto__" at the top level/);
+    // in-memory artifacts built with such keys are checked the same way
+    const a = JSON.parse(text.replace('"units":4', '"units":4,"__proto__":{"polluted":true}'));
+    await expect(nn.loadModel(nn.io.fromMemory(a))).rejects.toThrow(/"__proto__" at topology\.config\.layers\[0\]\.config/);
+    expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+    expect(Object.keys(Object.prototype)).toEqual([]);
+    // a loss named after an Object.prototype property is just an unknown loss
+    expect(await refusal((t) => { t.trainingConfig.loss = 'constructor'; }, undefined, true)).toMatch(/loss "constructor" is not supported/);
+  });
+
+  it('manifest paths with .., absolute paths, backslashes or links out of the folder are never read', async () => {
+    const outside = join(root, 'secret.bin');
+    writeFileSync(outside, base.weights);
+    const reads: string[] = [];
+    const real = await nodeFileOps();
+    const ops = { ...real, readFile: (p: string) => { reads.push(p); return real.readFile(p); }, size: (p: string) => { reads.push(p); return real.size(p); } };
+    for (const [path, message] of [
+      ['../secret.bin', /leads outside the model's folder/], [outside, /must be a relative path/], ['..\\secret.bin', /must be a relative path/],
+      ['sub/../../secret.bin', /leads outside/], ['C:/secret.bin', /must be a relative path/], ['link.bin', /resolves outside the model's folder/],
+      ['', /must be a relative file name/], ['a//b', /is not a file name/],
+    ] as const) {
+      const dir = join(root, `paths-${reads.length}-${Math.random().toString(36).slice(2)}`);
+      mkdirSync(dir);
+      symlinkSync(outside, join(dir, 'link.bin'));
+      writeFileSync(join(dir, 'model.json'), JSON.stringify({ modelTopology: base.json.modelTopology,
+        weightsManifest: [{ paths: [path], weights: base.json.weightSpecs }] }));
+      reads.length = 0;
+      await expect(nn.loadModel(nn.io.fileSystem(dir, { ops }))).rejects.toThrow(message);
+      expect(reads.filter((p) => p.includes('secret'))).toEqual([]);
+    }
+  });
+
+  it('training configurations that do not fit the model are refused', async () => {
+    const t = (edit: (a: Json) => void) => refusal(edit, undefined, true);
+    expect(await t((a) => { a.trainingConfig.neurite.optimizer.name = 'lion'; })).toMatch(/unknown optimizer "lion"/);
+    expect(await t((a) => { a.trainingConfig.neurite.optimizer.config.beta1 = 2; })).toMatch(/neurite\.optimizer \(adam\): beta1 must be a number in \[0, 1\)/);
+    expect(await t((a) => { a.trainingConfig.neurite.optimizer.config.learningRate = { schedule: 'warp', config: {} }; })).toMatch(/unknown learning-rate schedule "warp"/);
+    expect(await t((a) => { a.trainingConfig.neurite.epochsTrained = -1; })).toMatch(/epochsTrained: must be an integer in \[0/);
+    expect(await t((a) => { a.trainingConfig.neurite.iterations = 7; })).toMatch(/iterations: is 7 but the optimizer's iter weight is 1/);
+    expect(await t((a) => { a.trainingConfig.neurite.shuffleState = [1, 2, 3]; })).toMatch(/shuffleState: must be four 32-bit unsigned integers/);
+    expect(await t((a) => { a.trainingConfig.neurite.format = 2; })).toMatch(/format 2 is not one this neurite reads/);
+    expect(await t((a) => { a.trainingConfig.loss = ['mse', 'mse']; })).toMatch(/loss must be one loss name/);
+    expect(await t((a) => { a.trainingConfig.metrics = ['auc']; })).toMatch(/metric "auc" is not supported/);
+    expect(await t((a) => { a.weightSpecs.pop(); })).toMatch(/has \d+ bytes, \d+ more than/);
+    expect(await t((a) => { a.weightSpecs = a.weightSpecs.filter((s: Json) => !s.name.endsWith('/v')); }, )).toMatch(/more than/);
+    // a consistent file whose optimizer state has the wrong layout
+    const a = clone(base.trained);
+    const specs = a.weightSpecs.filter((s: Json) => !s.name.endsWith('/v'));
+    const bytes = specs.reduce((n: number, s: Json) => n + 4 * s.shape.reduce((x: number, y: number) => x * y, 1), 0);
+    await expect(nn.loadModel(nn.io.fromMemory({ ...a, weightSpecs: specs, weightData: base.trainedWeights.slice(0, bytes) })))
+      .rejects.toThrow(/adam optimizer state has \d+ tensors after iter; expected 2 per trainable weight/);
+  });
+
+  it('a binary blob whose header lies is refused', async () => {
+    const blob = await nn.io.saveToBytes(await nn.loadModel(nn.io.fromMemory({ ...base.json, weightData: base.weights })));
+    const lie = (offset: number, value: number) => { const b = blob.slice(); new DataView(b.buffer).setUint32(offset, value, true); return b; };
+    await expect(nn.loadModel(lie(4, 9))).rejects.toThrow(/format version 9/);
+    await expect(nn.loadModel(lie(8, 2 ** 32 - 1))).rejects.toThrow(/header describes/);
+    await expect(nn.loadModel(lie(12, 3))).rejects.toThrow(/header describes/);
+    await expect(nn.loadModel(blob.subarray(0, 10))).rejects.toThrow(/shorter than the 16-byte header/);
+  });
+
+  it('a handler whose load() throws, or returns garbage, gives a NeuriteError', async () => {
+    await expect(nn.loadModel({ load: async () => { throw new TypeError('boom'); } })).rejects.toThrow(/load\(\) failed \(boom\)/);
+    await expect(nn.loadModel({ load: async () => 42 })).rejects.toThrow(nn.FormatError);
+    const cyclic: Json = { modelTopology: {}, weightSpecs: [] };
+    cyclic.modelTopology.self = cyclic;
+    await expect(nn.loadModel(nn.io.fromMemory(cyclic))).rejects.toThrow(/cannot be read as JSON/);
+    await expect(nn.loadModel(nn.io.fromMemory({ ...base.json, weightData: 'not base64!' }))).rejects.toThrow(/not valid base64/);
+    await expect(nn.loadModel(nn.io.fromMemory({ ...base.json, weightData: { length: 3 } }))).rejects.toThrow(/weightData must be an ArrayBuffer/);
+  });
+});
