@@ -165,36 +165,52 @@ export interface Kernels {
   /**
    * cols[(b·outH + oy)·outW + ox, (i·kw + j)·c + ch] = x[b, iy, ix, ch] (0 outside), so that
    * cols [n·outH·outW, kh·kw·c] · kernel [kh·kw·c, outC] (TF.js layout [kh, kw, inC, outC]) is the NHWC output.
+   * Every entry of cols is written (padding as 0). x and cols must not overlap.
    */
   f32_im2col(x: number, cols: number, n: number, h: number, w: number, c: number, kh: number, kw: number,
     strideH: number, strideW: number, dilH: number, dilW: number, padTop: number, padLeft: number,
     outH: number, outW: number): void;
   /**
    * The adjoint of f32_im2col: dx = 0, then dx[b, iy, ix, ch] += cols[...] for every in-bounds entry, visiting
-   * cols rows in ascending order (fixed summation order).
+   * cols rows in ascending order (fixed summation order): each dx element is an f32 sum from 0 of its
+   * contributions in ascending cols row. cols and dx must not overlap.
    */
   f32_col2im(cols: number, dx: number, n: number, h: number, w: number, c: number, kh: number, kw: number,
     strideH: number, strideW: number, dilH: number, dilW: number, padTop: number, padLeft: number,
     outH: number, outW: number): void;
 
   // ---- pooling (assembly/pool, src/backend/js/pool.ts) ----
+  // Same NHWC indexing as convolution, window ph×pw without dilation: input row iy = oy·strideH − padTop + i. The
+  // window is clipped to the image; every window must keep at least one in-bounds element (always true for
+  // 'valid', and for TF 'same' padding: padTop = floor(total/2), total = max((outH−1)·strideH + ph − h, 0)).
+  // y, argmax and dy are [n, outH, outW, c].
   /**
    * y[b, oy, ox, ch] = max over the in-bounds window (padding never wins); argmax (i32) receives the element index
-   * of the winner relative to x (first maximum in row-major window order wins).
+   * of the winner relative to x (first maximum in row-major window order wins). Rule: the running maximum starts
+   * at the first in-bounds element and is replaced only by a strictly greater value, so a NaN wins only when it
+   * comes first in its window (a later NaN is skipped).
    */
   f32_maxpool2d(x: number, y: number, argmax: number, n: number, h: number, w: number, c: number, ph: number,
     pw: number, strideH: number, strideW: number, padTop: number, padLeft: number, outH: number, outW: number): void;
-  /** dx = 0, then dx[argmax[i]] += dy[i] for i ascending. count = n·outH·outW·c; dxCount = n·h·w·c. */
+  /**
+   * dx = 0, then dx[argmax[i]] += dy[i] for i ascending (f32 adds). count = n·outH·outW·c; dxCount = n·h·w·c.
+   */
   f32_maxpool2d_grad(dy: number, argmax: number, dx: number, count: number, dxCount: number): void;
-  /** Average over the in-bounds part of each window (padding excluded from the count, as TF.js 'same'). */
+  /**
+   * Average over the in-bounds part of each window (padding excluded from the count, as TF.js 'same'):
+   * y = s / cnt with s the f32 sum from 0 over the window in row-major order and cnt the in-bounds count.
+   */
   f32_avgpool2d(x: number, y: number, n: number, h: number, w: number, c: number, ph: number, pw: number,
     strideH: number, strideW: number, padTop: number, padLeft: number, outH: number, outW: number): void;
-  /** The adjoint of f32_avgpool2d: dx = 0, then each dy spread evenly over its window's in-bounds elements. */
+  /**
+   * The adjoint of f32_avgpool2d: dx = 0, then each dy spread evenly over its window's in-bounds elements:
+   * g = dy / cnt (f32), dx[e] += g, outputs visited in ascending order (fixed summation order).
+   */
   f32_avgpool2d_grad(dy: number, dx: number, n: number, h: number, w: number, c: number, ph: number, pw: number,
     strideH: number, strideW: number, padTop: number, padLeft: number, outH: number, outW: number): void;
-  /** y[b, ch] = mean over the hw positions of x[b, :, ch]. */
+  /** y[b, ch] = mean over the hw positions of x[b, :, ch]: the f32 sum from 0 over p ascending, then / hw. */
   f32_global_avgpool(x: number, y: number, n: number, hw: number, c: number): void;
-  /** dx[b, p, ch] = dy[b, ch] / hw. */
+  /** dx[b, p, ch] = dy[b, ch] / hw (one f32 division; dx is overwritten). */
   f32_global_avgpool_grad(dy: number, dx: number, n: number, hw: number, c: number): void;
 
   // ---- dropout and batch normalization (assembly/norm, src/backend/js/norm.ts) ----
