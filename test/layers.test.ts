@@ -5,13 +5,12 @@ import * as nn from '../src/index';
 import { BACKENDS, maxRelErr, rand } from './helpers';
 
 /** Checks analytic gradients of every weight against central differences of the loss (f32 forward passes). */
-function gradCheck(model: nn.Sequential, x: nn.Tensor, y: nn.Tensor, reset: () => void = () => {}) {
+function gradCheck(model: nn.Sequential, x: nn.Tensor, y: nn.Tensor, reset: () => void = () => {}, eps = 1e-2) {
   reset();
   const { grads } = model.computeGradients(x, y);
   const weights = model.getWeights();
   const values = weights.map((w) => new Float32Array(w.data));
   const lossAt = () => { reset(); return model.computeGradients(x, y).loss; };
-  const eps = 1e-2;
   let checked = 0;
   for (let t = 0; t < values.length; t++) {
     const w = values[t];
@@ -70,7 +69,7 @@ describe.each(BACKENDS)('layers (%s)', (backend) => {
     ['averagePooling2d valid 3/2', () => nn.layers.averagePooling2d({ poolSize: 3, strides: 2 })],
     ['averagePooling2d same', () => nn.layers.averagePooling2d({ poolSize: 2, padding: 'same' })],
     ['globalAveragePooling2d', () => nn.layers.globalAveragePooling2d()],
-  ])('%s gradients', (_name, make) => {
+  ])('%s gradients', (name, make) => {
     const model = nn.sequential({ seed: 3, layers: [
       nn.layers.conv2d({ filters: 3, kernelSize: 2, activation: 'tanh', inputShape: [7, 6, 2] }),
       make(),
@@ -79,7 +78,8 @@ describe.each(BACKENDS)('layers (%s)', (backend) => {
     ] });
     model.compile({ optimizer: 'sgd', loss: 'mse' });
     const { x, y } = data(4, 3, [7, 6, 2], [2]);
-    expect(gradCheck(model, x, y)).toBeGreaterThan(10);
+    // overlapping max windows hold near-ties that a wide step would swap: use a narrower step there
+    expect(gradCheck(model, x, y, undefined, name.startsWith('max') ? 1e-3 : 1e-2)).toBeGreaterThan(10);
   });
 
   it('reshape and flatten gradients', () => {
@@ -90,6 +90,7 @@ describe.each(BACKENDS)('layers (%s)', (backend) => {
       nn.layers.flatten(),
       nn.layers.dense({ units: 1 }),
     ] });
+    model.build();
     expect(model.layers[1].outShape).toEqual([2, 2, 3]);
     model.compile({ optimizer: 'sgd', loss: 'mse' });
     const { x, y } = data(6, 3, [5], [1]);
