@@ -34,9 +34,15 @@ export interface Contender {
   fn: () => void;
 }
 
-/** Interleaved rounds; returns seconds per call of every contender in every round. */
-export function interleaved(contenders: readonly Contender[], rounds: number, seconds: number): number[][] {
-  const reps = contenders.map((c) => calibrate(c.fn, seconds));
+/**
+ * Interleaved rounds; returns seconds per call of every contender in every round. When one call of some
+ * contender takes over `slow` seconds, only 3 rounds are run (a 1024³ product on a scalar path takes
+ * seconds a call).
+ */
+export function interleaved(contenders: readonly Contender[], rounds: number, seconds: number, slow = 0.2): number[][] {
+  const once = contenders.map((c) => { c.fn(); const t0 = cpuSeconds(); c.fn(); return cpuSeconds() - t0; });
+  const reps = contenders.map((c, i) => (once[i] > seconds ? 1 : calibrate(c.fn, seconds)));
+  if (Math.max(...once) > slow) rounds = Math.min(rounds, 3);
   const out: number[][] = contenders.map(() => []);
   for (let r = 0; r < rounds; r++) {
     contenders.forEach((c, i) => out[i].push(window(c.fn, reps[i])));

@@ -18,7 +18,7 @@ import { act_is_simd, f32_act, f32_act_row, f32_act_v } from './epilogue';
 /** Rows of B per packed panel (k chunk). */
 const KC: i32 = 4096;
 /** Bytes of packed A per block. */
-const ABYTES: i32 = 256 * 1024;
+const ABYTES: i32 = 640 * 1024;
 const BPANEL: usize = memory.data(KC * 32, 64);
 const APACK: usize = memory.data(ABYTES, 64);
 /** Scratch 4x8 tile for edge tiles (row stride 32 bytes). */
