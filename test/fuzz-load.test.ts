@@ -206,7 +206,7 @@ describe('fuzzing the loader', () => {
       } else if (form === 2) {
         // the one-file binary: structure, header or bytes
         if (r.next() < 0.5) mutateJson(json, r);
-        let blob = blobOf(json, weights);
+        let blob: Uint8Array = blobOf(json, weights);
         if (r.next() < 0.7) blob = mutateBytes(blob, r, true);
         await check(label, () => nn.loadModel(blob));
       } else {
