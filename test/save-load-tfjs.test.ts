@@ -2,6 +2,7 @@
 // neurite and predict the same, models saved by neurite load in TF.js (tf.loadLayersModel) and predict the same,
 // for every layer neurite supports; training settings and optimizer state cross over too.
 import * as tf from '@tensorflow/tfjs';
+import { IDBFactory } from 'fake-indexeddb';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -373,5 +374,35 @@ describe('neurite → TF.js', () => {
     const v0 = model.getOptimizerWeights(), v1 = back.getOptimizerWeights();
     v0.forEach((v, i) => expect(maxAbsDiff(v.tensor.data, v1[i].tensor.data)).toBeLessThanOrEqual(1e-7));
     tm.dispose();
+  });
+
+  it('the browser stores use TF.js\'s layout: TF.js loads what neurite saved there, and neurite what TF.js saved', async () => {
+    const g = globalThis as Record<string, unknown>;
+    const items = new Map<string, string>();
+    const storage = { getItem: (k: string) => items.get(k) ?? null, setItem: (k: string, v: string) => { items.set(k, String(v)); },
+      removeItem: (k: string) => { items.delete(k); }, key: (i: number) => [...items.keys()][i] ?? null, get length() { return items.size; } };
+    g.indexedDB = new IDBFactory();
+    g.localStorage = storage;
+    g.window = globalThis; // TF.js looks for window.indexedDB and window.localStorage
+    tf.env().set('IS_BROWSER', true);
+    try {
+      const model = NEURITE_MODELS[0].build();
+      const x = rand(19)(3 * 6);
+      const mine = model.predict(nn.tensor(x, [3, 6])).data;
+      for (const url of ['indexeddb://from-neurite', 'localstorage://from-neurite']) {
+        await model.save(url);
+        const tm = await tf.loadLayersModel(url);
+        expect(maxAbsDiff(tfPredict(tm, x, [3, 6]), mine), url).toBeLessThanOrEqual(1e-5);
+        const back = url.replace('from-neurite', 'from-tfjs');
+        await tm.save(back);
+        expect(maxAbsDiff((await nn.loadModel(back)).predict(nn.tensor(x, [3, 6])).data, mine), back).toBeLessThanOrEqual(1e-5);
+        tm.dispose();
+      }
+    } finally {
+      tf.env().set('IS_BROWSER', false);
+      delete g.window;
+      delete g.indexedDB;
+      delete g.localStorage;
+    }
   });
 });

@@ -4,7 +4,7 @@ import { FormatError, NeuriteError, ValueError } from '../errors';
 import { Sequential } from '../model';
 import { Tensor } from '../tensor';
 import {
-  checkDataLength, concatBytes, fail, fromBase64, isObject, LIMITS, modelJson, own, parseJson, parseJsonBytes, plainJson,
+  checkDataLength, fail, fromBase64, isObject, LIMITS, modelJson, own, parseJson, parseJsonBytes, plainJson,
   readFinite, readManifestGroups, readWeightSpecs, show, toBase64, toBytes, writeLE,
   type JsonObject, type ModelArtifacts, type SaveResult, type WeightSpec,
 } from './format';
@@ -182,7 +182,7 @@ export function modelFromRaw(raw: RawModel, where: string, options: LoadOptions 
  * JSON parts are re-read as plain checked JSON, so getters, prototypes or cycles in the object cannot leak in.
  */
 export function rawFromArtifacts(a: unknown, where: string): RawModel {
-  if (!isObject(a) && !(typeof a === 'object' && a !== null)) return fail(where, `expected model artifacts, got ${show(a)}`);
+  if (typeof a !== 'object' || a === null || Array.isArray(a)) return fail(where, `expected model artifacts, got ${show(a)}`);
   const obj = a as Record<string, unknown>;
   let topology: unknown, specs: unknown, manifest: unknown, trainingConfig: unknown, format: unknown, weightData: unknown;
   try {
