@@ -12,8 +12,18 @@ type Plugin = NonNullable<Options['plugins']>[number];
 /** Names of the bundle's exports that stay internal (the worker's entry point). */
 const INTERNAL = /^__/;
 
+/**
+ * The whitespace minifier drops all comments, among them those that tell webpack and Vite to leave alone a
+ * dynamic import() of a variable (how neurite loads Node built-ins, which browsers never reach). Without
+ * them webpack warns "Critical dependency: the request of a dependency is an expression". Put them back.
+ */
+export function keepDynamicImportsUnbundled(code: string): string {
+  return code.replace(/\bimport\((?=[A-Za-z_$][\w$]*\))/g, 'import(/* webpackIgnore: true */ /* @vite-ignore */ ');
+}
+
 /** ESM: `...code... export { a as b, c };` → a factory returning { b: a, c: c }. */
 export function wrapEsm(code: string): string {
+  code = keepDynamicImportsUnbundled(code);
   const m = /export\s*\{([^}]*)\}\s*;?\s*$/.exec(code);
   if (!m) throw new Error('bundle-factory: the ESM bundle does not end with one export { ... } clause');
   const body = code.slice(0, m.index);
@@ -36,7 +46,7 @@ export function wrapEsm(code: string): string {
 
 /** CommonJS: esbuild's `module.exports = __toCommonJS(...)` runs against a `module` local to the factory. */
 export function wrapCjs(code: string): string {
-  const body = code.replace(/^"use strict";\s*/, '');
+  const body = keepDynamicImportsUnbundled(code).replace(/^"use strict";\s*/, '');
   if (!/module\.exports\s*=\s*__toCommonJS\(/.test(body)) {
     throw new Error('bundle-factory: the CommonJS bundle does not assign module.exports = __toCommonJS(...)');
   }

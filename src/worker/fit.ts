@@ -4,7 +4,9 @@ import { checkName, StateError, ValueError } from '../errors';
 import { History, Sequential, type FitConfig } from '../model';
 import { Tensor, toTensor } from '../tensor';
 import { startWorker, type TrainingWorker } from './platform';
-import { errorFromWorker, type FitRequest, type FromWorker, type OptimizerWire, type TargetWire, type TensorWire } from './protocol';
+import {
+  errorFromWorker, type DataKey, type DataShapes, type FitRequest, type FromWorker, type OptimizerWire, type TensorWire,
+} from './protocol';
 
 /** fit's options, plus where and how the worker trains. */
 export interface WorkerFitConfig extends FitConfig {
@@ -16,8 +18,45 @@ export interface WorkerFitConfig extends FitConfig {
 
 const wire = (t: Tensor): TensorWire => ({ data: t.data, shape: [...t.shape] });
 
-function target(y: unknown, what: string): TargetWire {
-  return y instanceof Int32Array ? y : wire(toTensor(y, what));
+/** Values per chunk message: 4 MiB of f32. */
+const CHUNK = 1 << 20;
+
+/**
+ * Resolves when the thread may send the next chunk: after the next animation frame in a page (so that
+ * handing over the data never holds back drawing), else after a timer (Node, workers, hidden pages).
+ */
+function nextTurn(): Promise<void> {
+  return new Promise((resolve) => {
+    let done = false;
+    const go = () => { if (!done) { done = true; resolve(); } };
+    const frames = typeof requestAnimationFrame === 'function';
+    if (frames) requestAnimationFrame(() => setTimeout(go, 0));
+    setTimeout(go, frames ? 100 : 0);
+  });
+}
+
+/** Training data as flat arrays and shapes; integer labels stay an Int32Array. */
+function collectData(x: unknown, y: unknown, validationData: unknown): { arrays: Map<DataKey, Float32Array | Int32Array>; shapes: DataShapes } {
+  const arrays = new Map<DataKey, Float32Array | Int32Array>();
+  const shapes: DataShapes = {};
+  const add = (key: DataKey, v: unknown, what: string) => {
+    if (v instanceof Int32Array) {
+      arrays.set(key, v);
+      shapes[key] = 'labels';
+    } else {
+      const t = toTensor(v, what);
+      arrays.set(key, t.data);
+      shapes[key] = [...t.shape];
+    }
+  };
+  add('x', x, 'x');
+  add('y', y, 'y');
+  if (validationData !== undefined) {
+    if (!Array.isArray(validationData) || validationData.length !== 2) throw new ValueError('validationData must be [x, y]');
+    add('valX', validationData[0], 'validationData x');
+    add('valY', validationData[1], 'validationData y');
+  }
+  return { arrays, shapes };
 }
 
 function optimizerWire(model: Sequential): OptimizerWire {
@@ -50,8 +89,8 @@ function earlyStoppingConfig(c: Callback): EarlyStoppingConfig | undefined {
  * and `nn.callbacks.earlyStopping` runs in the worker. When it resolves, the model holds the trained weights,
  * optimizer state and training state: the same bits as `model.fit` on the same backend would give.
  *
- * Stopping: setting `model.stopTraining = true` (or returning 'stop' from onBatchEnd) ends training once
- * the worker hears of it, usually within a batch or two, keeping what was learned. Aborting `signal` ends
+ * Stopping: setting `model.stopTraining = true` from a hook (or returning 'stop' from onBatchEnd) ends
+ * training once the worker hears of it, which fit lets it do at least every 50 ms, keeping what was learned. Aborting `signal` ends
  * the worker at once and leaves the model as it was. Do not use the model on this thread while it trains.
  *
  * Needs the built package (dist/), which carries the worker inside itself: nothing to configure.
@@ -94,9 +133,7 @@ export async function fitInWorker(
       throw new ValueError(`fitInWorker callbacks must be objects with hooks such as onEpochEnd, got ${String(h)}`);
     }
   }
-  if (validationData !== undefined && (!Array.isArray(validationData) || validationData.length !== 2)) {
-    throw new ValueError('validationData must be [x, y]');
-  }
+  const data = collectData(x, y, validationData);
 
   const request: FitRequest = {
     type: 'fit',
@@ -106,9 +143,7 @@ export async function fitInWorker(
     weights: model.getWeights().map(wire),
     optimizerWeights: model.getOptimizerWeights().map((w) => ({ name: w.name, tensor: wire(w.tensor) })),
     trainingState: model.getTrainingState(),
-    x: wire(toTensor(x, 'x')),
-    y: target(y, 'y'),
-    validationData: validationData && [wire(toTensor(validationData[0], 'validationData x')), target(validationData[1], 'validationData y')],
+    data: data.shapes,
     fit,
     batchEvents: hooks.some((h) => typeof h.onBatchBegin === 'function' || typeof h.onBatchEnd === 'function'),
     earlyStopping,
@@ -169,10 +204,18 @@ export async function fitInWorker(
       }
     };
 
-    startWorker({ message: onMessage, failure: (e) => finish(e) }).then((w) => {
+    const send = async (w: TrainingWorker) => {
       worker = w;
-      if (settled) { w.terminate(); return; }
-      w.post(request);
-    }, (e) => finish(e));
+      for (const [key, values] of data.arrays) {
+        for (let offset = 0; offset < values.length || offset === 0; offset += CHUNK) {
+          if (settled) return;
+          const part = values.slice(offset, offset + CHUNK);
+          w.post({ type: 'chunk', key, total: values.length, offset, data: part }, [part.buffer]);
+          if (values.length > CHUNK) await nextTurn();
+        }
+      }
+      if (!settled) w.post(request);
+    };
+    startWorker({ message: onMessage, failure: (e) => finish(e) }).then(send).catch((e) => finish(e));
   });
 }

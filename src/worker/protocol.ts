@@ -11,9 +11,6 @@ export interface TensorWire {
   shape: number[];
 }
 
-/** Training targets: a tensor, or integer labels for sparseCategoricalCrossentropy. */
-export type TargetWire = TensorWire | Int32Array;
-
 /** The optimizer as a name and the arguments of its factory; a schedule travels as its kind and config. */
 export interface OptimizerWire {
   name: string;
@@ -26,6 +23,25 @@ export type FitOptionsWire = Omit<FitConfig, 'callbacks' | 'validationData'>;
 /** Hooks the worker reports back to the caller; they are called there, in order. */
 export type HookName = 'onTrainBegin' | 'onTrainEnd' | 'onEpochBegin' | 'onEpochEnd' | 'onBatchBegin' | 'onBatchEnd';
 
+/** The arrays of training data, sent ahead of the fit request in chunks. */
+export type DataKey = 'x' | 'y' | 'valX' | 'valY';
+
+/**
+ * Part of one data array. Copying tens of megabytes into a worker in one message stalls the sending thread
+ * for a long moment; chunks of about a megabyte, with a turn of the event loop between them, do not.
+ */
+export interface ChunkMessage {
+  type: 'chunk';
+  key: DataKey;
+  /** Length of the whole array. */
+  total: number;
+  offset: number;
+  data: Float32Array | Int32Array;
+}
+
+/** Shape of each data array; 'labels' for integer labels (an Int32Array). */
+export type DataShapes = Partial<Record<DataKey, number[] | 'labels'>>;
+
 export interface FitRequest {
   type: 'fit';
   backend: BackendName;
@@ -36,9 +52,8 @@ export interface FitRequest {
   optimizerWeights: { name: string; tensor: TensorWire }[];
   /** model.getTrainingState(): epochs trained, optimizer steps, random streams. */
   trainingState: unknown;
-  x: TensorWire;
-  y: TargetWire;
-  validationData?: [TensorWire, TargetWire];
+  /** x, y and any validation data; their values came in chunk messages. */
+  data: DataShapes;
   fit: FitOptionsWire;
   /** Send onBatchBegin/onBatchEnd events (only when the caller has such hooks: they are frequent). */
   batchEvents: boolean;
@@ -51,7 +66,7 @@ export interface StopRequest {
   type: 'stop';
 }
 
-export type ToWorker = FitRequest | StopRequest;
+export type ToWorker = ChunkMessage | FitRequest | StopRequest;
 
 export interface EventMessage {
   type: 'event';

@@ -10,14 +10,13 @@ import { fromScheduleConfig } from '../schedules';
 import { Tensor } from '../tensor';
 import { nodeImport, isWebWorkerScope } from './platform';
 import {
-  errorToWire, type FitRequest, type FromWorker, type HookName, type OptimizerWire, type TargetWire, type TensorWire,
-  type ToWorker,
+  errorToWire, type ChunkMessage, type DataKey, type FitRequest, type FromWorker, type HookName, type OptimizerWire,
+  type TensorWire, type ToWorker,
 } from './protocol';
 
 type Post = (message: FromWorker, transfer?: Transferable[]) => void;
 
 const toTensor = (t: TensorWire) => new Tensor(t.data, t.shape);
-const toTarget = (y: TargetWire) => (y instanceof Int32Array ? y : toTensor(y));
 const toWire = (t: Tensor): TensorWire => ({ data: t.data, shape: [...t.shape] });
 
 function optimizerFrom(o: OptimizerWire): Optimizer {
@@ -65,9 +64,15 @@ async function train(req: FitRequest, post: Post, state: Session): Promise<void>
     hooks.onBatchEnd = report('onBatchEnd');
   }
   const early: Callback[] = req.earlyStopping.map((c) => callbackFactories.earlyStopping(c));
-  const history = await model.fit(toTensor(req.x), toTarget(req.y), {
+  const data = (key: DataKey) => {
+    const shape = req.data[key];
+    const values = state.arrays.get(key);
+    if (!shape || !values) throw new FormatError(`training worker: no data arrived for ${key}`);
+    return shape === 'labels' ? values : new Tensor(values as Float32Array, shape);
+  };
+  const history = await model.fit(data('x') as Tensor, data('y'), {
     ...req.fit,
-    validationData: req.validationData && [toTensor(req.validationData[0]), toTarget(req.validationData[1])],
+    validationData: req.data.valX ? [data('valX'), data('valY')] : undefined,
     callbacks: [...early, hooks],
   });
   const weights = model.getWeights().map(toWire);
@@ -82,12 +87,25 @@ async function train(req: FitRequest, post: Post, state: Session): Promise<void>
 interface Session {
   model?: Sequential;
   stop: boolean;
+  /** Data arrays, filled by chunk messages. */
+  arrays: Map<DataKey, Float32Array | Int32Array>;
+}
+
+function receive(arrays: Session['arrays'], m: ChunkMessage): void {
+  let whole = arrays.get(m.key);
+  if (!whole) {
+    whole = m.data instanceof Int32Array ? new Int32Array(m.total) : new Float32Array(m.total);
+    arrays.set(m.key, whole);
+  }
+  whole.set(m.data, m.offset);
 }
 
 function handler(post: Post): (message: ToWorker) => void {
-  const state: Session = { stop: false };
+  const state: Session = { stop: false, arrays: new Map() };
   return (message) => {
-    if (message?.type === 'stop') {
+    if (message?.type === 'chunk') {
+      receive(state.arrays, message);
+    } else if (message?.type === 'stop') {
       state.stop = true;
       if (state.model) state.model.stopTraining = true;
     } else if (message?.type === 'fit') {

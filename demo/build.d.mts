@@ -1,0 +1,2 @@
+export function buildDemo(options?: { outDir?: string; packageDir?: string; train?: number; test?: number }):
+  Promise<{ outDir: string; data: Record<string, number> }>;
