@@ -57,7 +57,8 @@ export class LineChart {
     const g = c.getContext('2d')!;
     g.setTransform(dpr, 0, 0, dpr, 0, 0);
     g.clearRect(0, 0, w, h);
-    const left = 44, right = 12, top = 28, bottom = 26;
+    // title and legend on the first row, then the plot, then the epoch axis
+    const left = 44, right = 12, top = 30, bottom = 34;
     const pw = w - left - right, ph = h - top - bottom;
     const ys = this.series.flatMap((s) => s.points.map((p) => p[1]));
     let [yMin, yMax] = this.yRange ?? [0, ys.length ? Math.max(...ys) * 1.1 : 1];
@@ -68,6 +69,7 @@ export class LineChart {
     g.font = '12px system-ui, sans-serif';
     g.fillStyle = '#1f2933';
     g.textBaseline = 'alphabetic';
+    g.textAlign = 'left';
     g.fillText(this.title, left, 16);
     g.strokeStyle = '#d5dbe1';
     g.lineWidth = 1;
@@ -83,9 +85,8 @@ export class LineChart {
     }
     g.textAlign = 'center';
     const step = Math.max(1, Math.ceil(this.xMax / 10));
-    for (let e = 0; e <= this.xMax; e += step) g.fillText(String(e), X(e), top + ph + 16);
-    g.textAlign = 'right';
-    g.fillText('epoch', left + pw, top + ph + 16 + 0);
+    for (let e = 0; e <= this.xMax; e += step) g.fillText(String(e), X(e), top + ph + 15);
+    g.fillText('epoch', left + pw / 2, top + ph + 30);
 
     let lx = left + pw;
     g.textAlign = 'right';
