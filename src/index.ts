@@ -65,7 +65,7 @@ export const regularizers = { l2 };
  *   nn.callbacks.earlyStopping({ monitor: 'val_loss', patience: 3 }),
  *   nn.callbacks.modelCheckpoint({ path: 'file://./ckpt', saveBestOnly: true })] });
  */
-export const callbacks = { ...trainingCallbacks, modelCheckpoint };
+export const callbacks: typeof trainingCallbacks & { modelCheckpoint: typeof modelCheckpoint } = { ...trainingCallbacks, modelCheckpoint };
 
 /**
  * Model storage in TF.js style: handlers for nn.loadModel and model.save, and one-blob encodings.
