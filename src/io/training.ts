@@ -178,7 +178,8 @@ function tfjsOptimizerFrom(v: unknown, where: string): Optimizer {
     const x = get(k);
     if (x !== undefined && x !== null && !neutral.includes(x)) unsupported(`${k} = ${show(x)}`);
   };
-  ignorable('decay', [0]);
+  // Keras' `decay` is a learning-rate decay, except in TF.js's RMSProp where it is rho
+  if (cls !== 'RMSProp') ignorable('decay', [0]);
   ignorable('amsgrad', [false]);
   ignorable('clipnorm', []);
   ignorable('clipvalue', []);
@@ -198,7 +199,7 @@ function tfjsOptimizerFrom(v: unknown, where: string): Optimizer {
       case 'RMSprop':
         ignorable('momentum', [0]);
         ignorable('centered', [false]);
-        return optimizers.rmsprop({ learningRate: lr as number, rho: (get('decay') === undefined ? get('rho') : get('rho', 0.9)) as number,
+        return optimizers.rmsprop({ learningRate: lr as number, rho: (cls === 'RMSProp' ? get('decay', get('rho')) : get('rho')) as number,
           epsilon: get('epsilon') as number });
       case 'Adagrad':
         return optimizers.adagrad({ learningRate: lr as number, initialAccumulatorValue: get('initialAccumulatorValue') as number });
