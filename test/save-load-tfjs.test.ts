@@ -219,6 +219,28 @@ describe('TF.js → neurite', () => {
     tm.dispose();
   });
 
+  it('Keras-converted topologies: a model_config wrapper, an InputLayer, Keras initializer classes, snake_case optimizer keys', async () => {
+    const tm = TFJS_MODELS[0].build();
+    const a = await tfjsArtifacts(tm);
+    const topo = JSON.parse(JSON.stringify(a.modelTopology));
+    const first = topo.config.layers[0];
+    const shape = first.config.batch_input_shape;
+    delete first.config.batch_input_shape;
+    first.config.kernel_initializer = { class_name: 'GlorotUniform', config: { seed: null } };
+    topo.config.layers.unshift({ class_name: 'InputLayer', config: { batch_input_shape: shape, dtype: 'float32', sparse: false, name: 'input_1' } });
+    const keras = { ...a, modelTopology: { keras_version: '2.15.0', backend: 'tensorflow', model_config: topo },
+      trainingConfig: { loss: 'categorical_crossentropy', metrics: ['acc'], optimizer_config: { class_name: 'Adam',
+        config: { name: 'Adam', learning_rate: 0.002, beta_1: 0.8, beta_2: 0.99, epsilon: 1e-7, amsgrad: false, decay: 0 } } } };
+    const model = await nn.loadModel(nn.io.fromMemory(keras));
+    expect(model.layers).toHaveLength(tm.layers.length);
+    expect(model.compileConfig!.optimizer.getConfig()).toEqual({ learningRate: 0.002, beta1: 0.8, beta2: 0.99, epsilon: 1e-7 });
+    const x = rand(8)(2 * 6);
+    expect(maxAbsDiff(model.predict(nn.tensor(x, [2, 6])).data, tfPredict(tm, x, [2, 6]))).toBeLessThanOrEqual(1e-5);
+    keras.trainingConfig.optimizer_config.config.amsgrad = true;
+    await expect(nn.loadModel(nn.io.fromMemory(keras))).rejects.toThrow(/Adam optimizer with amsgrad = true is not supported/);
+    tm.dispose();
+  });
+
   it('TF.js options neurite lacks are refused by name', async () => {
     const cases: [() => tf.Sequential, RegExp][] = [
       [() => tf.sequential({ layers: [tf.layers.dense({ units: 2, inputShape: [3], kernelConstraint: 'maxNorm' })] }), /kernelConstraint/],
