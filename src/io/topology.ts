@@ -242,7 +242,8 @@ function pendingLayer(raw: unknown, where: string, maxParams: number): Pending {
   const alias = activationAlias(className, c, at);
   if (alias) {
     for (const k of Object.keys(c)) {
-      if (['name', 'batchInputShape', 'alpha', 'maxValue', 'negativeSlope', 'threshold', 'axis', 'batchSize'].includes(k)) continue;
+      if (['name', 'batchInputShape', 'alpha', 'maxValue', 'negativeSlope', 'threshold', 'batchSize'].includes(k)) continue;
+      if (k === 'axis' && className === 'Softmax') continue;
       const v = c[k];
       if (v !== null && !isNeutral(k, v)) fail(at, `option ${k} = ${show(v)} is not supported`);
     }
