@@ -69,6 +69,26 @@ describe('fitInWorker (Node, built package)', () => {
     expect(snapshot(there)).toEqual(snapshot(here));
   });
 
+  it('copies data larger than one message in slices and trains on exactly the same values', async () => {
+    const n = 700;
+    const rng = new nn.Rng(3);
+    const x = new Float32Array(n * 784);
+    for (let i = 0; i < x.length; i++) x[i] = rng.next();
+    const y = nn.tensor(Float32Array.from({ length: n * 10 }, (_, i) => (i % 10 === (Math.floor(i / 10) * 7) % 10 ? 1 : 0)), [n, 10]);
+    const make = () => {
+      const m = nn.sequential({ seed: 8, layers: [nn.layers.dense({ units: 10, activation: 'softmax', inputShape: [784] })] });
+      m.compile({ optimizer: 'adam', loss: 'categoricalCrossentropy' });
+      return m;
+    };
+    const X = nn.tensor(x, [n, 784]);   // 548,800 values: three 1 MB slices
+    const here = make();
+    const there = make();
+    await here.fit(X, y, { epochs: 1, batchSize: 100, validationData: [X, y] });
+    await nn.fitInWorker(there, X, y, { epochs: 1, batchSize: 100, validationData: [X, y] });
+    expect(snapshot(there)).toEqual(snapshot(here));
+    expect(X.data.length).toBe(n * 784);   // copied, not transferred: the caller's array is still whole
+  });
+
   it('reports progress through the same hooks, in order, with the same logs, on this thread', async () => {
     const { x, y } = data(nn);
     const record = (calls: unknown[][]) => ({

@@ -18,8 +18,10 @@ export interface WorkerFitConfig extends FitConfig {
 
 const wire = (t: Tensor): TensorWire => ({ data: t.data, shape: [...t.shape] });
 
-/** Values per chunk message: 4 MiB of f32. */
-const CHUNK = 1 << 20;
+/** Values per chunk message: 1 MiB of f32. */
+const CHUNK = 1 << 18;
+/** Milliseconds of copying and posting per turn of the event loop, so that a page keeps its frame rate. */
+const TURN_MS = 8;
 
 /**
  * Resolves when the thread may send the next chunk: after the next animation frame in a page (so that
@@ -204,18 +206,27 @@ export async function fitInWorker(
       }
     };
 
-    const send = async (w: TrainingWorker) => {
+    // Starting the worker, then copying the data to it, in slices of a few milliseconds each.
+    const start = async () => {
+      await nextTurn();
+      if (settled) return;
+      const w = await startWorker({ message: onMessage, failure: (e) => finish(e) });
       worker = w;
+      if (settled) { w.terminate(); return; }
+      let turn = performance.now();
       for (const [key, values] of data.arrays) {
         for (let offset = 0; offset < values.length || offset === 0; offset += CHUNK) {
+          if (performance.now() - turn > TURN_MS) {
+            await nextTurn();
+            turn = performance.now();
+          }
           if (settled) return;
           const part = values.slice(offset, offset + CHUNK);
           w.post({ type: 'chunk', key, total: values.length, offset, data: part }, [part.buffer]);
-          if (values.length > CHUNK) await nextTurn();
         }
       }
-      if (!settled) w.post(request);
+      w.post(request);
     };
-    startWorker({ message: onMessage, failure: (e) => finish(e) }).then(send).catch((e) => finish(e));
+    start().catch((e) => finish(e));
   });
 }
