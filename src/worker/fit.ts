@@ -2,7 +2,7 @@ import { getBackend, type BackendName, BACKEND_NAMES } from '../backend/index';
 import { Callback, type CallbackHooks, type EarlyStoppingConfig } from '../callbacks';
 import { checkName, StateError, ValueError } from '../errors';
 import { History, Sequential, type FitConfig } from '../model';
-import { Tensor, toTensor } from '../tensor';
+import { Tensor, toTensor, type TensorLike } from '../tensor';
 import { startWorker, type TrainingWorker } from './platform';
 import {
   errorFromWorker, type DataKey, type DataShapes, type FitRequest, type FromWorker, type OptimizerWire, type TensorWire,
@@ -92,8 +92,9 @@ function earlyStoppingConfig(c: Callback): EarlyStoppingConfig | undefined {
  * optimizer state and training state: the same bits as `model.fit` on the same backend would give.
  *
  * Stopping: setting `model.stopTraining = true` from a hook (or returning 'stop' from onBatchEnd) ends
- * training once the worker hears of it, which fit lets it do at least every 50 ms, keeping what was learned. Aborting `signal` ends
- * the worker at once and leaves the model as it was. Do not use the model on this thread while it trains.
+ * training once the worker hears of it, which fit lets it do at least every 50 ms, keeping what was learned.
+ * Aborting `signal` ends the worker at once and leaves the model as it was. While it trains, the model on
+ * this thread still has its old weights (predict works); changes made to it meanwhile are overwritten.
  *
  * Needs the built package (dist/), which carries the worker inside itself: nothing to configure.
  *
@@ -106,7 +107,7 @@ function earlyStoppingConfig(c: Callback): EarlyStoppingConfig | undefined {
  * model.predict(x);   // uses the weights trained in the worker
  */
 export async function fitInWorker(
-  model: Sequential, x: unknown, y: unknown, config: WorkerFitConfig = {},
+  model: Sequential, x: TensorLike, y: TensorLike | Int32Array | number[], config: WorkerFitConfig = {},
 ): Promise<History> {
   if (!(model instanceof Sequential)) throw new ValueError(`fitInWorker expects a model from nn.sequential, got ${String(model)}`);
   if (config === null || typeof config !== 'object') throw new ValueError('fitInWorker config must be an object');
