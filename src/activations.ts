@@ -22,3 +22,8 @@ export function activationSpec(name: unknown = 'linear', alpha?: number): Activa
     tanh: Act.Tanh, softmax: Act.Linear }[n];
   return { name: n, code, alpha: alpha ?? DEFAULT_ALPHA[n] ?? 0, softmax: n === 'softmax' };
 }
+
+/** The activation's config fields: its name, and alpha where it has one. */
+export function activationConfig(a: ActivationSpec): { activation: ActivationName; alpha?: number } {
+  return a.name === 'leakyRelu' || a.name === 'elu' ? { activation: a.name, alpha: a.alpha } : { activation: a.name };
+}

@@ -15,7 +15,7 @@ const ALIASES: Record<string, LossName> = {
 
 /** Resolves a loss name (TF.js camelCase, or the Keras snake_case and 'mse' aliases). */
 export function lossName(name: unknown): LossName {
-  if (typeof name === 'string' && name in ALIASES) return ALIASES[name];
+  if (typeof name === 'string' && Object.prototype.hasOwnProperty.call(ALIASES, name)) return ALIASES[name];
   return checkName('loss', name, LOSS_NAMES);
 }
 

@@ -1,4 +1,4 @@
-import { activationSpec, type ActivationName, type ActivationSpec } from '../activations';
+import { activationConfig, activationSpec, type ActivationName, type ActivationSpec } from '../activations';
 import { Act, type Kernels } from '../backend/types';
 import { checkName, ShapeError, ValueError } from '../errors';
 import { INITIALIZER_NAMES, type InitializerName } from '../initializers';
@@ -153,7 +153,7 @@ export class Conv2D extends Layer {
   getConfig() {
     return {
       filters: this.filters, kernelSize: this.kernelSize, strides: this.strides, padding: this.padding,
-      dilationRate: this.dilationRate, activation: this.act.name, useBias: this.useBias,
+      dilationRate: this.dilationRate, ...activationConfig(this.act), useBias: this.useBias,
       kernelInitializer: this.kernelInitializer, biasInitializer: this.biasInitializer,
       ...(this.l2 > 0 ? { kernelRegularizer: { l2: this.l2 } } : {}),
       ...(this.inputShape ? { batchInputShape: [null, ...this.inputShape] } : {}),

@@ -1,4 +1,4 @@
-import { activationSpec, type ActivationName, type ActivationSpec } from '../activations';
+import { activationConfig, activationSpec, type ActivationName, type ActivationSpec } from '../activations';
 import { Act, type Kernels } from '../backend/types';
 import { ShapeError, ValueError } from '../errors';
 import { INITIALIZER_NAMES, type InitializerName } from '../initializers';
@@ -81,7 +81,7 @@ export class Dense extends Layer {
 
   getConfig() {
     return {
-      units: this.units, activation: this.act.name, useBias: this.useBias,
+      units: this.units, ...activationConfig(this.act), useBias: this.useBias,
       kernelInitializer: this.kernelInitializer, biasInitializer: this.biasInitializer,
       ...(this.l2 > 0 ? { kernelRegularizer: { l2: this.l2 } } : {}),
       ...(this.inputShape ? { batchInputShape: [null, ...this.inputShape] } : {}),
@@ -130,6 +130,6 @@ export class Activation extends Layer {
     }
   }
   getConfig() {
-    return { activation: this.act.name, ...(this.inputShape ? { batchInputShape: [null, ...this.inputShape] } : {}) };
+    return { ...activationConfig(this.act), ...(this.inputShape ? { batchInputShape: [null, ...this.inputShape] } : {}) };
   }
 }

@@ -126,8 +126,8 @@ export class BatchNormalization extends Layer {
     if (typeof this.momentum !== 'number' || !(this.momentum >= 0 && this.momentum < 1)) {
       throw new ValueError(`layer '${this.name}': momentum must be in [0, 1), got ${JSON.stringify(c.momentum)}`);
     }
-    if (typeof this.epsilon !== 'number' || !(this.epsilon > 0) || !Number.isFinite(this.epsilon)) {
-      throw new ValueError(`layer '${this.name}': epsilon must be a positive number, got ${JSON.stringify(c.epsilon)}`);
+    if (typeof this.epsilon !== 'number' || !(Math.fround(this.epsilon) > 0) || !Number.isFinite(this.epsilon)) {
+      throw new ValueError(`layer '${this.name}': epsilon must be a positive number that float32 can hold (≥ 1.5e-45), got ${JSON.stringify(c.epsilon)}`);
     }
   }
   protected computeOutputShape(inShape: number[]): number[] {
