@@ -512,13 +512,16 @@ export class Sequential implements TrainingTarget {
     const a = this.allocs!;
     const xp = a.alloc(n * this.inSize * F32);
     const yp = y === undefined ? 0 : a.alloc(n * (y instanceof Int32Array ? 1 : this.outSize) * F32);
-    const idx = a.alloc(n * F32);
+    // the row order for gathering batches; predict reads the rows in place and needs none
+    const idx = y === undefined ? 0 : a.alloc(n * F32);
     const mem = this.rt.backend.memory;
     mem.f32().set(x.data.subarray(from * this.inSize, (from + n) * this.inSize), xp / F32);
     if (y instanceof Int32Array) mem.i32().set(y.subarray(from, from + n), yp / F32);
     else if (y) mem.f32().set(y.data.subarray(from * this.outSize, (from + n) * this.outSize), yp / F32);
-    const ix = mem.i32();
-    for (let i = 0; i < n; i++) ix[idx / F32 + i] = i;
+    if (y !== undefined) {
+      const ix = mem.i32();
+      for (let i = 0; i < n; i++) ix[idx / F32 + i] = i;
+    }
     if (!this.rt.backend.kernels.f32_all_finite(xp, n * this.inSize)) {
       const bad = firstNonFinite(x.data.subarray(from * this.inSize, (from + n) * this.inSize));
       const s = Math.floor(bad / this.inSize);
@@ -533,7 +536,7 @@ export class Sequential implements TrainingTarget {
     const a = this.allocs!;
     a.release(s.x);
     if (s.y) a.release(s.y);
-    a.release(s.idx);
+    if (s.idx) a.release(s.idx);
   }
 
   /** Loss and accuracy over staged data, in batches, pointing the first layer straight at the staged rows. */
@@ -719,12 +722,11 @@ export class Sequential implements TrainingTarget {
     const batchSize = Math.min(positiveInt('batchSize', config.batchSize ?? 256), n);
     const s = this.stage(X, undefined, 0, n, 'x');
     const out = new Float32Array(n * this.outSize);
-    const b0 = this.bindings.length ? this.bindings[0] : undefined;
     try {
       this.plan(batchSize);
       const first = this.bindings[0];
       const last = this.bindings[this.bindings.length - 1];
-      const saved = b0 === first ? first.x : this.inputPtr;
+      const saved = first.x;
       try {
         for (let start = 0; start < n; start += batchSize) {
           const rows = Math.min(batchSize, n - start);
