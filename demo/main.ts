@@ -247,6 +247,9 @@ $('stop').addEventListener('click', () => { stopRequested = true; });
 
 async function main(): Promise<void> {
   setState('loading', 'Loading neurite and the MNIST subset…');
+  // empty charts now, so that their first drawing (canvas sizes, fonts) is not part of training's first frame
+  lossChart.clear(EPOCHS);
+  accChart.clear(EPOCHS);
   const backend = await nn.ready();
   $('backend').textContent = backend === 'wasm' ? 'wasm (WebAssembly SIMD)' : 'js (no WebAssembly SIMD here)';
   [train, test] = await Promise.all([loadSplit('train', TRAIN_LIMIT), loadSplit('test', Infinity)]);

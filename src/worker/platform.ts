@@ -53,43 +53,41 @@ export interface WorkerEvents {
 
 /** Starts a worker running workerScript(). */
 export async function startWorker(on: WorkerEvents): Promise<TrainingWorker> {
-  const script = workerScript();
-  if (typeof Worker === 'function' && !isNode()) return startWebWorker(script, on);
-  if (isNode()) return startNodeWorker(script, on);
+  if (typeof Worker === 'function' && !isNode()) return startWebWorker(on);
+  if (isNode()) return startNodeWorker(on);
   throw new NeuriteError('fitInWorker needs Web Workers (browsers) or worker_threads (Node); this runtime has neither');
 }
 
-function startWebWorker(script: string, on: WorkerEvents): TrainingWorker {
-  // A module worker: the ESM bundle's factory may mention import.meta. The Blob URL is needed only to start.
-  const url = URL.createObjectURL(new Blob([script], { type: 'text/javascript' }));
+/** The worker script's blob: URL (browsers) or data: URL (Node), made once: the script never changes. */
+let scriptUrl: string | undefined;
+
+function startWebWorker(on: WorkerEvents): TrainingWorker {
+  // A module worker: the ESM bundle's factory may mention import.meta.
+  scriptUrl ??= URL.createObjectURL(new Blob([workerScript()], { type: 'text/javascript' }));
   let worker: Worker;
   try {
-    worker = new Worker(url, { type: 'module', name: 'neurite-fit' });
+    worker = new Worker(scriptUrl, { type: 'module', name: 'neurite-fit' });
   } catch (e) {
-    URL.revokeObjectURL(url);
     throw new NeuriteError(`fitInWorker could not start a Web Worker from a blob: URL (${(e as Error).message}); ` +
       "a Content-Security-Policy must allow worker-src 'self' blob:");
   }
-  let revoked = false;
-  const revoke = () => { if (!revoked) { revoked = true; URL.revokeObjectURL(url); } };
-  worker.onmessage = (e: MessageEvent<FromWorker>) => { revoke(); on.message(e.data); };
+  worker.onmessage = (e: MessageEvent<FromWorker>) => on.message(e.data);
   worker.onerror = (e: ErrorEvent) => {
     e.preventDefault();
-    revoke();
     on.failure(new NeuriteError(`the training worker failed: ${e.message || 'it could not be started (check the Content-Security-Policy: worker-src blob:)'}`));
   };
   worker.onmessageerror = () => on.failure(new NeuriteError('the training worker sent a message that could not be read'));
   return {
     post: (m, transfer) => worker.postMessage(m, transfer ?? []),
-    terminate: () => { revoke(); worker.terminate(); },
+    terminate: () => worker.terminate(),
   };
 }
 
-async function startNodeWorker(script: string, on: WorkerEvents): Promise<TrainingWorker> {
+async function startNodeWorker(on: WorkerEvents): Promise<TrainingWorker> {
   const { Worker: NodeWorker } = await nodeImport<typeof import('node:worker_threads')>('node:worker_threads');
   // A data: URL runs as an ES module, like the browser's module worker; Node resolves built-ins from it.
-  const url = new URL(`data:text/javascript,${encodeURIComponent(script)}`);
-  const worker = new NodeWorker(url, { name: 'neurite-fit' });
+  scriptUrl ??= `data:text/javascript,${encodeURIComponent(workerScript())}`;
+  const worker = new NodeWorker(new URL(scriptUrl), { name: 'neurite-fit' });
   let ended = false;
   worker.on('message', (m: FromWorker) => on.message(m));
   worker.on('error', (e: Error) => { ended = true; on.failure(new NeuriteError(`the training worker failed: ${e.message}`)); });
