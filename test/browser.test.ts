@@ -200,13 +200,19 @@ describe('without WebAssembly SIMD', () => {
   });
 });
 
-/** Records requestAnimationFrame gaps that start in a frame drawn while the demo was training. */
+/**
+ * Records requestAnimationFrame gaps that start in a frame drawn while the demo was training, as
+ * [gap, milliseconds since the first such frame].
+ */
 const RAF_SAMPLER = `
   window.__gaps = [];
-  let last, lastState;
+  let last, lastState, start;
   const tick = (t) => {
     const state = document.body && document.body.dataset.state;
-    if (last !== undefined && lastState === 'training') window.__gaps.push(t - last);
+    if (last !== undefined && lastState === 'training') {
+      start ??= last;
+      window.__gaps.push([t - last, Math.round(last - start)]);
+    }
     last = t;
     lastState = state;
     requestAnimationFrame(tick);
@@ -243,9 +249,10 @@ describe('demo page', () => {
     expect(valAccuracy).toBeGreaterThan(0.85);
 
     // the main thread never stalled for more than 100 ms while the worker trained
-    const gaps = await p.evaluate('window.__gaps') as number[];
+    const gaps = await p.evaluate('window.__gaps') as [number, number][];
     expect(gaps.length).toBeGreaterThan(20);
-    expect(Math.max(...gaps)).toBeLessThanOrEqual(100);
+    const worst = [...gaps].sort((a, b) => b[0] - a[0]).slice(0, 5);
+    expect(worst[0][0], `longest gaps [ms, at ms]: ${JSON.stringify(worst)} of ${gaps.length} frames`).toBeLessThanOrEqual(100);
 
     // samples/s for both backends, measured the same way
     await p.waitForFunction(() => document.getElementById('speed')!.dataset.state === 'done', null, { timeout: 60_000 });
