@@ -2,6 +2,8 @@
 //  1. Matrix multiply: neurite wasm and tfjs-wasm as a fraction of the register-only SIMD peak.
 //  2. MNIST MLP training: samples/s per library.
 //  3. One-sample predict latency per library (shorter is better).
+//  4. MNIST CNN training: samples/s per library, with neurite's per-round ratio to each peer.
+import type { CnnResult } from './cnn';
 import type { GemmResult } from './gemm';
 import type { MnistResult } from './mnist';
 import type { Meta } from './report';
@@ -49,7 +51,7 @@ function panel(y: number, title: string, bars: Bar[], max: number, rule?: { at: 
   return [parts.join('\n'), cy - y + 14];
 }
 
-export function chartSvg(meta: Meta, gemm: readonly GemmResult[], mnist: MnistResult | null): string {
+export function chartSvg(meta: Meta, gemm: readonly GemmResult[], mnist: MnistResult | null, cnn: CnnResult | null = null): string {
   const parts: string[] = [];
   let y = 8;
   if (gemm.length) {
@@ -90,6 +92,22 @@ export function chartSvg(meta: Meta, gemm: readonly GemmResult[], mnist: MnistRe
     })), maxL);
     parts.push(svg2);
     y += h2;
+  }
+  if (cnn) {
+    const ok = cnn.train.filter((r) => !r.error);
+    const max = Math.max(...ok.map((r) => r.samplesPerSecond));
+    const bars: Bar[] = cnn.train.map((r) => (r.error ? { label: r.library, value: NaN, text: r.error, color: PEER } : {
+      label: r.library,
+      value: r.samplesPerSecond,
+      text: `${Math.round(r.samplesPerSecond).toLocaleString('en-US')}${r.scope === 'full epoch' ? '' : ` (${r.scope})`}` +
+        ` · ${(r.testAccuracy * 100).toFixed(1)} % test` +
+        (r.library.startsWith('neurite') || r.neuriteRatio === null ? '' : ` · neurite ${r.neuriteRatio.toFixed(0)}× this`),
+      color: r.library.startsWith('neurite') ? NEURITE : PEER,
+    }));
+    // Headroom on the right for the longest bar's label.
+    const [svg, h] = panel(y, 'MNIST CNN conv5x5x8-pool-conv5x5x16-pool-dense10, Adam, batch 64: training samples/s (CPU time)', bars, max * 1.3);
+    parts.push(svg);
+    y += h;
   }
   const foot = `${meta.cpu}, ${meta.cores} cores · Node ${meta.node} · ${meta.date.slice(0, 10)} · load ${meta.loadavg.start.join(' ')} · ${meta.command}`;
   parts.push(`<text x="10" y="${y + 8}" font-size="10" fill="#555" ${FONT}>${esc(foot)}</text>`);

@@ -1,20 +1,27 @@
-// npm run bench [-- --quick] [-- --only gemm|mnist]
-// Matrix multiply against the SIMD peak and TF.js's wasm backend, and MNIST training and inference
-// against TF.js (wasm, cpu), ConvNetJS and brain.js. Prints markdown tables; writes
+// npm run bench [-- --quick] [-- --only gemm|mnist|cnn]
+// Matrix multiply against the SIMD peak and TF.js's wasm backend, MNIST MLP training and inference
+// against TF.js (wasm, cpu), ConvNetJS and brain.js, and MNIST CNN training against ConvNetJS and TF.js
+// (cpu; wasm cannot train it). Prints markdown tables; writes
 // bench/results/latest.json and bench/results/latest.svg (quick runs: quick.json / quick.svg).
 import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { chartSvg } from './chart';
-import { benchGemm, type GemmResult } from './gemm';
-import { benchMnist, type MnistResult } from './mnist';
-import { collectMeta, gemmTable, header, inferTable, trainTable } from './report';
+// The suites are imported when they run: gemm.ts loads the AssemblyScript compiler (for the peak loop),
+// which alone takes seconds to import.
+import type { CnnResult } from './cnn';
+import type { GemmResult } from './gemm';
+import type { MnistResult } from './mnist';
+import { cnnNotes, cnnTable, collectMeta, gemmTable, header, inferTable, trainTable } from './report';
 import type { BenchOptions } from './util';
 
 interface Args {
   quick: boolean;
-  only: 'gemm' | 'mnist' | null;
+  only: Suite | null;
 }
+
+const SUITES = ['gemm', 'mnist', 'cnn'] as const;
+type Suite = (typeof SUITES)[number];
 
 function parseArgs(argv: string[]): Args {
   const args: Args = { quick: false, only: null };
@@ -23,9 +30,9 @@ function parseArgs(argv: string[]): Args {
     if (a === '--quick') args.quick = true;
     else if (a === '--only') {
       const v = argv[++i];
-      if (v !== 'gemm' && v !== 'mnist') throw new Error(`--only takes gemm or mnist, got ${v}`);
-      args.only = v;
-    } else throw new Error(`unknown option ${a}; options: --quick, --only gemm|mnist`);
+      if (!(SUITES as readonly string[]).includes(v)) throw new Error(`--only takes ${SUITES.join(', ')}, got ${v}`);
+      args.only = v as Suite;
+    } else throw new Error(`unknown option ${a}; options: --quick, --only ${SUITES.join('|')}`);
   }
   return args;
 }
@@ -55,13 +62,19 @@ async function main(): Promise<void> {
 
   let gemm: GemmResult[] = [];
   let mnist: MnistResult | null = null;
-  if (args.only !== 'mnist') {
+  let cnn: CnnResult | null = null;
+  const runs = (suite: Suite) => args.only === null || args.only === suite;
+  if (runs('gemm')) {
     log('matrix multiply: peak, neurite wasm, tfjs-wasm (interleaved), neurite js');
-    gemm = await benchGemm(opts, log);
+    gemm = await (await import('./gemm')).benchGemm(opts, log);
   }
-  if (args.only !== 'gemm') {
+  if (runs('mnist')) {
     log('MNIST MLP: training, test accuracy, inference');
-    mnist = await benchMnist(opts, log);
+    mnist = await (await import('./mnist')).benchMnist(opts, log);
+  }
+  if (runs('cnn')) {
+    log('MNIST CNN: training in interleaved rounds (neurite wasm, ConvNetJS, tfjs-cpu), test accuracy; tfjs-wasm');
+    cnn = await (await import('./cnn')).benchCnn(opts, log);
   }
   meta.loadavg.end = os.loadavg().map((x) => Math.round(x * 100) / 100);
   const seconds = (performance.now() - started) / 1000;
@@ -92,14 +105,17 @@ async function main(): Promise<void> {
       '',
     );
   }
+  if (cnn) {
+    out.push('## Training: MNIST CNN', '', cnnTable(cnn), '', ...cnnNotes(cnn), '');
+  }
   out.push(`Total run time: ${seconds.toFixed(0)} s.`);
   console.log(out.join('\n'));
 
   const dir = fileURLToPath(new URL('./results/', import.meta.url));
   mkdirSync(dir, { recursive: true });
   const name = `${args.quick ? 'quick' : 'latest'}${args.only ? `-${args.only}` : ''}`;
-  writeFileSync(`${dir}${name}.json`, `${JSON.stringify({ meta, seconds: Math.round(seconds), gemm, mnist }, null, 2)}\n`);
-  writeFileSync(`${dir}${name}.svg`, chartSvg(meta, gemm, mnist));
+  writeFileSync(`${dir}${name}.json`, `${JSON.stringify({ meta, seconds: Math.round(seconds), gemm, mnist, cnn }, null, 2)}\n`);
+  writeFileSync(`${dir}${name}.svg`, chartSvg(meta, gemm, mnist, cnn));
   writeFileSync(`${dir}${name}.md`, `${out.join('\n')}\n`);
   log(`wrote ${dir}${name}.json, .svg and .md`);
 }

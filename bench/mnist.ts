@@ -6,6 +6,7 @@
 // few hundred samples (untimed) so JIT and wasm tier-up are not billed to it. Times are process CPU seconds (bench/timing.ts)
 // next to wall-clock seconds; the machine is shared, so compare ratios within one run.
 import * as nn from '../src/index';
+import { ConvnetAdam } from './convnet-adam';
 import { loadBrain, loadConvnet, useTf, version, type Tf } from './peers';
 import { calibrate, cpuSeconds, window } from './timing';
 import { errorMessage, median, type BenchOptions } from './util';
@@ -157,13 +158,15 @@ function convnet(subset: number): Adapter {
         { type: 'fc', num_neurons: 64, activation: 'relu' },
         { type: 'softmax', num_classes: CLASSES },
       ]);
-      const trainer = new cn.Trainer(net, { method: 'adam', learning_rate: LR, batch_size: BATCH, beta1: 0.9, beta2: 0.999, eps: 1e-7, l2_decay: 0 });
+      // ConvNetJS 0.3.0's Trainer has no Adam (it would run SGD with momentum): its passes, our Adam step.
+      const trainer = new ConvnetAdam(net, LR, BATCH);
       const vol = new cn.Vol(1, 1, IN, 0);
       const order = shuffled(samples, 7);
       for (const i of order) {
         vol.w.set(d.x.subarray(i * IN, (i + 1) * IN));
         trainer.train(vol, d.labels[i]);
       }
+      trainer.flush();
       const one = (x: Float32Array) => {
         vol.w.set(x);
         return Float32Array.from(net.forward(vol).w as ArrayLike<number>);

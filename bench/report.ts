@@ -2,6 +2,7 @@
 import { execSync } from 'node:child_process';
 import { createRequire } from 'node:module';
 import os from 'node:os';
+import type { CnnResult } from './cnn';
 import type { GemmResult } from './gemm';
 import type { MnistResult } from './mnist';
 
@@ -124,6 +125,51 @@ export function inferTable(r: MnistResult): string {
       x(t.batchedVsTfjsWasm),
     ]);
   return table(head, rows, [false, true, true, true, true]);
+}
+
+export function cnnTable(r: CnnResult): string {
+  const head = ['library', 'trained on', 'samples/s', 'neurite ÷ this', 'test accuracy', 'CPU s', 'wall s'];
+  const rows = r.train.map((t) => t.error
+    ? [t.library, t.error, '–', '–', '–', '–', '–']
+    : [
+      t.library + (t.note ? ` (${t.note})` : ''),
+      `${t.scope} (${roundsText(t.perRound)})`,
+      Math.round(t.samplesPerSecond).toLocaleString('en-US'),
+      bigRatio(t.neuriteRatio),
+      `${(t.testAccuracy * 100).toFixed(2)} %`,
+      t.cpuSeconds.toFixed(2),
+      t.wallSeconds.toFixed(2),
+    ]);
+  return table(head, rows, [false, false, true, true, true, true, true]);
+}
+
+const bigRatio = (v: number | null) => (v === null || !Number.isFinite(v) ? '–' : `${v.toFixed(v >= 100 ? 0 : 1)}×`);
+
+/** '3 rounds of 192' or '3 rounds: 20,032 + 19,968 + 20,000'. */
+function roundsText(counts: readonly number[]): string {
+  if (counts.length === 1) return '1 run';
+  const n = (v: number) => v.toLocaleString('en-US');
+  return counts.every((c) => c === counts[0]) ? `${counts.length} rounds of ${n(counts[0])}` : `${counts.length} rounds: ${counts.map(n).join(' + ')}`;
+}
+
+export function cnnNotes(r: CnnResult): string[] {
+  const checks = r.train.filter((t) => t.check).map((t) =>
+    `${t.library} ${t.check!.sameClass}/${t.check!.images} same class, max |Δ| ${t.check!.maxAbsDiff.toExponential(1)}`);
+  const ratio = (v: number | null) => (v === null ? 'not measured' : bigRatio(v));
+  return [
+    `Model: ${r.model}. ${r.trainCount.toLocaleString('en-US')} training and ${r.testCount.toLocaleString('en-US')} test images`,
+    '(nn.loadMnist(), [n, 28, 28, 1]). Every library trains on the same seeded shuffle of the training set, in',
+    `${r.rounds} interleaved rounds (neurite, ConvNetJS, tfjs-cpu, neurite, ...): neurite one full epoch (a fixed subset in`,
+    'quick runs), the slow peers their first N images, so their samples/s is a rate over those N. samples/s = images ÷',
+    'process CPU seconds over all rounds; "neurite ÷ this" is the median over rounds of the same-round ratio of samples/s.',
+    `**neurite wasm ÷ ConvNetJS: ${ratio(r.neuriteVsConvnet)}; ÷ tfjs-cpu: ${ratio(r.neuriteVsTfjsCpu)}** (targets: ≥ 20× and ≥ 100×).`,
+    'Test accuracy is on the 10,000 test images after that training (a peer\'s after its N images only). neurite predicts',
+    'with its model; a peer\'s trained weights are copied into a neurite model of the same architecture, which predicts',
+    `(the peer itself would take seconds to minutes); on the first test images the peers' own scores agree: ${checks.join('; ') || '–'}.`,
+    'ConvNetJS 0.3.0 has no Adam (its Trainer runs SGD with momentum 0.9 for any other method name): ConvNetJS runs the',
+    'forward and backward passes, bench/convnet-adam.ts the Adam step per batch. TF.js: model.trainOnBatch per batch.',
+    `Peers: ${Object.entries(r.versions).map(([k, v]) => `${k} ${v}`).join(', ')}; TF.js runs single-threaded in Node.`,
+  ];
 }
 
 function table(head: string[], rows: string[][], right: boolean[]): string {
