@@ -254,6 +254,9 @@ async function main(): Promise<void> {
   $('backend').textContent = backend === 'wasm' ? 'wasm (WebAssembly SIMD)' : 'js (no WebAssembly SIMD here)';
   [train, test] = await Promise.all([loadSplit('train', TRAIN_LIMIT), loadSplit('test', Infinity)]);
   showStat('data', `${count.format(train.count)} training · ${count.format(test.count)} validation images`);
+  // Loading leaves the browser some work (drawing, collecting garbage); let it finish before training starts.
+  await new Promise((resolve) => (typeof requestIdleCallback === 'function'
+    ? requestIdleCallback(() => resolve(undefined), { timeout: 1000 }) : setTimeout(resolve, 50)));
   await runTraining();
   await compareBackends();
 }
