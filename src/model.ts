@@ -1,6 +1,6 @@
 import { runtime, type Runtime } from './backend/index';
 import { Callback, type CallbackHooks, type Logs, type TrainingTarget } from './callbacks';
-import { NeuriteError, ShapeError, StateError, TrainingError, ValueError } from './errors';
+import { ShapeError, StateError, TrainingError, ValueError } from './errors';
 import { initialize } from './initializers';
 import { Layer, type LayerBinding, type ParamSpec } from './layers/layer';
 import { isSparse, lossName, type LossName } from './losses';
@@ -1004,4 +1004,3 @@ export function sequential(c?: SequentialConfig): Sequential {
   return new Sequential(c);
 }
 
-export { NeuriteError };
