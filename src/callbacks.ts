@@ -42,7 +42,8 @@ export interface EarlyStoppingConfig {
   restoreBestWeights?: boolean;
 }
 
-class EarlyStopping extends Callback {
+/** The callback made by nn.callbacks.earlyStopping. */
+export class EarlyStopping extends Callback {
   readonly monitor: string;
   readonly patience: number;
   readonly minDelta: number;
@@ -65,6 +66,11 @@ class EarlyStopping extends Callback {
     const max = mode === 'max' || (mode === 'auto' && /acc/.test(this.monitor));
     this.sign = max ? -1 : 1;
     this.restoreBestWeights = !!c.restoreBestWeights;
+  }
+  /** Its settings, resolved (mode is 'min' or 'max'). */
+  getConfig(): Required<EarlyStoppingConfig> {
+    return { monitor: this.monitor, patience: this.patience, minDelta: this.minDelta, mode: this.sign < 0 ? 'max' : 'min',
+      restoreBestWeights: this.restoreBestWeights };
   }
   override onTrainBegin(): void {
     this.best = Infinity;

@@ -1,5 +1,5 @@
 import { getBackend, type BackendName, BACKEND_NAMES } from '../backend/index';
-import { Callback, type CallbackHooks, type EarlyStoppingConfig } from '../callbacks';
+import { Callback, EarlyStopping, type CallbackHooks, type EarlyStoppingConfig } from '../callbacks';
 import { checkName, StateError, ValueError } from '../errors';
 import { History, Sequential, type FitConfig } from '../model';
 import { Tensor, toTensor, type TensorLike } from '../tensor';
@@ -77,11 +77,7 @@ function optimizerWire(model: Sequential): OptimizerWire {
 
 /** The settings of an nn.callbacks.earlyStopping, or undefined for other Callback subclasses. */
 function earlyStoppingConfig(c: Callback): EarlyStoppingConfig | undefined {
-  const e = c as Callback & { monitor?: unknown; patience?: unknown; minDelta?: unknown; sign?: unknown; restoreBestWeights?: unknown };
-  if (typeof e.monitor !== 'string' || typeof e.patience !== 'number' || typeof e.minDelta !== 'number' ||
-      (e.sign !== 1 && e.sign !== -1) || typeof e.restoreBestWeights !== 'boolean') return undefined;
-  return { monitor: e.monitor, patience: e.patience, minDelta: e.minDelta, mode: e.sign < 0 ? 'max' : 'min',
-    restoreBestWeights: e.restoreBestWeights };
+  return c instanceof EarlyStopping ? c.getConfig() : undefined;
 }
 
 /**
