@@ -4,7 +4,7 @@
 // the adjoint of im2col, against a float64 reference and on hand-computed cases; a whole conv layer step through
 // the gemm kernels; wasm and js bit for bit.
 import { describe, it, expect } from 'vitest';
-import { BACKENDS, EDGE_SIZES, Mem, rand, maxRelErr } from './helpers';
+import { absDot64, BACKENDS, bitDiff, dot64, EDGE_SIZES, Mem, rand, maxRelErr } from './helpers';
 import type { BackendName } from '../src/backend/index';
 
 interface Geom {
@@ -129,26 +129,6 @@ function matmul64(a: ArrayLike<number>, b: ArrayLike<number>, m: number, k: numb
     if (av !== 0) for (let j = 0; j < n; j++) c[i * n + j] += av * b[p * n + j];
   }
   return c;
-}
-
-function dot64(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  let s = 0;
-  for (let i = 0; i < a.length; i++) s += a[i] * b[i];
-  return s;
-}
-function absDot64(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  let s = 0;
-  for (let i = 0; i < a.length; i++) s += Math.abs(a[i] * b[i]);
-  return s;
-}
-
-/** Number of positions whose f32 bits differ. */
-function bitDiff(a: Float32Array, b: Float32Array): number {
-  expect(a.length).toBe(b.length);
-  const ua = new Uint32Array(a.buffer, a.byteOffset, a.length), ub = new Uint32Array(b.buffer, b.byteOffset, b.length);
-  let d = 0;
-  for (let i = 0; i < ua.length; i++) if (ua[i] !== ub[i]) d++;
-  return d;
 }
 
 // ---- running the kernels (output buffers pre-filled with NaN: every entry must be written) ----

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import * as nn from '../src/index';
+import { rejects as rejectsWith } from './helpers';
 
 function mlp() {
   return nn.sequential({ seed: 1, layers: [
@@ -15,12 +16,8 @@ function compiled(loss = 'categoricalCrossentropy') {
 const X = [[1, 2, 3], [4, 5, 6]];
 const Y = [[1, 0], [0, 1]];
 
-async function rejects(p: Promise<unknown> | (() => unknown), cls: Function, ...parts: (string | RegExp)[]) {
-  let err: unknown;
-  try { await (typeof p === 'function' ? p() : p); } catch (e) { err = e; }
-  expect(err, 'expected an error').toBeInstanceOf(cls);
-  expect(err).toBeInstanceOf(nn.NeuriteError);
-  for (const part of parts) expect((err as Error).message).toMatch(part);
+async function rejects(p: Promise<unknown> | (() => unknown), cls: new (...a: never[]) => Error, ...parts: (string | RegExp)[]) {
+  expect(await rejectsWith(p, cls, ...parts)).toBeInstanceOf(nn.NeuriteError);
 }
 
 describe('errors name the problem', () => {

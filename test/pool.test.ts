@@ -4,7 +4,7 @@
 // against references, by the adjoint identity and (average pooling) by central finite differences; global
 // average pooling; wasm and js bit for bit.
 import { describe, it, expect } from 'vitest';
-import { BACKENDS, EDGE_SIZES, Mem, rand, maxRelErr } from './helpers';
+import { absDot64, BACKENDS, bitDiff, dot64, EDGE_SIZES, Mem, rand, maxRelErr } from './helpers';
 import type { BackendName } from '../src/backend/index';
 
 interface Geom {
@@ -96,25 +96,6 @@ function avgpoolGrad64(g: Geom, dy: ArrayLike<number>): Float64Array {
     for (let ch = 0; ch < g.c; ch++) for (const p of pixels) dx[p * g.c + ch] += dy[o * g.c + ch] / pixels.length;
   });
   return dx;
-}
-
-function dot64(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  let s = 0;
-  for (let i = 0; i < a.length; i++) s += a[i] * b[i];
-  return s;
-}
-function absDot64(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  let s = 0;
-  for (let i = 0; i < a.length; i++) s += Math.abs(a[i] * b[i]);
-  return s;
-}
-
-function bitDiff(a: Float32Array | Int32Array, b: Float32Array | Int32Array): number {
-  expect(a.length).toBe(b.length);
-  const ua = new Uint32Array(a.buffer, a.byteOffset, a.length), ub = new Uint32Array(b.buffer, b.byteOffset, b.length);
-  let d = 0;
-  for (let i = 0; i < ua.length; i++) if (ua[i] !== ub[i]) d++;
-  return d;
 }
 
 // ---- running the kernels; outputs pre-filled with NaN / −1 so that every entry must be written ----
