@@ -1,10 +1,11 @@
 import { defineConfig, type Options } from 'tsup';
+import { browserVariants } from './scripts/browser-variants';
 import { factoryPlugin } from './scripts/bundle-factory';
 
 /**
  * The package is one self-contained module per format (ESM index.js, CommonJS index.cjs) with the wasm
  * inside it, wrapped by factoryPlugin so that fitInWorker can start a worker from the library's own text.
- * Whitespace and syntax are minified for size; identifiers keep their names (readable stacks, error names).
+ * Fully minified for size (whitespace, syntax and local names); error classes carry their names as literals.
  * Tests build the same JS into a temporary folder from these options.
  */
 export const packageOptions: Options = {
@@ -15,11 +16,22 @@ export const packageOptions: Options = {
   splitting: false,
   target: 'es2022',
   platform: 'neutral',
-  clean: true,
+  // `npm run build` empties dist/ first; the two builds below write side by side
+  clean: false,
   sourcemap: false,
-  minifyWhitespace: true,
-  minifySyntax: true,
+  minify: true,
   plugins: [factoryPlugin()],
 };
 
-export default defineConfig({ ...packageOptions, dts: { entry: { index: 'src/index.ts' } } });
+/**
+ * dist/browser.js, what the package's "browser" export condition resolves to: the same library with the
+ * parts that read files through Node replaced by stand-ins that say so (scripts/browser-variants.ts).
+ */
+export const browserOptions: Options = {
+  ...packageOptions,
+  entry: { browser: 'src/worker/bundle.ts' },
+  format: ['esm'],
+  esbuildPlugins: [browserVariants()],
+};
+
+export default defineConfig([{ ...packageOptions, dts: { entry: { index: 'src/index.ts' } } }, browserOptions]);

@@ -1,5 +1,5 @@
 // Builds the demo into demo/dist: the page, its script bundled with esbuild against the built package
-// (dist/index.js, as a user's bundle would get it) and the MNIST subset. `node demo/build.mjs`.
+// (dist/browser.js, as a user's browser bundle would get it) and the MNIST subset. `node demo/build.mjs`.
 import { copyFileSync, existsSync, mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -9,11 +9,11 @@ import { writeDemoData } from '../scripts/demo-data.mjs';
 const here = fileURLToPath(new URL('.', import.meta.url));
 
 /**
- * outDir: where the site goes; packageDir: the folder whose dist/index.js is the neurite to bundle
+ * outDir: where the site goes; packageDir: the folder whose dist/browser.js is the neurite to bundle
  * (default: this repository); train/test: how many MNIST images the subset keeps.
  */
 export async function buildDemo({ outDir = join(here, 'dist'), packageDir = resolve(here, '..'), train, test } = {}) {
-  const entry = join(packageDir, 'dist', 'index.js');
+  const entry = join(packageDir, 'dist', 'browser.js');
   if (!existsSync(entry)) throw new Error(`${entry} is missing: run \`npm run build\` first`);
   mkdirSync(outDir, { recursive: true });
   const useBuiltPackage = {

@@ -44,10 +44,10 @@ export function wrapEsm(code: string): string {
   ].join('\n');
 }
 
-/** CommonJS: esbuild's `module.exports = __toCommonJS(...)` runs against a `module` local to the factory. */
+/** CommonJS: esbuild's `module.exports = __toCommonJS(...)` (a shortened name once minified) runs against a `module` local to the factory. */
 export function wrapCjs(code: string): string {
   const body = keepDynamicImportsUnbundled(code).replace(/^"use strict";\s*/, '');
-  if (!/module\.exports\s*=\s*__toCommonJS\(/.test(body)) {
+  if (!/module\.exports\s*=\s*[\w$]+\(/.test(body)) {
     throw new Error('bundle-factory: the CommonJS bundle does not assign module.exports = __toCommonJS(...)');
   }
   checkSelfContained(body.replace(/\bmodule\.exports\b/g, ''));

@@ -30,7 +30,8 @@ export {
   NeuriteError, ShapeError, ValueError, UnknownNameError, StateError, TrainingError, FormatError,
 } from './errors';
 export { parseIdx, encodeIdx, type IdxDtype, type IdxTensor } from './io/idx';
-export { loadMnist, oneHot, type MnistSplit, type MnistOptions } from './io/mnist';
+export { loadMnist, type MnistSplit, type MnistOptions } from './io/mnist';
+export { oneHot } from './io/labels';
 export {
   loadImageFolder, loadImage, type ImageFolder, type ImageFolderOptions, type ImageSplit, type LoadImageOptions,
 } from './io/images';

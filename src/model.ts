@@ -2,6 +2,7 @@ import { runtime, type Runtime } from './backend/index';
 import { Callback, type CallbackHooks, type Logs, type TrainingTarget } from './callbacks';
 import { ShapeError, StateError, TrainingError, ValueError } from './errors';
 import { initialize } from './initializers';
+import { saveModel, type SaveOptions, type SaveResult, type SaveTarget } from './io/model-io';
 import { Layer, type LayerBinding, type ParamSpec } from './layers/layer';
 import { isSparse, lossName, type LossName } from './losses';
 import { Optimizer, toOptimizer } from './optimizers';
@@ -983,8 +984,7 @@ export class Sequential implements TrainingTarget {
    * await model.save('file://./my-model', { includeOptimizer: true });
    * const resumed = await nn.loadModel('file://./my-model');
    */
-  async save(target: import('./io/model-io').SaveTarget, options?: import('./io/model-io').SaveOptions): Promise<import('./io/model-io').SaveResult> {
-    const { saveModel } = await import('./io/model-io');
+  async save(target: SaveTarget, options?: SaveOptions): Promise<SaveResult> {
     return saveModel(this, target, options);
   }
 }

@@ -33,7 +33,7 @@ export abstract class Optimizer {
   readonly clipNorm: number | undefined;
   constructor(c: OptimizerConfig, defaultLr: number) {
     const lr = c.learningRate ?? defaultLr;
-    if (typeof lr === 'number') checkRate(`${new.target.name} learningRate`, lr, 0, Infinity);
+    if (typeof lr === 'number') checkRate('learningRate', lr, 0, Infinity);
     else if (!lr || typeof lr.at !== 'function') throw new ValueError(`learningRate must be a positive number or a schedule, got ${String(lr)}`);
     this.learningRate = lr;
     if (c.clipNorm !== undefined) checkRate('clipNorm', c.clipNorm, 0, Infinity);

@@ -11,18 +11,21 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildPackage, copyFixtures, launchChromium, root, serve, type Served } from './browser/harness';
 
 type Hashes = Record<'mlp' | 'cnn', { fit: string; worker?: string; loss: number[] }>;
-interface PathResult { backend: string; simd: boolean; isError: boolean; hashes: Hashes; error?: string }
+interface PathResult {
+  backend: string; simd: boolean; isError: boolean; errorName: string; hashes: Hashes; exports: string[]; nodeOnly: string;
+  error?: string;
+}
 
 const ARTIFACTS = join(root, 'test/browser/artifacts');
-const IMPORT_MAP = '<script type="importmap">{ "imports": { "neurite": "/node_modules/neurite/dist/index.js" } }</script>';
+const IMPORT_MAP = '<script type="importmap">{ "imports": { "neurite": "/node_modules/neurite/dist/browser.js" } }</script>';
 const page = (body: string, head = '') => `<!doctype html><html><head><meta charset="utf-8"><link rel="icon" href="data:,">${head}</head><body>${body}</body></html>`;
 
 let project = '';
 let app = '';
 let server: Served;
 let browser: Browser;
-/** Hashes from Node, for each backend: the reference every browser result must equal. */
-let node: Record<'wasm' | 'js', Hashes>;
+/** Hashes from Node, for each backend: the reference every browser result must equal; and Node's export names. */
+let node: Record<'wasm' | 'js', Hashes> & { exports: string[] };
 /** Output of each bundler, to check for node: modules. */
 const bundles: Record<string, string> = {};
 
@@ -100,7 +103,8 @@ beforeAll(async () => {
   // Node: the same module, the same package, in a plain node process (fitInWorker uses a worker_thread)
   const script = `import * as nn from ${JSON.stringify(pathToFileURL(join(project, 'node_modules/neurite/dist/index.js')).href)};
     import { identity } from ${JSON.stringify(pathToFileURL(join(app, 'identity.js')).href)};
-    console.log(JSON.stringify({ wasm: await identity(nn, 'wasm', { worker: true }), js: await identity(nn, 'js', { worker: true }) }));`;
+    console.log(JSON.stringify({ wasm: await identity(nn, 'wasm', { worker: true }), js: await identity(nn, 'js', { worker: true }),
+      exports: Object.keys(nn).sort() }));`;
   node = JSON.parse(execFileSync('node', ['--input-type=module', '-e', script], { encoding: 'utf8' }));
   server = await serve({ '/': project });
   browser = await launchChromium();
@@ -124,7 +128,10 @@ describe('packaging paths', () => {
     const { result, console: messages, page: p } = await run<PathResult>(path);
     await p.close();
     expect(result.error).toBeUndefined();
-    expect(result).toMatchObject({ backend: 'wasm', simd: true, isError: true });
+    expect(result).toMatchObject({ backend: 'wasm', simd: true, isError: true, errorName: 'ShapeError' });
+    // the browser build (dist/browser.js): the same public names as Node's, with the file readers as stand-ins
+    expect(result.exports).toEqual(node.exports);
+    expect(result.nodeOnly).toMatch(/^ValueError: loadMnist reads files and needs Node\.js; in a browser /);
     // same bits as Node, on this thread and through the training worker
     expect(result.hashes.mlp.fit).toBe(node.wasm.mlp.fit);
     expect(result.hashes.mlp.worker).toBe(node.wasm.mlp.fit);

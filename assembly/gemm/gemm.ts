@@ -6,8 +6,8 @@ import { act_is_simd, f32_act, f32_act_row, f32_act_v } from './epilogue';
 // to the row segment just stored, still in L1 (elu/sigmoid/tanh). So results do not depend on m, n, the
 // layout or the path taken, and the js twin (src/backend/js/gemm.ts) gives the same bits.
 //
-// The structure is BLIS/XNNPACK's: A is packed into panels of 4 rows (k x 4, row-interleaved), B into
-// panels of 8 columns (k x 8), both zero-padded at the edges, and one 4x8 micro-kernel (8 v128
+// The structure is BLIS/XNNPACK's: A is packed into panels of 5 rows (k x 5, row-interleaved), B into
+// panels of 8 columns (k x 8), both zero-padded at the edges, and one 5x8 micro-kernel (10 v128
 // accumulators, B as two v128 per k step, A broadcast with splat loads) runs over every tile. Packing
 // makes the three layouts one kernel: only the packers differ. A block of A (at most ABYTES packed)
 // stays in L2 while each B panel (at most 32 KB for k ≤ 1024) is reused from L1 by every row panel.

@@ -1,21 +1,17 @@
 import type { Backend, Kernels, LinearMemory } from './types';
-import { WASM_BASE64 } from './wasm-bytes';
+import { WASM_HEX } from './wasm-bytes';
 
 const PAGE = 65536;
 
-function decodeBase64(s: string): Uint8Array<ArrayBuffer> {
-  if (typeof atob === 'function') {
-    const bin = atob(s);
-    const out = new Uint8Array(bin.length);
-    for (let i = 0; i < bin.length; i++) out[i] = bin.charCodeAt(i);
-    return out;
-  }
-  return new Uint8Array((globalThis as any).Buffer.from(s, 'base64'));
+function decodeHex(s: string): Uint8Array<ArrayBuffer> {
+  const out = new Uint8Array(s.length >> 1);
+  for (let i = 0; i < out.length; i++) out[i] = parseInt(s.substr(2 * i, 2), 16);
+  return out;
 }
 
 let bytes: Uint8Array<ArrayBuffer> | undefined;
 function wasmBytes(): Uint8Array<ArrayBuffer> {
-  return (bytes ??= decodeBase64(WASM_BASE64));
+  return (bytes ??= decodeHex(WASM_HEX));
 }
 
 const imports = {

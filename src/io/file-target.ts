@@ -18,6 +18,7 @@ import {
   checkDataLength, concatBytes, fail, isObject, LIMITS, modelJson, own, parseJsonBytes, readManifestGroups,
   readWeightSpecs, type ModelArtifacts, type SaveResult,
 } from './format';
+import { nodeImport } from '../worker/platform';
 import { artifactsInfo, markRaw, type IOHandler, type RawModel } from './model-io';
 
 /** The file operations a save or load needs; tests substitute failing ones. */
@@ -36,9 +37,6 @@ export interface FileOps {
   /** fsyncs a directory, so that renames in it are durable. */
   syncDir(path: string): Promise<void>;
 }
-
-/** import() of a Node built-in, hidden from bundlers that would try to resolve it for the browser. */
-const nodeImport = <T>(specifier: string): Promise<T> => import(/* @vite-ignore */ /* webpackIgnore: true */ specifier);
 
 type Path = typeof import('node:path');
 

@@ -5,7 +5,7 @@
 import { FormatError, NeuriteError, ValueError } from '../errors';
 import { Rng } from '../random';
 import { Tensor } from '../tensor';
-import { oneHot } from './mnist';
+import { oneHot } from './labels';
 import { decodePng, isPng } from './png';
 import { checkChannels, checkSize, resizePixels, type Pixels } from './resize';
 

@@ -2,6 +2,8 @@
 // bundlers do not follow, so a browser bundle of this module neither loads nor tries to resolve them.
 import { FormatError, NeuriteError, ValueError } from '../errors';
 import { parseIdx, type IdxTensor } from './idx';
+import { nodeImport } from '../worker/platform';
+import { oneHot } from './labels';
 
 /** One MNIST split: n images of 28x28 pixels scaled to [0, 1], their digit labels and one-hot rows. */
 export interface MnistSplit {
@@ -35,11 +37,6 @@ export const MNIST_FILES = {
   testLabels: 't10k-labels-idx1-ubyte',
 } as const;
 
-/**
- * import() of a Node built-in. The specifier is a variable on purpose: esbuild, Vite and webpack
- * would otherwise try to resolve 'node:*' for the browser and fail the whole bundle.
- */
-const nodeImport = <T>(specifier: string): Promise<T> => import(/* @vite-ignore */ /* webpackIgnore: true */ specifier);
 
 const ROWS = 28;
 const COLS = 28;
@@ -201,28 +198,4 @@ function makeSplit(
   for (let i = 0; i < out.length; i++) out[i] = table[src[i]!]!;
   const lab = Int32Array.from(raw.subarray(0, n));
   return { images: out, labels: lab, oneHot: oneHot(lab, CLASSES), count: n, rows: ROWS, cols: COLS };
-}
-
-/**
- * One-hot encodes integer labels: row i of the n*classes result has a 1 at column labels[i] and
- * 0 elsewhere. Throws ValueError if `classes` is not a positive integer or a label is not an
- * integer in 0..classes-1.
- *
- * @example
- * oneHot(new Int32Array([2, 0]), 3); // Float32Array [0, 0, 1,  1, 0, 0]
- */
-export function oneHot(labels: Int32Array | ArrayLike<number>, classes: number): Float32Array {
-  if (!Number.isInteger(classes) || classes < 1) {
-    throw new ValueError(`oneHot: classes must be a positive integer, got ${classes}`);
-  }
-  const n = labels.length;
-  const out = new Float32Array(n * classes);
-  for (let i = 0; i < n; i++) {
-    const c = labels[i]!;
-    if (!Number.isInteger(c) || c < 0 || c >= classes) {
-      throw new ValueError(`oneHot: label ${i} is ${c}; labels must be integers in 0..${classes - 1}`);
-    }
-    out[i * classes + c] = 1;
-  }
-  return out;
 }

@@ -8,6 +8,8 @@ import {
   readFinite, readManifestGroups, readWeightSpecs, show, toBase64, toBytes, writeLE,
   type JsonObject, type ModelArtifacts, type SaveResult, type WeightSpec,
 } from './format';
+import { browserDownloads, browserIndexedDB, browserLocalStorage } from './browser-targets';
+import { fileSystem } from './file-target';
 import { topologyFromTfjs, topologyToTfjs } from './topology';
 import { compileFromTfjs, seedFrom, trainingToTfjs, type NamedValues } from './training';
 
@@ -303,15 +305,13 @@ const SCHEMES = ['file://', 'indexeddb://', 'localstorage://', 'downloads://'];
 
 async function handlerFor(url: string, purpose: 'save' | 'load'): Promise<IOHandler> {
   if (url.startsWith('file://')) {
-    const { fileSystem } = await import('./file-target');
     return fileSystem(url.slice('file://'.length));
   }
-  const b = await import('./browser-targets');
-  if (url.startsWith('indexeddb://')) return b.browserIndexedDB(url.slice('indexeddb://'.length));
-  if (url.startsWith('localstorage://')) return b.browserLocalStorage(url.slice('localstorage://'.length));
+  if (url.startsWith('indexeddb://')) return browserIndexedDB(url.slice('indexeddb://'.length));
+  if (url.startsWith('localstorage://')) return browserLocalStorage(url.slice('localstorage://'.length));
   if (url.startsWith('downloads://')) {
     if (purpose === 'load') throw new ValueError('downloads:// can only save; load the downloaded files with nn.io.browserFiles(files)');
-    return b.browserDownloads(url.slice('downloads://'.length) || 'model');
+    return browserDownloads(url.slice('downloads://'.length) || 'model');
   }
   throw new ValueError(`cannot ${purpose} ${show(url)}: use a URL starting with ${SCHEMES.join(', ')}, or an IOHandler`);
 }

@@ -6,19 +6,21 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { extname, join, normalize, resolve, sep } from 'node:path';
 import { build } from 'tsup';
-import { packageOptions } from '../../tsup.config';
+import { browserOptions, packageOptions } from '../../tsup.config';
 
 export const root = resolve(__dirname, '../..');
 
 /**
- * Builds dist/ as `npm run build` does (without the .d.ts) into `<project>/node_modules/neurite`, so that
+ * Builds dist/ as `npm run build` does (index.js, index.cjs, browser.js; without the .d.ts) into `<project>/node_modules/neurite`, so that
  * bundlers and Node resolve `import 'neurite'` there as in a user's project. Returns the project folder.
  * (Not the repository's own dist/: other tests rebuild that one concurrently.)
  */
 export async function buildPackage(): Promise<string> {
   const project = mkdtempSync(join(tmpdir(), 'neurite-app-'));
   const pkgDir = join(project, 'node_modules', 'neurite');
-  await build({ ...packageOptions, outDir: join(pkgDir, 'dist'), config: false, silent: true, dts: false });
+  for (const options of [packageOptions, browserOptions]) {
+    await build({ ...options, outDir: join(pkgDir, 'dist'), config: false, silent: true, dts: false });
+  }
   const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
   const { name, version, type, main, module, types, exports, sideEffects } = pkg;
   writeFileSync(join(pkgDir, 'package.json'), JSON.stringify({ name, version, type, main, module, types, exports, sideEffects }, null, 2));
