@@ -1,6 +1,8 @@
 // The wasm ABI: every kernel, re-exported. Pointers are byte offsets, counts are elements.
 // The TypeScript signatures and semantics live in src/backend/types.ts (interface Kernels).
-export { f32_gemm_nn, f32_gemm_nt, f32_gemm_tn } from './gemm/gemm';
+export {
+  f32_gemm_nn, f32_gemm_nt, f32_gemm_tn, f32_gemm_strided, gemm_set_scratch, gemm_scratch_bytes,
+} from './gemm/gemm';
 export {
   f32_bias_add, f32_col_sum, f32_activation, f32_activation_grad, f32_softmax, f32_softmax_grad,
 } from './unary/unary';

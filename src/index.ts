@@ -9,7 +9,7 @@
  *   nn.layers.dense({ units: 10, activation: 'softmax' }) ] });
  * model.compile({ optimizer: 'adam', loss: 'categoricalCrossentropy', metrics: ['accuracy'] });
  */
-export { ready, setBackend, getBackend, type BackendName } from './backend/index';
+export { ready, setBackend, getBackend, getThreads, shutdown, type BackendName, type ReadyOptions } from './backend/index';
 export { wasmSimdSupported } from './backend/wasm';
 export { Tensor, tensor, type TensorLike, type NestedArray } from './tensor';
 export {

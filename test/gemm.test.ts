@@ -1,4 +1,4 @@
-// f32_gemm_nn / nt / tn on every backend, against a float64 reference.
+// f32_gemm_nn / nt / tn and f32_gemm_strided on every backend, against a float64 reference.
 import { afterAll, describe, expect, it } from 'vitest';
 import { applyAct } from '../src/backend/js/gemm';
 import { BACKENDS, EDGE_SIZES, Mem, maxRelErr, rand } from './helpers';
@@ -217,6 +217,71 @@ describe('gemm: wasm and js agree', () => {
             if (act <= 2) expect(w).toEqual(j);
             else expect(maxRelErr(w, j)).toBeLessThanOrEqual(1e-6);
           }
+        }
+      }
+    });
+  }
+});
+
+/**
+ * f32_gemm_strided on a block of a larger product: A, B and C sit inside wider buffers (padding after each row or
+ * column), which is how threads hand out rows of C. Each layout's strides, on rows [r0, r1) of C.
+ */
+describe.each(BACKENDS)('f32_gemm_strided on %s', (backend) => {
+  const mem = new Mem(backend);
+  afterAll(() => mem.free());
+
+  /** Writes `t` with padding into wider buffers, runs rows [r0, r1) of C through f32_gemm_strided, returns all of C. */
+  function strided(layout: Layout, t: Case, r0: number, r1: number, accumulate: boolean, useBias: boolean, act: number, alpha: number): Float32Array {
+    const { m, n, k } = t;
+    const padA = 3, padB = 5, padC = 2;
+    // A: nn/nt rows of k (+pad); tn rows of m (+pad). B: nn/tn rows of n (+pad); nt rows of k (+pad).
+    const [rowsA, colsA] = layout === 'tn' ? [k, m] : [m, k];
+    const [rowsB, colsB] = layout === 'nt' ? [n, k] : [k, n];
+    const wide = (src: Float32Array, rows: number, cols: number, pad: number) => {
+      const out = new Float32Array(rows * (cols + pad)).fill(Number.NaN);
+      for (let r = 0; r < rows; r++) out.set(src.subarray(r * cols, (r + 1) * cols), r * (cols + pad));
+      return out;
+    };
+    const pa = mem.f32(wide(t.a, rowsA, colsA, padA)), pb = mem.f32(wide(t.b, rowsB, colsB, padB));
+    const pc = mem.f32(wide(t.c0, m, n, padC)), pbias = mem.f32(t.bias);
+    const lda = colsA + padA, ldb = colsB + padB, ldc = n + padC;
+    const [rsA, csA] = layout === 'tn' ? [1, lda] : [lda, 1];
+    const [rsB, csB] = layout === 'nt' ? [1, ldb] : [ldb, 1];
+    mem.k.f32_gemm_strided(pa + 4 * r0 * rsA, rsA, csA, pb, rsB, csB, useBias ? pbias : 0, pc + 4 * r0 * ldc, ldc,
+      r1 - r0, n, k, accumulate ? 1 : 0, act, alpha);
+    const all = mem.read(pc, m * ldc);
+    mem.free();
+    const out = new Float32Array(m * n);
+    for (let r = 0; r < m; r++) {
+      out.set(all.subarray(r * ldc, r * ldc + n), r * n);
+      for (let j = n; j < ldc; j++) expect(Number.isNaN(all[r * ldc + j]), `padding of C row ${r} was written`).toBe(true);
+      if (r < r0 || r >= r1) expect(out.subarray(r * n, (r + 1) * n), `row ${r} outside the block was written`).toEqual(t.c0.subarray(r * n, (r + 1) * n));
+    }
+    return out;
+  }
+
+  for (const layout of LAYOUTS) {
+    it(`computes rows of ${layout} within wider buffers: float64 reference, and the same bits as f32_gemm_${layout}`, () => {
+      let seed = 4000;
+      for (const [m, n, k] of [[1, 1, 1], [4, 8, 4], [9, 17, 65], [23, 9, 7], [64, 33, 127], [12, 70, 4101]]) {
+        const t = makeCase(m, n, k, seed++);
+        for (const [accumulate, useBias, act, alpha] of [[false, false, 0, 0], [true, true, 2, 0.3], [false, true, 1, 0]] as const) {
+          const whole = run(mem, layout, t, accumulate, useBias, act, alpha);
+          // the whole product through strides, then as two and three row blocks (edges off the 5-row tiles)
+          const cuts = [[0, m], [0, Math.floor(m / 2), m], [0, Math.min(m, 3), Math.min(m, 11), m]];
+          for (const cut of cuts) {
+            const got = new Float32Array(m * n);
+            const c0 = t.c0.slice();
+            for (let b = 0; b + 1 < cut.length; b++) {
+              if (cut[b] === cut[b + 1]) continue;
+              const part = strided(layout, { ...t, c0 }, cut[b], cut[b + 1], accumulate, useBias, act, alpha);
+              got.set(part.subarray(cut[b] * n, cut[b + 1] * n), cut[b] * n);
+            }
+            expect(got, `${layout} ${m}x${n}x${k} cut ${cut.join(',')}`).toEqual(whole);
+          }
+          const want = reference(layout, t, accumulate, useBias, act, alpha);
+          expect(maxRelErr(whole, want)).toBeLessThanOrEqual(tol(k));
         }
       }
     });

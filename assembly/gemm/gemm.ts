@@ -19,10 +19,25 @@ import { act_is_simd, f32_act, f32_act_row, f32_act_v } from './epilogue';
 const KC: i32 = 4096;
 /** Bytes of packed A per block. */
 const ABYTES: i32 = 640 * 1024;
-const BPANEL: usize = memory.data(KC * 32, 64);
-const APACK: usize = memory.data(ABYTES, 64);
-/** Scratch 4x8 tile for edge tiles (row stride 32 bytes). */
-const TILE: usize = memory.data(160, 16);
+/** Bytes of one instance's scratch: the packed B panel, the packed A block and a 5x8 edge tile. */
+const SCRATCH: i32 = KC * 32 + ABYTES + 160;
+
+// The scratch lives where the host puts it (set_scratch), not in static data: every thread runs its own
+// instance over one shared memory, and each instance's globals point at that thread's own scratch.
+let BPANEL: usize = 0;
+let APACK: usize = 0;
+/** Scratch 5x8 tile for edge tiles (row stride 32 bytes). */
+let TILE: usize = 0;
+
+/** Points this instance's gemm scratch at `ptr` (64-byte aligned, gemm_scratch_bytes() long). */
+export function gemm_set_scratch(ptr: usize): void {
+  BPANEL = ptr;
+  APACK = ptr + <usize>KC * 32;
+  TILE = APACK + <usize>ABYTES;
+}
+
+/** Bytes that gemm_set_scratch needs. */
+export function gemm_scratch_bytes(): i32 { return SCRATCH; }
 
 // ---- epilogue on finished tiles ----
 
@@ -230,23 +245,22 @@ function pack_b(b: usize, rsB: usize, csB: usize, nb: i32, kc: i32): void {
 
 /** Plain loops in the same order, for the one case the chunked path cannot take (k > KC with accumulate). */
 function gemm_scalar(a: usize, rsA: usize, csA: usize, b: usize, rsB: usize, csB: usize, bias: usize, c: usize,
-  m: i32, n: i32, k: i32, accumulate: i32, act: i32, alpha: f32): void {
+  ldc: usize, m: i32, n: i32, k: i32, accumulate: i32, act: i32, alpha: f32): void {
   for (let i = 0; i < m; i++) {
     for (let j = 0; j < n; j++) {
       let s: f32 = 0;
       for (let p = 0; p < k; p++) s += load<f32>(a + <usize>i * rsA + <usize>p * csA) * load<f32>(b + <usize>p * rsB + <usize>j * csB);
-      fin1(c + ((<usize>i * n + j) << 2), s, bias ? bias + (<usize>j << 2) : 0, accumulate, act, alpha);
+      fin1(c + <usize>i * ldc + (<usize>j << 2), s, bias ? bias + (<usize>j << 2) : 0, accumulate, act, alpha);
     }
   }
 }
 
 function gemm_packed(a: usize, rsA: usize, csA: usize, b: usize, rsB: usize, csB: usize, bias: usize, c: usize,
-  m: i32, n: i32, k: i32, accumulate: i32, act: i32, alpha: f32): void {
+  ldc: usize, m: i32, n: i32, k: i32, accumulate: i32, act: i32, alpha: f32): void {
   if (k > KC && accumulate) {
-    gemm_scalar(a, rsA, csA, b, rsB, csB, bias, c, m, n, k, accumulate, act, alpha);
+    gemm_scalar(a, rsA, csA, b, rsB, csB, bias, c, ldc, m, n, k, accumulate, act, alpha);
     return;
   }
-  const ldc = <usize>n << 2;
   let p0 = 0;
   do {
     const kc = min(KC, k - p0), init = p0 > 0 ? 1 : 0, fin = p0 + kc >= k ? 1 : 0;
@@ -270,11 +284,10 @@ function gemm_packed(a: usize, rsA: usize, csA: usize, b: usize, rsB: usize, csB
   } while (p0 < k);
 }
 
-/** Rows of C one at a time, B read in place (contiguous rows): for m < 4, where packing B would not pay. */
-function gemm_rows(a: usize, rsA: usize, csA: usize, b: usize, bias: usize, c: usize, m: i32, n: i32, k: i32,
-  accumulate: i32, act: i32, alpha: f32): void {
-  const ldb = <usize>n << 2;
-  for (let i = 0; i < m; i++, a += rsA, c += ldb) {
+/** Rows of C one at a time, B read in place (rows of B contiguous, ldb bytes apart): for m < 4, where packing B would not pay. */
+function gemm_rows(a: usize, rsA: usize, csA: usize, b: usize, ldb: usize, bias: usize, c: usize, ldc: usize,
+  m: i32, n: i32, k: i32, accumulate: i32, act: i32, alpha: f32): void {
+  for (let i = 0; i < m; i++, a += rsA, c += ldc) {
     let j = 0;
     for (; j + 16 <= n; j += 16) {
       const jo = <usize>j << 2;
@@ -318,22 +331,30 @@ function gemm_rows(a: usize, rsA: usize, csA: usize, b: usize, bias: usize, c: u
   }
 }
 
+/**
+ * C = A·B over strides in elements: A(i,p) at a + 4·(i·rsA + p·csA), B(p,j) at b + 4·(p·rsB + j·csB),
+ * C(i,j) at c + 4·(i·ldc + j). The three layouts below are its special cases; a block of rows of C (what one
+ * thread computes) is a call with a, c moved to its first row and m its row count, giving the same bits.
+ */
+export function f32_gemm_strided(a: usize, rsA: i32, csA: i32, b: usize, rsB: i32, csB: i32, bias: usize, c: usize,
+  ldc: i32, m: i32, n: i32, k: i32, accumulate: i32, act: i32, alpha: f32): void {
+  if (m <= 0 || n <= 0) return;
+  const rA = <usize>rsA << 2, cA = <usize>csA << 2, rB = <usize>rsB << 2, cB = <usize>csB << 2, lc = <usize>ldc << 2;
+  if (m < 4 && csB == 1) gemm_rows(a, rA, cA, b, rB, bias, c, lc, m, n, k, accumulate, act, alpha);
+  else gemm_packed(a, rA, cA, b, rB, cB, bias, c, lc, m, n, k, accumulate, act, alpha);
+}
+
 /** C[m,n] = A[m,k]·B[k,n]. */
 export function f32_gemm_nn(a: usize, b: usize, bias: usize, c: usize, m: i32, n: i32, k: i32, accumulate: i32, act: i32, alpha: f32): void {
-  if (m <= 0 || n <= 0) return;
-  if (m < 4) gemm_rows(a, <usize>k << 2, 4, b, bias, c, m, n, k, accumulate, act, alpha);
-  else gemm_packed(a, <usize>k << 2, 4, b, <usize>n << 2, 4, bias, c, m, n, k, accumulate, act, alpha);
+  f32_gemm_strided(a, k, 1, b, n, 1, bias, c, n, m, n, k, accumulate, act, alpha);
 }
 
 /** C[m,n] = A[k,m]ᵀ·B[k,n]. */
 export function f32_gemm_tn(a: usize, b: usize, bias: usize, c: usize, m: i32, n: i32, k: i32, accumulate: i32, act: i32, alpha: f32): void {
-  if (m <= 0 || n <= 0) return;
-  if (m < 4) gemm_rows(a, 4, <usize>m << 2, b, bias, c, m, n, k, accumulate, act, alpha);
-  else gemm_packed(a, 4, <usize>m << 2, b, <usize>n << 2, 4, bias, c, m, n, k, accumulate, act, alpha);
+  f32_gemm_strided(a, 1, m, b, n, 1, bias, c, n, m, n, k, accumulate, act, alpha);
 }
 
 /** C[m,n] = A[m,k]·B[n,k]ᵀ. */
 export function f32_gemm_nt(a: usize, b: usize, bias: usize, c: usize, m: i32, n: i32, k: i32, accumulate: i32, act: i32, alpha: f32): void {
-  if (m <= 0 || n <= 0) return;
-  gemm_packed(a, <usize>k << 2, 4, b, 4, <usize>k << 2, bias, c, m, n, k, accumulate, act, alpha);
+  f32_gemm_strided(a, k, 1, b, 1, k, bias, c, n, m, n, k, accumulate, act, alpha);
 }

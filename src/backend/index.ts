@@ -1,8 +1,11 @@
-import { checkName, NeuriteError } from '../errors';
+import { checkName, NeuriteError, ValueError } from '../errors';
 import { Heap } from '../memory/heap';
+import { isNode, nodeImport } from '../worker/platform';
 import { createJsBackend } from './js/index';
+import { parallelKernels, THREAD_KERNELS } from './parallel';
+import { ThreadPool } from './threads';
 import type { Backend } from './types';
-import { createWasmBackend, createWasmBackendSync, wasmSimdSupported } from './wasm';
+import { createWasmBackend, createWasmBackendSync, wasmSimdSupported, type WasmBackend } from './wasm';
 
 export type BackendName = 'wasm' | 'js';
 export const BACKEND_NAMES: readonly BackendName[] = ['wasm', 'js'];
@@ -37,20 +40,97 @@ async function load(name: BackendName): Promise<Runtime> {
   return make(await createWasmBackend());
 }
 
+export interface ReadyOptions {
+  /** 'wasm' (the default where WebAssembly SIMD exists) or 'js'. */
+  backend?: BackendName;
+  /**
+   * Threads for the wasm backend's kernels, the calling thread included: a count, or 'auto' for every core
+   * the runtime reports. 1 stops the workers. Without shared memory (a page that is not cross-origin
+   * isolated) neurite stays on one thread and says so once.
+   */
+  threads?: 'auto' | number;
+}
+
 /**
- * Prepares a backend: `wasm` where WebAssembly SIMD exists, else `js` (with one console notice).
- * Resolves to the backend's name.
+ * Prepares a backend: `wasm` where WebAssembly SIMD exists, else `js` (with one console notice), and
+ * optionally a pool of threads for the wasm kernels. Resolves to the backend's name.
  *
  * @example
  * await nn.ready();             // 'wasm' in Node 20 and current browsers
  * await nn.ready({ backend: 'js' });
+ * await nn.ready({ threads: 'auto' }); nn.getThreads(); // 2 on a 2-core machine
  */
-export async function ready(options: { backend?: BackendName } = {}): Promise<BackendName> {
-  if (options.backend !== undefined) return setBackend(options.backend);
-  if (current) return current.backend.name;
-  if (wasmSimdSupported()) current = await load('wasm');
-  else { fallbackNotice(); current = await load('js'); }
-  return current.backend.name;
+export async function ready(options: ReadyOptions = {}): Promise<BackendName> {
+  if (options === null || typeof options !== 'object') throw new ValueError(`ready: options must be an object, got ${options}`);
+  const { threads } = options;
+  if (threads !== undefined && threads !== 'auto' && !(Number.isInteger(threads) && threads >= 1 && threads <= 256)) {
+    throw new ValueError(`ready: threads must be 'auto' or an integer from 1 to 256, got ${JSON.stringify(threads)}`);
+  }
+  if (options.backend !== undefined) await setBackend(options.backend);
+  else if (!current) {
+    if (wasmSimdSupported()) current = await load('wasm');
+    else { fallbackNotice(); current = await load('js'); }
+  }
+  if (threads !== undefined) await setThreads(threads);
+  return current!.backend.name;
+}
+
+// ---- threads (src/backend/threads.ts, parallel.ts) ----
+
+let pool: ThreadPool | undefined;
+let isolationNotice = false;
+
+async function availableCores(): Promise<number> {
+  const nav = (globalThis as { navigator?: { hardwareConcurrency?: number } }).navigator;
+  if (isNode()) {
+    const os = await nodeImport<typeof import('node:os')>('node:os');
+    return typeof os.availableParallelism === 'function' ? os.availableParallelism() : os.cpus().length;
+  }
+  return Math.max(1, nav?.hardwareConcurrency ?? 1);
+}
+
+async function setThreads(threads: 'auto' | number): Promise<void> {
+  const want = threads === 'auto' ? await availableCores() : threads;
+  if (want === getThreads() && (want === 1 || pool)) return;
+  stopPool();
+  if (want === 1) return;
+  const rt = runtimes.get('wasm') ?? (wasmSimdSupported() ? await load('wasm') : undefined);
+  if (!rt) return; // no wasm: the js backend runs on one thread
+  const backend = rt.backend as WasmBackend;
+  if (!backend.shared) {
+    if (!isolationNotice) {
+      isolationNotice = true;
+      console.warn('neurite: threads need shared memory, which this page lacks: serve it cross-origin isolated ' +
+        '(Cross-Origin-Opener-Policy: same-origin, Cross-Origin-Embedder-Policy: require-corp); running on one thread.');
+    }
+    return;
+  }
+  try {
+    pool = await ThreadPool.start(backend, rt.heap, want - 1, THREAD_KERNELS);
+    backend.kernels = parallelKernels(backend.direct, pool);
+  } catch (e) {
+    console.warn(`neurite: could not start ${want - 1} worker thread(s) (${(e as Error).message}); running on one thread.`);
+  }
+}
+
+function stopPool(): void {
+  pool?.stop();
+  pool = undefined;
+  const wasm = runtimes.get('wasm')?.backend as WasmBackend | undefined;
+  if (wasm) wasm.kernels = wasm.direct;
+}
+
+/** Threads the wasm kernels run on, the calling thread included (1 unless ready({ threads }) started more). */
+export function getThreads(): number {
+  return pool ? pool.size + 1 : 1;
+}
+
+/**
+ * Stops neurite's worker threads; kernels run on the calling thread from then on. A Node script need not call
+ * it to exit (the workers never keep the process alive); it frees them early.
+ */
+export function shutdown(): void {
+  stopPool();
 }
 
 /**

@@ -25,8 +25,8 @@ export interface Kernels {
    * Order: each C element is an f32 sum from 0 over p ascending, then + old C, then + bias, then `act`
    * (relu = max(x, 0), NaN stays NaN; leakyRelu x>0 ? x : alpha·x; elu x>0 ? x : alpha·expm1(x); alpha
    * is used as an f32). The order never depends on m or n, so an element has the same bits whatever tile
-   * computed it. C must not overlap A, B or bias. Not re-entrant across threads (wasm packs A and B into
-   * static buffers).
+   * computed it. C must not overlap A, B or bias. Each wasm instance packs A and B into its own scratch,
+   * so threads (one instance each) can run gemms at once on disjoint outputs.
    */
   f32_gemm_nn(a: number, b: number, bias: number, c: number, m: number, n: number, k: number,
     accumulate: number, act: number, alpha: number): void;
@@ -38,6 +38,14 @@ export interface Kernels {
   /** C[m,n] = A[k,m]ᵀ·B[k,n], same summation order and epilogue as f32_gemm_nn. */
   f32_gemm_tn(a: number, b: number, bias: number, c: number, m: number, n: number, k: number,
     accumulate: number, act: number, alpha: number): void;
+  /**
+   * The general form of the three above, with strides in elements: A(i,p) = a[i·rsA + p·csA], B(p,j) =
+   * b[p·rsB + j·csB], C(i,j) = c[i·ldc + j]; same order, epilogue and bits. f32_gemm_nn is (k,1, n,1, n),
+   * tn (1,m, n,1, n), nt (k,1, 1,k, n). A block of rows of C is the same call with a and c moved to its
+   * first row, which is how threads split a product (src/backend/parallel.ts).
+   */
+  f32_gemm_strided(a: number, rsA: number, csA: number, b: number, rsB: number, csB: number, bias: number, c: number,
+    ldc: number, m: number, n: number, k: number, accumulate: number, act: number, alpha: number): void;
 
   // ---- bias, activations, softmax (assembly/unary, src/backend/js/unary.ts) ----
   /** y[r,c] = x[r,c] + bias[c]; y may equal x. */

@@ -14,13 +14,45 @@ function wasmBytes(): Uint8Array<ArrayBuffer> {
   return (bytes ??= decodeHex(WASM_HEX));
 }
 
-const imports = {
+const imports = (memory: WebAssembly.Memory) => ({
   env: {
+    memory,
     abort(_msg: number, _file: number, line: number, col: number): never {
       throw new Error(`neurite wasm kernel aborted at ${line}:${col}`);
     },
   },
-};
+});
+
+/** The module's memory import (env.memory) is declared shared, with this maximum (pages). */
+export const MAX_PAGES = 65536;
+
+/**
+ * True where a shared WebAssembly.Memory can be made: Node, workers and cross-origin isolated pages. Elsewhere
+ * the module is loaded with its memory import patched to unshared, and neurite runs on one thread.
+ */
+export function sharedMemorySupported(): boolean {
+  if (typeof SharedArrayBuffer !== 'function' || (globalThis as { crossOriginIsolated?: boolean }).crossOriginIsolated === false) return false;
+  try {
+    return new WebAssembly.Memory({ initial: 1, maximum: 1, shared: true } as WebAssembly.MemoryDescriptor).buffer instanceof SharedArrayBuffer;
+  } catch {
+    return false;
+  }
+}
+
+// The import entry "env" "memory" (kind 2); the limits flags byte follows it: 3 = shared with a maximum.
+const MEMORY_IMPORT = [3, 101, 110, 118, 6, 109, 101, 109, 111, 114, 121, 2];
+
+/** The module bytes with the memory import's shared flag cleared (1 = unshared with a maximum). */
+function unshared(bytes: Uint8Array<ArrayBuffer>): Uint8Array<ArrayBuffer> {
+  for (let i = 8; i + MEMORY_IMPORT.length < bytes.length; i++) {
+    if (MEMORY_IMPORT.every((b, j) => bytes[i + j] === b)) {
+      const out = bytes.slice();
+      out[i + MEMORY_IMPORT.length] &= ~2;
+      return out;
+    }
+  }
+  throw new Error('neurite: the wasm module has no env.memory import');
+}
 
 /** A tiny SIMD module (v128.const; i32x4.extract_lane) to test support without compiling the kernels. */
 const SIMD_PROBE = new Uint8Array([
@@ -54,7 +86,8 @@ class WasmMemory implements LinearMemory {
       this.mem.grow(Math.ceil((want - have) / PAGE));
     }
   }
-  // A grown memory detaches the old buffer: its views have length 0. Re-create them when that happened.
+  // A grown memory has a new buffer (an unshared one detaches the old, whose views then have length 0; a
+  // shared one leaves the old at its old length). Re-create the views when that happened.
   f32(): Float32Array {
     if (this.f32View.buffer !== this.mem.buffer) this.f32View = new Float32Array(this.mem.buffer);
     return this.f32View;
@@ -65,18 +98,53 @@ class WasmMemory implements LinearMemory {
   }
 }
 
-function fromInstance(instance: WebAssembly.Instance): Backend {
-  const exp = instance.exports as unknown as Kernels & { memory: WebAssembly.Memory; heap_base(): number };
-  return { name: 'wasm', kernels: exp, memory: new WasmMemory(exp.memory, exp.heap_base()) };
+/** The wasm backend: its module and memory, which thread workers instantiate again over the same memory. */
+export interface WasmBackend extends Backend {
+  readonly name: 'wasm';
+  readonly module: WebAssembly.Module;
+  readonly wasmMemory: WebAssembly.Memory;
+  readonly shared: boolean;
+  /** This thread's instance exports; `kernels` is the same object, or the thread pool's splitting kernels. */
+  readonly direct: WasmExports;
+  kernels: Kernels;
+}
+
+export type WasmExports = Kernels & {
+  heap_base(): number;
+  gemm_scratch_bytes(): number;
+  gemm_set_scratch(ptr: number): void;
+};
+
+function makeMemory(shared: boolean): WebAssembly.Memory {
+  return new WebAssembly.Memory({ initial: 16, maximum: MAX_PAGES, shared } as WebAssembly.MemoryDescriptor);
+}
+
+function fromInstance(module: WebAssembly.Module, memory: WebAssembly.Memory, shared: boolean, instance: WebAssembly.Instance): WasmBackend {
+  const exp = instance.exports as unknown as WasmExports;
+  // this thread's gemm scratch sits just above the static data; the allocator's heap starts after it
+  const scratch = (exp.heap_base() + 63) & ~63;
+  const mem = new WasmMemory(memory, scratch + exp.gemm_scratch_bytes());
+  mem.ensure(mem.base);
+  exp.gemm_set_scratch(scratch);
+  return { name: 'wasm', kernels: exp, direct: exp, memory: mem, module, wasmMemory: memory, shared };
+}
+
+function moduleBytes(shared: boolean): Uint8Array<ArrayBuffer> {
+  return shared ? wasmBytes() : unshared(wasmBytes());
 }
 
 /** Instantiates the wasm backend (async: works everywhere, including a browser's main thread). */
-export async function createWasmBackend(): Promise<Backend> {
-  const module = await WebAssembly.compile(wasmBytes());
-  return fromInstance(await WebAssembly.instantiate(module, imports));
+export async function createWasmBackend(): Promise<WasmBackend> {
+  const shared = sharedMemorySupported();
+  const module = await WebAssembly.compile(moduleBytes(shared));
+  const memory = makeMemory(shared);
+  return fromInstance(module, memory, shared, await WebAssembly.instantiate(module, imports(memory)));
 }
 
 /** Synchronous instantiation: fine in Node and in workers; browsers refuse it on the main thread. */
-export function createWasmBackendSync(): Backend {
-  return fromInstance(new WebAssembly.Instance(new WebAssembly.Module(wasmBytes()), imports));
+export function createWasmBackendSync(): WasmBackend {
+  const shared = sharedMemorySupported();
+  const module = new WebAssembly.Module(moduleBytes(shared));
+  const memory = makeMemory(shared);
+  return fromInstance(module, memory, shared, new WebAssembly.Instance(module, imports(memory)));
 }

@@ -9,7 +9,7 @@
 import { Act, type Kernels } from '../types';
 import type { JsMemory } from './memory';
 
-type GemmKernels = Pick<Kernels, 'f32_gemm_nn' | 'f32_gemm_nt' | 'f32_gemm_tn'>;
+type GemmKernels = Pick<Kernels, 'f32_gemm_nn' | 'f32_gemm_nt' | 'f32_gemm_tn' | 'f32_gemm_strided'>;
 
 const fround = Math.fround;
 
@@ -40,9 +40,9 @@ export function gemmKernels(mem: JsMemory): GemmKernels {
     F[ci] = applyAct(s, act, alpha);
   }
 
-  /** A·B where A(i,p) = F[a + i·rsA + p·csA] (element strides) and B is [k,n]. */
-  function ab(a: number, rsA: number, csA: number, b: number, bias: number, c: number, m: number, n: number,
-    k: number, accumulate: number, act: number, alpha: number): void {
+  /** A·B where A(i,p) = F[a + i·rsA + p·csA], B(p,j) = F[b + p·rsB + j·csB], C(i,j) = F[c + i·ldc + j] (element strides). */
+  function ab(a: number, rsA: number, csA: number, b: number, rsB: number, csB: number, bias: number, c: number,
+    ldc: number, m: number, n: number, k: number, accumulate: number, act: number, alpha: number): void {
     const F = mem.F32;
     if (row.length < n) row = new Float32Array(n);
     const s = row;
@@ -51,21 +51,25 @@ export function gemmKernels(mem: JsMemory): GemmKernels {
       s.fill(0, 0, n);
       for (let p = 0; p < k; p++) {
         const x = F[(a >> 2) + i * rsA + p * csA];
-        const bp = (b >> 2) + p * n;
-        for (let j = 0; j < n; j++) s[j] += fround(x * F[bp + j]);
+        const bp = (b >> 2) + p * rsB;
+        for (let j = 0; j < n; j++) s[j] += fround(x * F[bp + j * csB]);
       }
-      const ci = (c >> 2) + i * n;
+      const ci = (c >> 2) + i * ldc;
       for (let j = 0; j < n; j++) finish(F, ci + j, s[j], bias, j, accumulate, act, alpha);
     }
   }
 
   return {
     f32_gemm_nn(a, b, bias, c, m, n, k, accumulate, act, alpha) {
-      ab(a, k, 1, b, bias, c, m, n, k, accumulate, act, alpha);
+      ab(a, k, 1, b, n, 1, bias, c, n, m, n, k, accumulate, act, alpha);
     },
 
     f32_gemm_tn(a, b, bias, c, m, n, k, accumulate, act, alpha) {
-      ab(a, 1, m, b, bias, c, m, n, k, accumulate, act, alpha);
+      ab(a, 1, m, b, n, 1, bias, c, n, m, n, k, accumulate, act, alpha);
+    },
+
+    f32_gemm_strided(a, rsA, csA, b, rsB, csB, bias, c, ldc, m, n, k, accumulate, act, alpha) {
+      ab(a, rsA, csA, b, rsB, csB, bias, c, ldc, m, n, k, accumulate, act, alpha);
     },
 
     f32_gemm_nt(a, b, bias, c, m, n, k, accumulate, act, alpha) {

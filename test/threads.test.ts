@@ -1,0 +1,257 @@
+// Threads (src/backend/threads.ts, parallel.ts): workers sharing the wasm memory. N threads give the same bits as
+// one for the matrix products in every layout, for every kernel that splits, for a training run and a CNN step;
+// the splits really run on the workers; bad settings are refused; a pool that cannot start leaves neurite on one
+// thread with a warning; a Node script that used threads exits by itself.
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import { join, resolve } from 'node:path';
+import { build } from 'esbuild';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { runtime } from '../src/backend/index';
+import { SPLITS } from '../src/backend/parallel';
+import { ThreadPool } from '../src/backend/threads';
+import type { Kernels } from '../src/backend/types';
+import type { WasmBackend } from '../src/backend/wasm';
+import * as nn from '../src/index';
+import { bitDiff, rand } from './helpers';
+
+const wasm = () => runtime().backend as WasmBackend;
+
+/** Allocates buffers in the wasm runtime, fills them, and can snapshot and restore them all. */
+class Buffers {
+  private list: { ptr: number; n: number; data: Float32Array }[] = [];
+  constructor(private readonly seed: number) {}
+  f32(n: number, lo = -2, hi = 2): number {
+    const ptr = runtime().heap.alloc(n * 4);
+    const data = rand(this.seed + this.list.length)(n, lo, hi);
+    this.list.push({ ptr, n, data });
+    return ptr;
+  }
+  /** Writes every buffer's initial contents. */
+  reset(): void {
+    const F = runtime().backend.memory.f32();
+    for (const b of this.list) F.set(b.data, b.ptr >> 2);
+  }
+  /** Every buffer's current contents, one after another. */
+  read(): Float32Array {
+    const F = runtime().backend.memory.f32();
+    const out = new Float32Array(this.list.reduce((s, b) => s + b.n, 0));
+    let o = 0;
+    for (const b of this.list) { out.set(F.subarray(b.ptr >> 2, (b.ptr >> 2) + b.n), o); o += b.n; }
+    return out;
+  }
+  free(): void {
+    for (const b of this.list) runtime().heap.release(b.ptr);
+    this.list = [];
+  }
+}
+
+/** Runs `call` on one thread (the instance's own exports) and through the pool; returns both memories. */
+function bothWays(bufs: Buffers, call: (k: Kernels) => void): { one: Float32Array; many: Float32Array; posts: number } {
+  bufs.reset();
+  call(wasm().direct);
+  const one = bufs.read();
+  bufs.reset();
+  const post = vi.spyOn(ThreadPool.prototype, 'post');
+  call(wasm().kernels);
+  const posts = post.mock.calls.length;
+  post.mockRestore();
+  return { one, many: bufs.read(), posts };
+}
+
+/** Bytes of all weights: what must be equal for "the same bits". */
+function weightBytes(m: nn.Sequential): Uint8Array {
+  const parts = m.getWeights().map((t) => new Uint8Array(t.data.buffer.slice(0))) as Uint8Array[];
+  const out = new Uint8Array(parts.reduce((s, p) => s + p.length, 0));
+  let o = 0;
+  for (const p of parts) { out.set(p, o); o += p.length; }
+  return out;
+}
+
+describe('threads', () => {
+  beforeAll(async () => {
+    await nn.ready({ threads: 2 });
+  });
+  afterEach(() => vi.restoreAllMocks());
+  afterAll(() => nn.shutdown());
+
+  it('starts a pool: getThreads() counts the calling thread, kernels split through it', () => {
+    expect(nn.getThreads()).toBe(2);
+    expect(wasm().shared).toBe(true);
+    expect(wasm().kernels).not.toBe(wasm().direct);
+  });
+
+  it.each(['nn', 'nt', 'tn'] as const)('f32_gemm_%s: the same bits with 2 threads as with 1, on row blocks off the tiles', (layout) => {
+    let seed = 100;
+    for (const [m, n, k] of [[64, 128, 784], [256, 33, 70], [257, 64, 128], [23, 300, 200], [784, 128, 64], [1000, 9, 80]]) {
+      const bufs = new Buffers(seed++);
+      const a = bufs.f32(m * k), b = bufs.f32(k * n), bias = bufs.f32(n), c = bufs.f32(m * n);
+      for (const [acc, useBias, act, alpha] of [[0, 0, 0, 0], [1, 1, 2, 0.2], [0, 1, 4, 0], [0, 1, 3, 1]]) {
+        const { one, many, posts } = bothWays(bufs, (kk) =>
+          kk[`f32_gemm_${layout}`](a, b, useBias ? bias : 0, c, m, n, k, acc, act, alpha));
+        expect(posts, `${layout} ${m}x${n}x${k} did not split`).toBeGreaterThan(0);
+        expect(bitDiff(many, one), `${layout} ${m}x${n}x${k} acc=${acc} act=${act}`).toBe(0);
+      }
+      bufs.free();
+    }
+  });
+
+  it('a product too small to pay for a thread stays on the calling thread', () => {
+    const bufs = new Buffers(7);
+    const a = bufs.f32(8 * 8), b = bufs.f32(8 * 8), c = bufs.f32(8 * 8);
+    const { one, many, posts } = bothWays(bufs, (kk) => kk.f32_gemm_nn(a, b, 0, c, 8, 8, 8, 0, 0, 0));
+    expect(posts).toBe(0);
+    expect(many).toEqual(one);
+    bufs.free();
+  });
+
+  // Arguments for every kernel that splits, large enough to split, with odd sizes so that parts end off the
+  // SIMD widths. Images: n 13, 28x28x3 input, 5x5 kernel, stride 1, dilation 1, no padding → 24x24.
+  const N = 200_003;
+  const cases: Record<string, (b: Buffers) => number[]> = {
+    f32_activation: (b) => [b.f32(N), b.f32(N), N, 3, 0.7],
+    f32_activation_grad: (b) => [b.f32(N, 0.1, 0.9), b.f32(N), b.f32(N), N, 4, 0],
+    f32_sgd: (b) => [b.f32(N), b.f32(N), N, 0.01],
+    f32_momentum: (b) => [b.f32(N), b.f32(N), b.f32(N), N, 0.01, 0.9, 1],
+    f32_adam: (b) => [b.f32(N), b.f32(N), b.f32(N), b.f32(N, 0, 1), N, 0.001, 0.9, 0.999, 1e-7, 3],
+    f32_adamw: (b) => [b.f32(N), b.f32(N), b.f32(N), b.f32(N, 0, 1), N, 0.001, 0.9, 0.999, 1e-7, 3, 0.004],
+    f32_rmsprop: (b) => [b.f32(N), b.f32(N), b.f32(N, 0, 1), N, 0.001, 0.9, 1e-7],
+    f32_adagrad: (b) => [b.f32(N), b.f32(N), b.f32(N, 0, 1), N, 0.01, 1e-7],
+    f32_l2_grad: (b) => [b.f32(N), b.f32(N), N, 0.001],
+    f32_scale: (b) => [b.f32(N), N, 0.37],
+    f32_fill: (b) => [b.f32(N), N, 1.5],
+    f32_copy: (b) => [b.f32(N), b.f32(N), N],
+    f32_mul: (b) => [b.f32(N), b.f32(N), b.f32(N), N],
+    f32_bias_add: (b) => [b.f32(2001 * 77), b.f32(77), b.f32(2001 * 77), 2001, 77],
+    f32_softmax: (b) => [b.f32(8001 * 10), b.f32(8001 * 10), 8001, 10],
+    f32_softmax_grad: (b) => [b.f32(7001 * 13, 0, 1), b.f32(7001 * 13), b.f32(7001 * 13), 7001, 13],
+    f32_im2col: (b) => [b.f32(13 * 28 * 28 * 3), b.f32(13 * 24 * 24 * 75), 13, 28, 28, 3, 5, 5, 1, 1, 1, 1, 0, 0, 24, 24],
+    f32_col2im: (b) => [b.f32(13 * 24 * 24 * 75), b.f32(13 * 28 * 28 * 3), 13, 28, 28, 3, 5, 5, 1, 1, 1, 1, 0, 0, 24, 24],
+    f32_avgpool2d: (b) => [b.f32(21 * 28 * 28 * 16), b.f32(21 * 14 * 14 * 16), 21, 28, 28, 16, 2, 2, 2, 2, 0, 0, 14, 14],
+    f32_avgpool2d_grad: (b) => [b.f32(21 * 14 * 14 * 16), b.f32(21 * 28 * 28 * 16), 21, 28, 28, 16, 2, 2, 2, 2, 0, 0, 14, 14],
+    f32_global_avgpool: (b) => [b.f32(37 * 196 * 64), b.f32(37 * 64), 37, 196, 64],
+    f32_global_avgpool_grad: (b) => [b.f32(37 * 64), b.f32(37 * 196 * 64), 37, 196, 64],
+  };
+
+  it('covers every kernel that splits', () => {
+    expect(Object.keys(cases).sort()).toEqual(Object.keys(SPLITS).sort());
+  });
+
+  it.each(Object.keys(cases))('%s: the same bits with 2 threads as with 1, and the split ran on a worker', (name) => {
+    const bufs = new Buffers(name.length * 31);
+    const args = cases[name](bufs);
+    const { one, many, posts } = bothWays(bufs, (kk) => (kk as unknown as Record<string, (...a: number[]) => void>)[name](...args));
+    expect(posts).toBeGreaterThan(0);
+    expect(bitDiff(many, one)).toBe(0);
+    bufs.free();
+  });
+
+  /** Trains a seeded model on synthetic data with `threads` threads; returns its weight bytes and losses. */
+  async function train(threads: number, cnn: boolean): Promise<{ bytes: Uint8Array; loss: number[]; posts: number }> {
+    await nn.ready({ threads });
+    const post = vi.spyOn(ThreadPool.prototype, 'post');
+    const r = rand(cnn ? 5 : 6);
+    const n = cnn ? 192 : 1024;
+    const inShape = cnn ? [28, 28, 1] : [784];
+    const x = nn.tensor(r(n * 784, 0, 1), [n, ...inShape]);
+    const labels = Array.from(r(n, 0, 10), Math.floor);
+    const y = nn.tensor(Float32Array.from({ length: n * 10 }, (_, i) => (labels[Math.floor(i / 10)] === i % 10 ? 1 : 0)), [n, 10]);
+    const layers = cnn
+      ? [nn.layers.conv2d({ filters: 8, kernelSize: 5, activation: 'relu', inputShape: [28, 28, 1] }),
+        nn.layers.averagePooling2d({ poolSize: 2 }), nn.layers.conv2d({ filters: 16, kernelSize: 5, activation: 'relu' }),
+        nn.layers.maxPooling2d({ poolSize: 2 }), nn.layers.flatten(), nn.layers.dense({ units: 10, activation: 'softmax' })]
+      : [nn.layers.dense({ units: 128, activation: 'relu', inputShape: [784] }), nn.layers.dense({ units: 64, activation: 'relu' }),
+        nn.layers.dense({ units: 10, activation: 'softmax' })];
+    const model = nn.sequential({ seed: 3, layers });
+    model.compile({ optimizer: nn.optimizers.adam({ learningRate: 1e-3 }), loss: 'categoricalCrossentropy' });
+    const h = await model.fit(x, y, { epochs: 2, batchSize: cnn ? 64 : 256, shuffle: true, verbose: 0 });
+    const posts = post.mock.calls.length;
+    post.mockRestore();
+    return { bytes: weightBytes(model), loss: h.history.loss as number[], posts };
+  }
+
+  it.each([['an MLP 784-128-64-10, batch 256', false], ['a CNN (conv, pooling, dense), batch 64', true]] as const)(
+    'training %s: the same weights, bit for bit, with 2 threads as with 1', async (_, cnn) => {
+      const one = await train(1, cnn);
+      const two = await train(2, cnn);
+      expect(one.posts).toBe(0);
+      expect(two.posts).toBeGreaterThan(0);
+      expect(two.loss).toEqual(one.loss);
+      expect(two.bytes).toEqual(one.bytes);
+      expect(nn.getThreads()).toBe(2);
+    }, 60_000);
+
+  it("'auto' uses every core the runtime reports; 1 stops the workers; shutdown() too", async () => {
+    await nn.ready({ threads: 'auto' });
+    expect(nn.getThreads()).toBe(os.availableParallelism());
+    await nn.ready({ threads: 1 });
+    expect(nn.getThreads()).toBe(1);
+    expect(wasm().kernels).toBe(wasm().direct);
+    await nn.ready({ threads: 2 });
+    expect(nn.getThreads()).toBe(2);
+    nn.shutdown();
+    expect(nn.getThreads()).toBe(1);
+    expect(wasm().kernels).toBe(wasm().direct);
+    await nn.ready({ threads: 2 });
+  });
+
+  it.each([0, -1, 1.5, 257, NaN, '2', 'all', null])('refuses threads: %s', async (threads) => {
+    await expect(nn.ready({ threads: threads as unknown as number })).rejects.toThrow(
+      new RegExp(`threads must be 'auto' or an integer from 1 to 256, got ${JSON.stringify(threads)?.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}`));
+    await expect(nn.ready({ threads: threads as unknown as number })).rejects.toBeInstanceOf(nn.ValueError);
+  });
+
+  it('a pool that cannot start leaves neurite on one thread, with one warning naming the cause', async () => {
+    nn.shutdown();
+    vi.spyOn(ThreadPool, 'start').mockRejectedValueOnce(new Error('no workers here'));
+    const warn = vi.spyOn(console, 'warn').mockImplementation(() => {});
+    await nn.ready({ threads: 2 });
+    expect(nn.getThreads()).toBe(1);
+    expect(warn).toHaveBeenCalledTimes(1);
+    expect(String(warn.mock.calls[0][0])).toMatch(/could not start 1 worker thread\(s\) \(no workers here\); running on one thread/);
+    expect(wasm().kernels).toBe(wasm().direct);
+    await nn.ready({ threads: 2 });
+    expect(nn.getThreads()).toBe(2);
+  });
+
+  it('a worker that fails to instantiate rejects the start with its reason and leaves no worker running', async () => {
+    // a module that needs an import the worker does not give
+    const needsImport = new Uint8Array([0, 97, 115, 109, 1, 0, 0, 0, 1, 4, 1, 96, 0, 0, 2, 9, 1, 3, 101, 110, 118, 1, 102, 0, 0]);
+    const fake = { ...wasm(), module: new WebAssembly.Module(needsImport) } as WasmBackend;
+    await expect(ThreadPool.start(fake, runtime().heap, 1, ['f32_copy'])).rejects.toThrow(/import|Import/);
+  });
+});
+
+describe('a Node script that used threads', () => {
+  let dir = '';
+  afterAll(() => { if (dir) rmSync(dir, { recursive: true, force: true }); });
+
+  it('exits by itself, without shutdown()', async () => {
+    dir = mkdtempSync(join(os.tmpdir(), 'neurite-threads-'));
+    const entry = join(dir, 'entry.ts');
+    const { writeFileSync } = await import('node:fs');
+    writeFileSync(entry, `import * as nn from ${JSON.stringify(resolve(__dirname, '../src/index'))};
+      await nn.ready({ threads: 2 });
+      const m = nn.sequential({ seed: 1, layers: [nn.layers.dense({ units: 64, activation: 'relu', inputShape: [512] }),
+        nn.layers.dense({ units: 1, activation: 'sigmoid' })] });
+      m.compile({ optimizer: 'adam', loss: 'binaryCrossentropy' });
+      const x = nn.tensor(new Float32Array(512 * 512).map((_, i) => Math.sin(i)), [512, 512]);
+      const y = nn.tensor(new Float32Array(512).map((_, i) => i % 2), [512, 1]);
+      await m.fit(x, y, { epochs: 2, batchSize: 512, verbose: 0 });
+      console.log(nn.getThreads());`);
+    const out = join(dir, 'entry.mjs');
+    await build({ entryPoints: [entry], outfile: out, bundle: true, platform: 'node', format: 'esm', logLevel: 'silent' });
+    const started = Date.now();
+    const { code, stdout } = await new Promise<{ code: number | null; stdout: string }>((done) => {
+      const p = spawn(process.execPath, [out], { stdio: ['ignore', 'pipe', 'pipe'] });
+      let stdout = '';
+      p.stdout.on('data', (d) => { stdout += d; });
+      const timer = setTimeout(() => p.kill('SIGKILL'), 30_000);
+      p.on('exit', (c) => { clearTimeout(timer); done({ code: c, stdout }); });
+    });
+    expect(stdout.trim()).toBe('2');
+    expect(code).toBe(0);
+    expect(Date.now() - started).toBeLessThan(30_000);
+  }, 60_000);
+});
