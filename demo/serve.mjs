@@ -10,6 +10,13 @@ const TYPES = {
   '.idx': 'application/octet-stream', '.json': 'application/json',
 };
 
+/**
+ * Every response is cross-origin isolated, so that the page may share memory with workers (what neurite's
+ * threads need: `nn.ready({ threads })`). A page that loads resources from other origins needs them to allow it
+ * (CORP or CORS) under require-corp.
+ */
+export const ISOLATION = { 'cross-origin-opener-policy': 'same-origin', 'cross-origin-embedder-policy': 'require-corp' };
+
 /** Serves `root` on 127.0.0.1:port (0 = any free port); resolves to the http.Server once listening. */
 export function serveDemo(root, port) {
   const base = resolve(root);
@@ -20,7 +27,7 @@ export function serveDemo(root, port) {
     if (path.endsWith('/')) file = join(file, 'index.html');
     try {
       const body = await readFile(file);
-      res.writeHead(200, { 'content-type': TYPES[extname(file)] ?? 'application/octet-stream' });
+      res.writeHead(200, { 'content-type': TYPES[extname(file)] ?? 'application/octet-stream', ...ISOLATION });
       res.end(body);
     } catch {
       res.writeHead(404, { 'content-type': 'text/plain' }).end('not found');

@@ -10,6 +10,8 @@ import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildPackage, copyFixtures, launchChromium, root, serve, type Served } from './browser/harness';
 
+interface ThreadsResult { threads: number; hash: string; isolated: boolean }
+
 type Hashes = Record<'mlp' | 'cnn', { fit: string; worker?: string; loss: number[] }>;
 interface PathResult {
   backend: string; simd: boolean; isError: boolean; errorName: string; hashes: Hashes; exports: string[]; nodeOnly: string;
@@ -25,7 +27,7 @@ let app = '';
 let server: Served;
 let browser: Browser;
 /** Hashes from Node, for each backend: the reference every browser result must equal; and Node's export names. */
-let node: Record<'wasm' | 'js', Hashes> & { exports: string[] };
+let node: Record<'wasm' | 'js', Hashes> & { exports: string[]; threads: ThreadsResult[] };
 /** Output of each bundler, to check for node: modules. */
 const bundles: Record<string, string> = {};
 
@@ -90,7 +92,7 @@ beforeAll(async () => {
   mkdirSync(ARTIFACTS, { recursive: true });
   project = await buildPackage();
   app = join(project, 'app');
-  copyFixtures(app, ['app.js', 'entry.js', 'identity.js', 'worker-entry.js']);
+  copyFixtures(app, ['app.js', 'entry.js', 'identity.js', 'threads.js', 'worker-entry.js']);
   await Promise.all([bundleWithEsbuild(), bundleWithVite(), bundleWithWebpack()]);
   writeFileSync(join(app, 'plain.html'), page('<script type="module" src="/app/entry.js"></script>', IMPORT_MAP));
   writeFileSync(join(app, 'identity.html'), page(`<script type="module">
@@ -101,12 +103,21 @@ beforeAll(async () => {
     } catch (e) { window.__result = { error: String(e.stack) }; }
   </script>`, IMPORT_MAP));
   // Node: the same module, the same package, in a plain node process (fitInWorker uses a worker_thread)
+  for (const name of ['threads-isolated', 'threads-plain']) {
+    writeFileSync(join(app, `${name}.html`), page(`<script type="module">
+      import * as nn from 'neurite';
+      import { threadsRun } from '/app/threads.js';
+      try { window.__result = { ...await threadsRun(nn, 2), isolated: crossOriginIsolated }; }
+      catch (e) { window.__result = { error: String(e.stack) }; }
+    </script>`, IMPORT_MAP));
+  }
   const script = `import * as nn from ${JSON.stringify(pathToFileURL(join(project, 'node_modules/neurite/dist/index.js')).href)};
     import { identity } from ${JSON.stringify(pathToFileURL(join(app, 'identity.js')).href)};
+    import { threadsRun } from ${JSON.stringify(pathToFileURL(join(app, 'threads.js')).href)};
     console.log(JSON.stringify({ wasm: await identity(nn, 'wasm', { worker: true }), js: await identity(nn, 'js', { worker: true }),
-      exports: Object.keys(nn).sort() }));`;
+      exports: Object.keys(nn).sort(), threads: [await threadsRun(nn, 1), await threadsRun(nn, 2)] }));`;
   node = JSON.parse(execFileSync('node', ['--input-type=module', '-e', script], { encoding: 'utf8' }));
-  server = await serve({ '/': project });
+  server = await serve({ '/': project }, ['/app/threads-isolated.html']);
   browser = await launchChromium();
 }, 120_000);
 
@@ -171,6 +182,47 @@ describe('same bits everywhere', () => {
         expect(here.loss[2]).toBeLessThan(here.loss[0]);
       }
     }
+  });
+});
+
+describe('threads', () => {
+  it('Node: 2 threads give the weights of 1', () => {
+    expect(node.threads.map((t) => t.threads)).toEqual([1, 2]);
+    expect(node.threads[1].hash).toBe(node.threads[0].hash);
+  });
+
+  it('a cross-origin isolated page runs 2 threads and gets the same weights as Node', async () => {
+    const { result, console: messages, page: p } = await run<ThreadsResult>('/app/threads-isolated.html');
+    await p.close();
+    expect(result.error).toBeUndefined();
+    expect(result).toMatchObject({ isolated: true, threads: 2, hash: node.threads[0].hash });
+    expect(messages.filter((m) => /^(error|pageerror|warning)/.test(m))).toEqual([]);
+  });
+
+  it('the demo server sends the two headers that make its pages cross-origin isolated', async () => {
+    const { serveDemo } = await import('../demo/serve.mjs');
+    const dir = join(project, 'demo-headers');
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(join(dir, 'index.html'), page('demo'));
+    const s = await serveDemo(dir, 0);
+    try {
+      const res = await fetch(`http://127.0.0.1:${(s.address() as { port: number }).port}/`);
+      expect(res.status).toBe(200);
+      expect(res.headers.get('cross-origin-opener-policy')).toBe('same-origin');
+      expect(res.headers.get('cross-origin-embedder-policy')).toBe('require-corp');
+    } finally {
+      await new Promise((r) => s.close(r));
+    }
+  });
+
+  it('a page without isolation stays on one thread with one notice naming the two headers, same weights', async () => {
+    const { result, console: messages, page: p } = await run<ThreadsResult>('/app/threads-plain.html');
+    await p.close();
+    expect(result.error).toBeUndefined();
+    expect(result).toMatchObject({ isolated: false, threads: 1, hash: node.threads[0].hash });
+    const notices = messages.filter((m) => /^(error|pageerror|warning)/.test(m));
+    expect(notices).toHaveLength(1);
+    expect(notices[0]).toMatch(/threads need shared memory.*Cross-Origin-Opener-Policy: same-origin, Cross-Origin-Embedder-Policy: require-corp.*one thread/);
   });
 });
 

@@ -44,8 +44,14 @@ export interface Served {
   close(): Promise<void>;
 }
 
-/** Serves folders: `{ '/pkg/': '/tmp/x/node_modules/neurite/' }`; '/' maps to index.html in its folder. */
-export async function serve(mounts: Record<string, string>): Promise<Served> {
+/** The two headers that make a page cross-origin isolated (what SharedArrayBuffer, hence threads, needs). */
+export const ISOLATION_HEADERS = { 'cross-origin-opener-policy': 'same-origin', 'cross-origin-embedder-policy': 'require-corp' };
+
+/**
+ * Serves folders: `{ '/pkg/': '/tmp/x/node_modules/neurite/' }`; '/' maps to index.html in its folder. Paths under
+ * a prefix in `isolated` are served with ISOLATION_HEADERS.
+ */
+export async function serve(mounts: Record<string, string>, isolated: string[] = []): Promise<Served> {
   const server: Server = createServer((req, res) => {
     const path = decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname);
     const prefix = Object.keys(mounts).filter((p) => path.startsWith(p)).sort((a, b) => b.length - a.length)[0];
@@ -56,7 +62,8 @@ export async function serve(mounts: Record<string, string>): Promise<Served> {
     if (path.endsWith('/')) file = join(file, 'index.html');
     try {
       const body = readFileSync(file);
-      res.writeHead(200, { 'content-type': TYPES[extname(file)] ?? 'application/octet-stream', 'cache-control': 'no-store' });
+      const extra = isolated.some((p) => path.startsWith(p)) ? ISOLATION_HEADERS : {};
+      res.writeHead(200, { 'content-type': TYPES[extname(file)] ?? 'application/octet-stream', 'cache-control': 'no-store', ...extra });
       res.end(body);
     } catch {
       res.writeHead(404).end();
