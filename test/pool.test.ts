@@ -72,7 +72,9 @@ function maxpool64(g: Geom, x: ArrayLike<number>): { y: Float64Array; arg: Int32
       const vals = pixels.map((p) => x[p * g.c + ch]);
       const m = Math.max(...vals);
       y[o * g.c + ch] = m;
-      arg[o * g.c + ch] = pixels[vals.indexOf(m)] * g.c + ch;
+      // the winner's index within its image: pixel minus the image's first pixel
+      const b = Math.floor(o / (g.outH * g.outW));
+      arg[o * g.c + ch] = (pixels[vals.indexOf(m)] - b * g.h * g.w) * g.c + ch;
     }
   });
   return { y, arg };
@@ -109,10 +111,11 @@ function maxpool(mem: Mem, g: Geom, x: Float32Array): { y: Float32Array; arg: In
   return out;
 }
 
-function maxpoolGrad(mem: Mem, dy: Float32Array, arg: Int32Array, dxCount: number): Float32Array {
-  const pdy = mem.f32(dy), pa = mem.i32(arg), pdx = mem.f32(new Float32Array(dxCount).fill(NaN));
-  mem.k.f32_maxpool2d_grad(pdy, pa, pdx, dy.length, dxCount);
-  const out = mem.read(pdx, dxCount);
+/** dy and arg hold n images of dy.length / n values; dx gets n images of inSize values. */
+function maxpoolGrad(mem: Mem, dy: Float32Array, arg: Int32Array, n: number, inSize: number): Float32Array {
+  const pdy = mem.f32(dy), pa = mem.i32(arg), pdx = mem.f32(new Float32Array(n * inSize).fill(NaN));
+  mem.k.f32_maxpool2d_grad(pdy, pa, pdx, n, dy.length / n, inSize);
+  const out = mem.read(pdx, n * inSize);
   mem.free();
   return out;
 }
@@ -182,7 +185,7 @@ describe.each(BACKENDS)('%s backend', (name: BackendName) => {
     expect(Array.from(arg)).toEqual([0, 2, 6, 8]);
   });
 
-  it('max pooling: padding never wins over negative values, argmax is relative to x across the batch', () => {
+  it('max pooling: padding never wins over negative values, argmax is relative to each image', () => {
     const g = geometry(2, 2, 2, 3, 3, 3, 1, 1, true)!;
     expect([g.outH, g.outW, g.padTop, g.padLeft]).toEqual([2, 2, 1, 1]);
     const x = Float32Array.from({ length: inSize(g) }, (_, e) => -100 + (e % 5));
@@ -191,7 +194,9 @@ describe.each(BACKENDS)('%s backend', (name: BackendName) => {
     expect(Array.from(y)).toEqual(Array.from(ref.y));
     expect(Array.from(arg)).toEqual(Array.from(ref.arg));
     for (let i = 0; i < y.length; i++) expect(y[i]).toBeLessThan(-95);
-    expect(Math.min(...arg.slice(12))).toBeGreaterThanOrEqual(12);
+    // the second image's winners index into the second image, from 0
+    expect(Math.max(...arg)).toBeLessThan(12);
+    expect(Array.from(arg.slice(12))).toEqual(Array.from(ref.arg.slice(12)));
   });
 
   it('max pooling: strictly greater replaces (NaN only when first, −0/+0 keep the first, −Infinity is a value)', () => {
@@ -208,7 +213,7 @@ describe.each(BACKENDS)('%s backend', (name: BackendName) => {
         x[b * 26 + ch] = u;
         x[b * 26 + 13 + ch] = v;
         want.push(k ? v : u);
-        wantArg.push(b * 26 + 13 * k + ch);
+        wantArg.push(13 * k + ch); // within image b
       }
     }
     const { y, arg } = maxpool(mem, g, x);
@@ -222,25 +227,32 @@ describe.each(BACKENDS)('%s backend', (name: BackendName) => {
       const r = rand(seed++);
       const x = tied(r, inSize(g)), dy = r(outSize(g)), z = r(inSize(g));
       const { arg } = maxpool(mem, g, x);
-      const dx = maxpoolGrad(mem, dy, arg, inSize(g));
+      const dx = maxpoolGrad(mem, dy, arg, g.n, inSize(g) / g.n);
       const ref = new Float64Array(inSize(g));
-      for (let i = 0; i < dy.length; i++) ref[arg[i]] += dy[i];
+      // arg is within each image: element i of image b lands at b·(h·w·c) + arg[i]
+      const at = (i: number) => Math.floor(i / (g.outH * g.outW * g.c)) * g.h * g.w * g.c + arg[i];
+      for (let i = 0; i < dy.length; i++) ref[at(i)] += dy[i];
       expect(maxRelErr(dx, ref), label(g)).toBeLessThan(1e-6 * g.ph * g.pw);
       let lhs = 0;
-      for (let i = 0; i < dy.length; i++) lhs += dy[i] * z[arg[i]];
+      for (let i = 0; i < dy.length; i++) lhs += dy[i] * z[at(i)];
       expect(Math.abs(lhs - dot64(z, dx)), label(g)).toBeLessThanOrEqual(1e-6 * absDot64(z, dx) + 1e-12);
     }
   });
 
-  it('max pooling gradient on arbitrary index lists: f32 adds in ascending order, many collisions', () => {
+  it('max pooling gradient on arbitrary index lists: f32 adds in ascending order, many collisions, per image', () => {
     const r = rand(7);
-    for (const count of EDGE_SIZES) {
-      for (const dxCount of [1, 3, 10, 200]) {
-        const dy = r(count, -10, 10);
-        const arg = Int32Array.from(r(count, 0, dxCount), Math.floor);
-        const ref = new Float32Array(dxCount);
-        for (let i = 0; i < count; i++) ref[arg[i]] = Math.fround(ref[arg[i]] + dy[i]);
-        expect(bitDiff(maxpoolGrad(mem, dy, arg, dxCount), ref), `count ${count} dxCount ${dxCount}`).toBe(0);
+    for (const n of [1, 3]) {
+      for (const count of EDGE_SIZES) {
+        for (const dxCount of [1, 3, 10, 200]) {
+          const dy = r(n * count, -10, 10);
+          const arg = Int32Array.from(r(n * count, 0, dxCount), Math.floor);
+          const ref = new Float32Array(n * dxCount);
+          for (let i = 0; i < n * count; i++) {
+            const at = Math.floor(i / count) * dxCount + arg[i];
+            ref[at] = Math.fround(ref[at] + dy[i]);
+          }
+          expect(bitDiff(maxpoolGrad(mem, dy, arg, n, dxCount), ref), `n ${n} count ${count} dxCount ${dxCount}`).toBe(0);
+        }
       }
     }
   });
@@ -363,7 +375,7 @@ describe('wasm and js agree bit for bit', () => {
         const a = maxpool(wasm, g, xv), b = maxpool(js, g, xv);
         expect(bitDiff(a.y, b.y), label(g)).toBe(0);
         expect(bitDiff(a.arg, b.arg), label(g)).toBe(0);
-        expect(bitDiff(maxpoolGrad(wasm, dy, a.arg, inSize(g)), maxpoolGrad(js, dy, a.arg, inSize(g))), label(g)).toBe(0);
+        expect(bitDiff(maxpoolGrad(wasm, dy, a.arg, g.n, inSize(g) / g.n), maxpoolGrad(js, dy, a.arg, g.n, inSize(g) / g.n)), label(g)).toBe(0);
       }
       expect(bitDiff(avgpool(wasm, g, x), avgpool(js, g, x)), label(g)).toBe(0);
       expect(bitDiff(avgpoolGrad(wasm, g, dy), avgpoolGrad(js, g, dy)), label(g)).toBe(0);

@@ -28,6 +28,11 @@ class Buffers {
     this.list.push({ ptr, n, data });
     return ptr;
   }
+  /** Replaces the initial contents of the buffer at `ptr`. */
+  patch(ptr: number, data: Float32Array): void {
+    const b = this.list.find((e) => e.ptr === ptr)!;
+    b.data = data;
+  }
   /** Writes every buffer's initial contents. */
   reset(): void {
     const F = runtime().backend.memory.f32();
@@ -128,11 +133,20 @@ describe('threads', () => {
     f32_softmax_grad: (b) => [b.f32(7001 * 13, 0, 1), b.f32(7001 * 13), b.f32(7001 * 13), 7001, 13],
     f32_im2col: (b) => [b.f32(13 * 28 * 28 * 3), b.f32(13 * 24 * 24 * 75), 13, 28, 28, 3, 5, 5, 1, 1, 1, 1, 0, 0, 24, 24],
     f32_col2im: (b) => [b.f32(13 * 24 * 24 * 75), b.f32(13 * 28 * 28 * 3), 13, 28, 28, 3, 5, 5, 1, 1, 1, 1, 0, 0, 24, 24],
+    f32_maxpool2d: (b) => [b.f32(21 * 28 * 28 * 16), b.f32(21 * 14 * 14 * 16), b.f32(21 * 14 * 14 * 16), 21, 28, 28, 16, 2, 2, 2, 2, 0, 0, 14, 14],
+    f32_maxpool2d_grad: (b) => [b.f32(21 * 14 * 14 * 16), argmaxes(b, 21 * 14 * 14 * 16, 28 * 28 * 16), b.f32(21 * 28 * 28 * 16), 21, 14 * 14 * 16, 28 * 28 * 16],
     f32_avgpool2d: (b) => [b.f32(21 * 28 * 28 * 16), b.f32(21 * 14 * 14 * 16), 21, 28, 28, 16, 2, 2, 2, 2, 0, 0, 14, 14],
     f32_avgpool2d_grad: (b) => [b.f32(21 * 14 * 14 * 16), b.f32(21 * 28 * 28 * 16), 21, 28, 28, 16, 2, 2, 2, 2, 0, 0, 14, 14],
     f32_global_avgpool: (b) => [b.f32(37 * 196 * 64), b.f32(37 * 64), 37, 196, 64],
     f32_global_avgpool_grad: (b) => [b.f32(37 * 64), b.f32(37 * 196 * 64), 37, 196, 64],
   };
+
+  /** Valid argmax indices (within an image of `inSize` values), stored as f32 bit patterns in a Buffers block. */
+  function argmaxes(b: Buffers, n: number, inSize: number): number {
+    const ptr = b.f32(n);
+    b.patch(ptr, new Float32Array(Int32Array.from(rand(3)(n, 0, inSize), Math.floor).buffer));
+    return ptr;
+  }
 
   it('covers every kernel that splits', () => {
     expect(Object.keys(cases).sort()).toEqual(Object.keys(SPLITS).sort());

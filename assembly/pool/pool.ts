@@ -14,22 +14,24 @@ export function f32_maxpool2d(x: usize, y: usize, argmax: usize, n: i32, h: i32,
   const pix = <usize>c << 2;
   let o: usize = 0;
   for (let b = 0; b < n; b++) {
+    // argmax holds indices within the image; xb is the image's first element
+    const xb = x + (<usize>(b * h * w * c) << 2);
     for (let oy = 0; oy < outH; oy++) {
       const iy0 = oy * strideH - padTop;
       const y0 = max(iy0, 0), y1 = min(iy0 + ph, h);
       for (let ox = 0; ox < outW; ox++) {
         const ix0 = ox * strideW - padLeft;
         const x0 = max(ix0, 0), x1 = min(ix0 + pw, w);
-        const first = ((b * h + y0) * w + x0) * c;
+        const first = (y0 * w + x0) * c;
         const yp = y + o, ap = argmax + o;
         let ch = 0;
         for (; ch + 8 <= c; ch += 8) {
-          const p0 = x + (<usize>(first + ch) << 2);
+          const p0 = xb + (<usize>(first + ch) << 2);
           let m0 = v128.load(p0), m1 = v128.load(p0, 16);
           let a0 = lanes(first + ch), a1 = i32x4.add(a0, four);
           for (let iy = y0; iy < y1; iy++) {
-            const e = ((b * h + iy) * w + x0) * c + ch;
-            let p = x + (<usize>e << 2);
+            const e = (iy * w + x0) * c + ch;
+            let p = xb + (<usize>e << 2);
             let i0 = lanes(e);
             for (let ix = x0; ix < x1; ix++, p += pix, i0 = i32x4.add(i0, cs)) {
               const v0 = v128.load(p), v1 = v128.load(p, 16);
@@ -47,11 +49,11 @@ export function f32_maxpool2d(x: usize, y: usize, argmax: usize, n: i32, h: i32,
           v128.store(ap + q, a1, 16);
         }
         for (; ch + 4 <= c; ch += 4) {
-          let m0 = v128.load(x + (<usize>(first + ch) << 2));
+          let m0 = v128.load(xb + (<usize>(first + ch) << 2));
           let a0 = lanes(first + ch);
           for (let iy = y0; iy < y1; iy++) {
-            const e = ((b * h + iy) * w + x0) * c + ch;
-            let p = x + (<usize>e << 2);
+            const e = (iy * w + x0) * c + ch;
+            let p = xb + (<usize>e << 2);
             let i0 = lanes(e);
             for (let ix = x0; ix < x1; ix++, p += pix, i0 = i32x4.add(i0, cs)) {
               const v0 = v128.load(p);
@@ -65,12 +67,12 @@ export function f32_maxpool2d(x: usize, y: usize, argmax: usize, n: i32, h: i32,
           v128.store(ap + q, a0);
         }
         for (; ch < c; ch++) {
-          let m = load<f32>(x + (<usize>(first + ch) << 2));
+          let m = load<f32>(xb + (<usize>(first + ch) << 2));
           let a = first + ch;
           for (let iy = y0; iy < y1; iy++) {
-            let e = ((b * h + iy) * w + x0) * c + ch;
+            let e = (iy * w + x0) * c + ch;
             for (let ix = x0; ix < x1; ix++, e += c) {
-              const v = load<f32>(x + (<usize>e << 2));
+              const v = load<f32>(xb + (<usize>e << 2));
               const g = v > m;
               m = select<f32>(v, m, g);
               a = select<i32>(e, a, g);
@@ -86,12 +88,14 @@ export function f32_maxpool2d(x: usize, y: usize, argmax: usize, n: i32, h: i32,
   }
 }
 
-export function f32_maxpool2d_grad(dy: usize, argmax: usize, dx: usize, count: i32, dxCount: i32): void {
-  memory.fill(dx, 0, <usize>dxCount << 2);
-  const end = <usize>count << 2;
-  for (let k: usize = 0; k < end; k += 4) {
-    const p = dx + (<usize>load<i32>(argmax + k) << 2);
-    store<f32>(p, load<f32>(p) + load<f32>(dy + k));
+export function f32_maxpool2d_grad(dy: usize, argmax: usize, dx: usize, n: i32, outSize: i32, inSize: i32): void {
+  memory.fill(dx, 0, <usize>n * inSize << 2);
+  const out = <usize>outSize << 2, img = <usize>inSize << 2;
+  for (let b = 0; b < n; b++, dy += out, argmax += out, dx += img) {
+    for (let k: usize = 0; k < out; k += 4) {
+      const p = dx + (<usize>load<i32>(argmax + k) << 2);
+      store<f32>(p, load<f32>(p) + load<f32>(dy + k));
+    }
   }
 }
 

@@ -3,8 +3,8 @@
 // pooling. A part is the same kernel on a sub-range (pointers moved to its start, its count), and no kernel
 // here sums across the split, so every output element is computed by the same code in the same order as on one
 // thread: N threads give the same bits as one. Reductions (losses, metrics, the bias gradient, batch-norm
-// statistics, norms) and kernels whose outputs the parts would share (max-pooling's scatter, dropout's
-// counter-based hash) stay on the calling thread.
+// statistics, norms) and dropout (its counter-based hash numbers elements from the call's start) stay on the
+// calling thread.
 import type { Kernels } from './types';
 import type { ThreadPool } from './threads';
 import type { WasmExports } from './wasm';
@@ -39,6 +39,9 @@ const rowwise = (count: number, cols: number, ...ptrs: number[]): Split =>
 const image = (a: Args) => 4 * a[3] * a[4] * a[5];
 const colsOf = (a: Args) => 4 * a[14] * a[15] * a[6] * a[7] * a[5];
 const pooled = (a: Args) => 4 * a[12] * a[13] * a[5];
+// max pooling has argmax as its third pointer: n is argument 3, h w c 4 5 6, outH outW 13 14
+const maxIn = (a: Args) => 4 * a[4] * a[5] * a[6];
+const maxOut = (a: Args) => 4 * a[13] * a[14] * a[6];
 const globalIn = (a: Args) => 4 * a[3] * a[4];
 const globalOut = (a: Args) => 4 * a[4];
 
@@ -61,6 +64,8 @@ export const SPLITS: Readonly<Record<string, Split>> = {
   f32_softmax_grad: rowwise(3, 4, 0, 1, 2),
   f32_im2col: { count: 2, ptrs: [[0, image], [1, colsOf]], unit: 1, outPerUnit: (a) => colsOf(a) / 4 },
   f32_col2im: { count: 2, ptrs: [[0, colsOf], [1, image]], unit: 1, outPerUnit: (a) => colsOf(a) / 4 },
+  f32_maxpool2d: { count: 3, ptrs: [[0, maxIn], [1, maxOut], [2, maxOut]], unit: 1, outPerUnit: (a) => maxIn(a) / 4 },
+  f32_maxpool2d_grad: { count: 3, ptrs: [[0, (a) => 4 * a[4]], [1, (a) => 4 * a[4]], [2, (a) => 4 * a[5]]], unit: 1, outPerUnit: (a) => a[5] },
   f32_avgpool2d: { count: 2, ptrs: [[0, image], [1, pooled]], unit: 1, outPerUnit: (a) => image(a) / 4 },
   f32_avgpool2d_grad: { count: 2, ptrs: [[0, pooled], [1, image]], unit: 1, outPerUnit: (a) => image(a) / 4 },
   f32_global_avgpool: { count: 2, ptrs: [[0, globalIn], [1, globalOut]], unit: 1, outPerUnit: (a) => globalIn(a) / 4 },

@@ -18,7 +18,7 @@ const MAX_ARGS = 20;
 const CONTROL_BYTES = (ARGS + MAX_ARGS) * 8;
 
 /** Spins (Atomics.load) before sleeping in Atomics.wait: back-to-back calls of a step wake no futex. */
-const SPIN = 20_000;
+const SPIN = 100_000;
 /** How long a worker may take to start, and one call to finish, before neurite gives up on threads. */
 const START_TIMEOUT_MS = 20_000;
 const CALL_TIMEOUT_MS = 120_000;

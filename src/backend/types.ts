@@ -194,16 +194,18 @@ export interface Kernels {
   // y, argmax and dy are [n, outH, outW, c].
   /**
    * y[b, oy, ox, ch] = max over the in-bounds window (padding never wins); argmax (i32) receives the element index
-   * of the winner relative to x (first maximum in row-major window order wins). Rule: the running maximum starts
+   * of the winner within its image, relative to x[b, 0, 0, 0] (first maximum in row-major window order wins), so
+   * that a block of images is the same call on moved pointers. Rule: the running maximum starts
    * at the first in-bounds element and is replaced only by a strictly greater value, so a NaN wins only when it
    * comes first in its window (a later NaN is skipped).
    */
   f32_maxpool2d(x: number, y: number, argmax: number, n: number, h: number, w: number, c: number, ph: number,
     pw: number, strideH: number, strideW: number, padTop: number, padLeft: number, outH: number, outW: number): void;
   /**
-   * dx = 0, then dx[argmax[i]] += dy[i] for i ascending (f32 adds). count = n·outH·outW·c; dxCount = n·h·w·c.
+   * dx = 0, then for each image b and i ascending: dx[b, argmax[b, i]] += dy[b, i] (f32 adds), with dy and argmax
+   * [n, outSize] (outSize = outH·outW·c) and dx [n, inSize] (inSize = h·w·c).
    */
-  f32_maxpool2d_grad(dy: number, argmax: number, dx: number, count: number, dxCount: number): void;
+  f32_maxpool2d_grad(dy: number, argmax: number, dx: number, n: number, outSize: number, inSize: number): void;
   /**
    * Average over the in-bounds part of each window (padding excluded from the count, as TF.js 'same'):
    * y = s / cnt with s the f32 sum from 0 over the window in row-major order and cnt the in-bounds count.

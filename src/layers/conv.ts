@@ -218,7 +218,7 @@ export class MaxPooling2D extends Pooling2D {
   backward(k: Kernels, b: LayerBinding, rows: number): void {
     if (b.dx === 0) return;
     const { h, w, c, oh, ow } = this.g;
-    k.f32_maxpool2d_grad(b.dy, b.ws, b.dx, rows * oh * ow * c, rows * h * w * c);
+    k.f32_maxpool2d_grad(b.dy, b.ws, b.dx, rows, oh * ow * c, h * w * c);
   }
 }
 

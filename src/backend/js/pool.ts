@@ -16,17 +16,18 @@ export function poolKernels(mem: JsMemory): PoolKernels {
       const xi = x >> 2;
       let o = 0;
       for (let b = 0; b < n; b++) {
+        const xb = xi + b * h * w * c; // argmax holds indices within the image
         for (let oy = 0; oy < outH; oy++) {
           const y0 = Math.max(oy * strideH - padTop, 0), y1 = Math.min(oy * strideH - padTop + ph, h);
           for (let ox = 0; ox < outW; ox++) {
             const x0 = Math.max(ox * strideW - padLeft, 0), x1 = Math.min(ox * strideW - padLeft + pw, w);
             for (let ch = 0; ch < c; ch++) {
-              let a = ((b * h + y0) * w + x0) * c + ch;
-              let m = F[xi + a];
+              let a = (y0 * w + x0) * c + ch;
+              let m = F[xb + a];
               for (let iy = y0; iy < y1; iy++) {
                 for (let ix = x0; ix < x1; ix++) {
-                  const e = ((b * h + iy) * w + ix) * c + ch;
-                  if (F[xi + e] > m) { m = F[xi + e]; a = e; }
+                  const e = (iy * w + ix) * c + ch;
+                  if (F[xb + e] > m) { m = F[xb + e]; a = e; }
                 }
               }
               F[(y >> 2) + o] = m;
@@ -38,11 +39,14 @@ export function poolKernels(mem: JsMemory): PoolKernels {
       }
     },
 
-    f32_maxpool2d_grad(dy, argmax, dx, count, dxCount) {
+    f32_maxpool2d_grad(dy, argmax, dx, n, outSize, inSize) {
       const F = mem.F32, I = mem.I32;
       const di = dx >> 2;
-      F.fill(0, di, di + dxCount);
-      for (let k = 0; k < count; k++) F[di + I[(argmax >> 2) + k]] += F[(dy >> 2) + k];
+      F.fill(0, di, di + n * inSize);
+      for (let b = 0; b < n; b++) {
+        const o = b * outSize, img = di + b * inSize;
+        for (let k = 0; k < outSize; k++) F[img + I[(argmax >> 2) + o + k]] += F[(dy >> 2) + o + k];
+      }
     },
 
     f32_avgpool2d(x, y, n, h, w, c, ph, pw, strideH, strideW, padTop, padLeft, outH, outW) {
