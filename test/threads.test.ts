@@ -210,6 +210,14 @@ describe('threads', () => {
     await nn.ready({ threads: 2 });
   });
 
+  it('the js backend runs on one thread; switching back to wasm resumes the pool', async () => {
+    await nn.ready({ threads: 2 });
+    await nn.setBackend('js');
+    expect(nn.getThreads()).toBe(1);
+    await nn.setBackend('wasm');
+    expect(nn.getThreads()).toBe(2);
+  });
+
   it.each([0, -1, 1.5, 257, NaN, '2', 'all', null])('refuses threads: %s', async (threads) => {
     await expect(nn.ready({ threads: threads as unknown as number })).rejects.toThrow(
       new RegExp(`threads must be 'auto' or an integer from 1 to 256, got ${JSON.stringify(threads)?.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}`));

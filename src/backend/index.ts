@@ -91,7 +91,7 @@ async function availableCores(): Promise<number> {
 
 async function setThreads(threads: 'auto' | number): Promise<void> {
   const want = threads === 'auto' ? await availableCores() : threads;
-  if (want === getThreads() && (want === 1 || pool)) return;
+  if (want === (pool ? pool.size + 1 : 1)) return;
   stopPool();
   if (want === 1) return;
   const rt = runtimes.get('wasm') ?? (wasmSimdSupported() ? await load('wasm') : undefined);
@@ -120,9 +120,12 @@ function stopPool(): void {
   if (wasm) wasm.kernels = wasm.direct;
 }
 
-/** Threads the wasm kernels run on, the calling thread included (1 unless ready({ threads }) started more). */
+/**
+ * Threads the current backend's kernels run on, the calling thread included: 1 unless ready({ threads }) started
+ * more, and always 1 on the js backend (the pool serves the wasm backend; it resumes when you switch back).
+ */
 export function getThreads(): number {
-  return pool ? pool.size + 1 : 1;
+  return pool && current?.backend.name === 'wasm' ? pool.size + 1 : 1;
 }
 
 /**
