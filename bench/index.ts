@@ -1,7 +1,7 @@
-// npm run bench [-- --quick] [-- --only gemm|mnist|cnn]
+// npm run bench [-- --quick] [-- --only gemm|mnist|cnn|threads]
 // Matrix multiply against the SIMD peak and TF.js's wasm backend, MNIST MLP training and inference
-// against TF.js (wasm, cpu), ConvNetJS and brain.js, and MNIST CNN training against ConvNetJS and TF.js
-// (cpu; wasm cannot train it). Prints markdown tables; writes
+// against TF.js (wasm, cpu), ConvNetJS and brain.js, MNIST CNN training against ConvNetJS and TF.js
+// (cpu; wasm cannot train it), and neurite on two threads against one. Prints markdown tables; writes
 // bench/results/latest.json and bench/results/latest.svg (quick runs: quick.json / quick.svg).
 import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -12,7 +12,8 @@ import { chartSvg } from './chart';
 import type { CnnResult } from './cnn';
 import type { GemmResult } from './gemm';
 import type { MnistResult } from './mnist';
-import { cnnNotes, cnnTable, collectMeta, gemmTable, header, inferTable, trainTable } from './report';
+import { cnnNotes, cnnTable, collectMeta, gemmTable, header, inferTable, threadsNotes, threadsTable, trainTable } from './report';
+import type { ThreadsResult } from './threads';
 import type { BenchOptions } from './util';
 
 interface Args {
@@ -20,7 +21,7 @@ interface Args {
   only: Suite | null;
 }
 
-const SUITES = ['gemm', 'mnist', 'cnn'] as const;
+const SUITES = ['gemm', 'mnist', 'cnn', 'threads'] as const;
 type Suite = (typeof SUITES)[number];
 
 function parseArgs(argv: string[]): Args {
@@ -63,6 +64,7 @@ async function main(): Promise<void> {
   let gemm: GemmResult[] = [];
   let mnist: MnistResult | null = null;
   let cnn: CnnResult | null = null;
+  let threads: ThreadsResult | null = null;
   const runs = (suite: Suite) => args.only === null || args.only === suite;
   if (runs('gemm')) {
     log('matrix multiply: peak, neurite wasm, tfjs-wasm (interleaved), neurite js');
@@ -75,6 +77,10 @@ async function main(): Promise<void> {
   if (runs('cnn')) {
     log('MNIST CNN: training in interleaved rounds (neurite wasm, ConvNetJS, tfjs-cpu), test accuracy; tfjs-wasm');
     cnn = await (await import('./cnn')).benchCnn(opts, log);
+  }
+  if (runs('threads')) {
+    log('threads: neurite on 1 and 2 threads in interleaved rounds (matrix multiply, MNIST MLP, CNN step), wall clock');
+    threads = await (await import('./threads')).benchThreads(opts, log);
   }
   meta.loadavg.end = os.loadavg().map((x) => Math.round(x * 100) / 100);
   const seconds = (performance.now() - started) / 1000;
@@ -108,13 +114,16 @@ async function main(): Promise<void> {
   if (cnn) {
     out.push('## Training: MNIST CNN', '', cnnTable(cnn), '', ...cnnNotes(cnn), '');
   }
+  if (threads) {
+    out.push(`## Threads: 1 against ${threads.threads}`, '', threadsTable(threads), '', ...threadsNotes(threads), '');
+  }
   out.push(`Total run time: ${seconds.toFixed(0)} s.`);
   console.log(out.join('\n'));
 
   const dir = fileURLToPath(new URL('./results/', import.meta.url));
   mkdirSync(dir, { recursive: true });
   const name = `${args.quick ? 'quick' : 'latest'}${args.only ? `-${args.only}` : ''}`;
-  writeFileSync(`${dir}${name}.json`, `${JSON.stringify({ meta, seconds: Math.round(seconds), gemm, mnist, cnn }, null, 2)}\n`);
+  writeFileSync(`${dir}${name}.json`, `${JSON.stringify({ meta, seconds: Math.round(seconds), gemm, mnist, cnn, threads }, null, 2)}\n`);
   writeFileSync(`${dir}${name}.svg`, chartSvg(meta, gemm, mnist, cnn));
   writeFileSync(`${dir}${name}.md`, `${out.join('\n')}\n`);
   log(`wrote ${dir}${name}.json, .svg and .md`);

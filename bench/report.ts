@@ -5,6 +5,7 @@ import os from 'node:os';
 import type { CnnResult } from './cnn';
 import type { GemmResult } from './gemm';
 import type { MnistResult } from './mnist';
+import type { ThreadsResult } from './threads';
 
 export interface Meta {
   cpu: string;
@@ -169,6 +170,60 @@ export function cnnNotes(r: CnnResult): string[] {
     'ConvNetJS 0.3.0 has no Adam (its Trainer runs SGD with momentum 0.9 for any other method name): ConvNetJS runs the',
     'forward and backward passes, bench/convnet-adam.ts the Adam step per batch. TF.js: model.trainOnBatch per batch.',
     `Peers: ${Object.entries(r.versions).map(([k, v]) => `${k} ${v}`).join(', ')}; TF.js runs single-threaded in Node.`,
+  ];
+}
+
+export function threadsTable(r: ThreadsResult): string {
+  const head = ['what', 'shape / model', '1 thread', `${r.threads} threads`, 'speed-up (median of per-round ratios)', 'target', 'met?',
+    'quiet rounds: speed-up'];
+  const speed = (v: number, unit: string) => (unit === 'GFLOP/s' ? `${v.toFixed(1)} GFLOP/s` : `${Math.round(v).toLocaleString('en-US')} samples/s`);
+  const quiet = (t: ThreadsResult['rows'][number]) => (t.quietRounds === null ? '–'
+    : `${t.quietRounds} of ${t.oneRounds.length}${t.quietSpeedup === null ? '' : `: ${x(t.quietSpeedup)}`}`);
+  const rows = r.rows.map((t) => t.error
+    ? [t.what + (t.kernel ? ` ${t.kernel}` : ''), t.shape, `error: ${t.error}`, '–', '–', `≥ ${t.target.toFixed(1)}×`, '–', '–']
+    : [
+      t.what + (t.kernel ? ` ${t.kernel}` : ''),
+      t.shape,
+      speed(t.one, t.unit),
+      speed(t.two, t.unit),
+      x(t.speedup),
+      `≥ ${t.target.toFixed(1)}×`,
+      t.met ? 'yes' : 'no',
+      quiet(t),
+    ]);
+  return table(head, rows, [false, false, true, true, true, true, false, true]);
+}
+
+export function threadsNotes(r: ThreadsResult): string[] {
+  const ok = r.rows.filter((t) => !t.error);
+  const gemm = ok.filter((t) => t.kernel !== null);
+  const training = ok.filter((t) => t.kernel === null);
+  const same = (rows: typeof ok) => `${rows.filter((t) => t.identical).length} of ${rows.length}`;
+  /** 'min-max' of a figure over rows, or '–' when a row lacks it. */
+  const range = (v: number[]) => (v.length && v.every(Number.isFinite)
+    ? `${Math.min(...v).toFixed(2)}-${Math.max(...v).toFixed(2)}` : '–');
+  const others = ok.flatMap((t) => [...t.otherCoresOne, ...t.otherCoresTwo]);
+  const loaded = others.filter((v) => v >= r.quietCores).length;
+  return [
+    `Wall-clock time (performance.now), one process, ${r.rounds} rounds; a round measures every row with`,
+    `\`nn.ready({ threads: 1 })\`, then with \`nn.ready({ threads: ${r.threads} })\` (nn.getThreads() reported ${r.reportedThreads}), then the next row.`,
+    `After every switch, ${r.settleSeconds} s of untimed 256³ products run first (a fresh worker is slow for its first 10-30 ms).`,
+    'The thread columns are medians over rounds; the speed-up is the median over rounds of the same-round ratio, so it',
+    `need not equal the ratio of the two columns. Matrix multiply: the wasm kernel through \`runtime().backend.kernels\``,
+    `(the splitting kernels while the pool runs), one untimed call, then a window of calls (about ${r.gemmWindowSeconds} s on one thread,`,
+    `the same count on ${r.threads}); GFLOP/s = 2·m·n·k ÷ seconds per call. MLP: one shuffled \`fit\` pass over the first`,
+    `${r.mlpImagesPerRound.toLocaleString('en-US')} training images per round; CNN step: over the first ${r.cnnImagesPerRound.toLocaleString('en-US')}; both after an untimed warm-up with each`,
+    'thread count, with fit\'s copy of the images into wasm memory inside the time.',
+    `**Same bits with 1 and ${r.threads} threads**: C in ${same(gemm)} matrix-multiply rows; the weights of two same-seed models,`,
+    `one trained only on 1 thread and one only on ${r.threads}, over the same rounds: ` +
+      `${training.map((t) => `${t.what} ${t.identical ? 'identical' : 'DIFFERENT'}`).join(', ') || '–'}.`,
+    `Other processes (machine-wide busy time from /proc/stat, steal included, minus this process's CPU time) kept`,
+    `${range(others)} cores busy during the measurements; ${loaded} of ${others.length} measurements had ${r.quietCores} cores or more.`,
+    `"Quiet rounds" are those where both measurements had less; their median ratio is in the last column.`,
+    `Process CPU ÷ wall seconds (per row, medians): ${range(ok.map((t) => t.cpuPerWallOne))} on 1 thread,`,
+    `${range(ok.map((t) => t.cpuPerWallTwo))} on ${r.threads} (a waiting thread spins for a while, so this overstates useful work).`,
+    `os.availableParallelism() = ${r.availableParallelism}; load average (1/5/15 min) at the suite's start ${r.loadavg.start.join(' ')},`,
+    `at its end ${r.loadavg.end.join(' ')}. On 2 cores, any other running job takes the second thread's core.`,
   ];
 }
 
