@@ -77,11 +77,11 @@ export function gemm_scratch_bytes(): i32 { return SCRATCH; }
   store<f32>(cp, f32_act(s, act, alpha));
 }
 
-// ---- the 4x8 micro-kernel over packed panels ----
-// ap: k x 4 floats (16 bytes a step), bp: k x 8 floats (32 bytes a step). Accumulators start at zero, or
-// at the partial sums in C when a previous k chunk left them there (init≠0). The k loop runs two steps
-// per iteration with constant offsets, so the loop and V8's per-iteration stack check cost half as much;
-// the packed operands need only two pointer increments.
+// ---- the 5x8 micro-kernel over packed panels ----
+// ap: k x 5 floats (20 bytes a step), bp: k x 8 floats (32 bytes a step). Accumulators start at zero, or
+// at the partial sums in C when a previous k chunk left them there (init≠0). The packed operands need only
+// two pointer increments per step, and the five splat loads use constant offsets from one pointer (reading A
+// in place through five row pointers measured slower on the large shapes).
 
 function ukr_5x8(ap: usize, bp: usize, kc: i32, c: usize, ldc: usize, init: i32): void {
   let c00 = f32x4.splat(0), c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00, c30 = c00, c31 = c00;
