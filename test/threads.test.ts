@@ -128,23 +128,24 @@ describe('threads', () => {
     f32_fill: (b) => [b.f32(N), N, 1.5],
     f32_copy: (b) => [b.f32(N), b.f32(N), N],
     f32_mul: (b) => [b.f32(N), b.f32(N), b.f32(N), N],
+    f32_gather_rows: (b) => [b.f32(3000 * 60), indices(b, 5000, 3000), 700, b.f32(4000 * 60), 4000, 60],
     f32_bias_add: (b) => [b.f32(2001 * 77), b.f32(77), b.f32(2001 * 77), 2001, 77],
     f32_softmax: (b) => [b.f32(8001 * 10), b.f32(8001 * 10), 8001, 10],
     f32_softmax_grad: (b) => [b.f32(7001 * 13, 0, 1), b.f32(7001 * 13), b.f32(7001 * 13), 7001, 13],
     f32_im2col: (b) => [b.f32(13 * 28 * 28 * 3), b.f32(13 * 24 * 24 * 75), 13, 28, 28, 3, 5, 5, 1, 1, 1, 1, 0, 0, 24, 24],
     f32_col2im: (b) => [b.f32(13 * 24 * 24 * 75), b.f32(13 * 28 * 28 * 3), 13, 28, 28, 3, 5, 5, 1, 1, 1, 1, 0, 0, 24, 24],
     f32_maxpool2d: (b) => [b.f32(21 * 28 * 28 * 16), b.f32(21 * 14 * 14 * 16), b.f32(21 * 14 * 14 * 16), 21, 28, 28, 16, 2, 2, 2, 2, 0, 0, 14, 14],
-    f32_maxpool2d_grad: (b) => [b.f32(21 * 14 * 14 * 16), argmaxes(b, 21 * 14 * 14 * 16, 28 * 28 * 16), b.f32(21 * 28 * 28 * 16), 21, 14 * 14 * 16, 28 * 28 * 16],
+    f32_maxpool2d_grad: (b) => [b.f32(21 * 14 * 14 * 16), indices(b, 21 * 14 * 14 * 16, 28 * 28 * 16), b.f32(21 * 28 * 28 * 16), 21, 14 * 14 * 16, 28 * 28 * 16],
     f32_avgpool2d: (b) => [b.f32(21 * 28 * 28 * 16), b.f32(21 * 14 * 14 * 16), 21, 28, 28, 16, 2, 2, 2, 2, 0, 0, 14, 14],
     f32_avgpool2d_grad: (b) => [b.f32(21 * 14 * 14 * 16), b.f32(21 * 28 * 28 * 16), 21, 28, 28, 16, 2, 2, 2, 2, 0, 0, 14, 14],
     f32_global_avgpool: (b) => [b.f32(37 * 196 * 64), b.f32(37 * 64), 37, 196, 64],
     f32_global_avgpool_grad: (b) => [b.f32(37 * 64), b.f32(37 * 196 * 64), 37, 196, 64],
   };
 
-  /** Valid argmax indices (within an image of `inSize` values), stored as f32 bit patterns in a Buffers block. */
-  function argmaxes(b: Buffers, n: number, inSize: number): number {
+  /** n integers in [0, below) (argmax or row indices), stored as i32 bit patterns in a Buffers block. */
+  function indices(b: Buffers, n: number, below: number): number {
     const ptr = b.f32(n);
-    b.patch(ptr, new Float32Array(Int32Array.from(rand(3)(n, 0, inSize), Math.floor).buffer));
+    b.patch(ptr, new Float32Array(Int32Array.from(rand(n % 97)(n, 0, below), Math.floor).buffer));
     return ptr;
   }
 

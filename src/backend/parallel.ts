@@ -20,7 +20,7 @@ type Args = number[];
 
 /**
  * How a kernel splits: argument `count` is the number of units (elements, rows, images); each argument in
- * `ptrs` is a pointer that moves by bytesPerUnit(args) per unit; `unit` aligns part boundaries; outPerUnit
+ * `ptrs` is a pointer that moves by bytesPerUnit(args) per unit (or an index, moving by 1); `unit` aligns part boundaries; outPerUnit
  * gives the output values per unit (for the minimum work).
  */
 interface Split {
@@ -60,6 +60,8 @@ export const SPLITS: Readonly<Record<string, Split>> = {
   f32_copy: elementwise(2, 0, 1),
   f32_mul: elementwise(3, 0, 1, 2),
   f32_bias_add: rowwise(3, 4, 0, 2),
+  // a batch's rows from the staged training set: `start` (an index into idx) moves by one per row, dst by a row
+  f32_gather_rows: { count: 4, ptrs: [[2, () => 1], [3, (a) => 4 * a[5]]], unit: 1, outPerUnit: (a) => a[5] },
   f32_softmax: rowwise(2, 3, 0, 1),
   f32_softmax_grad: rowwise(3, 4, 0, 1, 2),
   f32_im2col: { count: 2, ptrs: [[0, image], [1, colsOf]], unit: 1, outPerUnit: (a) => colsOf(a) / 4 },

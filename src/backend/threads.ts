@@ -17,8 +17,13 @@ const ARGS = 4; // first f64 slot (byte 32)
 const MAX_ARGS = 20;
 const CONTROL_BYTES = (ARGS + MAX_ARGS) * 8;
 
-/** Spins (Atomics.load) before sleeping in Atomics.wait: back-to-back calls of a step wake no futex. */
-const SPIN = 100_000;
+/**
+ * How long a thread spins (Atomics.load) for the next call, or for a part to finish, before it sleeps in
+ * Atomics.wait. The kernel calls of a training step come a fraction of a millisecond apart; waking a sleeping
+ * thread costs about as much again (more in a virtual machine, where an idle core halts), so within a step no
+ * thread sleeps. After 2 ms without work, workers sleep and cost nothing.
+ */
+const SPIN_MS = 2;
 /** How long a worker may take to start, and one call to finish, before neurite gives up on threads. */
 const START_TIMEOUT_MS = 20_000;
 const CALL_TIMEOUT_MS = 120_000;
@@ -32,8 +37,8 @@ interface WorkerLike {
  * The worker's whole program, as source text (so no transform of ours can make it refer to a helper outside
  * it, and no worker file has to be found by any bundler). `port` is Node's parentPort, or null in a Web
  * Worker. It instantiates the module over the shared memory, points its gemm scratch at its own block, says
- * ready, then serves calls: spin a little on SEQ, sleep in Atomics.wait, run kernel FN on the f64 arguments,
- * publish DONE.
+ * ready, then serves calls: spin on SEQ for up to SPIN_MS, then sleep in Atomics.wait; run kernel FN on the f64
+ * arguments, publish DONE.
  */
 const THREAD_MAIN = `(port) => {
   const post = (m) => (port ? port.postMessage(m) : postMessage(m));
@@ -53,7 +58,10 @@ const THREAD_MAIN = `(port) => {
     let seen = 0;
     for (;;) {
       let s = Atomics.load(i32, ${SEQ});
-      for (let spin = 0; s === seen && spin < d.spin; spin++) s = Atomics.load(i32, ${SEQ});
+      if (s === seen) {
+        const until = performance.now() + d.spinMs;
+        for (let k = 1; (s = Atomics.load(i32, ${SEQ})) === seen; k++) if ((k & 1023) === 0 && performance.now() > until) break;
+      }
       if (s === seen) { Atomics.wait(i32, ${SEQ}, seen); continue; }
       seen = s;
       const fn = i32[${FN}];
@@ -152,7 +160,7 @@ export class ThreadPool {
         controls.push(control);
         const w = await spawn();
         workers.push(w);
-        w.postMessage({ module: backend.module, memory: backend.wasmMemory, control, names, scratch: (ptr + 63) & ~63, spin: SPIN });
+        w.postMessage({ module: backend.module, memory: backend.wasmMemory, control, names, scratch: (ptr + 63) & ~63, spinMs: SPIN_MS });
       }
       await Promise.all(workers.map((w) => w.onReady));
     } catch (e) {
@@ -177,7 +185,10 @@ export class ThreadPool {
   wait(w: number): void {
     const i32 = this.i32[w], s = this.seq[w];
     let done = Atomics.load(i32, DONE);
-    for (let spin = 0; done !== s && spin < SPIN; spin++) done = Atomics.load(i32, DONE);
+    if (done !== s) {
+      const until = performance.now() + SPIN_MS;
+      for (let k = 1; (done = Atomics.load(i32, DONE)) !== s; k++) if ((k & 1023) === 0 && performance.now() > until) break;
+    }
     if (done !== s) {
       const t0 = Date.now();
       while ((done = Atomics.load(i32, DONE)) !== s) {
