@@ -165,6 +165,7 @@ describe('fitInWorker (Node, built package)', () => {
     class Logger extends nn.Callback {}
     await expect(nn.fitInWorker(model(nn), x, y, { callbacks: new Logger() })).rejects.toThrow(/cannot run the callback Logger/);
     await expect(nn.fitInWorker(model(nn), x, y, { backend: 'gpu' as never })).rejects.toThrow(nn.UnknownNameError);
+    await expect(nn.fitInWorker(model(nn), x, y, { threads: 0 })).rejects.toThrow(/fitInWorker: threads must be 'auto' or an integer/);
     await expect(nn.fitInWorker(model(nn), x, y, { validationData: [x] as never })).rejects.toThrow(/validationData must be \[x, y\]/);
   });
 
@@ -179,6 +180,26 @@ describe('fitInWorker (Node, built package)', () => {
     await nn.setBackend('js');
     expect(snapshot(there).weights).toEqual(snapshot(here).weights);
     await nn.setBackend('wasm');
+  });
+});
+
+describe('fitInWorker with threads', () => {
+  it('the worker starts its own threads and returns the weights of a one-thread fit', async () => {
+    const n = 512;
+    const rng = new nn.Rng(3);
+    const x = nn.tensor(Float32Array.from({ length: n * 784 }, () => rng.next()), [n, 784]);
+    const y = Int32Array.from({ length: n }, () => Math.floor(rng.next() * 10));
+    const make = () => {
+      const m = nn.sequential({ seed: 2, layers: [nn.layers.dense({ units: 128, activation: 'relu', inputShape: [784] }),
+        nn.layers.dense({ units: 10, activation: 'softmax' })] });
+      m.compile({ optimizer: 'adam', loss: 'sparseCategoricalCrossentropy' });
+      return m;
+    };
+    const here = make();
+    await here.fit(x, y, { epochs: 2, batchSize: 256 });
+    const there = make();
+    await nn.fitInWorker(there, x, y, { epochs: 2, batchSize: 256, threads: 2 });
+    expect(snapshot(there).weights).toEqual(snapshot(here).weights);
   });
 });
 

@@ -63,9 +63,7 @@ export interface ReadyOptions {
 export async function ready(options: ReadyOptions = {}): Promise<BackendName> {
   if (options === null || typeof options !== 'object') throw new ValueError(`ready: options must be an object, got ${options}`);
   const { threads } = options;
-  if (threads !== undefined && threads !== 'auto' && !(Number.isInteger(threads) && threads >= 1 && threads <= 256)) {
-    throw new ValueError(`ready: threads must be 'auto' or an integer from 1 to 256, got ${JSON.stringify(threads)}`);
-  }
+  if (threads !== undefined) checkThreads('ready', threads);
   if (options.backend !== undefined) await setBackend(options.backend);
   else if (!current) {
     if (wasmSimdSupported()) current = await load('wasm');
@@ -76,6 +74,13 @@ export async function ready(options: ReadyOptions = {}): Promise<BackendName> {
 }
 
 // ---- threads (src/backend/threads.ts, parallel.ts) ----
+
+/** Throws ValueError unless `threads` is 'auto' or an integer from 1 to 256. */
+export function checkThreads(where: string, threads: unknown): asserts threads is 'auto' | number {
+  if (threads !== 'auto' && !(Number.isInteger(threads) && (threads as number) >= 1 && (threads as number) <= 256)) {
+    throw new ValueError(`${where}: threads must be 'auto' or an integer from 1 to 256, got ${JSON.stringify(threads)}`);
+  }
+}
 
 let pool: ThreadPool | undefined;
 let isolationNotice = false;

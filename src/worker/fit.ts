@@ -1,4 +1,4 @@
-import { getBackend, type BackendName, BACKEND_NAMES } from '../backend/index';
+import { checkThreads, getBackend, getThreads, type BackendName, BACKEND_NAMES } from '../backend/index';
 import { Callback, EarlyStopping, type CallbackHooks, type EarlyStoppingConfig } from '../callbacks';
 import { checkName, StateError, ValueError } from '../errors';
 import { History, Sequential, type FitConfig } from '../model';
@@ -12,6 +12,11 @@ import {
 export interface WorkerFitConfig extends FitConfig {
   /** Backend the worker trains on; default: the calling thread's current backend. */
   backend?: BackendName;
+  /**
+   * Threads the worker's wasm kernels use (it starts its own; see nn.ready): a count or 'auto'; default: as
+   * many as the calling thread has (nn.getThreads()). The weights are the same whatever the count.
+   */
+  threads?: 'auto' | number;
   /** Aborting it ends the worker at once; fitInWorker then rejects with the signal's reason and the model keeps its weights. */
   signal?: AbortSignal;
 }
@@ -109,8 +114,9 @@ export async function fitInWorker(
   if (config === null || typeof config !== 'object') throw new ValueError('fitInWorker config must be an object');
   const compiled = model.compileConfig;
   if (!compiled) throw new StateError('fitInWorker called before compile: call model.compile({ optimizer, loss }) first');
-  const { callbacks, validationData, signal, backend: wanted, ...fit } = config;
+  const { callbacks, validationData, signal, backend: wanted, threads = getThreads(), ...fit } = config;
   const backend = wanted === undefined ? getBackend() : checkName('backend', wanted, BACKEND_NAMES);
+  checkThreads('fitInWorker', threads);
   if (signal !== undefined && !(typeof signal === 'object' && typeof signal.addEventListener === 'function')) {
     throw new ValueError('fitInWorker signal must be an AbortSignal (from new AbortController().signal)');
   }
@@ -137,6 +143,7 @@ export async function fitInWorker(
   const request: FitRequest = {
     type: 'fit',
     backend,
+    threads,
     model: { json: model.toJSON() as FitRequest['model']['json'], seed: model.seed },
     compile: { optimizer: optimizerWire(model), loss: compiled.loss, metrics: compiled.metrics },
     weights: model.getWeights().map(wire),

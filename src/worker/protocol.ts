@@ -45,6 +45,8 @@ export type DataShapes = Partial<Record<DataKey, number[] | 'labels'>>;
 export interface FitRequest {
   type: 'fit';
   backend: BackendName;
+  /** Threads for the worker's wasm kernels. */
+  threads: 'auto' | number;
   /** model.toJSON() and the model's seed. */
   model: { json: { className?: unknown; config?: { name?: unknown; layers?: unknown } }; seed: number };
   compile: { optimizer: OptimizerWire; loss: string; metrics: string[] };

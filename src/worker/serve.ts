@@ -1,6 +1,6 @@
 // The worker side of fitInWorker: rebuild the caller's model from its JSON, weights, optimizer state and
 // training state, run fit, report progress, and send back what changed.
-import { setBackend } from '../backend/index';
+import { ready } from '../backend/index';
 import { callbacks as callbackFactories, type CallbackHooks, type Callback } from '../callbacks';
 import { FormatError, ValueError } from '../errors';
 import { layerFromJSON } from '../layers/serialize';
@@ -45,7 +45,7 @@ function modelFrom(req: FitRequest): Sequential {
 
 /** Runs one fit request; every outcome, including errors, is posted back. */
 async function train(req: FitRequest, post: Post, state: Session): Promise<void> {
-  await setBackend(req.backend);
+  await ready({ backend: req.backend, ...(req.backend === 'wasm' ? { threads: req.threads } : {}) });
   const model = modelFrom(req);
   state.model = model;
   const report = (hook: HookName) => (...args: unknown[]) => { post({ type: 'event', hook, args }); };
