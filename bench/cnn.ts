@@ -100,7 +100,8 @@ interface Contender {
   predict(x: Float32Array, count: number): Float32Array;
 }
 
-function neuriteModel(): nn.Sequential {
+/** The bench's CNN in neurite, compiled (the threads suite trains it too). */
+export function neuriteModel(): nn.Sequential {
   const model = nn.sequential({ seed: SEED, layers: [
     nn.layers.conv2d({ filters: 8, kernelSize: 5, activation: 'relu', inputShape: [SIDE, SIDE, 1] }),
     nn.layers.maxPooling2d({ poolSize: 2 }),

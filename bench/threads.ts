@@ -19,6 +19,7 @@ import * as nn from '../src/index';
 import { runtime } from '../src/backend/index';
 import { Act, type Kernels } from '../src/backend/types';
 import { errorMessage, median, mulberry32, type BenchOptions } from './util';
+import { neuriteModel } from './cnn';
 
 /** The thread count compared with one. */
 const THREADS = 2;
@@ -323,20 +324,6 @@ function mlp(): nn.Sequential {
   return model;
 }
 
-/** The network of bench/cnn.ts. */
-function cnn(): nn.Sequential {
-  const model = nn.sequential({ seed: SEED, layers: [
-    nn.layers.conv2d({ filters: 8, kernelSize: 5, activation: 'relu', inputShape: [28, 28, 1] }),
-    nn.layers.maxPooling2d({ poolSize: 2 }),
-    nn.layers.conv2d({ filters: 16, kernelSize: 5, activation: 'relu' }),
-    nn.layers.maxPooling2d({ poolSize: 2 }),
-    nn.layers.flatten(),
-    nn.layers.dense({ units: 10, activation: 'softmax' }),
-  ] });
-  model.compile({ optimizer: nn.optimizers.adam({ learningRate: LR }), loss: 'categoricalCrossentropy' });
-  return model;
-}
-
 interface TrainingCase {
   what: string;
   shape: string;
@@ -424,7 +411,7 @@ export async function benchThreads(opts: BenchOptions, log: (line: string) => vo
         images: mlpImages, warmUpImages: 2560, target: 1.4,
       }, d),
       await trainingItem({
-        what: 'CNN step', shape: 'conv 5×5×8, pool 2, conv 5×5×16, pool 2, dense 10 (bench/cnn.ts), Adam, batch 64', build: cnn,
+        what: 'CNN step', shape: 'conv 5×5×8, pool 2, conv 5×5×16, pool 2, dense 10 (bench/cnn.ts), Adam, batch 64', build: neuriteModel,
         inputShape: [28, 28, 1], batchSize: 64, images: cnnImages, warmUpImages: 640, target: 1.6,
       }, d),
     ];
