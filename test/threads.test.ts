@@ -225,6 +225,32 @@ describe('threads', () => {
     await expect(nn.ready({ threads: threads as unknown as number })).rejects.toBeInstanceOf(nn.ValueError);
   });
 
+  it('two ready({ threads }) at once start one pool', async () => {
+    nn.shutdown();
+    const start = vi.spyOn(ThreadPool, 'start');
+    await Promise.all([nn.ready({ threads: 2 }), nn.ready({ threads: 2 })]);
+    expect(start).toHaveBeenCalledTimes(1);
+    expect(nn.getThreads()).toBe(2);
+  });
+
+  it('a kernel that fails on a worker throws a NeuriteError naming it, and the pool keeps working', () => {
+    // the worker's part of this fill runs past the end of memory and traps; the caller's part is in bounds, in
+    // memory grown just now, above everything the allocator has handed out
+    const mem = runtime().backend.memory;
+    mem.ensure(mem.byteLength + (8 << 20));
+    const end = mem.byteLength;
+    const count = 1 << 20;
+    const ptr = end - 4 * (count / 2 + 1024);
+    expect(() => wasm().kernels.f32_fill(ptr, count, 1)).toThrow(nn.NeuriteError);
+    expect(() => wasm().kernels.f32_fill(ptr, count, 1)).toThrow(/thread 1 failed in f32_fill/);
+    const bufs = new Buffers(9);
+    const a = bufs.f32(256 * 256), b = bufs.f32(256 * 256), c = bufs.f32(256 * 256);
+    const { one, many, posts } = bothWays(bufs, (kk) => kk.f32_gemm_nn(a, b, 0, c, 256, 256, 256, 0, 0, 0));
+    expect(posts).toBeGreaterThan(0);
+    expect(bitDiff(many, one)).toBe(0);
+    bufs.free();
+  });
+
   it('a pool that cannot start leaves neurite on one thread, with one warning naming the cause', async () => {
     nn.shutdown();
     vi.spyOn(ThreadPool, 'start').mockRejectedValueOnce(new Error('no workers here'));

@@ -94,7 +94,15 @@ async function availableCores(): Promise<number> {
   return Math.max(1, nav?.hardwareConcurrency ?? 1);
 }
 
-async function setThreads(threads: 'auto' | number): Promise<void> {
+/** Thread changes run one after another, so that two ready({ threads }) at once never start two pools. */
+let threadsQueue: Promise<void> = Promise.resolve();
+
+function setThreads(threads: 'auto' | number): Promise<void> {
+  threadsQueue = threadsQueue.then(() => changeThreads(threads));
+  return threadsQueue;
+}
+
+async function changeThreads(threads: 'auto' | number): Promise<void> {
   const want = threads === 'auto' ? await availableCores() : threads;
   if (want === (pool ? pool.size + 1 : 1)) return;
   stopPool();
