@@ -1,8 +1,8 @@
 // Which kernels split across threads, and how. Every split is of an output: rows of C for the matrix products,
 // elements for the elementwise kernels and optimizers, rows for the row kernels, images for convolution and
-// pooling. A part is the same kernel on a sub-range (pointers moved to its start, its count), and no kernel
-// here sums across the split, so every output element is computed by the same code in the same order as on one
-// thread: N threads give the same bits as one. Reductions (losses, metrics, the bias gradient, batch-norm
+// pooling. A chunk is the same kernel on a sub-range (pointers moved to its start, its count), whichever thread
+// takes it, and no kernel here sums across chunks, so every output element is computed by the same code in the
+// same order as on one thread: N threads give the same bits as one. Reductions (losses, metrics, the bias gradient, batch-norm
 // statistics, norms) and dropout (its counter-based hash numbers elements from the call's start) stay on the
 // calling thread.
 import type { Kernels } from './types';
@@ -77,6 +77,10 @@ export const SPLITS: Readonly<Record<string, Split>> = {
 /** The kernels a pool's workers resolve by index: the strided gemm, then every kernel in SPLITS. */
 export const THREAD_KERNELS: readonly string[] = ['f32_gemm_strided', ...Object.keys(SPLITS)];
 
+/** Chunks per part: more lets a thread that runs fast take more; gemm chunks each pack B again, so fewer. */
+const GEMM_CHUNKS_PER_PART = 2;
+const CHUNKS_PER_PART = 4;
+
 /**
  * Kernels that split across the pool's workers and the calling thread when a call is large enough, and
  * otherwise call this thread's instance directly. Everything not in SPLITS (and not a gemm) passes through.
@@ -85,33 +89,17 @@ export function parallelKernels(direct: WasmExports, pool: ThreadPool): Kernels 
   const threads = pool.size + 1;
   const index = new Map(pool.names.map((n, i) => [n, i]));
   const fns = direct as unknown as Record<string, (...a: number[]) => number>;
-  // one argument buffer per part, reused by every call
-  const bufs: Args[] = Array.from({ length: threads }, () => []);
+  // reused for every call: the base arguments and their change per unit
+  const base: number[] = [];
+  const delta: number[] = [];
 
-  /**
-   * Runs `name` over `total` units in `parts` parts (boundaries on multiples of `unit`): parts 1.. on the
-   * workers, part 0 here, then waits for all. fill(lo, hi, out) writes the arguments of a part.
-   */
-  function run(name: string, parts: number, unit: number, total: number, fill: (lo: number, hi: number, out: Args) => void): void {
-    const per = Math.ceil(total / unit / parts) * unit;
-    const fn = index.get(name)!;
-    let posted = 0;
-    try {
-      for (let p = 1; p < parts && p * per < total; p++) {
-        fill(p * per, Math.min(total, (p + 1) * per), bufs[p]);
-        pool.post(p - 1, fn, bufs[p]);
-        posted = p;
-      }
-      fill(0, Math.min(total, per), bufs[0]);
-      fns[name].apply(null, bufs[0]);
-    } finally {
-      for (let p = 1; p <= posted; p++) pool.wait(p - 1);
-    }
-  }
-
-  /** How many parts: at most one per thread, each with at least `minUnits` units. */
+  /** How many parts the work is worth: at most one per thread, each with at least `minUnits` units. */
   const partsFor = (total: number, minUnits: number) => Math.min(threads, Math.floor(total / Math.max(1, minUnits)));
+  /** Units per chunk: `perPart` chunks per part, on multiples of `unit`. */
+  const chunkOf = (total: number, parts: number, perPart: number, unit: number) =>
+    Math.ceil(total / (parts * perPart) / unit) * unit;
 
+  const stridedIndex = index.get('f32_gemm_strided')!;
   function gemm(a: number, rsA: number, csA: number, b: number, rsB: number, csB: number, bias: number, c: number,
     ldc: number, m: number, n: number, k: number, acc: number, act: number, alpha: number): void {
     const parts = partsFor(m, Math.max(GEMM_ROWS, Math.ceil(GEMM_MIN / Math.max(1, n * k))));
@@ -119,10 +107,11 @@ export function parallelKernels(direct: WasmExports, pool: ThreadPool): Kernels 
       direct.f32_gemm_strided(a, rsA, csA, b, rsB, csB, bias, c, ldc, m, n, k, acc, act, alpha);
       return;
     }
-    run('f32_gemm_strided', parts, GEMM_ROWS, m, (lo, hi, o) => {
-      o[0] = a + 4 * lo * rsA; o[1] = rsA; o[2] = csA; o[3] = b; o[4] = rsB; o[5] = csB; o[6] = bias;
-      o[7] = c + 4 * lo * ldc; o[8] = ldc; o[9] = hi - lo; o[10] = n; o[11] = k; o[12] = acc; o[13] = act; o[14] = alpha;
-    });
+    base.length = delta.length = 0;
+    base.push(a, rsA, csA, b, rsB, csB, bias, c, ldc, m, n, k, acc, act, alpha);
+    // per row of C: A moves by a row (rsA elements), C by ldc
+    delta.push(4 * rsA, 0, 0, 0, 0, 0, 0, 4 * ldc, 0, 0, 0, 0, 0, 0, 0);
+    pool.run(stridedIndex, direct.f32_gemm_strided, base, delta, 9, m, chunkOf(m, parts, GEMM_CHUNKS_PER_PART, GEMM_ROWS));
   }
 
   const out: Record<string, unknown> = { ...direct };
@@ -136,15 +125,15 @@ export function parallelKernels(direct: WasmExports, pool: ThreadPool): Kernels 
 
   for (const [name, s] of Object.entries(SPLITS)) {
     const f = fns[name];
+    const fn = index.get(name)!;
     out[name] = (...args: number[]) => {
       const total = args[s.count];
       const parts = partsFor(total, Math.max(s.unit, Math.ceil(ELEMENTS_MIN / Math.max(1, s.outPerUnit(args)))));
       if (parts < 2) return f(...args);
-      run(name, parts, s.unit, total, (lo, hi, o) => {
-        for (let i = 0; i < args.length; i++) o[i] = args[i];
-        for (const [i, bytes] of s.ptrs) o[i] = args[i] + lo * bytes(args);
-        o[s.count] = hi - lo;
-      });
+      base.length = delta.length = 0;
+      for (let i = 0; i < args.length; i++) { base.push(args[i]); delta.push(0); }
+      for (const [i, bytes] of s.ptrs) delta[i] = bytes(args);
+      pool.run(fn, f, base, delta, s.count, total, chunkOf(total, parts, CHUNKS_PER_PART, s.unit));
     };
   }
   return out as unknown as Kernels;

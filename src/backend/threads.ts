@@ -1,21 +1,35 @@
 // The thread pool: workers (worker_threads in Node, Web Workers in browsers) that each instantiate the wasm
-// module over the main thread's shared memory and run kernel calls on parts of an output. The calling thread
-// posts a part to each worker through a small SharedArrayBuffer of its own (kept out of the wasm memory, so
-// growth never moves it), runs the first part itself, then waits for the others: no messages, no copies.
+// module over the main thread's shared memory and run kernel calls on chunks of an output. The calling thread
+// describes a job in a small SharedArrayBuffer (kept out of the wasm memory, so growth never moves it), wakes
+// the workers, takes chunks itself like them, then waits for them: no messages, no copies.
 // src/backend/parallel.ts decides which kernels split and how.
 import { NeuriteError } from '../errors';
 import type { Heap } from '../memory/heap';
 import { isNode, nodeImport } from '../worker/platform';
 import type { WasmBackend } from './wasm';
 
-// Int32 slots of a worker's control block, then the call's arguments as f64 from ARGS.
-const SEQ = 0; // bumped by the caller for each call
-const DONE = 1; // set by the worker to SEQ when the call has returned
-const FN = 2; // kernel index, or -1 to stop
-const FAILED = 3; // 1 when the call threw
-const ARGS = 4; // first f64 slot (byte 32)
+// A worker's own control block (Int32): SEQ, bumped by the caller for each job; DONE, set by the worker to SEQ
+// when it has no more of the job to do.
+const SEQ = 0;
+const DONE = 1;
+const CONTROL_BYTES = 8;
+
+// The job block, shared by the caller and every worker: what to run, in chunks that any thread takes next
+// (Atomics.add on NEXT), so a thread that is slowed down (a busy core, a descheduled vCPU) takes fewer.
+// Int32 slots, then f64 from F64_TOTAL: chunk i runs the kernel on units [i·chunk, min(total, (i+1)·chunk)), with
+// argument j = base[j] + lo·delta[j] and argument COUNT_AT = the chunk's unit count.
+const FN = 0; // kernel index, or -1 to stop
+const COUNT_AT = 1;
+const CHUNKS = 2;
+const NEXT = 3;
+const FAILED = 4; // the index of a kernel that threw on a worker, plus one
+const WORKER_CHUNKS = 5; // chunks the workers ran (for tests and benchmarks)
+const F64_TOTAL = 4;
+const F64_CHUNK = 5;
+const F64_BASE = 8;
 const MAX_ARGS = 20;
-const CONTROL_BYTES = (ARGS + MAX_ARGS) * 8;
+const F64_DELTA = F64_BASE + MAX_ARGS;
+const JOB_BYTES = (F64_DELTA + MAX_ARGS) * 8;
 
 /**
  * How long a thread spins (Atomics.load) for the next call, or for a part to finish, before it sleeps in
@@ -37,8 +51,8 @@ interface WorkerLike {
  * The worker's whole program, as source text (so no transform of ours can make it refer to a helper outside
  * it, and no worker file has to be found by any bundler). `port` is Node's parentPort, or null in a Web
  * Worker. It instantiates the module over the shared memory, points its gemm scratch at its own block, says
- * ready, then serves calls: spin on SEQ for up to SPIN_MS, then sleep in Atomics.wait; run kernel FN on the f64
- * arguments, publish DONE.
+ * ready, then serves jobs: spin on SEQ for up to SPIN_MS, then sleep in Atomics.wait; take chunks of the job
+ * until none is left, publish DONE.
  */
 const THREAD_MAIN = `(port) => {
   const post = (m) => (port ? port.postMessage(m) : postMessage(m));
@@ -53,27 +67,34 @@ const THREAD_MAIN = `(port) => {
       post({ error: String((e && e.message) || e) });
       return;
     }
-    const i32 = new Int32Array(d.control), f = new Float64Array(d.control);
+    const own = new Int32Array(d.control), j32 = new Int32Array(d.job), jf = new Float64Array(d.job);
+    const a = new Float64Array(${MAX_ARGS});
     post({ ready: true });
     let seen = 0;
     for (;;) {
-      let s = Atomics.load(i32, ${SEQ});
+      let s = Atomics.load(own, ${SEQ});
       if (s === seen) {
         const until = performance.now() + d.spinMs;
-        for (let k = 1; (s = Atomics.load(i32, ${SEQ})) === seen; k++) if ((k & 1023) === 0 && performance.now() > until) break;
+        for (let k = 1; (s = Atomics.load(own, ${SEQ})) === seen; k++) if ((k & 1023) === 0 && performance.now() > until) break;
       }
-      if (s === seen) { Atomics.wait(i32, ${SEQ}, seen); continue; }
+      if (s === seen) { Atomics.wait(own, ${SEQ}, seen); continue; }
       seen = s;
-      const fn = i32[${FN}];
+      const fn = j32[${FN}];
       if (fn < 0) break;
-      try {
-        fns[fn](${Array.from({ length: MAX_ARGS }, (_, i) => `f[${ARGS + i}]`).join(', ')});
-        i32[${FAILED}] = 0;
-      } catch (e) {
-        i32[${FAILED}] = 1;
+      const at = j32[${COUNT_AT}], chunks = j32[${CHUNKS}], total = jf[${F64_TOTAL}], chunk = jf[${F64_CHUNK}];
+      for (let q; (q = Atomics.add(j32, ${NEXT}, 1)) < chunks;) {
+        const lo = q * chunk;
+        for (let i = 0; i < ${MAX_ARGS}; i++) a[i] = jf[${F64_BASE} + i] + lo * jf[${F64_DELTA} + i];
+        a[at] = Math.min(total, lo + chunk) - lo;
+        try {
+          fns[fn](${Array.from({ length: MAX_ARGS }, (_, i) => `a[${i}]`).join(', ')});
+        } catch (e) {
+          Atomics.store(j32, ${FAILED}, fn + 1);
+        }
+        Atomics.add(j32, ${WORKER_CHUNKS}, 1);
       }
-      Atomics.store(i32, ${DONE}, s);
-      Atomics.notify(i32, ${DONE});
+      Atomics.store(own, ${DONE}, s);
+      Atomics.notify(own, ${DONE});
     }
     if (port) port.close(); else close();
   };
@@ -127,21 +148,27 @@ async function spawn(): Promise<WorkerLike & { onReady: Promise<void> }> {
 }
 
 export class ThreadPool {
-  private readonly i32: Int32Array[];
-  private readonly f64: Float64Array[];
+  private readonly own: Int32Array[];
   private readonly seq: number[];
+  private readonly j32: Int32Array;
+  private readonly jf: Float64Array;
+  private readonly args = new Float64Array(MAX_ARGS);
   private readonly block = canBlock();
   private stopped = false;
 
-  private constructor(private readonly workers: WorkerLike[], controls: SharedArrayBuffer[],
+  private constructor(private readonly workers: WorkerLike[], controls: SharedArrayBuffer[], job: SharedArrayBuffer,
     private readonly scratch: number[], private readonly heap: Heap, readonly names: readonly string[]) {
-    this.i32 = controls.map((c) => new Int32Array(c));
-    this.f64 = controls.map((c) => new Float64Array(c));
+    this.own = controls.map((c) => new Int32Array(c));
     this.seq = controls.map(() => 0);
+    this.j32 = new Int32Array(job);
+    this.jf = new Float64Array(job);
   }
 
   /** Workers beside the calling thread. */
   get size(): number { return this.workers.length; }
+
+  /** Chunks the workers have run since the pool started. */
+  get workerChunks(): number { return Atomics.load(this.j32, WORKER_CHUNKS); }
 
   /**
    * Starts `count` workers on the backend's module and shared memory, each with its own gemm scratch from
@@ -152,6 +179,7 @@ export class ThreadPool {
     const scratch: number[] = [];
     const workers: (WorkerLike & { onReady: Promise<void> })[] = [];
     const controls: SharedArrayBuffer[] = [];
+    const job = new SharedArrayBuffer(JOB_BYTES);
     try {
       for (let i = 0; i < count; i++) {
         const ptr = heap.alloc(bytes + 64);
@@ -160,7 +188,7 @@ export class ThreadPool {
         controls.push(control);
         const w = await spawn();
         workers.push(w);
-        w.postMessage({ module: backend.module, memory: backend.wasmMemory, control, names, scratch: (ptr + 63) & ~63, spinMs: SPIN_MS });
+        w.postMessage({ module: backend.module, memory: backend.wasmMemory, control, job, names, scratch: (ptr + 63) & ~63, spinMs: SPIN_MS });
       }
       await Promise.all(workers.map((w) => w.onReady));
     } catch (e) {
@@ -168,44 +196,85 @@ export class ThreadPool {
       for (const p of scratch) heap.release(p);
       throw e;
     }
-    return new ThreadPool(workers, controls, scratch, heap, names);
+    return new ThreadPool(workers, controls, job, scratch, heap, names);
   }
 
-  /** Starts kernel `fn` (an index into names) with `args` on worker `w`. */
-  post(w: number, fn: number, args: ArrayLike<number>): void {
-    const i32 = this.i32[w], f64 = this.f64[w];
-    i32[FN] = fn;
-    for (let i = 0; i < args.length; i++) f64[ARGS + i] = args[i];
+  /**
+   * Runs kernel `fn` (an index into names; `self` is this thread's own instance of it) over `total` units in
+   * chunks of `chunk` units, on every worker and this thread: a chunk's argument i is base[i] + lo·delta[i], and
+   * argument `countAt` its unit count. Returns when every chunk is done; throws if one threw on a worker.
+   */
+  run(fn: number, self: (...a: number[]) => unknown, base: ArrayLike<number>, delta: ArrayLike<number>, countAt: number,
+    total: number, chunk: number): void {
+    const j32 = this.j32, jf = this.jf;
+    const chunks = Math.ceil(total / chunk);
+    j32[FN] = fn;
+    j32[COUNT_AT] = countAt;
+    j32[CHUNKS] = chunks;
+    j32[FAILED] = 0;
+    jf[F64_TOTAL] = total;
+    jf[F64_CHUNK] = chunk;
+    for (let i = 0; i < MAX_ARGS; i++) {
+      jf[F64_BASE + i] = i < base.length ? base[i] : 0;
+      jf[F64_DELTA + i] = i < delta.length ? delta[i] : 0;
+    }
+    Atomics.store(j32, NEXT, 0);
+    for (let w = 0; w < this.workers.length; w++) this.post(w);
+    const a = this.args;
+    let mine: unknown;
+    for (let q; (q = Atomics.add(j32, NEXT, 1)) < chunks;) {
+      const lo = q * chunk;
+      for (let i = 0; i < MAX_ARGS; i++) a[i] = jf[F64_BASE + i] + lo * jf[F64_DELTA + i];
+      a[countAt] = Math.min(total, lo + chunk) - lo;
+      try {
+        self(a[0], a[1], a[2], a[3], a[4], a[5], a[6], a[7], a[8], a[9], a[10], a[11], a[12], a[13], a[14], a[15], a[16],
+          a[17], a[18], a[19]);
+      } catch (e) {
+        mine = e;
+      }
+    }
+    for (let w = 0; w < this.workers.length; w++) this.wait(w);
+    // a kernel that throws on any thread (a wasm trap: an argument no caller should pass) fails the whole call alike
+    const failed = j32[FAILED];
+    if (failed || mine !== undefined) {
+      const why = mine instanceof Error ? `: ${mine.message}` : ' on a worker thread';
+      throw new NeuriteError(`neurite kernel ${this.names[fn]} failed${why}`);
+    }
+  }
+
+  /** Hands the current job to worker `w`. */
+  post(w: number): void {
+    const own = this.own[w];
     const s = (this.seq[w] = (this.seq[w] + 1) | 0);
-    Atomics.store(i32, SEQ, s);
-    Atomics.notify(i32, SEQ);
+    Atomics.store(own, SEQ, s);
+    Atomics.notify(own, SEQ);
   }
 
-  /** Waits until worker `w` has finished its last call; throws if that call failed. */
-  wait(w: number): void {
-    const i32 = this.i32[w], s = this.seq[w];
-    let done = Atomics.load(i32, DONE);
+  /** Waits until worker `w` has no more of the current job to do. */
+  private wait(w: number): void {
+    const own = this.own[w], s = this.seq[w];
+    let done = Atomics.load(own, DONE);
     if (done !== s) {
       const until = performance.now() + SPIN_MS;
-      for (let k = 1; (done = Atomics.load(i32, DONE)) !== s; k++) if ((k & 1023) === 0 && performance.now() > until) break;
+      for (let k = 1; (done = Atomics.load(own, DONE)) !== s; k++) if ((k & 1023) === 0 && performance.now() > until) break;
     }
     if (done !== s) {
       const t0 = Date.now();
-      while ((done = Atomics.load(i32, DONE)) !== s) {
-        if (this.block) Atomics.wait(i32, DONE, done, 1000);
+      while ((done = Atomics.load(own, DONE)) !== s) {
+        if (this.block) Atomics.wait(own, DONE, done, 1000);
         if (Date.now() - t0 > CALL_TIMEOUT_MS) {
-          throw new NeuriteError(`neurite thread ${w + 1} did not finish ${this.names[i32[FN]]} within ${CALL_TIMEOUT_MS / 1000} s`);
+          throw new NeuriteError(`neurite thread ${w + 1} did not finish ${this.names[this.j32[FN]]} within ${CALL_TIMEOUT_MS / 1000} s`);
         }
       }
     }
-    if (i32[FAILED]) throw new NeuriteError(`neurite thread ${w + 1} failed in ${this.names[i32[FN]]}`);
   }
 
   /** Stops the workers and gives their scratch back. */
   stop(): void {
     if (this.stopped) return;
     this.stopped = true;
-    for (let w = 0; w < this.workers.length; w++) this.post(w, -1, []);
+    this.j32[FN] = -1;
+    for (let w = 0; w < this.workers.length; w++) this.post(w);
     for (const worker of this.workers) worker.terminate();
     for (const p of this.scratch) this.heap.release(p);
   }
