@@ -12,7 +12,7 @@ import type { WasmExports } from './wasm';
 /** Least work per part, below which a call stays on one thread: multiply-adds for gemm, output values else. */
 const GEMM_MIN = 1 << 18;
 const ELEMENTS_MIN = 1 << 15;
-/** Rows of C per part are multiples of the micro-kernel's height; element ranges multiples of 16 (SIMD loops). */
+/** Chunks of C are whole multiples of the micro-kernel's 5 rows; element ranges multiples of 16 (SIMD loops). */
 const GEMM_ROWS = 5;
 const VECTOR = 16;
 
@@ -20,8 +20,8 @@ type Args = number[];
 
 /**
  * How a kernel splits: argument `count` is the number of units (elements, rows, images); each argument in
- * `ptrs` is a pointer that moves by bytesPerUnit(args) per unit (or an index, moving by 1); `unit` aligns part boundaries; outPerUnit
- * gives the output values per unit (for the minimum work).
+ * `ptrs` is a pointer that moves by bytesPerUnit(args) per unit (or an index, moving by 1); `unit` aligns chunk
+ * boundaries; outPerUnit gives the output values per unit (for the least work worth a thread).
  */
 interface Split {
   count: number;

@@ -32,7 +32,7 @@ const F64_DELTA = F64_BASE + MAX_ARGS;
 const JOB_BYTES = (F64_DELTA + MAX_ARGS) * 8;
 
 /**
- * How long a thread spins (Atomics.load) for the next call, or for a part to finish, before it sleeps in
+ * How long a thread spins (Atomics.load) for the next job, or for the workers to finish one, before it sleeps in
  * Atomics.wait. The kernel calls of a training step come a fraction of a millisecond apart; waking a sleeping
  * thread costs about as much again (more in a virtual machine, where an idle core halts), so within a step no
  * thread sleeps. After 2 ms without work, workers sleep and cost nothing.
