@@ -32,6 +32,8 @@ export const browserOptions: Options = {
   entry: { browser: 'src/worker/bundle.ts' },
   format: ['esm'],
   esbuildPlugins: [browserVariants()],
+  // drops the branches that start Node workers or read Node's core count (see src/worker/platform.ts)
+  define: { __NEURITE_BROWSER__: 'true' },
 };
 
 export default defineConfig([{ ...packageOptions, dts: { entry: { index: 'src/index.ts' } } }, browserOptions]);

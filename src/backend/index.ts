@@ -87,7 +87,7 @@ let isolationNotice = false;
 
 async function availableCores(): Promise<number> {
   const nav = (globalThis as { navigator?: { hardwareConcurrency?: number } }).navigator;
-  if (isNode()) {
+  if (typeof __NEURITE_BROWSER__ === 'undefined' && isNode()) {
     const os = await nodeImport<typeof import('node:os')>('node:os');
     return typeof os.availableParallelism === 'function' ? os.availableParallelism() : os.cpus().length;
   }

@@ -117,12 +117,11 @@ const WORKER_THREADS = 'node:worker_threads';
 async function spawn(): Promise<WorkerLike & { onReady: Promise<void> }> {
   // Node: an ES module from a data: URL (no file, no eval), which imports its parent port; browsers: a classic
   // worker from a blob: URL, which talks through its global scope.
-  const port = isNode() ? `(await import(${JSON.stringify(WORKER_THREADS)})).parentPort` : 'null';
-  const source = `(${THREAD_MAIN})(${port});`;
   let worker: WorkerLike;
   let onReady: Promise<void>;
   const timeout = (reject: (e: Error) => void) => setTimeout(() => reject(new Error(`did not start within ${START_TIMEOUT_MS / 1000} s`)), START_TIMEOUT_MS);
-  if (isNode()) {
+  if (typeof __NEURITE_BROWSER__ === 'undefined' && isNode()) {
+    const source = `(${THREAD_MAIN})((await import(${JSON.stringify(WORKER_THREADS)})).parentPort);`;
     const { Worker } = await nodeImport<typeof import('node:worker_threads')>('node:worker_threads');
     const w = new Worker(new URL(`data:text/javascript,${encodeURIComponent(source)}`), { name: 'neurite-thread' });
     w.unref(); // a script that used threads still exits by itself
@@ -134,7 +133,7 @@ async function spawn(): Promise<WorkerLike & { onReady: Promise<void> }> {
       w.once('exit', (code) => { clearTimeout(t); reject(new Error(`exited with code ${code}`)); });
     });
   } else {
-    const url = URL.createObjectURL(new Blob([source], { type: 'text/javascript' }));
+    const url = URL.createObjectURL(new Blob([`(${THREAD_MAIN})(null);`], { type: 'text/javascript' }));
     const w = new Worker(url);
     URL.revokeObjectURL(url);
     worker = w;

@@ -11,6 +11,15 @@ import type { FromWorker, ToWorker } from './protocol';
 export const nodeImport = <T>(specifier: string): Promise<T> =>
   import(/* @vite-ignore */ /* webpackIgnore: true */ specifier);
 
+/**
+ * The browser build (dist/browser.js) defines `__NEURITE_BROWSER__` as true, so a Node-only branch written as
+ * `if (typeof __NEURITE_BROWSER__ === 'undefined' && isNode())` is removed from it; elsewhere the name is
+ * undefined and the branch runs where isNode() says so.
+ */
+declare global {
+  const __NEURITE_BROWSER__: true | undefined;
+}
+
 /** True in Node (and runtimes that present themselves as Node), where workers are worker_threads. */
 export function isNode(): boolean {
   const p = (globalThis as { process?: { versions?: { node?: unknown } } }).process;
@@ -53,8 +62,8 @@ export interface WorkerEvents {
 
 /** Starts a worker running workerScript(). */
 export async function startWorker(on: WorkerEvents): Promise<TrainingWorker> {
-  if (typeof Worker === 'function' && !isNode()) return startWebWorker(on);
-  if (isNode()) return startNodeWorker(on);
+  if (typeof __NEURITE_BROWSER__ === 'undefined' && isNode()) return startNodeWorker(on);
+  if (typeof Worker === 'function') return startWebWorker(on);
   throw new NeuriteError('fitInWorker needs Web Workers (browsers) or worker_threads (Node); this runtime has neither');
 }
 

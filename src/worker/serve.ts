@@ -125,6 +125,7 @@ export async function serveWorker(): Promise<void> {
     scope.onmessage = (e: MessageEvent<ToWorker>) => onMessage(e.data);
     return;
   }
+  if (typeof __NEURITE_BROWSER__ !== 'undefined') throw new Error('neurite: serveWorker must run inside a Web Worker');
   const { parentPort } = await nodeImport<typeof import('node:worker_threads')>('node:worker_threads');
   if (!parentPort) throw new Error('neurite: serveWorker must run inside a worker thread');
   const port = parentPort;
