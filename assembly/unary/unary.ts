@@ -186,147 +186,41 @@ export function f32_activation(x: usize, y: usize, count: i32, act: i32, alpha: 
 }
 
 // ---- activation gradients, from the output y ----
-
-// relu: dy where y > 0, else +0 (an and with the comparison mask: no multiply, no NaN from 0·∞).
-function relu_grad(y: usize, dy: usize, dx: usize, count: i32): void {
-  const z = f32x4.splat(0);
-  let i = 0;
-  for (; i + 16 <= count; i += 16) {
-    const o = <usize>i << 2;
-    const py = y + o, pd = dy + o, px = dx + o;
-    const a0 = v128.and(v128.load(pd), f32x4.gt(v128.load(py), z));
-    const a1 = v128.and(v128.load(pd, 16), f32x4.gt(v128.load(py, 16), z));
-    const a2 = v128.and(v128.load(pd, 32), f32x4.gt(v128.load(py, 32), z));
-    const a3 = v128.and(v128.load(pd, 48), f32x4.gt(v128.load(py, 48), z));
-    v128.store(px, a0);
-    v128.store(px, a1, 16);
-    v128.store(px, a2, 32);
-    v128.store(px, a3, 48);
-  }
-  for (; i + 4 <= count; i += 4) {
-    const o = <usize>i << 2;
-    v128.store(dx + o, v128.and(v128.load(dy + o), f32x4.gt(v128.load(y + o), z)));
-  }
-  for (; i < count; i++) {
-    const o = <usize>i << 2;
-    store<f32>(dx + o, load<f32>(y + o) > 0 ? load<f32>(dy + o) : 0);
-  }
-}
+// One loop (16 values a step, then 4, then single values) for every activation; `act` is a constant where
+// grad_loop is inlined below, so each case keeps only its own arithmetic:
+// relu: dy where y > 0, else +0 (an and with the comparison mask: no multiply, no NaN from 0·∞)
+// leakyRelu: y > 0 ? dy : dy·α · elu: y > 0 ? dy : dy·(y + α), as f'(x) = α·eˣ = y + α for x ≤ 0
+// sigmoid: dy·(y·(1 − y)) · tanh: dy·(1 − y·y)
 
 @inline
-function leaky_grad4(v: v128, d: v128, va: v128, z: v128): v128 {
-  return v128.bitselect(d, f32x4.mul(d, va), f32x4.gt(v, z));
-}
-
-function leaky_relu_grad(y: usize, dy: usize, dx: usize, count: i32, alpha: f32): void {
-  const z = f32x4.splat(0);
-  const va = f32x4.splat(alpha);
-  let i = 0;
-  for (; i + 16 <= count; i += 16) {
-    const o = <usize>i << 2;
-    const py = y + o, pd = dy + o, px = dx + o;
-    const a0 = leaky_grad4(v128.load(py), v128.load(pd), va, z);
-    const a1 = leaky_grad4(v128.load(py, 16), v128.load(pd, 16), va, z);
-    const a2 = leaky_grad4(v128.load(py, 32), v128.load(pd, 32), va, z);
-    const a3 = leaky_grad4(v128.load(py, 48), v128.load(pd, 48), va, z);
-    v128.store(px, a0);
-    v128.store(px, a1, 16);
-    v128.store(px, a2, 32);
-    v128.store(px, a3, 48);
-  }
-  for (; i + 4 <= count; i += 4) {
-    const o = <usize>i << 2;
-    v128.store(dx + o, leaky_grad4(v128.load(y + o), v128.load(dy + o), va, z));
-  }
-  for (; i < count; i++) {
-    const o = <usize>i << 2;
-    const d = load<f32>(dy + o);
-    store<f32>(dx + o, load<f32>(y + o) > 0 ? d : d * alpha);
-  }
-}
-
-// elu: f'(x) = α·eˣ = y + α for x ≤ 0.
-@inline
-function elu_grad4(v: v128, d: v128, va: v128, z: v128): v128 {
-  return v128.bitselect(d, f32x4.mul(d, f32x4.add(v, va)), f32x4.gt(v, z));
-}
-
-function elu_grad(y: usize, dy: usize, dx: usize, count: i32, alpha: f32): void {
-  const z = f32x4.splat(0);
-  const va = f32x4.splat(alpha);
-  let i = 0;
-  for (; i + 16 <= count; i += 16) {
-    const o = <usize>i << 2;
-    const py = y + o, pd = dy + o, px = dx + o;
-    const a0 = elu_grad4(v128.load(py), v128.load(pd), va, z);
-    const a1 = elu_grad4(v128.load(py, 16), v128.load(pd, 16), va, z);
-    const a2 = elu_grad4(v128.load(py, 32), v128.load(pd, 32), va, z);
-    const a3 = elu_grad4(v128.load(py, 48), v128.load(pd, 48), va, z);
-    v128.store(px, a0);
-    v128.store(px, a1, 16);
-    v128.store(px, a2, 32);
-    v128.store(px, a3, 48);
-  }
-  for (; i + 4 <= count; i += 4) {
-    const o = <usize>i << 2;
-    v128.store(dx + o, elu_grad4(v128.load(y + o), v128.load(dy + o), va, z));
-  }
-  for (; i < count; i++) {
-    const o = <usize>i << 2;
-    const v = load<f32>(y + o);
-    const d = load<f32>(dy + o);
-    store<f32>(dx + o, v > 0 ? d : d * (v + alpha));
-  }
-}
-
-// sigmoid: dy·(y·(1 − y))
-@inline
-function sigmoid_grad4(v: v128, d: v128, one: v128): v128 {
-  return f32x4.mul(d, f32x4.mul(v, f32x4.sub(one, v)));
-}
-
-function sigmoid_grad(y: usize, dy: usize, dx: usize, count: i32): void {
-  const one = f32x4.splat(1);
-  let i = 0;
-  for (; i + 16 <= count; i += 16) {
-    const o = <usize>i << 2;
-    const py = y + o, pd = dy + o, px = dx + o;
-    const a0 = sigmoid_grad4(v128.load(py), v128.load(pd), one);
-    const a1 = sigmoid_grad4(v128.load(py, 16), v128.load(pd, 16), one);
-    const a2 = sigmoid_grad4(v128.load(py, 32), v128.load(pd, 32), one);
-    const a3 = sigmoid_grad4(v128.load(py, 48), v128.load(pd, 48), one);
-    v128.store(px, a0);
-    v128.store(px, a1, 16);
-    v128.store(px, a2, 32);
-    v128.store(px, a3, 48);
-  }
-  for (; i + 4 <= count; i += 4) {
-    const o = <usize>i << 2;
-    v128.store(dx + o, sigmoid_grad4(v128.load(y + o), v128.load(dy + o), one));
-  }
-  for (; i < count; i++) {
-    const o = <usize>i << 2;
-    const v = load<f32>(y + o);
-    store<f32>(dx + o, load<f32>(dy + o) * (v * (1 - v)));
-  }
-}
-
-// tanh: dy·(1 − y·y)
-@inline
-function tanh_grad4(v: v128, d: v128, one: v128): v128 {
+function grad4(act: i32, v: v128, d: v128, va: v128, z: v128, one: v128): v128 {
+  if (act == 1) return v128.and(d, f32x4.gt(v, z));
+  if (act == 2) return v128.bitselect(d, f32x4.mul(d, va), f32x4.gt(v, z));
+  if (act == 3) return v128.bitselect(d, f32x4.mul(d, f32x4.add(v, va)), f32x4.gt(v, z));
+  if (act == 4) return f32x4.mul(d, f32x4.mul(v, f32x4.sub(one, v)));
   return f32x4.mul(d, f32x4.sub(one, f32x4.mul(v, v)));
 }
 
-function tanh_grad(y: usize, dy: usize, dx: usize, count: i32): void {
-  const one = f32x4.splat(1);
+@inline
+function grad1(act: i32, v: f32, d: f32, alpha: f32): f32 {
+  if (act == 1) return v > 0 ? d : 0;
+  if (act == 2) return v > 0 ? d : d * alpha;
+  if (act == 3) return v > 0 ? d : d * (v + alpha);
+  if (act == 4) return d * (v * (1 - v));
+  return d * (1 - v * v);
+}
+
+@inline
+function grad_loop(act: i32, y: usize, dy: usize, dx: usize, count: i32, alpha: f32): void {
+  const va = f32x4.splat(alpha), z = f32x4.splat(0), one = f32x4.splat(1);
   let i = 0;
   for (; i + 16 <= count; i += 16) {
     const o = <usize>i << 2;
     const py = y + o, pd = dy + o, px = dx + o;
-    const a0 = tanh_grad4(v128.load(py), v128.load(pd), one);
-    const a1 = tanh_grad4(v128.load(py, 16), v128.load(pd, 16), one);
-    const a2 = tanh_grad4(v128.load(py, 32), v128.load(pd, 32), one);
-    const a3 = tanh_grad4(v128.load(py, 48), v128.load(pd, 48), one);
+    const a0 = grad4(act, v128.load(py), v128.load(pd), va, z, one);
+    const a1 = grad4(act, v128.load(py, 16), v128.load(pd, 16), va, z, one);
+    const a2 = grad4(act, v128.load(py, 32), v128.load(pd, 32), va, z, one);
+    const a3 = grad4(act, v128.load(py, 48), v128.load(pd, 48), va, z, one);
     v128.store(px, a0);
     v128.store(px, a1, 16);
     v128.store(px, a2, 32);
@@ -334,22 +228,21 @@ function tanh_grad(y: usize, dy: usize, dx: usize, count: i32): void {
   }
   for (; i + 4 <= count; i += 4) {
     const o = <usize>i << 2;
-    v128.store(dx + o, tanh_grad4(v128.load(y + o), v128.load(dy + o), one));
+    v128.store(dx + o, grad4(act, v128.load(y + o), v128.load(dy + o), va, z, one));
   }
   for (; i < count; i++) {
     const o = <usize>i << 2;
-    const v = load<f32>(y + o);
-    store<f32>(dx + o, load<f32>(dy + o) * (1 - v * v));
+    store<f32>(dx + o, grad1(act, load<f32>(y + o), load<f32>(dy + o), alpha));
   }
 }
 
 export function f32_activation_grad(y: usize, dy: usize, dx: usize, count: i32, act: i32, alpha: f32): void {
   switch (act) {
-    case 1: relu_grad(y, dy, dx, count); break;
-    case 2: leaky_relu_grad(y, dy, dx, count, alpha); break;
-    case 3: elu_grad(y, dy, dx, count, alpha); break;
-    case 4: sigmoid_grad(y, dy, dx, count); break;
-    case 5: tanh_grad(y, dy, dx, count); break;
+    case 1: grad_loop(1, y, dy, dx, count, alpha); break;
+    case 2: grad_loop(2, y, dy, dx, count, alpha); break;
+    case 3: grad_loop(3, y, dy, dx, count, alpha); break;
+    case 4: grad_loop(4, y, dy, dx, count, alpha); break;
+    case 5: grad_loop(5, y, dy, dx, count, alpha); break;
     default: copy_f32(dy, dx, count);
   }
 }
