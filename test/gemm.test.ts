@@ -1,7 +1,7 @@
 // f32_gemm_nn / nt / tn and f32_gemm_strided on every backend, against a float64 reference.
 import { afterAll, describe, expect, it } from 'vitest';
 import { applyAct } from '../src/backend/js/gemm';
-import { BACKENDS, EDGE_SIZES, Mem, maxRelErr, rand } from './helpers';
+import { act64, BACKENDS, EDGE_SIZES, Mem, maxRelErr, rand } from './helpers';
 
 type Layout = 'nn' | 'nt' | 'tn';
 const LAYOUTS: Layout[] = ['nn', 'nt', 'tn'];
@@ -26,17 +26,6 @@ function makeCase(m: number, n: number, k: number, seed: number): Case {
   return { m, n, k, a: r(m * k), b: r(k * n), bias: r(n), c0: r(m * n, -2, 2) };
 }
 
-/** The activation in float64, written independently of the kernels. */
-function act64(x: number, act: number, alpha: number): number {
-  switch (act) {
-    case 1: return x > 0 ? x : 0;
-    case 2: return x > 0 ? x : alpha * x;
-    case 3: return x > 0 ? x : alpha * (Math.exp(x) - 1);
-    case 4: return 1 / (1 + Math.exp(-x));
-    case 5: return Math.tanh(x);
-    default: return x;
-  }
-}
 
 /** Float64 reference. A is [m,k] for nn/nt and [k,m] for tn; B is [k,n] for nn/tn and [n,k] for nt. */
 function reference(layout: Layout, t: Case, accumulate: boolean, useBias: boolean, act: number, alpha: number): Float64Array {

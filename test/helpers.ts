@@ -41,17 +41,34 @@ export class Mem {
   }
 }
 
-/** A seeded generator for test data (mulberry32), uniform in [lo, hi). */
-export function rand(seed: number) {
+/** mulberry32: a seeded stream of numbers uniform in [0, 1). */
+export function mulberry32(seed: number): () => number {
   let s = seed >>> 0;
-  const next = () => {
+  return () => {
     s = (s + 0x6d2b79f5) >>> 0;
     let t = s;
     t = Math.imul(t ^ (t >>> 15), t | 1);
     t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   };
+}
+
+/** A seeded generator for test data (mulberry32), uniform in [lo, hi). */
+export function rand(seed: number) {
+  const next = mulberry32(seed);
   return (n: number, lo = -1, hi = 1) => Float32Array.from({ length: n }, () => lo + (hi - lo) * next());
+}
+
+/** An activation (codes of Act) in float64, written independently of the kernels. */
+export function act64(x: number, act: number, alpha: number): number {
+  switch (act) {
+    case 1: return x > 0 ? x : 0;
+    case 2: return x > 0 ? x : alpha * x;
+    case 3: return x > 0 ? x : alpha * (Math.exp(x) - 1);
+    case 4: return 1 / (1 + Math.exp(-x));
+    case 5: return Math.tanh(x);
+    default: return x;
+  }
 }
 
 /** Max of |a−b| / max(1, |b|) — relative error with an absolute floor near zero. */

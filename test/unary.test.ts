@@ -2,7 +2,7 @@
 // in-place use, unaligned pointers, central finite differences for every activation gradient and for the
 // softmax gradient, extreme inputs, and wasm vs js agreement.
 import { describe, it, expect } from 'vitest';
-import { BACKENDS, EDGE_SIZES, Mem, rand, maxRelErr } from './helpers';
+import { act64, BACKENDS, EDGE_SIZES, Mem, rand, maxRelErr } from './helpers';
 import type { BackendName } from '../src/backend/index';
 
 const ACTS = [
@@ -14,17 +14,7 @@ const ACTS = [
   { name: 'tanh', code: 5 },
 ];
 
-/** Float64 activation and its derivative with respect to x. */
-function act64(x: number, code: number, alpha: number): number {
-  switch (code) {
-    case 1: return x > 0 ? x : 0;
-    case 2: return x > 0 ? x : alpha * x;
-    case 3: return x > 0 ? x : alpha * (Math.exp(x) - 1);
-    case 4: return 1 / (1 + Math.exp(-x));
-    case 5: return Math.tanh(x);
-    default: return x;
-  }
-}
+/** Float64 derivative of an activation (act64 in helpers.ts) with respect to x. */
 function dact64(x: number, code: number, alpha: number): number {
   switch (code) {
     case 1: return x > 0 ? 1 : 0;
