@@ -2,7 +2,7 @@
 // (dense, activation), through two layers so that input gradients (dx) are exercised too.
 import { beforeAll, describe, expect, it } from 'vitest';
 import * as nn from '../src/index';
-import { BACKENDS, rand } from './helpers';
+import { BACKENDS, centralDifferences, rand } from './helpers';
 
 type Case = { act: nn.ActivationName; loss: string; out: number; standalone?: boolean };
 
@@ -45,31 +45,15 @@ describe.each(BACKENDS)('finite-difference gradients (%s)', (backend) => {
     const x = nn.tensor(r(n * 4, -1, 1), [n, 4]);
     const y = targets(c, n, r);
     const { grads } = model.computeGradients(x, y as number[][]);
-    const weights = model.getWeights().map((w) => new Float32Array(w.data));
     const lossAt = () => model.computeGradients(x, y as number[][]).loss;
-    const eps = 1e-2;
-    let checked = 0;
     let kinks = 0;
-    for (let t = 0; t < weights.length; t++) {
-      const w = weights[t];
-      for (let i = 0; i < w.length; i += Math.max(1, Math.floor(w.length / 7))) {
-        const orig = w[i];
-        const set = (v: number) => { w[i] = v; model.setWeights(weights.map((d, j) => nn.tensor(d, model.getWeights()[j].shape))); };
-        set(orig + eps);
-        const up = lossAt();
-        set(orig - eps);
-        const down = lossAt();
-        set(orig);
-        const numeric = (up - down) / (2 * eps);
-        const analytic = grads[t].data[i];
-        // f32 forward passes: absolute floor 2e-3, relative 3e-2
-        const tol = 2e-3 + 3e-2 * Math.abs(numeric);
-        // A relu-like kink inside [w − eps, w + eps] breaks the central difference; allow at most one such point.
-        if (['relu', 'leakyRelu'].includes(c.act) && Math.abs(numeric - analytic) > tol && kinks === 0) { kinks++; continue; }
-        expect(Math.abs(numeric - analytic), `${c.act}/${c.loss} weight ${t}[${i}]: numeric ${numeric} vs analytic ${analytic}`).toBeLessThanOrEqual(tol);
-        checked++;
-      }
-    }
+    const checked = centralDifferences(model, grads, lossAt, 7, 1e-2, (t, i, numeric, analytic) => {
+      // f32 forward passes: absolute floor 2e-3, relative 3e-2
+      const tol = 2e-3 + 3e-2 * Math.abs(numeric);
+      // A relu-like kink inside [w − eps, w + eps] breaks the central difference; allow at most one such point.
+      if (['relu', 'leakyRelu'].includes(c.act) && Math.abs(numeric - analytic) > tol && kinks === 0) { kinks++; return false; }
+      expect(Math.abs(numeric - analytic), `${c.act}/${c.loss} weight ${t}[${i}]: numeric ${numeric} vs analytic ${analytic}`).toBeLessThanOrEqual(tol);
+    });
     expect(checked).toBeGreaterThan(10);
   });
 

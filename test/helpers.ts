@@ -1,6 +1,8 @@
 // Shared test helpers: a fresh runtime per backend, and copying arrays in and out of its memory.
 import { expect } from 'vitest';
 import { runtimeFor, type BackendName, type Runtime } from '../src/backend/index';
+import type { Sequential } from '../src/model';
+import { tensor, type Tensor } from '../src/tensor';
 
 export const BACKENDS: BackendName[] = ['wasm', 'js'];
 
@@ -118,4 +120,30 @@ export async function rejects<E extends Error>(p: Promise<unknown> | (() => unkn
   expect(err, 'expected an error').toBeInstanceOf(cls);
   for (const part of parts) expect((err as Error).message).toMatch(part);
   return err as E;
+}
+
+/**
+ * Central differences (L(w + eps) − L(w − eps)) / 2·eps of `lossAt` for about `samples` entries of each weight
+ * tensor of `model`, each passed to `visit` with the analytic derivative from `grads`; the weights are restored
+ * after each entry. Returns how many entries `visit` counted (it returns false for one it skips).
+ */
+export function centralDifferences(model: Sequential, grads: Tensor[], lossAt: () => number, samples: number, eps: number,
+  visit: (t: number, i: number, numeric: number, analytic: number) => boolean | void): number {
+  const weights = model.getWeights();
+  const values = weights.map((w) => new Float32Array(w.data));
+  let counted = 0;
+  for (let t = 0; t < values.length; t++) {
+    const w = values[t];
+    for (let i = 0; i < w.length; i += Math.max(1, Math.floor(w.length / samples))) {
+      const orig = w[i];
+      const set = (v: number) => { w[i] = v; model.setWeights(values.map((d, j) => tensor(d, weights[j].shape))); };
+      set(orig + eps);
+      const up = lossAt();
+      set(orig - eps);
+      const down = lossAt();
+      set(orig);
+      if (visit(t, i, (up - down) / (2 * eps), grads[t].data[i]) !== false) counted++;
+    }
+  }
+  return counted;
 }

@@ -2,35 +2,17 @@
 // model (weights and, via a layer below, inputs), behaviour in training vs inference, and shape errors.
 import { beforeAll, describe, expect, it } from 'vitest';
 import * as nn from '../src/index';
-import { BACKENDS, maxRelErr, rand } from './helpers';
+import { BACKENDS, centralDifferences, maxRelErr, rand } from './helpers';
 
 /** Checks analytic gradients of every weight against central differences of the loss (f32 forward passes). */
 function gradCheck(model: nn.Sequential, x: nn.Tensor, y: nn.Tensor, reset: () => void = () => {}, eps = 1e-2) {
   reset();
   const { grads } = model.computeGradients(x, y);
-  const weights = model.getWeights();
-  const values = weights.map((w) => new Float32Array(w.data));
   const lossAt = () => { reset(); return model.computeGradients(x, y).loss; };
-  let checked = 0;
-  for (let t = 0; t < values.length; t++) {
-    const w = values[t];
-    const step = Math.max(1, Math.floor(w.length / 9));
-    for (let i = 0; i < w.length; i += step) {
-      const orig = w[i];
-      const set = (v: number) => { w[i] = v; model.setWeights(values.map((d, j) => nn.tensor(d, weights[j].shape))); };
-      set(orig + eps);
-      const up = lossAt();
-      set(orig - eps);
-      const down = lossAt();
-      set(orig);
-      const numeric = (up - down) / (2 * eps);
-      const analytic = grads[t].data[i];
-      expect(Math.abs(numeric - analytic), `weight ${t}[${i}]: numeric ${numeric} vs analytic ${analytic}`)
-        .toBeLessThanOrEqual(2e-3 + 3e-2 * Math.abs(numeric));
-      checked++;
-    }
-  }
-  return checked;
+  return centralDifferences(model, grads, lossAt, 9, eps, (t, i, numeric, analytic) => {
+    expect(Math.abs(numeric - analytic), `weight ${t}[${i}]: numeric ${numeric} vs analytic ${analytic}`)
+      .toBeLessThanOrEqual(2e-3 + 3e-2 * Math.abs(numeric));
+  });
 }
 
 function data(seed: number, n: number, inShape: number[], outShape: number[]) {
