@@ -108,6 +108,10 @@ function ukr_5x8(ap: usize, bp: usize, kc: i32, c: usize, ldc: usize, init: i32)
     c40 = f32x4.add(c40, f32x4.mul(x, b0)); c41 = f32x4.add(c41, f32x4.mul(x, b1));
     ap += 20; bp += 32;
   }
+  // V8 computes memory base + offset for a splat load's constant offset inside the loop unless the same
+  // offset is also used outside it; this never-taken branch (kc > 0 always) uses offsets 4, 8 and 12 so the
+  // three sums are made once before the loop: 3 fewer instructions in a 36-instruction step.
+  if (kc < 0) { store<f32>(ap, 0, 4); store<f32>(ap, 0, 8); store<f32>(ap, 0, 12); }
   v128.store(c, c00); v128.store(c, c01, 16);
   v128.store(c + ldc, c10); v128.store(c + ldc, c11, 16);
   v128.store(c + 2 * ldc, c20); v128.store(c + 2 * ldc, c21, 16);
