@@ -89,7 +89,8 @@ describe('threads', () => {
 
   it.each(['nn', 'nt', 'tn'] as const)('f32_gemm_%s: the same bits with 2 threads as with 1, on row blocks off the tiles', (layout) => {
     let seed = 100;
-    for (const [m, n, k] of [[64, 128, 784], [256, 33, 70], [257, 64, 128], [23, 300, 200], [784, 128, 64], [1000, 9, 80]]) {
+    // the last two as the first convolution of a CNN: 8 filters (B in place), and its kernel gradient (A of tn in place)
+    for (const [m, n, k] of [[64, 128, 784], [256, 33, 70], [257, 64, 128], [23, 300, 200], [784, 128, 64], [1000, 9, 80], [4003, 8, 25], [25, 8, 9000]]) {
       const bufs = new Buffers(seed++);
       const a = bufs.f32(m * k), b = bufs.f32(k * n), bias = bufs.f32(n), c = bufs.f32(m * n);
       for (const [acc, useBias, act, alpha] of [[0, 0, 0, 0], [1, 1, 2, 0.2], [0, 1, 4, 0], [0, 1, 3, 1]]) {

@@ -78,12 +78,13 @@ export function gemm_scratch_bytes(): i32 { return SCRATCH; }
 }
 
 // ---- the 5x8 micro-kernel over packed panels ----
-// ap: k x 5 floats (20 bytes a step), bp: k x 8 floats (32 bytes a step). Accumulators start at zero, or
-// at the partial sums in C when a previous k chunk left them there (init≠0). The packed operands need only
-// two pointer increments per step, and the five splat loads use constant offsets from one pointer (reading A
-// in place through five row pointers measured slower on the large shapes).
+// ap: k steps of 5 floats, `as` bytes apart (20 when packed); bp: k steps of 8 floats, `bs` bytes apart (32
+// when packed). A and B can also be read in place where a step's floats are already adjacent (A of tn, B of
+// nn and tn): see gemm_packed. Accumulators start at zero, or at the partial sums in C when a previous k chunk
+// left them there (init≠0). Two pointer increments per step, and the five splat loads use constant offsets
+// from one pointer (reading A of nn in place through five row pointers measured slower on the large shapes).
 
-function ukr_5x8(ap: usize, bp: usize, kc: i32, c: usize, ldc: usize, init: i32): void {
+function ukr_5x8(ap: usize, as: usize, bp: usize, bs: usize, kc: i32, c: usize, ldc: usize, init: i32): void {
   let c00 = f32x4.splat(0), c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00, c30 = c00, c31 = c00;
   let c40 = c00, c41 = c00;
   if (init) {
@@ -93,7 +94,7 @@ function ukr_5x8(ap: usize, bp: usize, kc: i32, c: usize, ldc: usize, init: i32)
     c30 = v128.load(c + 3 * ldc); c31 = v128.load(c + 3 * ldc, 16);
     c40 = v128.load(c + 4 * ldc); c41 = v128.load(c + 4 * ldc, 16);
   }
-  const end = bp + (<usize>kc << 5);
+  const end = bp + <usize>kc * bs;
   while (bp < end) {
     const b0 = v128.load(bp), b1 = v128.load(bp, 16);
     let x = v128.load32_splat(ap);
@@ -106,7 +107,7 @@ function ukr_5x8(ap: usize, bp: usize, kc: i32, c: usize, ldc: usize, init: i32)
     c30 = f32x4.add(c30, f32x4.mul(x, b0)); c31 = f32x4.add(c31, f32x4.mul(x, b1));
     x = v128.load32_splat(ap, 16);
     c40 = f32x4.add(c40, f32x4.mul(x, b0)); c41 = f32x4.add(c41, f32x4.mul(x, b1));
-    ap += 20; bp += 32;
+    ap += as; bp += bs;
   }
   // V8 computes memory base + offset for a splat load's constant offset inside the loop unless the same
   // offset is also used outside it; this never-taken branch (kc > 0 always) uses offsets 4, 8 and 12 so the
@@ -123,10 +124,10 @@ function ukr_5x8(ap: usize, bp: usize, kc: i32, c: usize, ldc: usize, init: i32)
  * A full 5x8 tile: raw sums into C (or into TILE when the old C is still needed), then the epilogue
  * over the five row segments while they are in L1.
  */
-function tile_5x8(ap: usize, bp: usize, kc: i32, c: usize, ldc: usize, init: i32, fin: i32,
+function tile_5x8(ap: usize, as: usize, bp: usize, bs: usize, kc: i32, c: usize, ldc: usize, init: i32, fin: i32,
   bias: usize, accumulate: i32, act: i32, alpha: f32): void {
   const d = accumulate ? TILE : c, ldd: usize = accumulate ? 32 : ldc;
-  ukr_5x8(ap, bp, kc, d, ldd, init);
+  ukr_5x8(ap, as, bp, bs, kc, d, ldd, init);
   if (!fin || (!accumulate && !bias && act == 0)) return;
   for (let r = 0; r < 5; r++) {
     const s = d + <usize>r * ldd;
@@ -135,8 +136,8 @@ function tile_5x8(ap: usize, bp: usize, kc: i32, c: usize, ldc: usize, init: i32
 }
 
 /** An mr x nb corner of a tile (mr ≤ 5, nb ≤ 8): the full kernel on TILE, then the valid part to C. */
-function edge_tile(ap: usize, bp: usize, kc: i32, c: usize, ldc: usize, mr: i32, nb: i32, init: i32, fin: i32,
-  bias: usize, accumulate: i32, act: i32, alpha: f32): void {
+function edge_tile(ap: usize, as: usize, bp: usize, bs: usize, kc: i32, c: usize, ldc: usize, mr: i32, nb: i32,
+  init: i32, fin: i32, bias: usize, accumulate: i32, act: i32, alpha: f32): void {
   v128.store(TILE, f32x4.splat(0)); v128.store(TILE, f32x4.splat(0), 16); v128.store(TILE, f32x4.splat(0), 32);
   v128.store(TILE, f32x4.splat(0), 48); v128.store(TILE, f32x4.splat(0), 64); v128.store(TILE, f32x4.splat(0), 80);
   v128.store(TILE, f32x4.splat(0), 96); v128.store(TILE, f32x4.splat(0), 112);
@@ -144,7 +145,7 @@ function edge_tile(ap: usize, bp: usize, kc: i32, c: usize, ldc: usize, mr: i32,
   if (init) {
     for (let r = 0; r < mr; r++) memory.copy(TILE + (<usize>r << 5), c + <usize>r * ldc, <usize>nb << 2);
   }
-  ukr_5x8(ap, bp, kc, TILE, 32, init);
+  ukr_5x8(ap, as, bp, bs, kc, TILE, 32, init);
   for (let r = 0; r < mr; r++) {
     const t = TILE + (<usize>r << 5), cr = c + <usize>r * ldc;
     if (fin) {
@@ -268,19 +269,38 @@ function gemm_packed(a: usize, rsA: usize, csA: usize, b: usize, rsB: usize, csB
   let p0 = 0;
   do {
     const kc = min(KC, k - p0), init = p0 > 0 ? 1 : 0, fin = p0 + kc >= k ? 1 : 0;
-    // Rows of A per block: as many 4-row panels as fit in ABYTES.
-    const mc = max(5, (ABYTES / max(1, kc * 20)) * 5);
+    // Rows of A per block: as many 5-row panels as fit in ABYTES; with one column panel, the packed A is read
+    // once, right after packing, so blocks of 8 KB keep it in L1 instead of passing it through the outer caches.
+    const mc = max(5, ((n <= 8 ? 8192 : ABYTES) / max(1, kc * 20)) * 5);
+    // A of tn has a step's five floats adjacent (csA apart per step): with one column panel its packed copy
+    // would be read once, so full panels are read in place and only a last partial panel is packed.
+    const aInPlace = rsA == 4 && n <= 8;
     for (let i0 = 0; i0 < m; i0 += mc) {
-      const mb = min(mc, m - i0), panel = <usize>kc * 20;
-      pack_a(a + <usize>i0 * rsA + <usize>p0 * csA, rsA, csA, mb, kc);
+      const mb = min(mc, m - i0), panel = <usize>kc * 20, ab = a + <usize>i0 * rsA + <usize>p0 * csA;
+      const full = mb - mb % 5;
+      if (!aInPlace) pack_a(ab, rsA, csA, mb, kc);
+      else if (full < mb) pack_a(ab + <usize>full * rsA, rsA, csA, mb - full, kc);
+      // B of nn and tn has a step's eight floats adjacent (rsB apart per step): read in place when few row
+      // panels would share the packed copy, or when B's rows are 8 floats, already the packed layout.
+      const bInPlace = csB == 4 && (mb <= 10 || rsB == 32);
       for (let j0 = 0; j0 < n; j0 += 8) {
         const nb = min(8, n - j0), jo = <usize>j0 << 2, bp = bias ? bias + jo : 0;
-        pack_b(b + <usize>p0 * rsB + <usize>j0 * csB, rsB, csB, nb, kc);
+        let bpan = BPANEL, bs: usize = 32;
+        if (bInPlace && nb == 8) {
+          bpan = b + <usize>p0 * rsB + <usize>j0 * csB;
+          bs = rsB;
+        } else {
+          pack_b(b + <usize>p0 * rsB + <usize>j0 * csB, rsB, csB, nb, kc);
+        }
         let ap = APACK, ci = c + <usize>i0 * ldc + jo;
         for (let i = 0; i < mb; i += 5, ap += panel, ci += ldc * 5) {
           const mr = min(5, mb - i);
-          if (mr == 5 && nb == 8) tile_5x8(ap, BPANEL, kc, ci, ldc, init, fin, bp, accumulate, act, alpha);
-          else edge_tile(ap, BPANEL, kc, ci, ldc, mr, nb, init, fin, bp, accumulate, act, alpha);
+          let pa = ap, as: usize = 20;
+          if (aInPlace) {
+            if (mr == 5) { pa = ab + <usize>i * rsA; as = csA; } else pa = APACK;
+          }
+          if (mr == 5 && nb == 8) tile_5x8(pa, as, bpan, bs, kc, ci, ldc, init, fin, bp, accumulate, act, alpha);
+          else edge_tile(pa, as, bpan, bs, kc, ci, ldc, mr, nb, init, fin, bp, accumulate, act, alpha);
         }
       }
     }
