@@ -196,10 +196,10 @@ describe('gemm: wasm and js agree', () => {
   for (const layout of LAYOUTS) {
     it(`f32_gemm_${layout}: same bits for linear/relu/leakyRelu, within 1e-6 for elu/sigmoid/tanh`, () => {
       let seed = 9000;
-      // The last three read operands in place: A of tn when n <= 8 (with a last partial panel packed), B of nn
+      // The last four read operands in place: A of tn when n <= 16 (with a last partial panel packed), B of nn
       // and tn when its rows are 8 floats or few rows of A share it, and both across k chunks of 4096.
       for (const [m, n, k] of [[1, 1, 1], [4, 8, 4], [5, 13, 7], [17, 9, 63], [65, 17, 5], [8, 64, 127], [33, 20, 64], [3, 40, 70], [70, 9, 1000], [6, 9, 4101],
-        [27, 8, 300], [12, 5, 4100], [25, 8, 9000]]) {
+        [27, 8, 300], [12, 5, 4100], [25, 8, 9000], [203, 16, 70]]) {
         const t = makeCase(m, n, k, seed++);
         for (const { act, alpha } of ACTS) {
           for (const accumulate of [false, true]) {

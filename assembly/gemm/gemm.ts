@@ -271,10 +271,11 @@ function gemm_packed(a: usize, rsA: usize, csA: usize, b: usize, rsB: usize, csB
     const kc = min(KC, k - p0), init = p0 > 0 ? 1 : 0, fin = p0 + kc >= k ? 1 : 0;
     // Rows of A per block: as many 5-row panels as fit in ABYTES; with one column panel, the packed A is read
     // once, right after packing, so blocks of 8 KB keep it in L1 instead of passing it through the outer caches.
-    const mc = max(5, ((n <= 8 ? 8192 : ABYTES) / max(1, kc * 20)) * 5);
-    // A of tn has a step's five floats adjacent (csA apart per step): with one column panel its packed copy
-    // would be read once, so full panels are read in place and only a last partial panel is packed.
-    const aInPlace = rsA == 4 && n <= 8;
+    // A of tn has a step's five floats adjacent (csA apart per step): with one or two column panels its packed
+    // copy would be read once or twice, so full panels are read in place, only a last partial panel is packed,
+    // and one block covers every row (B is packed once).
+    const aInPlace = rsA == 4 && n <= 16;
+    const mc = aInPlace ? m : max(5, ((n <= 8 ? 8192 : ABYTES) / max(1, kc * 20)) * 5);
     for (let i0 = 0; i0 < m; i0 += mc) {
       const mb = min(mc, m - i0), panel = <usize>kc * 20, ab = a + <usize>i0 * rsA + <usize>p0 * csA;
       const full = mb - mb % 5;
