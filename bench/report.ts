@@ -212,8 +212,9 @@ export function threadsNotes(r: ThreadsResult): string[] {
     `need not equal the ratio of the two columns. Matrix multiply: the wasm kernel through \`runtime().backend.kernels\``,
     `(the splitting kernels while the pool runs), one untimed call, then a window of calls (about ${r.gemmWindowSeconds} s on one thread,`,
     `the same count on ${r.threads}); GFLOP/s = 2·m·n·k ÷ seconds per call. MLP: one shuffled \`fit\` pass over the first`,
-    `${r.mlpImagesPerRound.toLocaleString('en-US')} training images per round; CNN step: over the first ${r.cnnImagesPerRound.toLocaleString('en-US')}; both after an untimed warm-up with each`,
-    'thread count, with fit\'s copy of the images into wasm memory inside the time.',
+    `${r.mlpImagesPerRound.toLocaleString('en-US')} training images per round; CNN step: over the first ${r.cnnImagesPerRound.toLocaleString('en-US')}; each after an untimed fit of a`,
+    'throwaway model over a few batches with the same thread count (the first fit on a fresh worker runs slower),',
+    'with fit\'s copy of the images into wasm memory inside the time.',
     `**Same bits with 1 and ${r.threads} threads**: C in ${same(gemm)} matrix-multiply rows; the weights of two same-seed models,`,
     `one trained only on 1 thread and one only on ${r.threads}, over the same rounds: ` +
       `${training.map((t) => `${t.what} ${t.identical ? 'identical' : 'DIFFERENT'}`).join(', ') || '–'}.`,

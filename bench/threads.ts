@@ -108,6 +108,8 @@ interface Sample {
 interface Item {
   base: RowBase;
   measure: () => Promise<Sample>;
+  /** Untimed work of the same kind before each measurement, after the common settle (training: a short fit). */
+  warm?: () => Promise<unknown>;
   /** After the rounds: the output has the same bits on one thread and on two. */
   identical: () => Promise<boolean>;
   /** Multiplies the speeds (1e-9 for GFLOP/s). */
@@ -166,9 +168,11 @@ async function interleave(items: readonly Item[], rounds: number, settle: () => 
       try {
         await use(1);
         settle();
+        await it.warm?.();
         it.one.push(await it.measure());
         await use(THREADS);
         settle();
+        await it.warm?.();
         it.two.push(await it.measure());
       } catch (e) {
         it.error = errorMessage(e);
@@ -362,6 +366,8 @@ async function trainingItem(tc: TrainingCase, d: Mnist): Promise<Item> {
   const weights = (threads: number) => models.get(threads)!.getWeights().map((t) => t.data);
   return {
     base: { what: tc.what, kernel: null, shape: tc.shape, unit: 'samples/s', perMeasurement: tc.images, target: tc.target },
+    // a throwaway model's fit over the warm-up images: a worker started by the switch runs its first fit slower
+    warm: () => tc.build().fit(warm.x, warm.y, { epochs: 1, batchSize: tc.batchSize }),
     measure: () => timed(tc.images, () =>
       models.get(nn.getThreads())!.fit(data.x, data.y, { epochs: 1, batchSize: tc.batchSize, shuffle: true })),
     identical: async () => {
