@@ -206,7 +206,8 @@ export function threadsNotes(r: ThreadsResult): string[] {
   const loaded = others.filter((v) => v >= r.quietCores).length;
   return [
     `Wall-clock time (performance.now), one process, ${r.rounds} rounds; a round measures every row with`,
-    `\`nn.ready({ threads: 1 })\`, then with \`nn.ready({ threads: ${r.threads} })\` (nn.getThreads() reported ${r.reportedThreads}), then the next row.`,
+    `\`nn.ready({ threads: 1 })\` and with \`nn.ready({ threads: ${r.threads} })\` (nn.getThreads() reported ${r.reportedThreads}), then the next row;`,
+    'one thread goes first in even rounds, two in odd ones.',
     `After every switch, ${r.settleSeconds} s of untimed 256³ products run first (a fresh worker is slow for its first 10-30 ms).`,
     'The thread columns are medians over rounds; the speed-up is the median over rounds of the same-round ratio, so it',
     `need not equal the ratio of the two columns. Matrix multiply: the wasm kernel through \`runtime().backend.kernels\``,

@@ -158,22 +158,21 @@ async function use(threads: number): Promise<void> {
 }
 
 /**
- * Round after round, every item with one thread and then with two, each after `settle` (untimed); an item that
- * throws is dropped.
+ * Round after round, every item with one thread and with two (one thread first in even rounds, two first in odd
+ * ones), each after `settle` (untimed); an item that throws is dropped.
  */
 async function interleave(items: readonly Item[], rounds: number, settle: () => void, log: (line: string) => void): Promise<void> {
   for (let r = 0; r < rounds; r++) {
     for (const it of items) {
       if (it.error) continue;
       try {
-        await use(1);
-        settle();
-        await it.warm?.();
-        it.one.push(await it.measure());
-        await use(THREADS);
-        settle();
-        await it.warm?.();
-        it.two.push(await it.measure());
+        // alternating which thread count goes first cancels a drift of the machine's speed within a round
+        for (const threads of r % 2 === 0 ? [1, THREADS] : [THREADS, 1]) {
+          await use(threads);
+          settle();
+          await it.warm?.();
+          (threads === 1 ? it.one : it.two).push(await it.measure());
+        }
       } catch (e) {
         it.error = errorMessage(e);
         log(`  ${label(it.base)}: error ${it.error}`);
@@ -394,7 +393,7 @@ function describe(r: ThreadsRow): string {
 
 export async function benchThreads(opts: BenchOptions, log: (line: string) => void): Promise<ThreadsResult> {
   const loadStart = os.loadavg().map(round2);
-  const rounds = opts.quick ? 3 : 9;
+  const rounds = opts.quick ? 3 : 12;
   const sizes = opts.quick ? [256, 512] : [256, 512, 1024];
   const gemmSeconds = opts.quick ? 0.05 : 0.15;
   const mlpImages = opts.quick ? 5120 : 15360;
@@ -405,7 +404,7 @@ export async function benchThreads(opts: BenchOptions, log: (line: string) => vo
   await use(THREADS);
   const reportedThreads = nn.getThreads();
   settleWith(ops, 0.5)();
-  log(`  ${rounds} interleaved rounds (1 thread, then ${THREADS}); os.availableParallelism() = ${os.availableParallelism()}, load ${loadStart.join(' ')}`);
+  log(`  ${rounds} interleaved rounds (1 thread and ${THREADS}, alternating which goes first); os.availableParallelism() = ${os.availableParallelism()}, load ${loadStart.join(' ')}`);
   const { train } = await nn.loadMnist();
   const d: Mnist = { x: train.images, y: train.oneHot };
   const rows: ThreadsRow[] = [];
