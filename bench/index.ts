@@ -12,7 +12,7 @@ import { chartSvg } from './chart';
 import type { CnnResult } from './cnn';
 import type { GemmResult } from './gemm';
 import type { MnistResult } from './mnist';
-import { cnnNotes, cnnTable, collectMeta, gemmTable, header, inferTable, threadsNotes, threadsTable, trainTable } from './report';
+import { cnnNotes, cnnTable, collectMeta, copiesNotes, copiesTable, gemmTable, header, inferTable, threadsNotes, threadsTable, trainTable } from './report';
 import type { ThreadsResult } from './threads';
 import type { BenchOptions } from './util';
 
@@ -116,6 +116,9 @@ async function main(): Promise<void> {
   }
   if (threads) {
     out.push(`## Threads: 1 against ${threads.threads}`, '', threadsTable(threads), '', ...threadsNotes(threads), '');
+    if (threads.copies?.length) {
+      out.push('### The machine\'s two-thread ceiling: two independent copies', '', copiesTable(threads), '', ...copiesNotes(threads), '');
+    }
   }
   out.push(`Total run time: ${seconds.toFixed(0)} s.`);
   console.log(out.join('\n'));

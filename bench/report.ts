@@ -6,6 +6,7 @@ import type { CnnResult } from './cnn';
 import type { GemmResult } from './gemm';
 import type { MnistResult } from './mnist';
 import type { ThreadsResult } from './threads';
+import { median } from './util';
 
 export interface Meta {
   cpu: string;
@@ -226,6 +227,26 @@ export function threadsNotes(r: ThreadsResult): string[] {
     `${range(ok.map((t) => t.cpuPerWallTwo))} on ${r.threads} (a waiting thread spins for a while, so this overstates useful work).`,
     `os.availableParallelism() = ${r.availableParallelism}; load average (1/5/15 min) at the suite's start ${r.loadavg.start.join(' ')},`,
     `at its end ${r.loadavg.end.join(' ')}. On 2 cores, any other running job takes the second thread's core.`,
+  ];
+}
+
+/** The machine's own two-thread ceiling: two independent copies of the one-thread product. */
+export function copiesTable(r: ThreadsResult): string {
+  const head = ['f32_gemm_nn', 'this thread alone', 'worker alone', 'both at once (this + worker)', 'ceiling: both ÷ this alone',
+    'each kept of its alone rate'];
+  const g = (v: number[]) => `${median(v).toFixed(1)} GFLOP/s`;
+  const rows = (r.copies ?? []).map((c) => [c.shape, g(c.mainAlone), g(c.workerAlone), `${g(c.mainPair)} + ${g(c.workerPair)}`,
+    x(c.ceiling), `${c.mainKept.toFixed(2)} / ${c.workerKept.toFixed(2)}`]);
+  return table(head, rows, [false, true, true, true, true, true]);
+}
+
+export function copiesNotes(r: ThreadsResult): string[] {
+  return [
+    'Two copies of the one-thread kernel that share nothing: each its own instance of the module over its own memory',
+    'and operands, no pool; one on this thread, one on a worker thread. After each of the rounds above (so in the same',
+    'stretch of the machine), with windows as above: this copy alone, the worker\'s alone, then both at once. The ceiling',
+    'is the median over rounds of the two rates while both ran ÷ this copy\'s rate alone, computed like the speed-up above:',
+    'two cores running this product with no sharing and no synchronisation at all reach that much, in that run.',
   ];
 }
 

@@ -16,7 +16,9 @@
 import { readFileSync } from 'node:fs';
 import os from 'node:os';
 import * as nn from '../src/index';
+import { Worker } from 'node:worker_threads';
 import { runtime } from '../src/backend/index';
+import type { WasmBackend } from '../src/backend/wasm';
 import { Act, type Kernels } from '../src/backend/types';
 import { errorMessage, median, mulberry32, type BenchOptions } from './util';
 import { neuriteModel } from './cnn';
@@ -95,6 +97,27 @@ export interface ThreadsResult {
   /** Untimed 256³ products after every switch of thread count, in seconds. */
   settleSeconds: number;
   rows: ThreadsRow[];
+  /** The machine's own ceiling for two threads, from two independent copies of the one-thread kernel. */
+  copies: CopiesRow[];
+}
+
+/**
+ * Two independent copies of the one-thread f32_gemm_nn (each its own module instance, memory and operands; no
+ * pool, nothing shared), on this thread and on a worker thread: each copy's rate alone and both at once.
+ */
+export interface CopiesRow {
+  shape: string;
+  /** GFLOP/s per round: this thread's copy alone, the worker's copy alone, and each while both run. */
+  mainAlone: number[];
+  workerAlone: number[];
+  mainPair: number[];
+  workerPair: number[];
+  /** Median over rounds of (mainPair + workerPair) ÷ mainAlone: what two threads could give at most here. */
+  ceiling: number;
+  /** Medians over rounds of workerAlone ÷ mainAlone and of each pair rate ÷ its alone rate. */
+  workerVsMain: number;
+  mainKept: number;
+  workerKept: number;
 }
 
 /** One measurement: the work's speed (unit of its row), process CPU ÷ wall seconds, other processes' cores. */
@@ -161,7 +184,8 @@ async function use(threads: number): Promise<void> {
  * Round after round, every item with one thread and with two (one thread first in even rounds, two first in odd
  * ones), each after `settle` (untimed); an item that throws is dropped.
  */
-async function interleave(items: readonly Item[], rounds: number, settle: () => void, log: (line: string) => void): Promise<void> {
+async function interleave(items: readonly Item[], rounds: number, settle: () => void, log: (line: string) => void,
+  afterRound: () => Promise<void>): Promise<void> {
   for (let r = 0; r < rounds; r++) {
     for (const it of items) {
       if (it.error) continue;
@@ -178,6 +202,7 @@ async function interleave(items: readonly Item[], rounds: number, settle: () => 
         log(`  ${label(it.base)}: error ${it.error}`);
       }
     }
+    await afterRound();
     log(`  round ${r + 1}/${rounds} done`);
   }
 }
@@ -315,6 +340,126 @@ async function gemmItems(ops: GemmOperands, sizes: readonly number[], seconds: n
   return items;
 }
 
+// ---- the machine's ceiling: two independent copies ----
+
+/**
+ * One copy, as source text (the same code on both threads, free of any transform's helpers): the library's
+ * module instantiated over a memory of its own, A, B and C of s×s floats after the gemm scratch, A and B filled
+ * from `seed`; makeCopy returns a function that runs `reps` products and gives their seconds.
+ */
+const COPY_SOURCE = `
+function makeCopy(module, shared, s, seed) {
+  const bytes = 3 * s * s * 4;
+  const memory = new WebAssembly.Memory({ initial: Math.ceil((bytes + (8 << 20)) / 65536), maximum: 65536, shared });
+  const env = { memory, abort() { throw new Error('wasm abort'); } };
+  const e = new WebAssembly.Instance(module, { env }).exports;
+  const scratch = (e.heap_base() + 63) & ~63;
+  e.gemm_set_scratch(scratch);
+  const a = (scratch + e.gemm_scratch_bytes() + 63) & ~63, b = a + s * s * 4, c = b + s * s * 4;
+  const f = new Float32Array(memory.buffer);
+  let x = seed >>> 0;
+  for (let i = 0; i < 2 * s * s; i++) {
+    x = (Math.imul(x, 1664525) + 1013904223) >>> 0;
+    f[a / 4 + i] = x / 2 ** 31 - 1;
+  }
+  return (reps) => {
+    const t0 = performance.now();
+    for (let r = 0; r < reps; r++) e.f32_gemm_nn(a, b, 0, c, s, s, s, 0, 0, 0);
+    return (performance.now() - t0) / 1e3;
+  };
+}`;
+
+/** The worker side: its copies (one per size), timing a window of `reps` products of size `s` whenever asked. */
+const COPY_WORKER = `${COPY_SOURCE}
+const { parentPort } = require('node:worker_threads');
+parentPort.once('message', ({ module, shared, sizes, seed }) => {
+  const copies = new Map(sizes.map((s) => [s, makeCopy(module, shared, s, seed)]));
+  parentPort.on('message', ({ s, reps }) => parentPort.postMessage(copies.get(s)(reps)));
+  parentPort.postMessage('ready');
+});`;
+
+const makeCopy = new Function(`${COPY_SOURCE}\nreturn makeCopy;`)() as
+  (module: WebAssembly.Module, shared: boolean, s: number, seed: number) => (reps: number) => number;
+
+/**
+ * Two independent copies per size, on this thread and on a worker thread. Each `round()` (run with the pool
+ * stopped, between the rounds of the rows above, so both see the same stretch of the machine) measures, per
+ * size: this thread's copy alone, the worker's alone, then both at once (the worker starts its window, this
+ * thread runs its own).
+ */
+class IndependentCopies {
+  private readonly worker: Worker;
+  private waiting: { resolve: (m: unknown) => void; reject: (e: unknown) => void } | null = null;
+  private readonly mine = new Map<number, (reps: number) => number>();
+  private readonly reps = new Map<number, number>();
+  readonly rows: CopiesRow[];
+
+  private constructor(private readonly sizes: readonly number[]) {
+    this.worker = new Worker(COPY_WORKER, { eval: true });
+    this.worker.on('message', (m) => this.waiting?.resolve(m));
+    this.worker.on('error', (e) => this.waiting?.reject(e));
+    this.rows = sizes.map((s) => ({ shape: `${s}×${s}·${s}×${s}`, mainAlone: [], workerAlone: [], mainPair: [], workerPair: [],
+      ceiling: NaN, workerVsMain: NaN, mainKept: NaN, workerKept: NaN }));
+  }
+
+  private next(): Promise<unknown> {
+    return new Promise((resolve, reject) => { this.waiting = { resolve, reject }; });
+  }
+
+  private inWorker(s: number): Promise<number> {
+    const p = this.next();
+    this.worker.postMessage({ s, reps: this.reps.get(s)! });
+    return p as Promise<number>;
+  }
+
+  /** Starts the worker and sizes each window to about `seconds` on this thread. */
+  static async start(sizes: readonly number[], seconds: number): Promise<IndependentCopies> {
+    await use(1);
+    const be = runtime().backend as WasmBackend;
+    const c = new IndependentCopies(sizes);
+    const ready = c.next();
+    c.worker.postMessage({ module: be.module, shared: be.shared, sizes, seed: 7 });
+    await ready;
+    for (const s of sizes) {
+      const mine = makeCopy(be.module, be.shared, s, 7);
+      mine(1);
+      c.mine.set(s, mine);
+      c.reps.set(s, Math.max(1, Math.round(seconds / Math.max(mine(1), 1e-6))));
+      await c.inWorker(s);
+    }
+    return c;
+  }
+
+  async round(): Promise<void> {
+    await use(1);
+    for (let i = 0; i < this.sizes.length; i++) {
+      const s = this.sizes[i], row = this.rows[i], mine = this.mine.get(s)!;
+      const gflop = 2 * s ** 3 * this.reps.get(s)! / 1e9;
+      row.mainAlone.push(gflop / mine(this.reps.get(s)!));
+      row.workerAlone.push(gflop / await this.inWorker(s));
+      const theirs = this.inWorker(s);
+      row.mainPair.push(gflop / mine(this.reps.get(s)!));
+      row.workerPair.push(gflop / await theirs);
+    }
+  }
+
+  /** The medians over rounds; stops the worker. */
+  async finish(log: (line: string) => void): Promise<CopiesRow[]> {
+    await this.worker.terminate();
+    for (const row of this.rows) {
+      if (!row.mainAlone.length) continue;
+      const per = (f: (r: number) => number) => median(row.mainAlone.map((_, r) => f(r)));
+      row.ceiling = per((r) => (row.mainPair[r] + row.workerPair[r]) / row.mainAlone[r]);
+      row.workerVsMain = per((r) => row.workerAlone[r] / row.mainAlone[r]);
+      row.mainKept = per((r) => row.mainPair[r] / row.mainAlone[r]);
+      row.workerKept = per((r) => row.workerPair[r] / row.workerAlone[r]);
+      log(`  two independent copies ${row.shape}: ceiling ×${row.ceiling.toFixed(2)} (worker alone ÷ main alone ${row.workerVsMain.toFixed(2)}, ` +
+        `each kept ${row.mainKept.toFixed(2)} / ${row.workerKept.toFixed(2)} of its alone rate while both ran)`);
+    }
+    return this.rows;
+  }
+}
+
 // ---- training ----
 
 function mlp(): nn.Sequential {
@@ -408,6 +553,7 @@ export async function benchThreads(opts: BenchOptions, log: (line: string) => vo
   const { train } = await nn.loadMnist();
   const d: Mnist = { x: train.images, y: train.oneHot };
   const rows: ThreadsRow[] = [];
+  let copies: CopiesRow[] = [];
   try {
     const items = [
       ...await gemmItems(ops, sizes, gemmSeconds),
@@ -420,7 +566,12 @@ export async function benchThreads(opts: BenchOptions, log: (line: string) => vo
         inputShape: [28, 28, 1], batchSize: 64, images: cnnImages, warmUpImages: 640, target: 1.6,
       }, d),
     ];
-    await interleave(items, rounds, settleWith(ops, settleSeconds), log);
+    const copyRounds = await IndependentCopies.start(sizes, gemmSeconds);
+    try {
+      await interleave(items, rounds, settleWith(ops, settleSeconds), log, () => copyRounds.round());
+    } finally {
+      copies = await copyRounds.finish(log);
+    }
     for (const it of items) {
       const row = await finish(it);
       rows.push(row);
@@ -444,5 +595,6 @@ export async function benchThreads(opts: BenchOptions, log: (line: string) => vo
     gemmWindowSeconds: gemmSeconds,
     settleSeconds,
     rows,
+    copies,
   };
 }
