@@ -5,7 +5,7 @@
 import { runtimeFor, type Runtime } from '../src/backend/index';
 import { Act, type Kernels } from '../src/backend/types';
 import { useTf } from './peers';
-import { loadPeak } from './peak';
+import { loadMicroKernel, loadPeak } from './peak';
 import { calibrate, interleaved, medianRatio, window } from './timing';
 import { errorMessage, median, mulberry32, type BenchOptions } from './util';
 
@@ -190,4 +190,33 @@ export async function benchGemm(opts: BenchOptions, log: (line: string) => void)
   }
   for (const ops of [wasm, js]) for (const p of [ops.c, ops.b, ops.a]) ops.rt.heap.release(p);
   return results;
+}
+
+/** The 5x8 micro-kernel alone on L1-resident panels against the peak (bench/peak.ts, loadMicroKernel). */
+export interface MicroKernelResult {
+  peakGflops: number;
+  microGflops: number;
+  /** Median over rounds of micro-kernel ÷ peak (same round), and its lowest and highest round. */
+  ofPeak: number;
+  lowest: number;
+  highest: number;
+  rounds: number;
+}
+
+/** The micro-kernel and the peak in interleaved rounds (CPU time, like the table's rows). */
+export async function benchMicroKernel(opts: BenchOptions, log: (line: string) => void): Promise<MicroKernelResult> {
+  const peak = await loadPeak();
+  const micro = await loadMicroKernel();
+  const rounds = opts.quick ? 7 : 15;
+  const [tp, tm] = interleaved([{ name: 'peak', fn: peak.fn }, { name: 'micro-kernel', fn: micro.fn }], rounds, opts.quick ? 0.01 : 0.02);
+  const peakRate = tp.map((t) => peak.flops / t);
+  const microRate = tm.map((t) => micro.flops / t);
+  const ratios = microRate.map((v, i) => v / peakRate[i]);
+  const r: MicroKernelResult = {
+    peakGflops: median(peakRate) / 1e9, microGflops: median(microRate) / 1e9, ofPeak: medianRatio(microRate, peakRate),
+    lowest: Math.min(...ratios), highest: Math.max(...ratios), rounds,
+  };
+  log(`  5x8 micro-kernel alone, panels in L1: ${r.microGflops.toFixed(1)} GFLOP/s = ${r.ofPeak.toFixed(2)} of peak ` +
+    `(rounds ${r.lowest.toFixed(2)}-${r.highest.toFixed(2)})`);
+  return r;
 }

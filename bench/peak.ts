@@ -4,6 +4,7 @@
 // loop overhead is negligible. Plain f32x4.mul + f32x4.add, as in the GEMM kernels (no relaxed SIMD).
 // The AssemblyScript source below is compiled here, with the library's release options, when the
 // benchmark starts: it is never part of the library's wasm.
+import { readFileSync } from 'node:fs';
 import asc from 'assemblyscript/asc';
 
 export const PEAK_SOURCE = String.raw`
@@ -63,4 +64,55 @@ export async function loadPeak(): Promise<Peak> {
   const e = instance.exports as unknown as { peak(iters: number, s: number, t: number): number; FLOPS_PER_ITER: WebAssembly.Global };
   const perIter = e.FLOPS_PER_ITER.value as number;
   return { fn: () => { e.peak(PEAK_ITERS, 1.0000001, 1e-7); }, flops: perIter * PEAK_ITERS };
+}
+
+/**
+ * The library's own 5x8 micro-kernel (assembly/gemm/gemm.ts, ukr_5x8) alone, on packed panels that stay in
+ * L1 (k = 256: A 5 KB, B 8 KB, C one tile): no packing, no epilogue, no edge tiles, no cache misses. What it
+ * reaches of the peak is the ceiling of every product built on it. Compiled here from the library's source
+ * with the library's release options.
+ */
+const MICRO_ENTRY = String.raw`
+import { ukr_5x8 } from './assembly/gemm/gemm';
+const KC: i32 = 256;
+const A = memory.data(KC * 20, 64);
+const B = memory.data(KC * 32, 64);
+const C = memory.data(160, 64);
+
+/** Fills the panels with small values (zeros would do as well; this keeps the sums finite and varied). */
+export function fill(): void {
+  for (let i = 0; i < KC * 5; i++) store<f32>(A + (<usize>i << 2), <f32>(i % 7) * 0.125);
+  for (let i = 0; i < KC * 8; i++) store<f32>(B + (<usize>i << 2), <f32>(i % 5) * 0.25);
+}
+
+/** Runs the micro-kernel over the same panels 'calls' times. */
+export function run(calls: i32): void {
+  for (let i = 0; i < calls; i++) ukr_5x8(A, 20, B, 32, KC, C, 32, 0);
+}
+
+/** Flops per micro-kernel call: 5 x 8 outputs, KC multiply-adds each. */
+export const FLOPS_PER_CALL: i32 = 2 * 5 * 8 * KC;
+`;
+
+/** Calls per 'fn': about 4 MFLOP, like the peak's. */
+const MICRO_CALLS = 200;
+
+/** Compiles MICRO_ENTRY with the library's gemm sources (-O3, shrink level 1, SIMD, as the release build). */
+export async function loadMicroKernel(): Promise<Peak> {
+  const read = (f: string) => readFileSync(new URL(`../${f}`, import.meta.url), 'utf8');
+  const sources = {
+    'micro.ts': MICRO_ENTRY,
+    'assembly/gemm/gemm.ts': read('assembly/gemm/gemm.ts'),
+    'assembly/gemm/epilogue.ts': read('assembly/gemm/epilogue.ts'),
+  };
+  const { error, stderr, binary } = await asc.compileString(sources, {
+    optimizeLevel: 3, shrinkLevel: 1, noAssert: true, runtime: 'stub', enable: ['simd'],
+  });
+  if (error || !binary) throw new Error(`compiling the micro-kernel bench failed: ${error?.message ?? ''}\n${stderr.toString()}`);
+  const module = await WebAssembly.compile(binary as Uint8Array<ArrayBuffer>);
+  const instance = await WebAssembly.instantiate(module, { env: { abort() { throw new Error('micro-kernel aborted'); } } });
+  const e = instance.exports as unknown as { fill(): void; run(calls: number): void; FLOPS_PER_CALL: WebAssembly.Global };
+  e.fill();
+  const perCall = e.FLOPS_PER_CALL.value as number;
+  return { fn: () => { e.run(MICRO_CALLS); }, flops: perCall * MICRO_CALLS };
 }

@@ -83,8 +83,9 @@ export function gemm_scratch_bytes(): i32 { return SCRATCH; }
 // nn and tn): see gemm_packed. Accumulators start at zero, or at the partial sums in C when a previous k chunk
 // left them there (init≠0). Two pointer increments per step, and the five splat loads use constant offsets
 // from one pointer (reading A of nn in place through five row pointers measured slower on the large shapes).
+// Exported for bench/peak.ts, which times it alone on panels in L1; assembly/index.ts does not export it.
 
-function ukr_5x8(ap: usize, as: usize, bp: usize, bs: usize, kc: i32, c: usize, ldc: usize, init: i32): void {
+export function ukr_5x8(ap: usize, as: usize, bp: usize, bs: usize, kc: i32, c: usize, ldc: usize, init: i32): void {
   let c00 = f32x4.splat(0), c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00, c30 = c00, c31 = c00;
   let c40 = c00, c41 = c00;
   if (init) {
