@@ -189,6 +189,53 @@ describe.each(BACKENDS)('gemm on %s', (backend) => {
   }
 });
 
+describe('gemm: rows of A with zero terms (the one-to-three-row path)', () => {
+  const wasm = new Mem('wasm'), js = new Mem('js');
+  afterAll(() => { wasm.free(); js.free(); });
+
+  /** m rows of A ([m,k], nn) with runs of zeros like an image's background: about 4/5 of the terms. */
+  function sparseCase(m: number, n: number, k: number, seed: number): Case {
+    const t = makeCase(m, n, k, seed);
+    const r = rand(seed + 1);
+    const u = r(m * k, 0, 1);
+    for (let i = 0; i < m * k; i++) if (u[i] < 0.8 || (i % k) % 28 < 6) t.a[i] = i % 3 === 0 ? -0 : 0;
+    return t;
+  }
+
+  it('gives the bits of the same product computed with every term, and agrees with the float64 reference', () => {
+    let seed = 7100;
+    for (const [m, n, k] of [[1, 128, 784], [2, 10, 64], [3, 37, 101], [1, 5, 3], [1, 16, 4]]) {
+      const t = sparseCase(m, n, k, seed++);
+      for (const [accumulate, useBias, act, alpha] of [[false, false, 0, 0], [false, true, 1, 0], [true, true, 2, 0.3]] as const) {
+        const rows = run(wasm, 'nn', t, accumulate, useBias, act, alpha);
+        // the same rows inside a product of 5 rows take the packed tiles, which multiply every term
+        const big: Case = { ...t, m: 5, a: new Float32Array(5 * k), c0: new Float32Array(5 * n) };
+        big.a.set(t.a);
+        big.a.fill(0.5, m * k);
+        big.c0.set(t.c0);
+        const tiles = run(wasm, 'nn', big, accumulate, useBias, act, alpha).subarray(0, m * n);
+        expect(rows, `${m}x${n}x${k}`).toEqual(tiles);
+        expect(run(js, 'nn', t, accumulate, useBias, act, alpha), `js ${m}x${n}x${k}`).toEqual(rows);
+        expect(maxRelErr(rows, reference('nn', t, accumulate, useBias, act, alpha))).toBeLessThanOrEqual(tol(k));
+      }
+    }
+  });
+
+  it('skips the same terms on both backends, so they agree even where B is infinite or NaN', () => {
+    // A's first block of four terms is zero (skipped), its second block has one nonzero term; B has an
+    // infinity in a skipped row and a NaN in a multiplied row's zero term.
+    const k = 10, n = 4;
+    const a = Float32Array.from([0, 0, 0, 0, 2, 0, 0, 0, 1, 0]);
+    const b = new Float32Array(k * n).fill(1);
+    b[1 * n + 0] = Infinity; // row 1: in the skipped block
+    b[5 * n + 1] = NaN; // row 5: a zero term of a block that is not skipped, so 0·NaN = NaN
+    const t: Case = { m: 1, n, k, a, b, bias: new Float32Array(n), c0: new Float32Array(n) };
+    const w = run(wasm, 'nn', t, false, false, 0, 0);
+    expect(Array.from(w)).toEqual([3, NaN, 3, 3]);
+    expect(run(js, 'nn', t, false, false, 0, 0)).toEqual(w);
+  });
+});
+
 describe('gemm: wasm and js agree', () => {
   const wasm = new Mem('wasm'), js = new Mem('js');
   afterAll(() => { wasm.free(); js.free(); });

@@ -310,23 +310,44 @@ function gemm_packed(a: usize, rsA: usize, csA: usize, b: usize, rsB: usize, csB
   } while (p0 < k);
 }
 
-/** Rows of C one at a time, B read in place (rows of B contiguous, ldb bytes apart): for m < 4, where packing B would not pay. */
+/**
+ * Rows of C one at a time, B read in place (rows of B contiguous, ldb bytes apart): for m < 4, where packing B
+ * would not pay. When a row of A is contiguous (nn), its terms go in aligned blocks of four, and a block of four
+ * zeros is skipped without reading B's four rows (an MNIST image is about 4/5 zeros, mostly in long runs; a ReLU
+ * layer's output about half). The skipped terms are ±0 products, and adding ±0 to a sum that starts at +0 leaves
+ * it unchanged (round to nearest never makes a -0 sum), so the bits are those of the sum over every term, for
+ * finite B (a model's weights always are); src/backend/js/gemm.ts skips the same blocks, so the backends agree
+ * even for infinite or NaN B.
+ */
 function gemm_rows(a: usize, rsA: usize, csA: usize, b: usize, ldb: usize, bias: usize, c: usize, ldc: usize,
   m: i32, n: i32, k: i32, accumulate: i32, act: i32, alpha: f32): void {
+  // terms [0, k4) in blocks of four (none when A's row is strided), then the rest one by one
+  const k4 = csA == 4 ? k & ~3 : 0, ldb4 = ldb << 2;
   for (let i = 0; i < m; i++, a += rsA, c += ldc) {
+    const aTail = a + (<usize>k4 << 2), aEnd = a + <usize>k * csA, tail = <usize>k4 * ldb;
     let j = 0;
     for (; j + 16 <= n; j += 16) {
       const jo = <usize>j << 2;
       let s0 = f32x4.splat(0), s1 = s0, s2 = s0, s3 = s0;
-      let ap = a, bp = b + jo;
-      const end = bp + <usize>k * ldb;
-      while (bp < end) {
+      let bp = b + jo;
+      for (let ap = a; ap < aTail; ap += 16, bp += ldb4) {
+        if (!v128.any_true(f32x4.ne(v128.load(ap), f32x4.splat(0)))) continue;
+        let bq = bp;
+        for (let t: usize = 0; t < 16; t += 4, bq += ldb) {
+          const x = v128.load32_splat(ap + t);
+          s0 = f32x4.add(s0, f32x4.mul(x, v128.load(bq)));
+          s1 = f32x4.add(s1, f32x4.mul(x, v128.load(bq, 16)));
+          s2 = f32x4.add(s2, f32x4.mul(x, v128.load(bq, 32)));
+          s3 = f32x4.add(s3, f32x4.mul(x, v128.load(bq, 48)));
+        }
+      }
+      bp = b + jo + tail;
+      for (let ap = aTail; ap < aEnd; ap += csA, bp += ldb) {
         const x = v128.load32_splat(ap);
         s0 = f32x4.add(s0, f32x4.mul(x, v128.load(bp)));
         s1 = f32x4.add(s1, f32x4.mul(x, v128.load(bp, 16)));
         s2 = f32x4.add(s2, f32x4.mul(x, v128.load(bp, 32)));
         s3 = f32x4.add(s3, f32x4.mul(x, v128.load(bp, 48)));
-        ap += csA; bp += ldb;
       }
       const bj = bias ? bias + jo : 0;
       fin8(c + jo, s0, s1, bj, accumulate, act, alpha);
@@ -335,23 +356,27 @@ function gemm_rows(a: usize, rsA: usize, csA: usize, b: usize, ldb: usize, bias:
     for (; j + 4 <= n; j += 4) {
       const jo = <usize>j << 2;
       let s0 = f32x4.splat(0);
-      let ap = a, bp = b + jo;
-      const end = bp + <usize>k * ldb;
-      while (bp < end) {
-        s0 = f32x4.add(s0, f32x4.mul(v128.load32_splat(ap), v128.load(bp)));
-        ap += csA; bp += ldb;
+      let bp = b + jo;
+      for (let ap = a; ap < aTail; ap += 16, bp += ldb4) {
+        if (!v128.any_true(f32x4.ne(v128.load(ap), f32x4.splat(0)))) continue;
+        let bq = bp;
+        for (let t: usize = 0; t < 16; t += 4, bq += ldb) s0 = f32x4.add(s0, f32x4.mul(v128.load32_splat(ap + t), v128.load(bq)));
       }
+      bp = b + jo + tail;
+      for (let ap = aTail; ap < aEnd; ap += csA, bp += ldb) s0 = f32x4.add(s0, f32x4.mul(v128.load32_splat(ap), v128.load(bp)));
       fin4(c + jo, s0, bias ? bias + jo : 0, accumulate, act, alpha);
     }
     for (; j < n; j++) {
       const jo = <usize>j << 2;
       let s: f32 = 0;
-      let ap = a, bp = b + jo;
-      const end = bp + <usize>k * ldb;
-      while (bp < end) {
-        s += load<f32>(ap) * load<f32>(bp);
-        ap += csA; bp += ldb;
+      let bp = b + jo;
+      for (let ap = a; ap < aTail; ap += 16, bp += ldb4) {
+        if (!v128.any_true(f32x4.ne(v128.load(ap), f32x4.splat(0)))) continue;
+        let bq = bp;
+        for (let t: usize = 0; t < 16; t += 4, bq += ldb) s += load<f32>(ap + t) * load<f32>(bq);
       }
+      bp = b + jo + tail;
+      for (let ap = aTail; ap < aEnd; ap += csA, bp += ldb) s += load<f32>(ap) * load<f32>(bp);
       fin1(c + jo, s, bias ? bias + jo : 0, accumulate, act, alpha);
     }
   }

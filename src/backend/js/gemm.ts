@@ -47,10 +47,19 @@ export function gemmKernels(mem: JsMemory): GemmKernels {
     if (row.length < n) row = new Float32Array(n);
     const s = row;
     alpha = fround(alpha);
+    // As the wasm row path (m < 4, contiguous rows of A and B) does, aligned blocks of four zero terms are
+    // skipped: the same bits whatever B holds (a ±0 product added to a sum changes nothing unless B is
+    // infinite or NaN, where it would make NaN).
+    const k4 = m < 4 && csA === 1 && csB === 1 ? k & ~3 : 0;
     for (let i = 0; i < m; i++) {
       s.fill(0, 0, n);
+      const ai = (a >> 2) + i * rsA;
       for (let p = 0; p < k; p++) {
-        const x = F[(a >> 2) + i * rsA + p * csA];
+        if (p < k4 && (p & 3) === 0 && F[ai + p] === 0 && F[ai + p + 1] === 0 && F[ai + p + 2] === 0 && F[ai + p + 3] === 0) {
+          p += 3;
+          continue;
+        }
+        const x = F[ai + p * csA];
         const bp = (b >> 2) + p * rsB;
         for (let j = 0; j < n; j++) s[j] += fround(x * F[bp + j * csB]);
       }
