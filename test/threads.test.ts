@@ -103,6 +103,26 @@ describe('threads', () => {
     }
   });
 
+  it('a split product keeps one thread\'s bits where rows of A have zero blocks and B is infinite or NaN', () => {
+    // 23 rows would split into chunks of 10, 10 and 3, and a 3-row chunk takes the row path, which skips
+    // blocks of four zero terms of A (0·Inf is NaN on the tiles): no chunk is left that short.
+    const [m, n, k] = [23, 128, 784];
+    const bufs = new Buffers(300);
+    const a = bufs.f32(m * k), b = bufs.f32(k * n), c = bufs.f32(m * n);
+    const av = rand(301)(m * k, -2, 2);
+    for (let i = 0; i < m; i++) av.fill(0, i * k, i * k + 16); // terms 0-15 of every row: four zero blocks
+    bufs.patch(a, av);
+    const bv = rand(302)(k * n, -2, 2);
+    bv[2 * n + 5] = Infinity; // row 2 of B meets only zero terms
+    bv[3 * n + 9] = Number.NaN;
+    bufs.patch(b, bv);
+    const { one, many, posts } = bothWays(bufs, (kk) => kk.f32_gemm_nn(a, b, 0, c, m, n, k, 0, 0, 0));
+    expect(posts).toBeGreaterThan(0);
+    expect(Number.isNaN(one[m * k + k * n + 5])).toBe(true); // C[0][5]: 0·Inf on one thread's tiles
+    expect(bitDiff(many, one)).toBe(0);
+    bufs.free();
+  });
+
   it('a product too small to pay for a thread stays on the calling thread', () => {
     const bufs = new Buffers(7);
     const a = bufs.f32(8 * 8), b = bufs.f32(8 * 8), c = bufs.f32(8 * 8);

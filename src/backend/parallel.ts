@@ -111,7 +111,12 @@ export function parallelKernels(direct: WasmExports, pool: ThreadPool): Kernels 
     base.push(a, rsA, csA, b, rsB, csB, bias, c, ldc, m, n, k, acc, act, alpha);
     // per row of C: A moves by a row (rsA elements), C by ldc
     delta.push(4 * rsA, 0, 0, 0, 0, 0, 0, 4 * ldc, 0, 0, 0, 0, 0, 0, 0);
-    pool.run(stridedIndex, direct.f32_gemm_strided, base, delta, 9, m, chunkOf(m, parts, GEMM_CHUNKS_PER_PART, GEMM_ROWS));
+    // A last chunk of 1-3 rows would take the row path, which skips blocks of zero terms of A that the tiles
+    // multiply: the same bits unless B is infinite or NaN there. So that even then N threads give one thread's
+    // bits, no chunk is that short.
+    let chunk = chunkOf(m, parts, GEMM_CHUNKS_PER_PART, GEMM_ROWS);
+    while (m % chunk > 0 && m % chunk < 4) chunk += GEMM_ROWS;
+    pool.run(stridedIndex, direct.f32_gemm_strided, base, delta, 9, m, chunk);
   }
 
   const out: Record<string, unknown> = { ...direct };
