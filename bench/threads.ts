@@ -29,8 +29,8 @@ const F32 = 4;
 const SEED = 42;
 const LR = 1e-3;
 /**
- * Untimed work after every switch of thread count, in seconds: a freshly started worker runs its first 10-30 ms of
- * calls (the first pool of the process: about 0.1 s) at one thread's speed or below.
+ * Untimed work after every switch of thread count, in seconds: a worker just started (the first switch) or woken
+ * from its sleep (ready({ threads: 1 }) parks the workers) runs its first calls at one thread's speed or below.
  */
 const SETTLE_SECONDS = 0.1;
 /** A round is "quiet" when other processes kept fewer cores than this busy during both of its measurements. */
@@ -291,7 +291,7 @@ function gemmCall(ops: GemmOperands, kernel: GemmName, s: number): void {
   k[kernel](ops.a, ops.b, 0, ops.c, s, s, s, 0, Act.Linear, 0);
 }
 
-/** Untimed 256³ products through the kernels in use now, for `seconds`: lets a fresh worker warm up. */
+/** Untimed 256³ products through the kernels in use now, for `seconds`: lets a woken or new worker warm up. */
 function settleWith(ops: GemmOperands, seconds: number): () => void {
   return () => {
     const t0 = performance.now();

@@ -222,18 +222,46 @@ describe('threads', () => {
       expect(nn.getThreads()).toBe(2);
     }, 60_000);
 
-  it("'auto' uses every core the runtime reports; 1 stops the workers; shutdown() too", async () => {
+  it("'auto' uses every core the runtime reports; 1 parks the workers and the same count wakes them; shutdown() ends them", async () => {
     await nn.ready({ threads: 'auto' });
     expect(nn.getThreads()).toBe(os.availableParallelism());
-    await nn.ready({ threads: 1 });
-    expect(nn.getThreads()).toBe(1);
-    expect(wasm().kernels).toBe(wasm().direct);
     await nn.ready({ threads: 2 });
-    expect(nn.getThreads()).toBe(2);
-    nn.shutdown();
-    expect(nn.getThreads()).toBe(1);
-    expect(wasm().kernels).toBe(wasm().direct);
-    await nn.ready({ threads: 2 });
+    const start = vi.spyOn(ThreadPool, 'start');
+    const stop = vi.spyOn(ThreadPool.prototype, 'stop');
+    try {
+      await nn.ready({ threads: 1 });
+      expect(nn.getThreads()).toBe(1);
+      expect(wasm().kernels).toBe(wasm().direct);
+      expect(stop).not.toHaveBeenCalled();
+      // the same count again: the parked workers, not new ones, and they run chunks
+      await nn.ready({ threads: 2 });
+      expect(nn.getThreads()).toBe(2);
+      expect(start).not.toHaveBeenCalled();
+      const bufs = new Buffers(11);
+      const a = bufs.f32(256 * 256), b = bufs.f32(256 * 256), c = bufs.f32(256 * 256);
+      const { one, many, posts } = bothWays(bufs, (kk) => kk.f32_gemm_nn(a, b, 0, c, 256, 256, 256, 0, 0, 0));
+      expect(posts).toBeGreaterThan(0);
+      expect(bitDiff(many, one)).toBe(0);
+      bufs.free();
+      // parked, then shut down: both pools end
+      await nn.ready({ threads: 1 });
+      nn.shutdown();
+      expect(stop).toHaveBeenCalledTimes(1);
+      expect(nn.getThreads()).toBe(1);
+      expect(wasm().kernels).toBe(wasm().direct);
+      await nn.ready({ threads: 2 });
+      expect(start).toHaveBeenCalledTimes(1);
+      // another count stops the parked pool and starts a new one
+      await nn.ready({ threads: 1 });
+      await nn.ready({ threads: 3 });
+      expect(nn.getThreads()).toBe(3);
+      expect(start).toHaveBeenCalledTimes(2);
+      expect(stop).toHaveBeenCalledTimes(2);
+    } finally {
+      start.mockRestore();
+      stop.mockRestore();
+      await nn.ready({ threads: 2 });
+    }
   });
 
   it('the js backend runs on one thread; switching back to wasm resumes the pool', async () => {
@@ -301,7 +329,7 @@ describe('a Node script that used threads', () => {
   let dir = '';
   afterAll(() => { if (dir) rmSync(dir, { recursive: true, force: true }); });
 
-  it('exits by itself, without shutdown()', async () => {
+  it('exits by itself, without shutdown(), with its workers parked', async () => {
     dir = mkdtempSync(join(os.tmpdir(), 'neurite-threads-'));
     const entry = join(dir, 'entry.ts');
     const { writeFileSync } = await import('node:fs');
@@ -313,6 +341,8 @@ describe('a Node script that used threads', () => {
       const x = nn.tensor(new Float32Array(512 * 512).map((_, i) => Math.sin(i)), [512, 512]);
       const y = nn.tensor(new Float32Array(512).map((_, i) => i % 2), [512, 1]);
       await m.fit(x, y, { epochs: 2, batchSize: 512, verbose: 0 });
+      console.log(nn.getThreads());
+      await nn.ready({ threads: 1 }); // parks the workers: the process must still end by itself
       console.log(nn.getThreads());`);
     const out = join(dir, 'entry.mjs');
     await build({ entryPoints: [entry], outfile: out, bundle: true, platform: 'node', format: 'esm', logLevel: 'silent' });
@@ -324,7 +354,7 @@ describe('a Node script that used threads', () => {
       const timer = setTimeout(() => p.kill('SIGKILL'), 30_000);
       p.on('exit', (c) => { clearTimeout(timer); done({ code: c, stdout }); });
     });
-    expect(stdout.trim()).toBe('2');
+    expect(stdout.trim().split('\n')).toEqual(['2', '1']);
     expect(code).toBe(0);
     expect(Date.now() - started).toBeLessThan(30_000);
   }, 60_000);

@@ -45,8 +45,9 @@ export interface ReadyOptions {
   backend?: BackendName;
   /**
    * Threads for the wasm backend's kernels, the calling thread included: a count, or 'auto' for every core
-   * the runtime reports. 1 stops the workers. Without shared memory (a page that is not cross-origin
-   * isolated) neurite stays on one thread and says so once.
+   * the runtime reports. 1 parks the workers: they sleep, using no CPU, until a later ready({ threads }) asks
+   * for the same count again and wakes them (another count starts new ones; nn.shutdown() ends them). Without
+   * shared memory (a page that is not cross-origin isolated) neurite stays on one thread and says so once.
    */
   threads?: 'auto' | number;
 }
@@ -83,6 +84,8 @@ export function checkThreads(where: string, threads: unknown): asserts threads i
 }
 
 let pool: ThreadPool | undefined;
+/** The pool that ready({ threads: 1 }) set aside: its workers sleep until the same count is asked for again. */
+let parked: ThreadPool | undefined;
 let isolationNotice = false;
 
 async function availableCores(): Promise<number> {
@@ -105,7 +108,13 @@ function setThreads(threads: 'auto' | number): Promise<void> {
 async function changeThreads(threads: 'auto' | number): Promise<void> {
   const want = threads === 'auto' ? await availableCores() : threads;
   if (want === (pool ? pool.size + 1 : 1)) return;
-  stopPool();
+  if (pool) {
+    // park the running pool: its workers finish spinning and sleep (ThreadPool's SPIN_MS)
+    parked?.stop();
+    parked = pool;
+    pool = undefined;
+    useKernels(undefined);
+  }
   if (want === 1) return;
   const rt = runtimes.get('wasm') ?? (wasmSimdSupported() ? await load('wasm') : undefined);
   if (!rt) return; // no wasm: the js backend runs on one thread
@@ -118,19 +127,33 @@ async function changeThreads(threads: 'auto' | number): Promise<void> {
     }
     return;
   }
+  if (parked && parked.size + 1 === want) {
+    pool = parked;
+    parked = undefined;
+    useKernels(pool);
+    return;
+  }
+  parked?.stop();
+  parked = undefined;
   try {
     pool = await ThreadPool.start(backend, rt.heap, want - 1, THREAD_KERNELS);
-    backend.kernels = parallelKernels(backend.direct, pool);
+    useKernels(pool);
   } catch (e) {
     console.warn(`neurite: could not start ${want - 1} worker thread(s) (${(e as Error).message}); running on one thread.`);
   }
 }
 
+/** Points the wasm backend's kernels at `p`'s splitting kernels, or at its own instance without a pool. */
+function useKernels(p: ThreadPool | undefined): void {
+  const wasm = runtimes.get('wasm')?.backend as WasmBackend | undefined;
+  if (wasm) wasm.kernels = p ? parallelKernels(wasm.direct, p) : wasm.direct;
+}
+
 function stopPool(): void {
   pool?.stop();
-  pool = undefined;
-  const wasm = runtimes.get('wasm')?.backend as WasmBackend | undefined;
-  if (wasm) wasm.kernels = wasm.direct;
+  parked?.stop();
+  pool = parked = undefined;
+  useKernels(undefined);
 }
 
 /**
@@ -142,8 +165,9 @@ export function getThreads(): number {
 }
 
 /**
- * Stops neurite's worker threads; kernels run on the calling thread from then on. A Node script need not call
- * it to exit (the workers never keep the process alive); it frees them early.
+ * Stops neurite's worker threads, running or parked by ready({ threads: 1 }); kernels run on the calling thread
+ * from then on. A Node script need not call it to exit (the workers never keep the process alive); it frees
+ * them early.
  */
 export function shutdown(): void {
   stopPool();
