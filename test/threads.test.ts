@@ -65,6 +65,16 @@ function bothWays(bufs: Buffers, call: (k: Kernels) => void): { one: Float32Arra
   return { one, many: bufs.read(), posts };
 }
 
+/** A 256³ product is shared with a worker and gives the bits of one thread. */
+function expectPoolSplits(seed: number): void {
+  const bufs = new Buffers(seed);
+  const a = bufs.f32(256 * 256), b = bufs.f32(256 * 256), c = bufs.f32(256 * 256);
+  const { one, many, posts } = bothWays(bufs, (kk) => kk.f32_gemm_nn(a, b, 0, c, 256, 256, 256, 0, 0, 0));
+  expect(posts).toBeGreaterThan(0);
+  expect(bitDiff(many, one)).toBe(0);
+  bufs.free();
+}
+
 /** Bytes of all weights: what must be equal for "the same bits". */
 function weightBytes(m: nn.Sequential): Uint8Array {
   const parts = m.getWeights().map((t) => new Uint8Array(t.data.buffer.slice(0))) as Uint8Array[];
@@ -237,12 +247,7 @@ describe('threads', () => {
       await nn.ready({ threads: 2 });
       expect(nn.getThreads()).toBe(2);
       expect(start).not.toHaveBeenCalled();
-      const bufs = new Buffers(11);
-      const a = bufs.f32(256 * 256), b = bufs.f32(256 * 256), c = bufs.f32(256 * 256);
-      const { one, many, posts } = bothWays(bufs, (kk) => kk.f32_gemm_nn(a, b, 0, c, 256, 256, 256, 0, 0, 0));
-      expect(posts).toBeGreaterThan(0);
-      expect(bitDiff(many, one)).toBe(0);
-      bufs.free();
+      expectPoolSplits(11);
       // parked, then shut down: both pools end
       await nn.ready({ threads: 1 });
       nn.shutdown();
@@ -296,12 +301,7 @@ describe('threads', () => {
     const ptr = end - 4 * (count / 2 + 1024);
     expect(() => wasm().kernels.f32_fill(ptr, count, 1)).toThrow(nn.NeuriteError);
     expect(() => wasm().kernels.f32_fill(ptr, count, 1)).toThrow(/neurite kernel f32_fill failed/);
-    const bufs = new Buffers(9);
-    const a = bufs.f32(256 * 256), b = bufs.f32(256 * 256), c = bufs.f32(256 * 256);
-    const { one, many, posts } = bothWays(bufs, (kk) => kk.f32_gemm_nn(a, b, 0, c, 256, 256, 256, 0, 0, 0));
-    expect(posts).toBeGreaterThan(0);
-    expect(bitDiff(many, one)).toBe(0);
-    bufs.free();
+    expectPoolSplits(9);
   });
 
   it('a pool that cannot start leaves neurite on one thread, with one warning naming the cause', async () => {
