@@ -9,7 +9,7 @@ import { join, resolve } from 'node:path';
 import { build } from 'esbuild';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { runtime } from '../src/backend/index';
-import { SPLITS } from '../src/backend/parallel';
+import { gemmChunks, SPLITS } from '../src/backend/parallel';
 import { ThreadPool } from '../src/backend/threads';
 import type { Kernels } from '../src/backend/types';
 import type { WasmBackend } from '../src/backend/wasm';
@@ -131,6 +131,27 @@ describe('threads', () => {
     expect(Number.isNaN(one[m * k + k * n + 5])).toBe(true); // C[0][5]: 0·Inf on one thread's tiles
     expect(bitDiff(many, one)).toBe(0);
     bufs.free();
+  });
+
+  it('splits a product into big chunks, one per thread, then small ones; none of 1-3 rows, all rows covered', () => {
+    for (let parts = 2; parts <= 8; parts++) {
+      for (let m = 5 * parts; m <= 3000; m++) {
+        const { big, small } = gemmChunks(m, parts);
+        expect(big % 5, `m ${m} parts ${parts}`).toBe(0);
+        // the chunk sizes as the pool cuts them: `parts` of `big` (or fewer when they cover m), then `small`
+        const sizes: number[] = [];
+        for (let lo = 0, q = 0; lo < m; q++) {
+          const size = Math.min(m, lo + (q < parts ? big : small)) - lo;
+          sizes.push(size);
+          lo += size;
+        }
+        expect(sizes.reduce((x, y) => x + y, 0)).toBe(m);
+        expect(sizes.every((v) => v >= 4), `m ${m} parts ${parts}: ${sizes.join(' ')}`).toBe(true);
+        // about 4/5 of the rows in big chunks, less the rounding to whole panels and one panel per part given
+        // back so that the rest has no 1-3-row chunk
+        if (m >= 100) expect(big * parts, `m ${m} parts ${parts}`).toBeGreaterThanOrEqual(0.8 * m - 10 * parts);
+      }
+    }
   });
 
   it('a product too small to pay for a thread stays on the calling thread', () => {

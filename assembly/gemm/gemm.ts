@@ -139,10 +139,7 @@ function tile_5x8(ap: usize, as: usize, bp: usize, bs: usize, kc: i32, c: usize,
 /** An mr x nb corner of a tile (mr ≤ 5, nb ≤ 8): the full kernel on TILE, then the valid part to C. */
 function edge_tile(ap: usize, as: usize, bp: usize, bs: usize, kc: i32, c: usize, ldc: usize, mr: i32, nb: i32,
   init: i32, fin: i32, bias: usize, accumulate: i32, act: i32, alpha: f32): void {
-  v128.store(TILE, f32x4.splat(0)); v128.store(TILE, f32x4.splat(0), 16); v128.store(TILE, f32x4.splat(0), 32);
-  v128.store(TILE, f32x4.splat(0), 48); v128.store(TILE, f32x4.splat(0), 64); v128.store(TILE, f32x4.splat(0), 80);
-  v128.store(TILE, f32x4.splat(0), 96); v128.store(TILE, f32x4.splat(0), 112);
-  v128.store(TILE, f32x4.splat(0), 128); v128.store(TILE, f32x4.splat(0), 144);
+  for (let o: usize = 0; o < 160; o += 16) v128.store(TILE + o, f32x4.splat(0));
   if (init) {
     for (let r = 0; r < mr; r++) memory.copy(TILE + (<usize>r << 5), c + <usize>r * ldc, <usize>nb << 2);
   }
@@ -352,19 +349,6 @@ function gemm_rows(a: usize, rsA: usize, csA: usize, b: usize, ldb: usize, bias:
       const bj = bias ? bias + jo : 0;
       fin8(c + jo, s0, s1, bj, accumulate, act, alpha);
       fin8(c + jo + 32, s2, s3, bj ? bj + 32 : 0, accumulate, act, alpha);
-    }
-    for (; j + 4 <= n; j += 4) {
-      const jo = <usize>j << 2;
-      let s0 = f32x4.splat(0);
-      let bp = b + jo;
-      for (let ap = a; ap < aTail; ap += 16, bp += ldb4) {
-        if (!v128.any_true(f32x4.ne(v128.load(ap), f32x4.splat(0)))) continue;
-        let bq = bp;
-        for (let t: usize = 0; t < 16; t += 4, bq += ldb) s0 = f32x4.add(s0, f32x4.mul(v128.load32_splat(ap + t), v128.load(bq)));
-      }
-      bp = b + jo + tail;
-      for (let ap = aTail; ap < aEnd; ap += csA, bp += ldb) s0 = f32x4.add(s0, f32x4.mul(v128.load32_splat(ap), v128.load(bp)));
-      fin4(c + jo, s0, bias ? bias + jo : 0, accumulate, act, alpha);
     }
     for (; j < n; j++) {
       const jo = <usize>j << 2;

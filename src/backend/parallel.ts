@@ -77,9 +77,31 @@ export const SPLITS: Readonly<Record<string, Split>> = {
 /** The kernels a pool's workers resolve by index: the strided gemm, then every kernel in SPLITS. */
 export const THREAD_KERNELS: readonly string[] = ['f32_gemm_strided', ...Object.keys(SPLITS)];
 
-/** Chunks per part: more lets a thread that runs fast take more; gemm chunks each pack B again, so fewer. */
-const GEMM_CHUNKS_PER_PART = 2;
+/** Chunks per part of the elementwise, row and image kernels: more lets a thread that runs fast take more. */
 const CHUNKS_PER_PART = 4;
+
+/**
+ * Rows of C per chunk of a product split in `parts`: first `parts` big chunks (together about 4/5 of the rows,
+ * one for each thread to start on), then chunks of `small` rows that whichever thread is free takes, so a thread
+ * slowed by a busy core does fewer. Few chunks in all, since each packs B again. Chunks are whole 5-row panels
+ * except the last, and none has 1-3 rows: that would take the row path, which skips blocks of zero terms of A
+ * that the tiles multiply (the same bits unless B is infinite or NaN there), and N threads must give one
+ * thread's bits even then.
+ */
+export function gemmChunks(m: number, parts: number): { big: number; small: number } {
+  let big = Math.floor((m * 0.8) / parts / GEMM_ROWS) * GEMM_ROWS;
+  let rest = m - big * parts;
+  while (big > 0 && rest > 0 && rest < 4) { big -= GEMM_ROWS; rest += parts * GEMM_ROWS; }
+  if (big === 0) {
+    // too few rows for big chunks: equal chunks of whole panels
+    let chunk = Math.ceil(m / parts / GEMM_ROWS) * GEMM_ROWS;
+    while (m % chunk > 0 && m % chunk < 4) chunk += GEMM_ROWS;
+    return { big: chunk, small: chunk };
+  }
+  let small = Math.max(GEMM_ROWS, Math.ceil(rest / (2 * parts) / GEMM_ROWS) * GEMM_ROWS);
+  while (rest % small > 0 && rest % small < 4) small += GEMM_ROWS;
+  return { big, small };
+}
 
 /**
  * Kernels that split across the pool's workers and the calling thread when a call is large enough, and
@@ -111,12 +133,8 @@ export function parallelKernels(direct: WasmExports, pool: ThreadPool): Kernels 
     base.push(a, rsA, csA, b, rsB, csB, bias, c, ldc, m, n, k, acc, act, alpha);
     // per row of C: A moves by a row (rsA elements), C by ldc
     delta.push(4 * rsA, 0, 0, 0, 0, 0, 0, 4 * ldc, 0, 0, 0, 0, 0, 0, 0);
-    // A last chunk of 1-3 rows would take the row path, which skips blocks of zero terms of A that the tiles
-    // multiply: the same bits unless B is infinite or NaN there. So that even then N threads give one thread's
-    // bits, no chunk is that short.
-    let chunk = chunkOf(m, parts, GEMM_CHUNKS_PER_PART, GEMM_ROWS);
-    while (m % chunk > 0 && m % chunk < 4) chunk += GEMM_ROWS;
-    pool.run(stridedIndex, direct.f32_gemm_strided, base, delta, 9, m, chunk);
+    const { big, small } = gemmChunks(m, parts);
+    pool.run(stridedIndex, direct.f32_gemm_strided, base, delta, 9, m, big, parts, small);
   }
 
   const out: Record<string, unknown> = { ...direct };

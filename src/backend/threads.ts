@@ -16,8 +16,9 @@ const CONTROL_BYTES = 8;
 
 // The job block, shared by the caller and every worker: what to run, in chunks that any thread takes next
 // (Atomics.add on NEXT), so a thread that is slowed down (a busy core, a descheduled vCPU) takes fewer.
-// Int32 slots, then f64 from F64_TOTAL: chunk i runs the kernel on units [i·chunk, min(total, (i+1)·chunk)), with
-// argument j = base[j] + lo·delta[j] and argument COUNT_AT = the chunk's unit count.
+// Int32 slots, then f64 from F64_TOTAL: chunks [0, BIG) have CHUNK units each and the later ones SMALL; chunk i
+// runs the kernel on units [lo, min(total, lo + its size)), with argument j = base[j] + lo·delta[j] and argument
+// COUNT_AT = the chunk's unit count.
 const FN = 0; // kernel index, or -1 to stop
 const COUNT_AT = 1;
 const CHUNKS = 2;
@@ -26,6 +27,8 @@ const FAILED = 4; // the index of a kernel that threw on a worker, plus one
 const WORKER_CHUNKS = 5; // chunks the workers ran (for tests and benchmarks)
 const F64_TOTAL = 4;
 const F64_CHUNK = 5;
+const F64_BIG = 6; // chunks [0, BIG) have CHUNK units, the later ones SMALL
+const F64_SMALL = 7;
 const F64_BASE = 8;
 const MAX_ARGS = 20;
 const F64_DELTA = F64_BASE + MAX_ARGS;
@@ -82,10 +85,11 @@ const THREAD_MAIN = `(port) => {
       const fn = j32[${FN}];
       if (fn < 0) break;
       const at = j32[${COUNT_AT}], chunks = j32[${CHUNKS}], total = jf[${F64_TOTAL}], chunk = jf[${F64_CHUNK}];
+      const big = jf[${F64_BIG}], small = jf[${F64_SMALL}];
       for (let q; (q = Atomics.add(j32, ${NEXT}, 1)) < chunks;) {
-        const lo = q * chunk;
+        const lo = q < big ? q * chunk : big * chunk + (q - big) * small;
         for (let i = 0; i < ${MAX_ARGS}; i++) a[i] = jf[${F64_BASE} + i] + lo * jf[${F64_DELTA} + i];
-        a[at] = Math.min(total, lo + chunk) - lo;
+        a[at] = Math.min(total, lo + (q < big ? chunk : small)) - lo;
         try {
           fns[fn](${Array.from({ length: MAX_ARGS }, (_, i) => `a[${i}]`).join(', ')});
         } catch (e) {
@@ -200,19 +204,23 @@ export class ThreadPool {
 
   /**
    * Runs kernel `fn` (an index into names; `self` is this thread's own instance of it) over `total` units in
-   * chunks of `chunk` units, on every worker and this thread: a chunk's argument i is base[i] + lo·delta[i], and
-   * argument `countAt` its unit count. Returns when every chunk is done; throws if one threw on a worker.
+   * chunks, on every worker and this thread: the first `big` chunks of `chunk` units, the rest of `small` units
+   * (by default all of `chunk`). A chunk's argument i is base[i] + lo·delta[i], and argument `countAt` its unit
+   * count. Returns when every chunk is done; throws if one threw on a worker.
    */
   run(fn: number, self: (...a: number[]) => unknown, base: ArrayLike<number>, delta: ArrayLike<number>, countAt: number,
-    total: number, chunk: number): void {
+    total: number, chunk: number, big = Infinity, small = chunk): void {
     const j32 = this.j32, jf = this.jf;
-    const chunks = Math.ceil(total / chunk);
+    big = Math.min(big, Math.ceil(total / chunk));
+    const chunks = big + Math.max(0, Math.ceil((total - big * chunk) / small));
     j32[FN] = fn;
     j32[COUNT_AT] = countAt;
     j32[CHUNKS] = chunks;
     j32[FAILED] = 0;
     jf[F64_TOTAL] = total;
     jf[F64_CHUNK] = chunk;
+    jf[F64_BIG] = big;
+    jf[F64_SMALL] = small;
     for (let i = 0; i < MAX_ARGS; i++) {
       jf[F64_BASE + i] = i < base.length ? base[i] : 0;
       jf[F64_DELTA + i] = i < delta.length ? delta[i] : 0;
@@ -222,9 +230,9 @@ export class ThreadPool {
     const a = this.args;
     let mine: unknown;
     for (let q; (q = Atomics.add(j32, NEXT, 1)) < chunks;) {
-      const lo = q * chunk;
+      const lo = q < big ? q * chunk : big * chunk + (q - big) * small;
       for (let i = 0; i < MAX_ARGS; i++) a[i] = jf[F64_BASE + i] + lo * jf[F64_DELTA + i];
-      a[countAt] = Math.min(total, lo + chunk) - lo;
+      a[countAt] = Math.min(total, lo + (q < big ? chunk : small)) - lo;
       try {
         self(a[0], a[1], a[2], a[3], a[4], a[5], a[6], a[7], a[8], a[9], a[10], a[11], a[12], a[13], a[14], a[15], a[16],
           a[17], a[18], a[19]);
