@@ -83,9 +83,10 @@ export function checkThreads(where: string, threads: unknown): asserts threads i
   }
 }
 
+/** The worker pool, running or parked. */
 let pool: ThreadPool | undefined;
-/** The pool that ready({ threads: 1 }) set aside: its workers sleep until the same count is asked for again. */
-let parked: ThreadPool | undefined;
+/** Set aside by ready({ threads: 1 }): its workers sleep until the same count is asked for again. */
+let parked = false;
 let isolationNotice = false;
 
 async function availableCores(): Promise<number> {
@@ -107,15 +108,19 @@ function setThreads(threads: 'auto' | number): Promise<void> {
 
 async function changeThreads(threads: 'auto' | number): Promise<void> {
   const want = threads === 'auto' ? await availableCores() : threads;
-  if (want === (pool ? pool.size + 1 : 1)) return;
-  if (pool) {
+  if (want === (pool && !parked ? pool.size + 1 : 1)) return;
+  if (want === 1) {
     // park the running pool: its workers finish spinning and sleep (ThreadPool's SPIN_MS)
-    parked?.stop();
-    parked = pool;
-    pool = undefined;
+    parked = true;
     useKernels(undefined);
+    return;
   }
-  if (want === 1) return;
+  if (pool && pool.size + 1 === want) {
+    parked = false;
+    useKernels(pool);
+    return;
+  }
+  stopPool();
   const rt = runtimes.get('wasm') ?? (wasmSimdSupported() ? await load('wasm') : undefined);
   if (!rt) return; // no wasm: the js backend runs on one thread
   const backend = rt.backend as WasmBackend;
@@ -127,14 +132,6 @@ async function changeThreads(threads: 'auto' | number): Promise<void> {
     }
     return;
   }
-  if (parked && parked.size + 1 === want) {
-    pool = parked;
-    parked = undefined;
-    useKernels(pool);
-    return;
-  }
-  parked?.stop();
-  parked = undefined;
   try {
     pool = await ThreadPool.start(backend, rt.heap, want - 1, THREAD_KERNELS);
     useKernels(pool);
@@ -151,8 +148,8 @@ function useKernels(p: ThreadPool | undefined): void {
 
 function stopPool(): void {
   pool?.stop();
-  parked?.stop();
-  pool = parked = undefined;
+  pool = undefined;
+  parked = false;
   useKernels(undefined);
 }
 
@@ -161,7 +158,7 @@ function stopPool(): void {
  * more, and always 1 on the js backend (the pool serves the wasm backend; it resumes when you switch back).
  */
 export function getThreads(): number {
-  return pool && current?.backend.name === 'wasm' ? pool.size + 1 : 1;
+  return pool && !parked && current?.backend.name === 'wasm' ? pool.size + 1 : 1;
 }
 
 /**
