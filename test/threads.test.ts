@@ -180,6 +180,7 @@ describe('threads', () => {
     f32_fill: (b) => [b.f32(N), N, 1.5],
     f32_copy: (b) => [b.f32(N), b.f32(N), N],
     f32_mul: (b) => [b.f32(N), b.f32(N), b.f32(N), N],
+    f32_all_finite: (b) => [b.f32(N), N],
     f32_gather_rows: (b) => [b.f32(3000 * 60), indices(b, 5000, 3000), 700, b.f32(4000 * 60), 4000, 60],
     f32_bias_add: (b) => [b.f32(2001 * 77), b.f32(77), b.f32(2001 * 77), 2001, 77],
     f32_softmax: (b) => [b.f32(8001 * 10), b.f32(8001 * 10), 8001, 10],
@@ -211,6 +212,33 @@ describe('threads', () => {
     const { one, many, posts } = bothWays(bufs, (kk) => (kk as unknown as Record<string, (...a: number[]) => void>)[name](...args));
     expect(posts).toBeGreaterThan(0);
     expect(bitDiff(many, one)).toBe(0);
+    bufs.free();
+  });
+
+  it('f32_all_finite split across threads: 0 when any chunk holds NaN or ±Inf, wherever it lies, as on one thread', () => {
+    const bufs = new Buffers(41);
+    const p = bufs.f32(N);
+    const F = () => runtime().backend.memory.f32();
+    // the first and last elements, both sides of SIMD and chunk boundaries, and the middle of chunks
+    const at = [0, 15, 16, 12_735, 12_736, 100_001, 150_000, N - 17, N - 1];
+    const post = vi.spyOn(ThreadPool.prototype, 'post');
+    bufs.reset();
+    expect(wasm().direct.f32_all_finite(p, N)).toBe(1);
+    expect(wasm().kernels.f32_all_finite(p, N)).toBe(1);
+    const pool = post.mock.instances[0] as ThreadPool;
+    const chunks = pool.workerChunks;
+    for (const i of at) {
+      for (const bad of [NaN, Infinity, -Infinity]) {
+        bufs.reset();
+        F()[(p >> 2) + i] = bad;
+        expect(wasm().direct.f32_all_finite(p, N), `one thread, ${bad} at ${i}`).toBe(0);
+        expect(wasm().kernels.f32_all_finite(p, N), `2 threads, ${bad} at ${i}`).toBe(0);
+      }
+    }
+    // every call went to the pool, and the worker ran chunks of them
+    expect(post.mock.calls.length).toBe(1 + 3 * at.length);
+    expect(pool.workerChunks).toBeGreaterThan(chunks);
+    post.mockRestore();
     bufs.free();
   });
 

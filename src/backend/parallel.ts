@@ -2,9 +2,10 @@
 // elements for the elementwise kernels and optimizers, rows for the row kernels, images for convolution and
 // pooling. A chunk is the same kernel on a sub-range (pointers moved to its start, its count), whichever thread
 // takes it, and no kernel here sums across chunks, so every output element is computed by the same code in the
-// same order as on one thread: N threads give the same bits as one. Reductions (losses, metrics, the bias gradient, batch-norm
-// statistics, norms) and dropout (its counter-based hash numbers elements from the call's start) stay on the
-// calling thread.
+// same order as on one thread: N threads give the same bits as one. The one reduction that splits is
+// f32_all_finite, an AND of its chunks (ThreadPool.run returns 0 when any chunk did), which no order changes.
+// Sums (losses, metrics, the bias gradient, batch-norm statistics, norms) and dropout (its counter-based hash
+// numbers elements from the call's start) stay on the calling thread.
 import type { Kernels } from './types';
 import type { ThreadPool } from './threads';
 import type { WasmExports } from './wasm';
@@ -59,6 +60,7 @@ export const SPLITS: Readonly<Record<string, Split>> = {
   f32_fill: elementwise(1, 0),
   f32_copy: elementwise(2, 0, 1),
   f32_mul: elementwise(3, 0, 1, 2),
+  f32_all_finite: elementwise(1, 0),
   f32_bias_add: rowwise(3, 4, 0, 2),
   // a batch's rows from the staged training set: `start` (an index into idx) moves by one per row, dst by a row
   f32_gather_rows: { count: 4, ptrs: [[2, () => 1], [3, (a) => 4 * a[5]]], unit: 1, outPerUnit: (a) => a[5] },
@@ -156,7 +158,7 @@ export function parallelKernels(direct: WasmExports, pool: ThreadPool): Kernels 
       base.length = delta.length = 0;
       for (let i = 0; i < args.length; i++) { base.push(args[i]); delta.push(0); }
       for (const [i, bytes] of s.ptrs) delta[i] = bytes(args);
-      pool.run(fn, f, base, delta, s.count, total, chunkOf(total, parts, CHUNKS_PER_PART, s.unit));
+      return pool.run(fn, f, base, delta, s.count, total, chunkOf(total, parts, CHUNKS_PER_PART, s.unit));
     };
   }
   return out as unknown as Kernels;

@@ -25,6 +25,7 @@ const CHUNKS = 2;
 const NEXT = 3;
 const FAILED = 4; // the index of a kernel that threw on a worker, plus one
 const WORKER_CHUNKS = 5; // chunks the workers ran (for tests and benchmarks)
+const ZERO = 6; // set when a chunk's kernel returned 0 (f32_all_finite: a value that is not finite)
 const F64_TOTAL = 4;
 const F64_CHUNK = 5;
 const F64_BIG = 6; // chunks [0, BIG) have CHUNK units, the later ones SMALL
@@ -91,7 +92,7 @@ const THREAD_MAIN = `(port) => {
         for (let i = 0; i < ${MAX_ARGS}; i++) a[i] = jf[${F64_BASE} + i] + lo * jf[${F64_DELTA} + i];
         a[at] = Math.min(total, lo + (q < big ? chunk : small)) - lo;
         try {
-          fns[fn](${Array.from({ length: MAX_ARGS }, (_, i) => `a[${i}]`).join(', ')});
+          if (fns[fn](${Array.from({ length: MAX_ARGS }, (_, i) => `a[${i}]`).join(', ')}) === 0) j32[${ZERO}] = 1;
         } catch (e) {
           Atomics.store(j32, ${FAILED}, fn + 1);
         }
@@ -206,17 +207,18 @@ export class ThreadPool {
    * Runs kernel `fn` (an index into names; `self` is this thread's own instance of it) over `total` units in
    * chunks, on every worker and this thread: the first `big` chunks of `chunk` units, the rest of `small` units
    * (by default all of `chunk`). A chunk's argument i is base[i] + lo·delta[i], and argument `countAt` its unit
-   * count. Returns when every chunk is done; throws if one threw on a worker.
+   * count. Returns when every chunk is done: 0 if a chunk's kernel returned 0, else 1 (so a split f32_all_finite
+   * is the AND of its chunks); throws if one threw on a worker.
    */
   run(fn: number, self: (...a: number[]) => unknown, base: ArrayLike<number>, delta: ArrayLike<number>, countAt: number,
-    total: number, chunk: number, big = Infinity, small = chunk): void {
+    total: number, chunk: number, big = Infinity, small = chunk): number {
     const j32 = this.j32, jf = this.jf;
     big = Math.min(big, Math.ceil(total / chunk));
     const chunks = big + Math.max(0, Math.ceil((total - big * chunk) / small));
     j32[FN] = fn;
     j32[COUNT_AT] = countAt;
     j32[CHUNKS] = chunks;
-    j32[FAILED] = 0;
+    j32[FAILED] = j32[ZERO] = 0;
     jf[F64_TOTAL] = total;
     jf[F64_CHUNK] = chunk;
     jf[F64_BIG] = big;
@@ -234,8 +236,8 @@ export class ThreadPool {
       for (let i = 0; i < MAX_ARGS; i++) a[i] = jf[F64_BASE + i] + lo * jf[F64_DELTA + i];
       a[countAt] = Math.min(total, lo + (q < big ? chunk : small)) - lo;
       try {
-        self(a[0], a[1], a[2], a[3], a[4], a[5], a[6], a[7], a[8], a[9], a[10], a[11], a[12], a[13], a[14], a[15], a[16],
-          a[17], a[18], a[19]);
+        if (self(a[0], a[1], a[2], a[3], a[4], a[5], a[6], a[7], a[8], a[9], a[10], a[11], a[12], a[13], a[14], a[15], a[16],
+          a[17], a[18], a[19]) === 0) j32[ZERO] = 1;
       } catch (e) {
         mine = e;
       }
@@ -247,6 +249,7 @@ export class ThreadPool {
       const why = mine instanceof Error ? `: ${mine.message}` : ' on a worker thread';
       throw new NeuriteError(`neurite kernel ${this.names[fn]} failed${why}`);
     }
+    return 1 - j32[ZERO];
   }
 
   /** Hands the current job to worker `w`. */
