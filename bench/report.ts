@@ -234,11 +234,11 @@ export function threadsNotes(r: ThreadsResult): string[] {
 /** The machine's own two-thread ceiling: two independent copies of the one-thread product. */
 export function copiesTable(r: ThreadsResult): string {
   const head = ['f32_gemm_nn', 'this thread alone', 'worker alone', 'both at once (this + worker)', 'ceiling: both ÷ this alone',
-    'each kept of its alone rate'];
+    'until both finished ÷ this alone', 'each kept of its alone rate'];
   const g = (v: number[]) => `${median(v).toFixed(1)} GFLOP/s`;
   const rows = (r.copies ?? []).map((c) => [c.shape, g(c.mainAlone), g(c.workerAlone), `${g(c.mainPair)} + ${g(c.workerPair)}`,
-    x(c.ceiling), `${c.mainKept.toFixed(2)} / ${c.workerKept.toFixed(2)}`]);
-  return table(head, rows, [false, true, true, true, true, true]);
+    x(c.ceiling), c.wallCeiling === undefined ? '–' : x(c.wallCeiling), `${c.mainKept.toFixed(2)} / ${c.workerKept.toFixed(2)}`]);
+  return table(head, rows, [false, true, true, true, true, true, true]);
 }
 
 export function copiesNotes(r: ThreadsResult): string[] {
@@ -248,6 +248,9 @@ export function copiesNotes(r: ThreadsResult): string[] {
     'stretch of the machine), with windows as above: this copy alone, the worker\'s alone, then both at once. The ceiling',
     'is the median over rounds of the two rates while both ran ÷ this copy\'s rate alone, computed like the speed-up above:',
     'two cores running this product with no sharing and no synchronisation at all reach that much, in that run.',
+    'That sum counts each copy\'s rate over its own window, so a copy that ran on alone after the other finished counts',
+    'at its alone rate; "until both finished" times both copies together from handing the worker its copy until the',
+    'later one finished, as a split product is timed (its work ends when its last chunk does).',
   ];
 }
 
