@@ -614,7 +614,8 @@ export class Sequential implements TrainingTarget {
     const history = new History();
     const bar = config.verbose === 1 ? new ProgressBar(epochs, nTrain) : undefined;
     const sparse = isSparse(c.loss);
-    const k = this.rt.backend.kernels;
+    // the kernels in use now: read after every await, since a hook may change the threads (nn.ready, nn.shutdown)
+    const kern = () => this.rt.backend.kernels;
 
     let train: Staged | undefined;
     let val: Staged | undefined;
@@ -640,7 +641,7 @@ export class Sequential implements TrainingTarget {
       for (let epoch = initialEpoch; epoch < epochs && !this.stopTraining; epoch++) {
         await call('onEpochBegin', epoch, {});
         bar?.epochBegin();
-        k.f32_copy(this.paramPtr, this.backupPtr, this.paramBytes / F32);
+        kern().f32_copy(this.paramPtr, this.backupPtr, this.paramBytes / F32);
         if (shuffle) {
           // each epoch's order depends only on the shuffle stream, so a resumed fit shuffles the same way
           const ix = this.rt.backend.memory.i32();
@@ -655,6 +656,7 @@ export class Sequential implements TrainingTarget {
           const start = b * batchSize;
           const rows = Math.min(batchSize, nTrain - start);
           if (batchHooks.length) await call('onBatchBegin', b, { batch: b, size: rows });
+          const k = kern();
           k.f32_gather_rows(train.x, train.idx, start, this.inputPtr, rows, this.inSize);
           if (sparse) k.i32_gather(train.y, train.idx, start, this.labelPtr, rows);
           else k.f32_gather_rows(train.y, train.idx, start, this.targetPtr, rows, this.outSize);

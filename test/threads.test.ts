@@ -318,6 +318,69 @@ describe('threads', () => {
     }
   });
 
+  it('kernels held from before nn.shutdown() still run, on the calling thread alone, with the same bits', async () => {
+    await nn.ready({ threads: 2 });
+    const held = wasm().kernels;
+    nn.shutdown();
+    const bufs = new Buffers(12);
+    const a = bufs.f32(256 * 256), b = bufs.f32(256 * 256), c = bufs.f32(256 * 256);
+    bufs.reset();
+    wasm().direct.f32_gemm_nn(a, b, 0, c, 256, 256, 256, 0, 0, 0);
+    const one = bufs.read();
+    bufs.reset();
+    const post = vi.spyOn(ThreadPool.prototype, 'post');
+    held.f32_gemm_nn(a, b, 0, c, 256, 256, 256, 0, 0, 0);
+    expect(post).not.toHaveBeenCalled();
+    expect(bitDiff(bufs.read(), one)).toBe(0);
+    expect(held.f32_all_finite(a, 256 * 256)).toBe(1);
+    bufs.free();
+    await nn.ready({ threads: 2 });
+  }, 20_000);
+
+  it('a fit whose hooks end the workers and change their count goes on, on the threads asked for, with one thread\'s weights', async () => {
+    const r = rand(21);
+    const n = 1024;
+    const x = nn.tensor(r(n * 784, 0, 1), [n, 784]);
+    const y = nn.tensor(Float32Array.from({ length: n * 10 }, (_, i) => (i % 10 === i % 7 ? 1 : 0)), [n, 10]);
+    const fit = async (hooks: boolean) => {
+      const model = nn.sequential({ seed: 4, layers: [nn.layers.dense({ units: 128, activation: 'relu', inputShape: [784] }),
+        nn.layers.dense({ units: 10, activation: 'softmax' })] });
+      model.compile({ optimizer: nn.optimizers.adam({ learningRate: 1e-3 }), loss: 'categoricalCrossentropy' });
+      const seen: number[] = [];
+      let epoch = 0;
+      await model.fit(x, y, { epochs: 2, batchSize: 128, verbose: 0, callbacks: {
+        onEpochEnd: () => { epoch++; },
+        onBatchEnd: async (batch) => {
+          if (!hooks) return;
+          if (epoch === 0 && batch === 1) nn.shutdown();
+          if (epoch === 0 && batch === 4) await nn.ready({ threads: 3 });
+          if (epoch === 1 && batch === 2) await nn.ready({ threads: 1 });
+          if (epoch === 1 && batch === 5) await nn.ready({ threads: 2 });
+          seen.push(nn.getThreads());
+        },
+      } });
+      return { bytes: weightBytes(model), seen };
+    };
+    await nn.ready({ threads: 1 });
+    const one = await fit(false);
+    await nn.ready({ threads: 2 });
+    const post = vi.spyOn(ThreadPool.prototype, 'post');
+    // fit reads the kernels after every hook: no call goes through a pool that a hook stopped
+    const run = ThreadPool.prototype.run;
+    let stale = 0;
+    vi.spyOn(ThreadPool.prototype, 'run').mockImplementation(function (this: ThreadPool, ...args: Parameters<ThreadPool['run']>) {
+      if ((this as unknown as { stopped: boolean }).stopped) stale++;
+      return run.apply(this, args);
+    });
+    const switched = await fit(true);
+    expect(stale).toBe(0);
+    expect(switched.seen).toEqual([2, 1, 1, 1, 3, 3, 3, 3, 3, 3, 1, 1, 1, 2, 2, 2]);
+    // the pools started by the hooks ran chunks of the training (3 threads: posts to 2 workers)
+    expect(new Set(post.mock.instances.map((p) => (p as ThreadPool).size))).toEqual(new Set([1, 2]));
+    expect(switched.bytes).toEqual(one.bytes);
+    await nn.ready({ threads: 2 });
+  }, 30_000);
+
   it('the js backend runs on one thread; switching back to wasm resumes the pool', async () => {
     await nn.ready({ threads: 2 });
     await nn.setBackend('js');

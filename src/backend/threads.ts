@@ -228,7 +228,9 @@ export class ThreadPool {
       jf[F64_DELTA + i] = i < delta.length ? delta[i] : 0;
     }
     Atomics.store(j32, NEXT, 0);
-    for (let w = 0; w < this.workers.length; w++) this.post(w);
+    // a stopped pool's kernels (held from before nn.shutdown() or a new thread count) run on this thread alone
+    const workers = this.stopped ? 0 : this.workers.length;
+    for (let w = 0; w < workers; w++) this.post(w);
     const a = this.args;
     let mine: unknown;
     for (let q; (q = Atomics.add(j32, NEXT, 1)) < chunks;) {
@@ -242,7 +244,7 @@ export class ThreadPool {
         mine = e;
       }
     }
-    for (let w = 0; w < this.workers.length; w++) this.wait(w);
+    for (let w = 0; w < workers; w++) this.wait(w);
     // a kernel that throws on any thread (a wasm trap: an argument no caller should pass) fails the whole call alike
     const failed = j32[FAILED];
     if (failed || mine !== undefined) {
