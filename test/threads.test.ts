@@ -10,7 +10,7 @@ import { build } from 'esbuild';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { runtime } from '../src/backend/index';
 import { gemmChunks, SPLITS } from '../src/backend/parallel';
-import { ThreadPool } from '../src/backend/threads';
+import { SHORT_SPIN_MS, ThreadPool } from '../src/backend/threads';
 import type { Kernels } from '../src/backend/types';
 import type { WasmBackend } from '../src/backend/wasm';
 import * as nn from '../src/index';
@@ -380,6 +380,19 @@ describe('threads', () => {
     expect(switched.bytes).toEqual(one.bytes);
     await nn.ready({ threads: 2 });
   }, 30_000);
+
+  it('a pool with more threads than cores makes its waiting threads sleep sooner; one with as many spins as before', async () => {
+    const start = vi.spyOn(ThreadPool, 'start');
+    const cores = os.availableParallelism();
+    nn.shutdown();
+    await nn.ready({ threads: cores + 1 });
+    expect(start.mock.calls[0][4]).toBe(SHORT_SPIN_MS);
+    expectPoolSplits(13);
+    await nn.ready({ threads: cores });
+    expect(start.mock.calls[1][4]).toBeUndefined();
+    expect(start).toHaveBeenCalledTimes(2);
+    await nn.ready({ threads: 2 });
+  });
 
   it('the js backend runs on one thread; switching back to wasm resumes the pool', async () => {
     await nn.ready({ threads: 2 });

@@ -3,7 +3,7 @@ import { Heap } from '../memory/heap';
 import { isNode, nodeImport } from '../worker/platform';
 import { createJsBackend } from './js/index';
 import { parallelKernels, THREAD_KERNELS } from './parallel';
-import { ThreadPool } from './threads';
+import { SHORT_SPIN_MS, ThreadPool } from './threads';
 import type { Backend } from './types';
 import { createWasmBackend, createWasmBackendSync, wasmSimdSupported, type WasmBackend } from './wasm';
 
@@ -133,7 +133,8 @@ async function changeThreads(threads: 'auto' | number): Promise<void> {
     return;
   }
   try {
-    pool = await ThreadPool.start(backend, rt.heap, want - 1, THREAD_KERNELS);
+    // more threads than cores: waiting threads sleep sooner, so that those with work get the cores
+    pool = await ThreadPool.start(backend, rt.heap, want - 1, THREAD_KERNELS, want > await availableCores() ? SHORT_SPIN_MS : undefined);
     useKernels(pool);
   } catch (e) {
     console.warn(`neurite: could not start ${want - 1} worker thread(s) (${(e as Error).message}); running on one thread.`);

@@ -42,6 +42,11 @@ const JOB_BYTES = (F64_DELTA + MAX_ARGS) * 8;
  * thread sleeps. After 2 ms without work, workers sleep and cost nothing.
  */
 const SPIN_MS = 2;
+/**
+ * The spin of a pool with more threads than cores: there a spinning thread keeps a thread that holds a chunk off
+ * its core, and a 256³ product on 16 threads over 2 cores took 24 ms spinning 2 ms, 4.7 ms spinning 0.05 ms.
+ */
+export const SHORT_SPIN_MS = 0.05;
 /** How long a worker may take to start, and one call to finish, before neurite gives up on threads. */
 const START_TIMEOUT_MS = 20_000;
 const CALL_TIMEOUT_MS = 120_000;
@@ -161,7 +166,7 @@ export class ThreadPool {
   private stopped = false;
 
   private constructor(private readonly workers: WorkerLike[], controls: SharedArrayBuffer[], job: SharedArrayBuffer,
-    private readonly scratch: number[], private readonly heap: Heap, readonly names: readonly string[]) {
+    private readonly scratch: number[], private readonly heap: Heap, readonly names: readonly string[], private readonly spinMs: number) {
     this.own = controls.map((c) => new Int32Array(c));
     this.seq = controls.map(() => 0);
     this.j32 = new Int32Array(job);
@@ -176,9 +181,10 @@ export class ThreadPool {
 
   /**
    * Starts `count` workers on the backend's module and shared memory, each with its own gemm scratch from
-   * `heap`. Rejects (and stops what it started) if any worker fails to start.
+   * `heap`; a waiting thread spins for `spinMs` before it sleeps. Rejects (and stops what it started) if any
+   * worker fails to start.
    */
-  static async start(backend: WasmBackend, heap: Heap, count: number, names: readonly string[]): Promise<ThreadPool> {
+  static async start(backend: WasmBackend, heap: Heap, count: number, names: readonly string[], spinMs = SPIN_MS): Promise<ThreadPool> {
     const bytes = backend.direct.gemm_scratch_bytes();
     const scratch: number[] = [];
     const workers: (WorkerLike & { onReady: Promise<void> })[] = [];
@@ -192,7 +198,7 @@ export class ThreadPool {
         controls.push(control);
         const w = await spawn();
         workers.push(w);
-        w.postMessage({ module: backend.module, memory: backend.wasmMemory, control, job, names, scratch: (ptr + 63) & ~63, spinMs: SPIN_MS });
+        w.postMessage({ module: backend.module, memory: backend.wasmMemory, control, job, names, scratch: (ptr + 63) & ~63, spinMs });
       }
       await Promise.all(workers.map((w) => w.onReady));
     } catch (e) {
@@ -200,7 +206,7 @@ export class ThreadPool {
       for (const p of scratch) heap.release(p);
       throw e;
     }
-    return new ThreadPool(workers, controls, job, scratch, heap, names);
+    return new ThreadPool(workers, controls, job, scratch, heap, names, spinMs);
   }
 
   /**
@@ -267,7 +273,7 @@ export class ThreadPool {
     const own = this.own[w], s = this.seq[w];
     let done = Atomics.load(own, DONE);
     if (done !== s) {
-      const until = performance.now() + SPIN_MS;
+      const until = performance.now() + this.spinMs;
       for (let k = 1; (done = Atomics.load(own, DONE)) !== s; k++) if ((k & 1023) === 0 && performance.now() > until) break;
     }
     if (done !== s) {
