@@ -52,14 +52,17 @@ class Buffers {
   }
 }
 
-/** Runs `call` on one thread (the instance's own exports) and through the pool; returns both memories. */
-function bothWays(bufs: Buffers, call: (k: Kernels) => void): { one: Float32Array; many: Float32Array; posts: number } {
+/**
+ * Runs `call` on one thread (the instance's own exports) and through `kernels` (by default the pool's); returns
+ * both memories and how many jobs went to workers.
+ */
+function bothWays(bufs: Buffers, call: (k: Kernels) => void, kernels = wasm().kernels): { one: Float32Array; many: Float32Array; posts: number } {
   bufs.reset();
   call(wasm().direct);
   const one = bufs.read();
   bufs.reset();
   const post = vi.spyOn(ThreadPool.prototype, 'post');
-  call(wasm().kernels);
+  call(kernels);
   const posts = post.mock.calls.length;
   post.mockRestore();
   return { one, many: bufs.read(), posts };
@@ -324,14 +327,9 @@ describe('threads', () => {
     nn.shutdown();
     const bufs = new Buffers(12);
     const a = bufs.f32(256 * 256), b = bufs.f32(256 * 256), c = bufs.f32(256 * 256);
-    bufs.reset();
-    wasm().direct.f32_gemm_nn(a, b, 0, c, 256, 256, 256, 0, 0, 0);
-    const one = bufs.read();
-    bufs.reset();
-    const post = vi.spyOn(ThreadPool.prototype, 'post');
-    held.f32_gemm_nn(a, b, 0, c, 256, 256, 256, 0, 0, 0);
-    expect(post).not.toHaveBeenCalled();
-    expect(bitDiff(bufs.read(), one)).toBe(0);
+    const { one, many, posts } = bothWays(bufs, (kk) => kk.f32_gemm_nn(a, b, 0, c, 256, 256, 256, 0, 0, 0), held);
+    expect(posts).toBe(0);
+    expect(bitDiff(many, one)).toBe(0);
     expect(held.f32_all_finite(a, 256 * 256)).toBe(1);
     bufs.free();
     await nn.ready({ threads: 2 });

@@ -107,7 +107,8 @@ function setThreads(threads: 'auto' | number): Promise<void> {
 }
 
 async function changeThreads(threads: 'auto' | number): Promise<void> {
-  const want = threads === 'auto' ? await availableCores() : threads;
+  const cores = await availableCores();
+  const want = threads === 'auto' ? cores : threads;
   if (want === (pool && !parked ? pool.size + 1 : 1)) return;
   if (want === 1) {
     // park the running pool: its workers finish spinning and sleep (ThreadPool's SPIN_MS)
@@ -134,7 +135,7 @@ async function changeThreads(threads: 'auto' | number): Promise<void> {
   }
   try {
     // more threads than cores: waiting threads sleep sooner, so that those with work get the cores
-    pool = await ThreadPool.start(backend, rt.heap, want - 1, THREAD_KERNELS, want > await availableCores() ? SHORT_SPIN_MS : undefined);
+    pool = await ThreadPool.start(backend, rt.heap, want - 1, THREAD_KERNELS, want > cores ? SHORT_SPIN_MS : undefined);
     useKernels(pool);
   } catch (e) {
     console.warn(`neurite: could not start ${want - 1} worker thread(s) (${(e as Error).message}); running on one thread.`);

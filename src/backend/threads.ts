@@ -73,7 +73,7 @@ const THREAD_MAIN = `(port) => {
       exp.gemm_set_scratch(d.scratch);
       fns = d.names.map((n) => exp[n]);
     } catch (e) {
-      post({ error: String((e && e.message) || e) });
+      post({ error: String(e?.message || e) });
       return;
     }
     const own = new Int32Array(d.control), j32 = new Int32Array(d.job), jf = new Float64Array(d.job);
