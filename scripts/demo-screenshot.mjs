@@ -4,16 +4,12 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { chromium } from 'playwright-core';
 import { serveDemo } from '../demo/serve.mjs';
+import { launchChromium } from './chromium.mjs';
 
 const out = process.argv[2] ?? fileURLToPath(new URL('../docs/demo.png', import.meta.url));
 const server = await serveDemo(fileURLToPath(new URL('../demo/dist/', import.meta.url)), 0);
-const browser = await chromium.launch({
-  executablePath: '/usr/bin/chromium',
-  args: ['--headless=new', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-    '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-});
+const browser = await launchChromium();
 try {
   const page = await browser.newPage({ viewport: { width: 1280, height: 800 }, deviceScaleFactor: 1 });
   await page.goto(`http://127.0.0.1:${server.address().port}/`);

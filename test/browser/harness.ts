@@ -74,12 +74,5 @@ export async function serve(mounts: Record<string, string>, isolated: string[] =
   return { url: `http://127.0.0.1:${port}`, close: () => new Promise((r) => server.close(() => r())) };
 }
 
-export const CHROMIUM = '/usr/bin/chromium';
-export const CHROMIUM_ARGS = ['--headless=new', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-  '--disable-background-networking', '--disable-component-update', '--disable-sync'];
-
-/** Headless Chromium from Debian's package. */
-export async function launchChromium() {
-  const { chromium } = await import('playwright-core');
-  return chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
-}
+/** Headless Chromium: CHROMIUM_PATH, else the build the @sparticuz/chromium dev dependency ships (scripts/chromium.mjs). */
+export { launchChromium } from '../../scripts/chromium.mjs';
