@@ -106,6 +106,53 @@ describe('fitInWorker (Node, built package)', () => {
     expect(inWorker).toEqual(inThread);
   });
 
+  it('onWeights receives the worker\'s weights after each epoch and every n batches: the bits model.fit has there', async () => {
+    const { x, y } = data(nn);
+    const bits = (ws: { data: Float32Array }[]) => ws.map((w) => Array.from(w.data));
+    // the reference: the same fit on this thread, reading the weights at the same points
+    const here = model(nn);
+    const want: unknown[][] = [];
+    await here.fit(x, y, { ...FIT, callbacks: {
+      onEpochBegin: (e: number) => { want.push(['epochBegin', e]); },
+      onBatchEnd: (b: number) => { if ((b + 1) % 4 === 0) want.push(['weights', { epoch: want.filter((c) => c[0] === 'epochBegin').length - 1, batch: b }, bits(here.getWeights())]); },
+      onEpochEnd: (e: number) => { want.push(['epochEnd', e]); want.push(['weights', { epoch: e }, bits(here.getWeights())]); },
+    } });
+    const there = model(nn);
+    const got: unknown[][] = [];
+    const shapes: number[][][] = [];
+    await nn.fitInWorker(there, x, y, { ...FIT, weightsEvery: 4,
+      callbacks: { onEpochBegin: (e: number) => { got.push(['epochBegin', e]); }, onEpochEnd: (e: number) => { got.push(['epochEnd', e]); } },
+      onWeights: (w, at) => { shapes.push(w.map((t) => [...t.shape])); got.push(['weights', at, bits(w)]); } });
+    // 96 training rows in batches of 16: 6 batches, so one batch report (after batch 3) and one epoch report each epoch
+    expect(got.filter((c) => c[0] === 'weights').map((c) => c[1])).toEqual([
+      { epoch: 0, batch: 3 }, { epoch: 0 }, { epoch: 1, batch: 3 }, { epoch: 1 }, { epoch: 2, batch: 3 }, { epoch: 2 }]);
+    expect(got).toEqual(want);
+    expect(shapes[0]).toEqual(there.getWeights().map((t) => [...t.shape]));
+    expect(got.at(-1)![2]).toEqual(bits(there.getWeights()));
+    expect(bits(there.getWeights())).toEqual(bits(here.getWeights()));
+
+    // 'epoch' (the default): one report per epoch; a slow onWeights holds back the next report, not the order
+    const epochs: unknown[] = [];
+    await nn.fitInWorker(model(nn), x, y, { ...FIT, onWeights: async (_, at) => { await new Promise((r) => setTimeout(r, 5)); epochs.push(at); } });
+    expect(epochs).toEqual([{ epoch: 0 }, { epoch: 1 }, { epoch: 2 }]);
+
+    // stopping from onWeights ends training like any hook
+    const m = model(nn);
+    const h = await nn.fitInWorker(m, x, y, { epochs: 2000, batchSize: 8, onWeights: () => { m.stopTraining = true; } });
+    expect(h.epoch.length).toBeLessThan(2000);
+  });
+
+  it('refuses a bad onWeights or weightsEvery with a ValueError naming the option', async () => {
+    const { x, y } = data(nn);
+    await expect(nn.fitInWorker(model(nn), x, y, { onWeights: 5 as never })).rejects.toThrow(/fitInWorker onWeights must be a function/);
+    for (const every of [0, 1.5, -2, 'batch']) {
+      await expect(nn.fitInWorker(model(nn), x, y, { onWeights: () => {}, weightsEvery: every as never }))
+        .rejects.toThrow(/fitInWorker weightsEvery must be 'epoch' or a positive integer/);
+    }
+    await expect(nn.fitInWorker(model(nn), x, y, { weightsEvery: 2 })).rejects.toThrow(nn.ValueError);
+    await expect(nn.fitInWorker(model(nn), x, y, { weightsEvery: 2 })).rejects.toThrow(/weightsEvery was given without onWeights/);
+  });
+
   it('runs earlyStopping in the worker, a learning-rate schedule and clipNorm, with the same result as model.fit', async () => {
     const { x, y } = data(nn);
     const opt = () => nn.optimizers.sgd({ learningRate: nn.schedules.exponentialDecay({ initialLearningRate: 0.5, decaySteps: 5, decayRate: 0.5 }), clipNorm: 1 });

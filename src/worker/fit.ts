@@ -6,6 +6,7 @@ import { Tensor, toTensor, type TensorLike } from '../tensor';
 import { startWorker, type TrainingWorker } from './platform';
 import {
   errorFromWorker, type DataKey, type DataShapes, type FitRequest, type FromWorker, type OptimizerWire, type TensorWire,
+  type WeightsMessage,
 } from './protocol';
 
 /** fit's options, plus where and how the worker trains. */
@@ -19,6 +20,21 @@ export interface WorkerFitConfig extends FitConfig {
   threads?: 'auto' | number;
   /** Aborting it ends the worker at once; fitInWorker then rejects with the signal's reason and the model keeps its weights. */
   signal?: AbortSignal;
+  /**
+   * Called on this thread with a copy of the worker's weights (in `model.getWeights()` order) while it trains:
+   * after each epoch's onEpochEnd, and also every `weightsEvery` batches when that is a number. `at.batch` is
+   * the batch index within the epoch for a batch report, undefined at an epoch's end. Use it to follow training
+   * with a second model on this thread, e.g. `viewer.setWeights(weights)` then `viewer.predict(...)`.
+   *
+   * @example
+   * await nn.fitInWorker(model, x, y, { epochs: 5, weightsEvery: 20, onWeights: (w, at) => viewer.setWeights(w) });
+   */
+  onWeights?: (weights: Tensor[], at: { epoch: number; batch?: number }) => void | Promise<void>;
+  /**
+   * How often onWeights hears from the worker: 'epoch' (the default) after each epoch, or a positive integer n:
+   * also after every n-th batch of each epoch. Each report copies all the weights once.
+   */
+  weightsEvery?: 'epoch' | number;
 }
 
 const wire = (t: Tensor): TensorWire => ({ data: t.data, shape: [...t.shape] });
@@ -114,11 +130,20 @@ export async function fitInWorker(
   if (config === null || typeof config !== 'object') throw new ValueError('fitInWorker config must be an object');
   const compiled = model.compileConfig;
   if (!compiled) throw new StateError('fitInWorker called before compile: call model.compile({ optimizer, loss }) first');
-  const { callbacks, validationData, signal, backend: wanted, threads = getThreads(), ...fit } = config;
+  const { callbacks, validationData, signal, backend: wanted, threads = getThreads(), onWeights, weightsEvery, ...fit } = config;
   const backend = wanted === undefined ? getBackend() : checkName('backend', wanted, BACKEND_NAMES);
   checkThreads('fitInWorker', threads);
   if (signal !== undefined && !(typeof signal === 'object' && typeof signal.addEventListener === 'function')) {
     throw new ValueError('fitInWorker signal must be an AbortSignal (from new AbortController().signal)');
+  }
+  if (onWeights !== undefined && typeof onWeights !== 'function') {
+    throw new ValueError(`fitInWorker onWeights must be a function (weights, { epoch, batch }) => void, got ${String(onWeights)}`);
+  }
+  if (weightsEvery !== undefined) {
+    if (weightsEvery !== 'epoch' && !(Number.isInteger(weightsEvery) && (weightsEvery as number) > 0)) {
+      throw new ValueError(`fitInWorker weightsEvery must be 'epoch' or a positive integer (batches), got ${JSON.stringify(weightsEvery)}`);
+    }
+    if (onWeights === undefined) throw new ValueError('fitInWorker weightsEvery was given without onWeights, which would receive the weights');
   }
   signal?.throwIfAborted();
 
@@ -153,6 +178,7 @@ export async function fitInWorker(
     fit,
     batchEvents: hooks.some((h) => typeof h.onBatchBegin === 'function' || typeof h.onBatchEnd === 'function'),
     earlyStopping,
+    weightsEvery: onWeights ? weightsEvery ?? 'epoch' : undefined,
   };
   model.stopTraining = false;
 
@@ -174,6 +200,12 @@ export async function fitInWorker(
     const onAbort = () => finish(signal!.reason ?? new DOMException('fitInWorker was aborted', 'AbortError'));
     signal?.addEventListener('abort', onAbort, { once: true });
 
+    const sendStop = () => {
+      if (model.stopTraining && !stopSent && !settled) {
+        stopSent = true;
+        worker?.post({ type: 'stop' });
+      }
+    };
     const runHook = async (name: keyof CallbackHooks, args: unknown[]) => {
       for (const h of hooks) {
         const f = h[name] as ((...a: unknown[]) => unknown) | undefined;
@@ -181,16 +213,18 @@ export async function fitInWorker(
         const r = await f.apply(h, args);
         if (name === 'onBatchEnd' && r === 'stop') model.stopTraining = true;
       }
-      if (model.stopTraining && !stopSent && !settled) {
-        stopSent = true;
-        worker?.post({ type: 'stop' });
-      }
+      sendStop();
     };
-
+    const runOnWeights = async (m: WeightsMessage) => {
+      await onWeights!(m.weights.map((w) => new Tensor(w.data, w.shape)), m.batch === undefined ? { epoch: m.epoch } : { epoch: m.epoch, batch: m.batch });
+      sendStop();
+    };
     const onMessage = (m: FromWorker) => {
       if (settled) return;
       if (m.type === 'event') {
         queue = queue.then(() => (settled ? undefined : runHook(m.hook, m.args))).catch((e) => finish(e));
+      } else if (m.type === 'weights') {
+        queue = queue.then(() => (settled ? undefined : runOnWeights(m))).catch((e) => finish(e));
       } else if (m.type === 'error') {
         queue.then(() => finish(errorFromWorker(m)));
       } else if (m.type === 'done') {

@@ -61,6 +61,8 @@ export interface FitRequest {
   batchEvents: boolean;
   /** nn.callbacks.earlyStopping instances, rebuilt in the worker where the weights are. */
   earlyStopping: EarlyStoppingConfig[];
+  /** Send the weights after each epoch ('epoch') or also every n batches; undefined: never (no onWeights). */
+  weightsEvery?: 'epoch' | number;
 }
 
 /** Ends training after the current batch, keeping what was learned (like model.stopTraining = true). */
@@ -74,6 +76,14 @@ export interface EventMessage {
   type: 'event';
   hook: HookName;
   args: unknown[];
+}
+
+/** A copy of the weights while training (for fitInWorker's onWeights); batch is undefined at an epoch's end. */
+export interface WeightsMessage {
+  type: 'weights';
+  epoch: number;
+  batch?: number;
+  weights: TensorWire[];
 }
 
 export interface DoneMessage {
@@ -91,7 +101,7 @@ export interface ErrorMessage {
   message: string;
 }
 
-export type FromWorker = EventMessage | DoneMessage | ErrorMessage;
+export type FromWorker = EventMessage | WeightsMessage | DoneMessage | ErrorMessage;
 
 // Keyed by literal strings, not by class names: a minifier may rename the classes (on both sides alike).
 const ERRORS: [string, new (message: string) => Error][] = [

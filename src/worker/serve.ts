@@ -63,6 +63,26 @@ async function train(req: FitRequest, post: Post, state: Session): Promise<void>
     hooks.onBatchBegin = report('onBatchBegin');
     hooks.onBatchEnd = report('onBatchEnd');
   }
+  const sendWeights = (epoch: number, batch?: number) => {
+    const weights = model.getWeights().map(toWire);
+    post({ type: 'weights', epoch, ...(batch === undefined ? {} : { batch }), weights }, weights.map((w) => w.data.buffer));
+  };
+  let epochNow = 0;
+  if (req.weightsEvery !== undefined) {
+    const every = req.weightsEvery;
+    const onEpochBegin = hooks.onEpochBegin!;
+    hooks.onEpochBegin = (epoch, logs) => { epochNow = epoch; return onEpochBegin(epoch, logs); };
+    const onEpochEnd = hooks.onEpochEnd!;
+    hooks.onEpochEnd = (epoch, logs) => { onEpochEnd(epoch, logs); sendWeights(epoch); };
+    if (typeof every === 'number') {
+      const onBatchEnd = hooks.onBatchEnd;
+      hooks.onBatchEnd = (batch, logs) => {
+        const r = onBatchEnd?.(batch, logs);
+        if ((batch + 1) % every === 0) sendWeights(epochNow, batch);
+        return r;
+      };
+    }
+  }
   const early: Callback[] = req.earlyStopping.map((c) => callbackFactories.earlyStopping(c));
   const data = (key: DataKey) => {
     const shape = req.data[key];
