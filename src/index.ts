@@ -15,9 +15,10 @@ export { Tensor, tensor, type TensorLike, type NestedArray } from './tensor';
 export {
   layers, Layer, Dense, Activation, Conv2D, MaxPooling2D, AveragePooling2D, GlobalAveragePooling2D, Flatten, Reshape,
   Dropout, BatchNormalization, type DenseConfig, type LayerConfig, type Conv2DConfig, type Pooling2DConfig,
-  type BatchNormalizationConfig, layerFromJSON, type LayerJSON,
+  type BatchNormalizationConfig, layerFromJSON, type LayerJSON, type ActivationConfig, type ReshapeConfig,
+  type DropoutConfig, type Padding,
 } from './layers/index';
-export { l2 } from './layers/regularizers';
+export { l2, type Regularizer } from './layers/regularizers';
 export { sequential, Sequential, History, type CompileConfig, type FitConfig, type SequentialConfig } from './model';
 export { optimizers, Optimizer, OPTIMIZER_NAMES, type OptimizerConfig } from './optimizers';
 export { stepDecay, exponentialDecay, cosineDecay, type Schedule } from './schedules';

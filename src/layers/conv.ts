@@ -5,6 +5,13 @@ import { INITIALIZER_NAMES, type InitializerName } from '../initializers';
 import { checkPositiveInt, Layer, type LayerBinding, type LayerConfig, type ParamSpec } from './layer';
 import { l2Factor, type Regularizer } from './regularizers';
 
+/**
+ * How a convolution or pooling window treats the borders: `'valid'` uses only positions where the window fits
+ * (the output shrinks), `'same'` pads with zeros so that the output is ceil(input / stride), as in TF.js.
+ *
+ * @example
+ * nn.layers.conv2d({ filters: 8, kernelSize: 3, padding: 'same' });
+ */
 export type Padding = 'valid' | 'same';
 const PADDINGS: readonly Padding[] = ['valid', 'same'];
 
@@ -34,17 +41,34 @@ function image(layer: Layer, inShape: number[]): [number, number, number] {
   return [inShape[0], inShape[1], inShape[2]];
 }
 
+/**
+ * Options of {@link layers}.conv2d. Sizes are a number (the same along both axes) or `[height, width]`.
+ *
+ * @example
+ * nn.layers.conv2d({ filters: 16, kernelSize: [3, 3], strides: 2, padding: 'same', activation: 'relu' });
+ */
 export interface Conv2DConfig extends LayerConfig {
+  /** Number of output channels: a positive integer. Required. */
   filters: number;
+  /** Size of the convolution window: a positive integer or a pair. Required. */
   kernelSize: number | [number, number];
+  /** Step between windows. Default `1`. */
   strides?: number | [number, number];
+  /** Border handling (see {@link Padding}). Default `'valid'`. */
   padding?: Padding;
+  /** Spacing between the kernel's taps (atrous convolution). Default `1`; above 1 only with strides 1, as in Keras. */
   dilationRate?: number | [number, number];
+  /** Activation applied to the convolution plus bias. Default `'linear'` (none). */
   activation?: ActivationName;
+  /** Whether the layer adds one bias per filter. Default `true`. */
   useBias?: boolean;
+  /** How the kernel `[kh, kw, inChannels, filters]` is initialized. Default `'glorotUniform'`. */
   kernelInitializer?: InitializerName;
+  /** How the bias is initialized. Default `'zeros'`. */
   biasInitializer?: InitializerName;
+  /** A weight penalty on the kernel, e.g. `nn.regularizers.l2({ l2: 1e-4 })`. Default: none. */
   kernelRegularizer?: Regularizer;
+  /** Slope for leakyRelu (default 0.2) or scale for elu (default 1); the other activations do not use it. */
   alpha?: number;
 }
 
@@ -56,16 +80,27 @@ export interface Conv2DConfig extends LayerConfig {
  * nn.layers.conv2d({ filters: 8, kernelSize: 5, activation: 'relu', inputShape: [28, 28, 1] });
  */
 export class Conv2D extends Layer {
+  /** Always 'Conv2D'. */
   readonly className = 'Conv2D';
+  /** Number of output channels. */
   readonly filters: number;
+  /** Window size `[height, width]`. */
   readonly kernelSize: [number, number];
+  /** Step between windows `[height, width]`. */
   readonly strides: [number, number];
+  /** Border handling. */
   readonly padding: Padding;
+  /** Spacing between kernel taps `[height, width]`. */
   readonly dilationRate: [number, number];
+  /** @internal */
   readonly act: ActivationSpec;
+  /** Whether the layer has a bias. */
   readonly useBias: boolean;
+  /** The kernel's initializer. */
   readonly kernelInitializer: InitializerName;
+  /** The bias's initializer. */
   readonly biasInitializer: InitializerName;
+  /** The kernel's L2 factor (loss += l2·Σw²); 0 without a regularizer. */
   readonly l2: number;
   private g = { h: 0, w: 0, c: 0, oh: 0, ow: 0, padTop: 0, padLeft: 0 };
 
@@ -150,7 +185,7 @@ export class Conv2D extends Layer {
     }
   }
 
-  getConfig() {
+  getConfig(): Record<string, unknown> {
     return {
       filters: this.filters, kernelSize: this.kernelSize, strides: this.strides, padding: this.padding,
       dilationRate: this.dilationRate, ...activationConfig(this.act), useBias: this.useBias,
@@ -161,17 +196,28 @@ export class Conv2D extends Layer {
   }
 }
 
+/**
+ * Options of {@link layers}.maxPooling2d and {@link layers}.averagePooling2d. Sizes are a number (the same along
+ * both axes) or `[height, width]`.
+ *
+ * @example
+ * nn.layers.maxPooling2d({ poolSize: 3, strides: 2, padding: 'same' });
+ */
 export interface Pooling2DConfig extends LayerConfig {
-  /** Window size; default 2. */
+  /** Window size. Default `2`. */
   poolSize?: number | [number, number];
-  /** Step between windows; default poolSize. */
+  /** Step between windows. Default: the pool size (windows do not overlap). */
   strides?: number | [number, number];
+  /** Border handling (see {@link Padding}). Default `'valid'`. */
   padding?: Padding;
 }
 
 abstract class Pooling2D extends Layer {
+  /** Window size `[height, width]`. */
   readonly poolSize: [number, number];
+  /** Step between windows `[height, width]`. */
   readonly strides: [number, number];
+  /** Border handling. */
   readonly padding: Padding;
   protected g = { h: 0, w: 0, c: 0, oh: 0, ow: 0, padTop: 0, padLeft: 0 };
   constructor(c: Pooling2DConfig = {}, prefix: string) {
@@ -191,7 +237,7 @@ abstract class Pooling2D extends Layer {
     this.g = { h, w, c, oh: gy.out, ow: gx.out, padTop: gy.pad, padLeft: gx.pad };
     return [gy.out, gx.out, c];
   }
-  getConfig() {
+  getConfig(): Record<string, unknown> {
     return { poolSize: this.poolSize, strides: this.strides, padding: this.padding,
       ...(this.inputShape ? { batchInputShape: [null, ...this.inputShape] } : {}) };
   }
@@ -204,6 +250,7 @@ abstract class Pooling2D extends Layer {
  * nn.layers.maxPooling2d({ poolSize: 2 });
  */
 export class MaxPooling2D extends Pooling2D {
+  /** Always 'MaxPooling2D'. */
   readonly className = 'MaxPooling2D';
   constructor(c: Pooling2DConfig = {}) { super(c, 'max_pooling2d'); }
   /** The winners' indices (i32), for backward. */
@@ -229,6 +276,7 @@ export class MaxPooling2D extends Pooling2D {
  * nn.layers.averagePooling2d({ poolSize: 2 });
  */
 export class AveragePooling2D extends Pooling2D {
+  /** Always 'AveragePooling2D'. */
   readonly className = 'AveragePooling2D';
   constructor(c: Pooling2DConfig = {}) { super(c, 'average_pooling2d'); }
   private run(k: Kernels, from: number, to: number, rows: number, back: boolean): void {
@@ -247,6 +295,7 @@ export class AveragePooling2D extends Pooling2D {
  * nn.layers.globalAveragePooling2d();
  */
 export class GlobalAveragePooling2D extends Layer {
+  /** Always 'GlobalAveragePooling2D'. */
   readonly className = 'GlobalAveragePooling2D';
   private hw = 0;
   private c = 0;
@@ -261,5 +310,5 @@ export class GlobalAveragePooling2D extends Layer {
   backward(k: Kernels, b: LayerBinding, rows: number): void {
     if (b.dx !== 0) k.f32_global_avgpool_grad(b.dy, b.dx, rows, this.hw, this.c);
   }
-  getConfig() { return this.inputShape ? { batchInputShape: [null, ...this.inputShape] } : {}; }
+  getConfig(): Record<string, unknown> { return this.inputShape ? { batchInputShape: [null, ...this.inputShape] } : {}; }
 }

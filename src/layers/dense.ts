@@ -6,14 +6,39 @@ import { checkName } from '../errors';
 import { checkPositiveInt, Layer, type LayerBinding, type LayerConfig, type ParamSpec } from './layer';
 import { l2Factor, type Regularizer } from './regularizers';
 
+/**
+ * Options of {@link layers}.dense.
+ *
+ * @example
+ * nn.layers.dense({ units: 64, activation: 'relu', kernelInitializer: 'heNormal', inputShape: [20] });
+ */
 export interface DenseConfig extends LayerConfig {
+  /** Number of outputs (neurons): a positive integer. Required. */
   units: number;
+  /** Activation applied to x·kernel + bias. Default `'linear'` (none). */
   activation?: ActivationName;
+  /** Whether the layer adds a bias vector. Default `true`. */
   useBias?: boolean;
+  /** How the kernel `[inputDim, units]` is initialized. Default `'glorotUniform'`. */
   kernelInitializer?: InitializerName;
+  /** How the bias is initialized. Default `'zeros'`. */
   biasInitializer?: InitializerName;
+  /** A weight penalty on the kernel, e.g. `nn.regularizers.l2({ l2: 1e-4 })`. Default: none. */
   kernelRegularizer?: Regularizer;
-  /** Slope for leakyRelu (default 0.2) or scale for elu (default 1). */
+  /** Slope for leakyRelu (default 0.2) or scale for elu (default 1); the other activations do not use it. */
+  alpha?: number;
+}
+
+/**
+ * Options of {@link layers}.activation.
+ *
+ * @example
+ * nn.layers.activation({ activation: 'leakyRelu', alpha: 0.1 });
+ */
+export interface ActivationConfig extends LayerConfig {
+  /** The activation function to apply. Required. */
+  activation: ActivationName;
+  /** Slope for leakyRelu (default 0.2) or scale for elu (default 1); the other activations do not use it. */
   alpha?: number;
 }
 
@@ -24,12 +49,19 @@ export interface DenseConfig extends LayerConfig {
  * nn.layers.dense({ units: 128, activation: 'relu', inputShape: [784] });
  */
 export class Dense extends Layer {
+  /** Always 'Dense'. */
   readonly className = 'Dense';
+  /** Number of outputs. */
   readonly units: number;
+  /** @internal */
   readonly act: ActivationSpec;
+  /** Whether the layer has a bias. */
   readonly useBias: boolean;
+  /** The kernel's initializer. */
   readonly kernelInitializer: InitializerName;
+  /** The bias's initializer. */
   readonly biasInitializer: InitializerName;
+  /** The kernel's L2 factor (loss += l2·Σw²); 0 without a regularizer. */
   readonly l2: number;
   private inDim = 0;
 
@@ -79,7 +111,7 @@ export class Dense extends Layer {
     if (b.dx !== 0) k.f32_gemm_nt(b.dy, b.params[0], 0, b.dx, rows, this.inDim, this.units, 0, Act.Linear, 0);
   }
 
-  getConfig() {
+  getConfig(): Record<string, unknown> {
     return {
       units: this.units, ...activationConfig(this.act), useBias: this.useBias,
       kernelInitializer: this.kernelInitializer, biasInitializer: this.biasInitializer,
@@ -96,10 +128,12 @@ export class Dense extends Layer {
  * nn.layers.activation({ activation: 'softmax' });
  */
 export class Activation extends Layer {
+  /** Always 'Activation'. */
   readonly className = 'Activation';
+  /** @internal */
   readonly act: ActivationSpec;
   private size = 0;
-  constructor(c: LayerConfig & { activation: ActivationName; alpha?: number }) {
+  constructor(c: ActivationConfig) {
     if (c === null || typeof c !== 'object') throw new ValueError(`activation: expected a config object, got ${c}`);
     super(c, 'activation');
     this.act = activationSpec(c.activation, c.alpha);
@@ -129,7 +163,7 @@ export class Activation extends Layer {
       k.f32_activation_grad(b.y, b.dy, b.dx, n, this.act.code, this.act.alpha);
     }
   }
-  getConfig() {
+  getConfig(): Record<string, unknown> {
     return { ...activationConfig(this.act), ...(this.inputShape ? { batchInputShape: [null, ...this.inputShape] } : {}) };
   }
 }

@@ -3,7 +3,11 @@ import { ShapeError, ValueError } from '../errors';
 import type { InitializerName } from '../initializers';
 import type { Rng } from '../random';
 
-/** Where a layer's data lives in the arena for one run: byte offsets, fixed once the model is planned. */
+/**
+ * Where a layer's data lives in the arena for one run: byte offsets, fixed once the model is planned.
+ *
+ * @internal
+ */
 export interface LayerBinding {
   /** Input activations, [rows, inSize]. */
   x: number;
@@ -15,14 +19,23 @@ export interface LayerBinding {
   dy: number;
   /** One pointer per entry of params(), and the matching gradients. */
   params: number[];
+  /** One pointer per entry of params(): the gradient of that parameter. */
   grads: number[];
   /** The layer's own scratch memory (workspaceBytes(rows) bytes, 16-byte aligned), kept from forward to backward. */
   ws: number;
 }
 
+/**
+ * One weight a layer owns, as the model allocates and initializes it.
+ *
+ * @internal
+ */
 export interface ParamSpec {
+  /** Keras weight name within the layer: 'kernel', 'bias', 'gamma', 'moving_mean', ... */
   readonly name: string;
+  /** Shape of the weight, e.g. [inputDim, units] for a dense kernel. */
   readonly shape: readonly number[];
+  /** How the model fills the weight when it is built. */
   readonly initializer: InitializerName;
   /** L2 regularization factor λ (loss += λ·Σw²), 0 for none. */
   readonly l2: number;
@@ -30,9 +43,22 @@ export interface ParamSpec {
   readonly trainable?: boolean;
 }
 
+/**
+ * Options every layer takes.
+ *
+ * @example
+ * nn.layers.flatten({ inputShape: [28, 28, 1], name: 'flat' });
+ */
 export interface LayerConfig {
-  /** Shape of one input sample, without the batch axis; needed on a model's first layer. */
+  /**
+   * Shape of one input sample, without the batch axis, e.g. `[784]` or `[28, 28, 1]`. Required on a model's first
+   * layer and ignored on the others (the model infers their input shapes). Positive integers only.
+   */
   inputShape?: number[];
+  /**
+   * The layer's name in summaries, errors and saved models. Default: the layer kind and a counter unique in the
+   * process, e.g. `dense_1`, `dense_2`, `conv2d_1`.
+   */
   name?: string;
 }
 
@@ -60,22 +86,39 @@ export function checkPositiveInt(layer: string, what: string, v: unknown): numbe
 }
 
 /**
- * A layer knows its shapes and which kernels to call; the model plans where its data lives. Shapes exclude
- * the batch axis. `forward` and `backward` run on `rows` samples and must not allocate.
+ * The base class of every layer. A layer knows its shapes and which kernels to call; the model plans where its
+ * data lives. Shapes exclude the batch axis. `forward` and `backward` run on `rows` samples and must not allocate.
+ * Create layers with the {@link layers} factories.
+ *
+ * @example
+ * const layer: nn.Layer = nn.layers.dense({ units: 4, inputShape: [3] });
+ * const model = nn.sequential({ layers: [layer] });
+ * model.outputShape;   // [4]; the model is built now, so layer.outShape is [4] too
+ * layer.toJSON();      // { className: 'Dense', config: { name: 'dense_1', units: 4, ... } }
  */
 export abstract class Layer {
+  /** The Keras / TF.js class name, as written to saved models: 'Dense', 'Conv2D', ... */
   abstract readonly className: string;
+  /** The layer's name (see {@link LayerConfig.name}). */
   readonly name: string;
+  /** The `inputShape` option as given, or undefined when the model infers it. */
   readonly inputShape: number[] | undefined;
+  /** Shape of one input sample once the model is built (by compile, fit, predict, summary, ...); `[]` before. */
   inShape: number[] = [];
+  /** Shape of one output sample once the model is built; `[]` before. */
   outShape: number[] = [];
 
+  /** @param prefix the start of a generated name, e.g. 'dense' */
   constructor(c: LayerConfig, prefix: string) {
     this.name = c.name ?? uniqueName(prefix);
     this.inputShape = c.inputShape === undefined ? undefined : checkShape(this.name, 'inputShape', c.inputShape);
   }
 
-  /** Fixes the input shape and returns the output shape. */
+  /**
+   * Fixes the input shape and returns the output shape; the model calls it when it is built.
+   *
+   * @internal
+   */
   build(inShape: number[]): number[] {
     this.inShape = inShape;
     this.outShape = this.computeOutputShape(inShape);
@@ -83,28 +126,69 @@ export abstract class Layer {
   }
   protected abstract computeOutputShape(inShape: number[]): number[];
 
+  /**
+   * The weights the layer owns, in TF.js order (dense: kernel, then bias); empty for layers without weights.
+   *
+   * @internal
+   */
   params(): ParamSpec[] { return []; }
 
-  /** Bytes of scratch memory the layer needs for `rows` samples (im2col columns, pooling argmax, masks). */
+  /**
+   * Bytes of scratch memory the layer needs for `rows` samples (im2col columns, pooling argmax, masks).
+   *
+   * @internal
+   */
   workspaceBytes(_rows: number): number { return 0; }
 
-  /** A seeded stream for layers that draw random numbers while training (dropout); set by the model at build. */
+  /**
+   * A seeded stream for layers that draw random numbers while training (dropout); set by the model at build.
+   *
+   * @internal
+   */
   rng: Rng | undefined;
-  /** True for layers that need `rng`. */
+  /**
+   * True for layers that need `rng`.
+   *
+   * @internal
+   */
   get usesRng(): boolean { return false; }
 
   /**
    * Runs the layer. With `logits`, a softmax output activation is left out (the model fuses it with the
    * cross-entropy loss).
+   *
+   * @internal
    */
   abstract forward(k: Kernels, b: LayerBinding, rows: number, training: boolean, logits: boolean): void;
-  /** Gradients: of the params into b.grads (overwritten), of the input into b.dx when it is not 0. */
+  /**
+   * Gradients: of the params into b.grads (overwritten), of the input into b.dx when it is not 0.
+   *
+   * @internal
+   */
   abstract backward(k: Kernels, b: LayerBinding, rows: number, logits: boolean): void;
 
-  /** True when the output is a softmax that the model may fuse with a cross-entropy loss. */
+  /**
+   * True when the output is a softmax that the model may fuse with a cross-entropy loss.
+   *
+   * @internal
+   */
   get softmaxOutput(): boolean { return false; }
 
+  /**
+   * The layer's options in Keras / TF.js spelling, defaults filled in (without `name`), as saved in a model's
+   * topology. `inputShape` appears as `batchInputShape: [null, ...inputShape]`.
+   *
+   * @example
+   * nn.layers.dense({ units: 3 }).getConfig();
+   * // { units: 3, activation: 'linear', useBias: true, kernelInitializer: 'glorotUniform', biasInitializer: 'zeros' }
+   */
   abstract getConfig(): Record<string, unknown>;
+  /**
+   * `{ className, config }` with the name included: what {@link layerFromJSON} reads back.
+   *
+   * @example
+   * const copy = nn.layerFromJSON(model.layers[0].toJSON());
+   */
   toJSON(): Record<string, unknown> {
     return { className: this.className, config: { name: this.name, ...this.getConfig() } };
   }

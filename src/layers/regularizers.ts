@@ -1,12 +1,19 @@
 import { ValueError } from '../errors';
 
-/** An L2 weight penalty: loss += l2·Σw². */
+/**
+ * An L2 weight penalty: loss += l2·Σw². Made by {@link l2}; accepted as `kernelRegularizer`.
+ *
+ * @example
+ * const r: nn.Regularizer = nn.regularizers.l2({ l2: 1e-4 });
+ */
 export interface Regularizer {
+  /** The factor λ in loss += λ·Σw²: finite and ≥ 0. */
   readonly l2: number;
 }
 
 /**
- * L2 regularization for a layer's kernel (TF.js: `tf.regularizers.l2({ l2: 0.01 })`).
+ * L2 regularization for a layer's kernel (TF.js: `tf.regularizers.l2({ l2: 0.01 })`): adds l2·Σw² to the loss
+ * and 2·l2·w to the kernel's gradient. The factor must be finite and ≥ 0; default `0.01`, as in TF.js.
  *
  * @example
  * nn.layers.dense({ units: 64, kernelRegularizer: nn.regularizers.l2({ l2: 1e-4 }) });

@@ -4,9 +4,17 @@ import { Activation, Dense } from './dense';
 import { BatchNormalization, Dropout, Flatten, Reshape } from './shape';
 import type { Layer } from './layer';
 
-/** A layer as JSON: Keras/TF.js `{ className, config }`. */
+/**
+ * A layer as JSON: Keras/TF.js `{ className, config }`, as {@link Layer.toJSON} writes it.
+ *
+ * @example
+ * const json: nn.LayerJSON = { className: 'Dense', config: { units: 10, activation: 'softmax' } };
+ * nn.layerFromJSON(json);
+ */
 export interface LayerJSON {
+  /** The Keras class name: 'Dense', 'Conv2D', 'MaxPooling2D', ... */
   className: string;
+  /** The layer's options in Keras / TF.js spelling (see {@link Layer.getConfig}). */
   config: Record<string, unknown>;
 }
 
@@ -36,7 +44,13 @@ export function registerLayer(className: string, factory: Factory): void {
 
 /**
  * Rebuilds a layer from `{ className, config }` as written by layer.toJSON() (or by TF.js for supported layers).
- * A `batchInputShape` of `[null, ...shape]` becomes `inputShape`. Unknown classes are refused by name.
+ * A `batchInputShape` of `[null, ...shape]` becomes `inputShape`. Unknown classes are refused by name with a
+ * FormatError; bad options get the same errors as the layer factories.
+ *
+ * @param where names the source in error messages. Default `'layer'`.
+ * @example
+ * const layer = nn.layerFromJSON({ className: 'Dense', config: { units: 4, batchInputShape: [null, 2] } });
+ * layer.inputShape;   // [2]
  */
 export function layerFromJSON(json: unknown, where = 'layer'): Layer {
   if (!json || typeof json !== 'object' || Array.isArray(json)) throw new FormatError(`${where}: expected { className, config }`);

@@ -9,6 +9,7 @@ import { Layer, sizeOf, type LayerBinding, type LayerConfig, type ParamSpec } fr
  * nn.layers.flatten();
  */
 export class Flatten extends Layer {
+  /** Always 'Flatten'. */
   readonly className = 'Flatten';
   private size = 0;
   constructor(c: LayerConfig = {}) { super(c ?? {}, 'flatten'); }
@@ -18,7 +19,29 @@ export class Flatten extends Layer {
   }
   forward(k: Kernels, b: LayerBinding, rows: number): void { k.f32_copy(b.x, b.y, rows * this.size); }
   backward(k: Kernels, b: LayerBinding, rows: number): void { if (b.dx !== 0) k.f32_copy(b.dy, b.dx, rows * this.size); }
-  getConfig() { return this.inputShape ? { batchInputShape: [null, ...this.inputShape] } : {}; }
+  getConfig(): Record<string, unknown> { return this.inputShape ? { batchInputShape: [null, ...this.inputShape] } : {}; }
+}
+
+/**
+ * Options of {@link layers}.reshape.
+ *
+ * @example
+ * nn.layers.reshape({ targetShape: [7, 7, -1] });
+ */
+export interface ReshapeConfig extends LayerConfig {
+  /** The new shape of one sample, without the batch axis: positive integers, at most one -1 (inferred). Required. */
+  targetShape: number[];
+}
+
+/**
+ * Options of {@link layers}.dropout.
+ *
+ * @example
+ * nn.layers.dropout({ rate: 0.5 });
+ */
+export interface DropoutConfig extends LayerConfig {
+  /** Fraction of the values zeroed while training, in [0, 1). Required. */
+  rate: number;
 }
 
 /**
@@ -28,10 +51,12 @@ export class Flatten extends Layer {
  * nn.layers.reshape({ targetShape: [28, 28, 1], inputShape: [784] });
  */
 export class Reshape extends Layer {
+  /** Always 'Reshape'. */
   readonly className = 'Reshape';
+  /** The target shape as given (-1 included). */
   readonly targetShape: number[];
   private size = 0;
-  constructor(c: LayerConfig & { targetShape: number[] }) {
+  constructor(c: ReshapeConfig) {
     if (c === null || typeof c !== 'object') throw new ValueError(`reshape: expected a config object, got ${c}`);
     super(c, 'reshape');
     const t = c.targetShape;
@@ -52,7 +77,7 @@ export class Reshape extends Layer {
   }
   forward(k: Kernels, b: LayerBinding, rows: number): void { k.f32_copy(b.x, b.y, rows * this.size); }
   backward(k: Kernels, b: LayerBinding, rows: number): void { if (b.dx !== 0) k.f32_copy(b.dy, b.dx, rows * this.size); }
-  getConfig() {
+  getConfig(): Record<string, unknown> {
     return { targetShape: this.targetShape, ...(this.inputShape ? { batchInputShape: [null, ...this.inputShape] } : {}) };
   }
 }
@@ -65,10 +90,12 @@ export class Reshape extends Layer {
  * nn.layers.dropout({ rate: 0.25 });
  */
 export class Dropout extends Layer {
+  /** Always 'Dropout'. */
   readonly className = 'Dropout';
+  /** Fraction of the values zeroed while training. */
   readonly rate: number;
   private size = 0;
-  constructor(c: LayerConfig & { rate: number }) {
+  constructor(c: DropoutConfig) {
     if (c === null || typeof c !== 'object') throw new ValueError(`dropout: expected a config object, got ${c}`);
     super(c, 'dropout');
     if (typeof c.rate !== 'number' || !(c.rate >= 0 && c.rate < 1)) {
@@ -92,15 +119,21 @@ export class Dropout extends Layer {
   backward(k: Kernels, b: LayerBinding, rows: number): void {
     if (b.dx !== 0) k.f32_mul(b.dy, b.ws, b.dx, rows * this.size);
   }
-  getConfig() {
+  getConfig(): Record<string, unknown> {
     return { rate: this.rate, ...(this.inputShape ? { batchInputShape: [null, ...this.inputShape] } : {}) };
   }
 }
 
+/**
+ * Options of {@link layers}.batchNormalization.
+ *
+ * @example
+ * nn.layers.batchNormalization({ momentum: 0.9, epsilon: 1e-5 });
+ */
 export interface BatchNormalizationConfig extends LayerConfig {
-  /** Weight of the old moving statistics in each update; default 0.99 (Keras). */
+  /** Weight of the old moving statistics in each update, in [0, 1). Default `0.99` (Keras). */
   momentum?: number;
-  /** Added to the variance before the square root; default 1e-3 (Keras). */
+  /** Added to the variance before the square root: a positive number. Default `1e-3` (Keras). */
   epsilon?: number;
 }
 
@@ -113,8 +146,11 @@ export interface BatchNormalizationConfig extends LayerConfig {
  * nn.layers.batchNormalization({ momentum: 0.9 });
  */
 export class BatchNormalization extends Layer {
+  /** Always 'BatchNormalization'. */
   readonly className = 'BatchNormalization';
+  /** Weight of the old moving statistics in each update. */
   readonly momentum: number;
+  /** Added to the variance before the square root. */
   readonly epsilon: number;
   private c = 0;
   private spatial = 0;
@@ -160,7 +196,7 @@ export class BatchNormalization extends Layer {
     k.f32_batchnorm_grad(b.x, b.dy, b.dx !== 0 ? b.dx : b.dy, b.params[0], b.ws, b.ws + this.stats, b.grads[0], b.grads[1],
       rows * this.spatial, this.c);
   }
-  getConfig() {
+  getConfig(): Record<string, unknown> {
     return { axis: -1, momentum: this.momentum, epsilon: this.epsilon, center: true, scale: true,
       ...(this.inputShape ? { batchInputShape: [null, ...this.inputShape] } : {}) };
   }
