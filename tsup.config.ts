@@ -5,8 +5,10 @@ import { factoryPlugin } from './scripts/bundle-factory';
 /**
  * The package is one self-contained module per format (ESM index.js, CommonJS index.cjs) with the wasm
  * inside it, wrapped by factoryPlugin so that fitInWorker can start a worker from the library's own text.
- * Fully minified for size (whitespace, syntax and local names); error classes carry their names as literals.
- * Tests build the same JS into a temporary folder from these options.
+ * The Node builds are not minified: a stack trace or an uncaught error then shows readable lines of neurite's
+ * own code (`at Sequential.fit (…/dist/index.js:…)`), and with `node --enable-source-maps` the files in src/.
+ * Names are kept (esbuild keepNames), so `console.log(model)` says `Sequential` in every build. Source maps
+ * ship next to each bundle. Tests build the same JS into a temporary folder from these options.
  */
 export const packageOptions: Options = {
   entry: { index: 'src/worker/bundle.ts' },
@@ -18,8 +20,9 @@ export const packageOptions: Options = {
   platform: 'neutral',
   // `npm run build` empties dist/ first; the two builds below write side by side
   clean: false,
-  sourcemap: false,
-  minify: true,
+  sourcemap: true,
+  minify: false,
+  keepNames: true,
   plugins: [factoryPlugin()],
 };
 
@@ -34,6 +37,8 @@ export const browserOptions: Options = {
   esbuildPlugins: [browserVariants()],
   // drops the branches that start Node workers or read Node's core count (see src/worker/platform.ts)
   define: { __NEURITE_BROWSER__: 'true' },
+  // what a page downloads: fully minified (whitespace, syntax, local names), names of classes and functions kept
+  minify: true,
 };
 
 export default defineConfig([{ ...packageOptions, dts: { entry: { index: 'src/index.ts' } } }, browserOptions]);

@@ -1,10 +1,12 @@
 // Build step (a tsup plugin): wraps the bundled library in one function, `neurite(__neuriteFactory)`, that
 // defines everything and returns the exports. The module calls it once and exports the result. fitInWorker
 // starts its worker from that same function's source text (Function.prototype.toString), so the library
-// ships once, with no worker file to locate and no second copy of the code and wasm for the worker.
+// ships once, with no worker file to locate and no second copy of the code and wasm for the worker. Each edit
+// is made through magic-string, so the bundle's source map still points into src/.
 //
 // The function must not refer to anything outside itself: esbuild's output for this package has no imports
 // (its Node built-ins are loaded through import() of a variable), and the build checks that.
+import MagicString from 'magic-string';
 import type { Options } from 'tsup';
 
 type Plugin = NonNullable<Options['plugins']>[number];
@@ -17,47 +19,49 @@ const INTERNAL = /^__/;
  * dynamic import() of a variable (how neurite loads Node built-ins, which browsers never reach). Without
  * them webpack warns "Critical dependency: the request of a dependency is an expression". Put them back.
  */
-export function keepDynamicImportsUnbundled(code: string): string {
-  return code.replace(/\bimport\((?=[A-Za-z_$][\w$]*\))/g, 'import(/* webpackIgnore: true */ /* @vite-ignore */ ');
+function keepDynamicImportsUnbundled(s: MagicString): void {
+  for (const m of s.original.matchAll(/\bimport\((?=[A-Za-z_$][\w$]*\))/g)) {
+    s.appendLeft(m.index + m[0].length, '/* webpackIgnore: true */ /* @vite-ignore */ ');
+  }
 }
 
 /** ESM: `...code... export { a as b, c };` → a factory returning { b: a, c: c }. */
-export function wrapEsm(code: string): string {
-  code = keepDynamicImportsUnbundled(code);
+export function wrapEsm(code: string): MagicString {
+  const s = new MagicString(code);
+  keepDynamicImportsUnbundled(s);
   const m = /export\s*\{([^}]*)\}\s*;?\s*$/.exec(code);
   if (!m) throw new Error('bundle-factory: the ESM bundle does not end with one export { ... } clause');
-  const body = code.slice(0, m.index);
-  checkSelfContained(body);
-  const pairs = m[1].split(',').map((s) => s.trim()).filter(Boolean).map((s) => {
-    const [local, exported = local] = s.split(/\s+as\s+/);
+  checkSelfContained(code.slice(0, m.index));
+  const pairs = m[1].split(',').map((p) => p.trim()).filter(Boolean).map((p) => {
+    const [local, exported = local] = p.split(/\s+as\s+/);
     return { local, exported };
   });
   const publicNames = pairs.map((p) => p.exported).filter((n) => !INTERNAL.test(n));
-  return [
-    'function neurite(__neuriteFactory) {',
-    body.trimEnd(),
-    `return { ${pairs.map((p) => `${p.exported}: ${p.local}`).join(', ')} };`,
+  s.remove(m.index, code.length);
+  s.prepend('function neurite(__neuriteFactory) {\n');
+  s.append([
+    `\nreturn { ${pairs.map((p) => `${p.exported}: ${p.local}`).join(', ')} };`,
     '}',
     'const nn = neurite(neurite);',
     `export const { ${publicNames.join(', ')} } = nn;`,
     '',
-  ].join('\n');
+  ].join('\n'));
+  return s;
 }
 
 /** CommonJS: esbuild's `module.exports = __toCommonJS(...)` (a shortened name once minified) runs against a `module` local to the factory. */
-export function wrapCjs(code: string): string {
-  const body = keepDynamicImportsUnbundled(code).replace(/^"use strict";\s*/, '');
-  if (!/module\.exports\s*=\s*[\w$]+\(/.test(body)) {
+export function wrapCjs(code: string): MagicString {
+  const s = new MagicString(code);
+  const strict = /^"use strict";\s*/.exec(code);
+  if (strict) s.remove(0, strict[0].length);
+  keepDynamicImportsUnbundled(s);
+  if (!/module\.exports\s*=\s*[\w$]+\(/.test(code)) {
     throw new Error('bundle-factory: the CommonJS bundle does not assign module.exports = __toCommonJS(...)');
   }
-  checkSelfContained(body.replace(/\bmodule\.exports\b/g, ''));
-  return [
-    '"use strict";',
-    'function neurite(__neuriteFactory) {',
-    '"use strict";',
-    'const module = { exports: {} };',
-    body.trimEnd(),
-    'return module.exports;',
+  checkSelfContained(code.replace(/^"use strict";/, '').replace(/\bmodule\.exports\b/g, ''));
+  s.prepend(['"use strict";', 'function neurite(__neuriteFactory) {', '"use strict";', 'const module = { exports: {} };', ''].join('\n'));
+  s.append([
+    '\nreturn module.exports;',
     '}',
     'const nn = neurite(neurite);',
     'const api = {};',
@@ -65,7 +69,8 @@ export function wrapCjs(code: string): string {
     'Object.defineProperty(api, "__esModule", { value: true });',
     'module.exports = api;',
     '',
-  ].join('\n');
+  ].join('\n'));
+  return s;
 }
 
 /** Refuses code that a worker could not run from the function's text alone. */
@@ -87,9 +92,10 @@ export function factoryPlugin(): Plugin {
     name: 'neurite-factory',
     renderChunk(code, chunk) {
       if (chunk.type !== 'chunk' || !/\.(c?js|mjs)$/.test(chunk.path)) return;
-      if (this.format === 'esm') return { code: wrapEsm(code) };
-      if (this.format === 'cjs') return { code: wrapCjs(code) };
-      throw new Error(`bundle-factory: unexpected format ${this.format}`);
+      if (this.format !== 'esm' && this.format !== 'cjs') throw new Error(`bundle-factory: unexpected format ${this.format}`);
+      const s = this.format === 'esm' ? wrapEsm(code) : wrapCjs(code);
+      // a map from the wrapped text to esbuild's output, which tsup chains onto esbuild's map to src/
+      return { code: s.toString(), map: s.generateMap({ source: chunk.path, hires: 'boundary' }) };
     },
   };
 }

@@ -5,7 +5,7 @@
  * try { model.predict([[1, 2, 3]]); } catch (e) { if (e instanceof nn.ShapeError) console.log(e.message); }
  */
 export class NeuriteError extends Error {
-  // Set per class as a literal: the published build shortens class names, so new.target.name would not say it.
+  // Set per class as a literal, so the name holds whatever a bundler does to class names.
   override name = 'NeuriteError';
 }
 /** Shapes that do not fit: input width vs inputShape, x vs y rows, weights vs layer. */
@@ -21,8 +21,26 @@ export class TrainingError extends NeuriteError { override name = 'TrainingError
 /** A file or byte stream that is not what it claims to be (IDX, model files). */
 export class FormatError extends NeuriteError { override name = 'FormatError'; }
 
+/**
+ * A value as an error message shows it: strings quoted, numbers as written (NaN, Infinity), a function by its
+ * name, arrays and objects as JSON, cut at 80 characters.
+ */
+export function describe(v: unknown): string {
+  let s: string;
+  if (typeof v === 'function') return `a function (${v.name ? v.name : 'anonymous'})`;
+  if (typeof v === 'number' || typeof v === 'bigint' || typeof v === 'symbol' || v === undefined) return String(v);
+  try {
+    s = JSON.stringify(v) ?? String(v);
+  } catch {
+    s = Object.prototype.toString.call(v);
+  }
+  return s.length > 80 ? `${s.slice(0, 77)}...` : s;
+}
+
 /** Throws UnknownNameError unless `name` is one of `valid`. */
 export function checkName<T extends string>(kind: string, name: unknown, valid: readonly T[]): T {
   if (typeof name === 'string' && (valid as readonly string[]).includes(name)) return name as T;
-  throw new UnknownNameError(`unknown ${kind} ${JSON.stringify(name)}; valid ${kind}s are: ${valid.join(', ')}`);
+  const kinds = /(s|x|ch|sh)$/.test(kind) ? `${kind}es` : `${kind}s`;
+  const what = typeof name === 'string' ? `unknown ${kind} ${describe(name)}` : `${kind} must be a name, got ${describe(name)}`;
+  throw new UnknownNameError(`${what}; valid ${kinds} are: ${valid.join(', ')}`);
 }

@@ -1,4 +1,4 @@
-import { checkName } from './errors';
+import { checkName, describe, UnknownNameError } from './errors';
 
 export type LossName = 'meanSquaredError' | 'binaryCrossentropy' | 'categoricalCrossentropy' |
   'sparseCategoricalCrossentropy';
@@ -16,6 +16,10 @@ const ALIASES: Record<string, LossName> = {
 /** Resolves a loss name (TF.js camelCase, or the Keras snake_case and 'mse' aliases). */
 export function lossName(name: unknown): LossName {
   if (typeof name === 'string' && Object.prototype.hasOwnProperty.call(ALIASES, name)) return ALIASES[name];
+  if (typeof name === 'function') {
+    throw new UnknownNameError(`loss must be the name of a built-in loss, got ${describe(name)}: neurite has no custom ` +
+      `loss functions; valid losses are: ${LOSS_NAMES.join(', ')}`);
+  }
   return checkName('loss', name, LOSS_NAMES);
 }
 

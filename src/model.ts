@@ -2,7 +2,7 @@ import { runtime, type Runtime } from './backend/index';
 import { Callback, type CallbackHooks, type Logs, type TrainingTarget } from './callbacks';
 import { ShapeError, StateError, TrainingError, ValueError } from './errors';
 import { initialize } from './initializers';
-import { saveModel, type SaveOptions, type SaveResult, type SaveTarget } from './io/model-io';
+import type { SaveOptions, SaveResult, SaveTarget } from './io/model-io';
 import { Layer, type LayerBinding, type ParamSpec } from './layers/layer';
 import { isSparse, lossName, type LossName } from './losses';
 import { Optimizer, toOptimizer } from './optimizers';
@@ -987,6 +987,8 @@ export class Sequential implements TrainingTarget {
    * const resumed = await nn.loadModel('file://./my-model');
    */
   async save(target: SaveTarget, options?: SaveOptions): Promise<SaveResult> {
+    // loaded on first use: io/model-io imports this module, so a static import would make a cycle
+    const { saveModel } = await import('./io/model-io');
     return saveModel(this, target, options);
   }
 }

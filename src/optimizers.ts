@@ -1,5 +1,5 @@
 import type { Kernels } from './backend/types';
-import { checkName, ValueError } from './errors';
+import { checkName, describe, ValueError } from './errors';
 import type { Schedule } from './schedules';
 
 export type OptimizerName = 'sgd' | 'momentum' | 'adam' | 'adamw' | 'rmsprop' | 'adagrad';
@@ -33,10 +33,10 @@ export abstract class Optimizer {
   readonly clipNorm: number | undefined;
   constructor(c: OptimizerConfig, defaultLr: number) {
     const lr = c.learningRate ?? defaultLr;
-    if (typeof lr === 'number') checkRate('learningRate', lr, 0, Infinity);
-    else if (!lr || typeof lr.at !== 'function') throw new ValueError(`learningRate must be a positive number or a schedule, got ${String(lr)}`);
+    if (typeof lr === 'number') checkRate(`${new.target.name} learningRate`, lr, 0, Infinity);
+    else if (!lr || typeof lr.at !== 'function') throw new ValueError(`${new.target.name} learningRate must be a positive number or a schedule, got ${describe(lr)}`);
     this.learningRate = lr;
-    if (c.clipNorm !== undefined) checkRate('clipNorm', c.clipNorm, 0, Infinity);
+    if (c.clipNorm !== undefined) checkRate(`${new.target.name} clipNorm`, c.clipNorm, 0, Infinity);
     this.clipNorm = c.clipNorm;
   }
   /** The learning rate for update number `step` (0-based). */

@@ -57,6 +57,26 @@ describe('errors name the problem', () => {
     return rejects(nn.setBackend('webgpu' as never), nn.UnknownNameError, 'unknown backend', 'wasm, js');
   });
 
+  it('the list of valid names is spelled as a plural ("losses", not "losss")', () => {
+    expect(() => mlp().compile({ optimizer: 'adam', loss: 'hinge' })).toThrow(/; valid losses are: meanSquaredError, /);
+    expect(() => nn.layers.dense({ units: 3, activation: 'swishy' as never })).toThrow(/; valid activations are: /);
+    expect(() => nn.layers.conv2d({ filters: 2, kernelSize: 3, padding: 'full' as never })).toThrow(/; valid paddings are: /);
+  });
+
+  it('a function given as a loss, optimizer or activation is named as a function, not as undefined', () => {
+    function focalLoss(a: unknown) { return a; }
+    expect(() => mlp().compile({ optimizer: 'adam', loss: focalLoss as never })).toThrow(nn.UnknownNameError);
+    expect(() => mlp().compile({ optimizer: 'adam', loss: focalLoss as never }))
+      .toThrow(/^loss must be the name of a built-in loss, got a function \(focalLoss\): .*valid losses are: meanSquaredError/);
+    const anonymous = [(a: unknown) => a][0]; // an arrow in an array literal gets no name
+    expect(() => mlp().compile({ optimizer: 'adam', loss: anonymous as never })).toThrow(/got a function \(anonymous\)/);
+    expect(() => mlp().compile({ optimizer: focalLoss as never, loss: 'mse' }))
+      .toThrow(/^optimizer must be a name, got a function \(focalLoss\); valid optimizers are: sgd/);
+    expect(() => nn.layers.dense({ units: 3, activation: Math.tanh as never })).toThrow(/activation must be a name, got a function \(tanh\)/);
+    expect(() => mlp().compile({ optimizer: 'adam', loss: undefined as never })).toThrow(/loss must be a name, got undefined; valid losses/);
+    expect(() => mlp().compile({ optimizer: 'adam', loss: NaN as never })).toThrow(/loss must be a name, got NaN; valid losses/);
+  });
+
   it('fit, evaluate and computeGradients before compile', async () => {
     await rejects(mlp().fit(X, Y), nn.StateError, 'fit called before compile');
     await rejects(() => mlp().evaluate(X, Y), nn.StateError, 'evaluate called before compile');
@@ -66,7 +86,8 @@ describe('errors name the problem', () => {
     await rejects(compiled().fit(X, Y, { batchSize: 0 }), nn.ValueError, 'batchSize', '0');
     await rejects(compiled().fit(X, Y, { batchSize: 2.5 }), nn.ValueError, 'batchSize', '2.5');
     await rejects(compiled().fit(X, Y, { epochs: -1 }), nn.ValueError, 'epochs', '-1');
-    expect(() => nn.optimizers.adam({ learningRate: 0 })).toThrow(/learningRate must be .* got 0/);
+    expect(() => nn.optimizers.adam({ learningRate: 0 })).toThrow(/^Adam learningRate must be .* got 0/);
+    expect(() => nn.optimizers.rmsprop({ clipNorm: -1 })).toThrow(/^RMSprop clipNorm must be .* got -1/);
     expect(() => nn.optimizers.sgd({ learningRate: -0.1 })).toThrow(nn.ValueError);
     expect(() => nn.optimizers.sgd({ learningRate: NaN })).toThrow(nn.ValueError);
     await rejects(compiled().fit(X, Y, { validationSplit: 1 }), nn.ValueError, 'validationSplit');

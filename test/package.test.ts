@@ -1,6 +1,6 @@
 // The package as a user gets it: `npm pack` (of the dist that `prepare` built), installed into a fresh
 // project, imported with ESM `import` and CommonJS `require`, with no further steps.
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -20,6 +20,31 @@ const script = (load: string) => `${load}
     isError: new nn.ShapeError('x') instanceof nn.NeuriteError }));
 })();`;
 
+// What a bundle says about itself: class names, error names, a message built from a class name, a stack trace.
+const names = `import { inspect } from 'node:util';
+import { pathToFileURL } from 'node:url';
+const nn = process.argv[2] === 'cjs' ? (await import('node:module')).createRequire(import.meta.url)('neurite')
+  : process.argv[2] === 'browser' ? await import(pathToFileURL('node_modules/neurite/dist/browser.js').href) : await import('neurite');
+const model = nn.sequential({ layers: [nn.layers.dense({ units: 2, inputShape: [3] })] });
+model.compile({ optimizer: 'adam', loss: 'mse' });
+const errors = ['NeuriteError', 'ShapeError', 'ValueError', 'UnknownNameError', 'StateError', 'TrainingError', 'FormatError'];
+let stack = '', lrMessage = '';
+try { await model.fit([[1, 2]], [[1, 2]]); } catch (e) { stack = e.stack; }
+try { nn.optimizers.adam({ learningRate: -1 }); } catch (e) { lrMessage = e.message; }
+console.log(JSON.stringify({
+  inspected: inspect(model).split('\\n')[0],
+  layer: model.layers[0].constructor.name,
+  optimizer: nn.optimizers.adam().constructor.name,
+  errors: errors.map((n) => [new nn[n]('m').name, nn[n].name, String(new nn[n]('m'))]),
+  lrMessage, stack,
+}));`;
+
+// An error thrown inside neurite and never caught: what node prints.
+const uncaught = `import * as nn from 'neurite';
+const model = nn.sequential({ layers: [nn.layers.dense({ units: 2, inputShape: [3] })] });
+model.compile({ optimizer: 'adam', loss: 'mse' });
+await model.fit([[1, 2]], [[1, 2]]);`;
+
 describe('packed tarball', () => {
   beforeAll(() => {
     // npm test has just rebuilt the wasm; rebuild dist from it so the tarball holds the current code.
@@ -31,6 +56,8 @@ describe('packed tarball', () => {
     execFileSync('npm', ['install', '--offline', '--no-audit', '--no-fund', tgz], { cwd: dir, stdio: 'pipe' });
     writeFileSync(join(dir, 'esm.mjs'), script("import * as nn from 'neurite';"));
     writeFileSync(join(dir, 'cjs.cjs'), script("const nn = require('neurite');"));
+    writeFileSync(join(dir, 'names.mjs'), names);
+    writeFileSync(join(dir, 'uncaught.mjs'), uncaught);
   });
   afterAll(() => { if (dir) rmSync(dir, { recursive: true, force: true }); });
 
@@ -52,5 +79,56 @@ describe('packed tarball', () => {
   it.each(['esm.mjs', 'cjs.cjs'])('%s imports neurite, picks wasm and learns XOR', (file) => {
     const out = JSON.parse(execFileSync('node', [file], { cwd: dir, encoding: 'utf8' }).trim());
     expect(out).toEqual({ backend: 'wasm', accuracy: 1, isError: true });
+  });
+
+  it.each([['esm', 'dist/index.js'], ['cjs', 'dist/index.cjs'], ['browser', 'dist/browser.js']])(
+    'the %s build keeps the names of classes and functions (%s)', (build, file) => {
+      const out = JSON.parse(execFileSync('node', ['names.mjs', build], { cwd: dir, encoding: 'utf8' }).trim());
+      expect(out.inspected).toMatch(/^Sequential \{/);
+      expect(out.layer).toBe('Dense');
+      expect(out.optimizer).toBe('Adam');
+      for (const [name, got] of [['NeuriteError', out.errors[0]], ['ShapeError', out.errors[1]], ['ValueError', out.errors[2]],
+        ['UnknownNameError', out.errors[3]], ['StateError', out.errors[4]], ['TrainingError', out.errors[5]], ['FormatError', out.errors[6]]]) {
+        expect(got).toEqual([name, name, `${name}: m`]);
+      }
+      expect(out.lrMessage).toMatch(/^Adam learningRate must be/);
+      const frames = out.stack.split('\n');
+      expect(frames[0]).toMatch(/^ShapeError: layer 'dense_1' expects samples of shape \[3\]/);
+      // a stack frame shows the identifier a function is defined with: readable in the unminified Node builds;
+      // the browser build's identifiers are short, and devtools show the names through its source map
+      const fn = build === 'browser' ? '[\\w$]+' : 'Sequential';
+      expect(frames[1]).toMatch(new RegExp(`^ +at ${fn}\\.checkX \\(.*${file.replace('.', '\\.')}:\\d+:\\d+\\)$`));
+      expect(frames[2]).toMatch(new RegExp(`^ +at ${fn}\\.fit \\(`));
+    });
+
+  it('ships a source map beside each bundle, and node --enable-source-maps traces into src/', () => {
+    for (const file of ['index.js', 'index.cjs', 'browser.js']) {
+      const text = readFileSync(join(dir, 'node_modules/neurite/dist', file), 'utf8');
+      expect(text.trimEnd().endsWith(`//# sourceMappingURL=${file}.map`)).toBe(true);
+      const map = JSON.parse(readFileSync(join(dir, 'node_modules/neurite/dist', `${file}.map`), 'utf8'));
+      expect(map.sources).toContain('../src/model.ts');
+    }
+    const r = spawnSync('node', ['--enable-source-maps', 'uncaught.mjs'], { cwd: dir, encoding: 'utf8' });
+    expect(r.status).toBe(1);
+    const frames = r.stderr.split('\n').filter((l) => /^ +at Sequential\./.test(l));
+    // the frames point at the lines of src/model.ts that hold the calls: the throw in checkX, the call in fit
+    const src = readFileSync(join(root, 'src/model.ts'), 'utf8').split('\n');
+    const at = (frame: string | undefined) => {
+      const m = /\/src\/model\.ts:(\d+):\d+\)$/.exec(frame ?? '');
+      expect(m, frame).not.toBeNull();
+      return src[Number(m![1]) - 1];
+    };
+    expect(at(frames[0])).toMatch(/throw new ShapeError\(`layer '\$\{this\.layers\[0\]\.name\}' expects samples/);
+    expect(at(frames[1])).toMatch(/this\.checkX\(x, 'x'\)/);
+  });
+
+  it('an uncaught error prints its message and frames, not a screen of bundled code', () => {
+    const r = spawnSync('node', ['uncaught.mjs'], { cwd: dir, encoding: 'utf8' });
+    expect(r.status).toBe(1);
+    expect(r.stderr).toContain("ShapeError: layer 'dense_1' expects samples of shape [3]");
+    expect(r.stderr).toMatch(/at Sequential\.fit \(.*node_modules\/neurite\/dist\/index\.js:\d+:\d+\)/);
+    // node prints the bundle's line that threw: one line of code, not a minified file on a few long lines
+    expect(Math.max(...r.stderr.split('\n').map((l) => l.length))).toBeLessThan(300);
+    expect(r.stderr.length).toBeLessThan(2000);
   });
 });

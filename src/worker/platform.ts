@@ -1,5 +1,5 @@
 // Starting the training worker: a Web Worker in browsers, a worker_thread in Node. Both run the same script:
-// the whole neurite bundle, taken from the bundle's own source text (see scripts/bundle-factory.mjs), so
+// the whole neurite bundle, taken from the bundle's own source text (see scripts/bundle-factory.ts), so
 // no worker file has to be found, copied or configured in any bundler.
 import { NeuriteError, StateError } from '../errors';
 import type { FromWorker, ToWorker } from './protocol';
