@@ -2,6 +2,7 @@
 // bundler or runtime. Hex rather than base64: each byte stays two aligned characters, so gzip still finds the
 // module's repeats (base64 of this module gzips about 20 % larger than its hex).
 import { readFileSync, writeFileSync } from 'node:fs';
+import { writeStamp } from './asbuild-if-changed.mjs';
 const bytes = readFileSync(new URL('../build/neurite.wasm', import.meta.url));
 const out = new URL('../src/backend/wasm-bytes.ts', import.meta.url);
 writeFileSync(out,
@@ -9,3 +10,4 @@ writeFileSync(out,
   `export const WASM_HEX = '${bytes.toString('hex')}';\n` +
   `export const WASM_BYTE_LENGTH = ${bytes.length};\n`);
 console.log(`embedded build/neurite.wasm (${bytes.length} bytes)`);
+writeStamp();

@@ -1,0 +1,3 @@
+export function sourcesHash(root?: string): string;
+export function upToDate(root?: string): boolean;
+export function writeStamp(root?: string): void;
