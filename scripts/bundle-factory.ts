@@ -94,8 +94,11 @@ export function factoryPlugin(): Plugin {
       if (chunk.type !== 'chunk' || !/\.(c?js|mjs)$/.test(chunk.path)) return;
       if (this.format !== 'esm' && this.format !== 'cjs') throw new Error(`bundle-factory: unexpected format ${this.format}`);
       const s = this.format === 'esm' ? wrapEsm(code) : wrapCjs(code);
-      // a map from the wrapped text to esbuild's output, which tsup chains onto esbuild's map to src/
-      return { code: s.toString(), map: s.generateMap({ source: chunk.path, hires: 'boundary' }) };
+      // a map from the wrapped text to esbuild's output, which tsup chains onto esbuild's map to src/. Where
+      // esbuild wrote one statement per line, a mapping per line keeps the map small; minified code (a few long
+      // lines) needs one per word
+      const minified = code.split('\n', 20).some((line) => line.length > 1000);
+      return { code: s.toString(), map: s.generateMap({ source: chunk.path, hires: minified ? 'boundary' : false }) };
     },
   };
 }
