@@ -259,6 +259,36 @@ describe('without WebAssembly SIMD', () => {
   });
 });
 
+describe("under a Content-Security-Policy without 'wasm-unsafe-eval'", () => {
+  const csp = (extra: string) => `<meta http-equiv="Content-Security-Policy" content="script-src 'self' 'unsafe-inline'${extra}; worker-src 'self' blob:">`;
+  const body = `<script type="module">
+    import * as nn from 'neurite';
+    try {
+      const backend = await nn.ready();
+      const m = nn.sequential({ seed: 1, layers: [nn.layers.dense({ units: 8, activation: 'tanh', inputShape: [2] }),
+        nn.layers.dense({ units: 1, activation: 'sigmoid' })] });
+      m.compile({ optimizer: nn.optimizers.adam({ learningRate: 0.05 }), loss: 'binaryCrossentropy' });
+      const h = await m.fit([[0, 0], [0, 1], [1, 0], [1, 1]], [[0], [1], [1], [0]], { epochs: 20 });
+      window.__result = { backend, again: await nn.ready(), losses: h.history.loss.filter(Number.isFinite).length };
+    } catch (e) { window.__result = { error: String(e.stack) }; }
+  </script>`;
+
+  it("nn.ready() falls back to js with one notice naming 'wasm-unsafe-eval' and trains; with it allowed, wasm", async () => {
+    writeFileSync(join(app, 'csp.html'), page(body, csp('') + IMPORT_MAP));
+    writeFileSync(join(app, 'csp-wasm.html'), page(body, csp(" 'wasm-unsafe-eval'") + IMPORT_MAP));
+    const blocked = await run<Record<string, unknown>>('/app/csp.html');
+    await blocked.page.close();
+    expect(blocked.result).toEqual({ backend: 'js', again: 'js', losses: 20 });
+    const notices = blocked.console.filter((m) => m.includes('neurite'));
+    expect(notices).toHaveLength(1);
+    expect(notices[0]).toMatch(/^warning: neurite: the wasm backend could not be compiled .*CompileError.*script-src 'wasm-unsafe-eval'; using the js backend\.$/);
+    const allowed = await run<Record<string, unknown>>('/app/csp-wasm.html');
+    await allowed.page.close();
+    expect(allowed.result).toEqual({ backend: 'wasm', again: 'wasm', losses: 20 });
+    expect(allowed.console.filter((m) => m.includes('neurite'))).toEqual([]);
+  });
+});
+
 /**
  * Records requestAnimationFrame gaps that start in a frame drawn while the demo was training, as
  * [gap, milliseconds since the first such frame].

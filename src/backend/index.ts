@@ -19,6 +19,8 @@ export interface Runtime {
 const runtimes = new Map<BackendName, Runtime>();
 let current: Runtime | undefined;
 let noticeShown = false;
+/** Why the wasm backend could not be made here (a CSP without 'wasm-unsafe-eval', a broken runtime): asked once. */
+let wasmFailure: NeuriteError | undefined;
 
 function make(backend: Backend): Runtime {
   const rt = { backend, heap: new Heap(backend.memory) };
@@ -26,10 +28,17 @@ function make(backend: Backend): Runtime {
   return rt;
 }
 
-function fallbackNotice(): void {
+function fallbackNotice(why = 'WebAssembly SIMD is not available here'): void {
   if (noticeShown) return;
   noticeShown = true;
-  console.warn('neurite: WebAssembly SIMD is not available here; using the js backend.');
+  console.warn(`neurite: ${why}; using the js backend.`);
+}
+
+/** The error for a wasm module this runtime refused to compile or instantiate, naming the CSP source it needs. */
+function wasmRefused(e: unknown): NeuriteError {
+  const message = e instanceof Error ? `${e.name}: ${e.message}` : String(e);
+  return new NeuriteError(`the wasm backend could not be compiled or instantiated here (${message}); ` +
+    "if a Content-Security-Policy blocks WebAssembly, allow it with script-src 'wasm-unsafe-eval'");
 }
 
 async function load(name: BackendName): Promise<Runtime> {
@@ -37,7 +46,31 @@ async function load(name: BackendName): Promise<Runtime> {
   if (have) return have;
   if (name === 'js') return make(createJsBackend());
   if (!wasmSimdSupported()) throw new NeuriteError('the wasm backend needs WebAssembly SIMD, which this runtime lacks');
-  return make(await createWasmBackend());
+  if (wasmFailure) throw wasmFailure;
+  let backend: WasmBackend;
+  try {
+    backend = await createWasmBackend();
+  } catch (e) {
+    throw (wasmFailure = wasmRefused(e));
+  }
+  return make(backend);
+}
+
+/**
+ * The default backend: wasm where WebAssembly SIMD exists and the module compiles, else js with one console
+ * notice (a page whose Content-Security-Policy lacks 'wasm-unsafe-eval' refuses to compile it).
+ */
+async function loadDefault(): Promise<Runtime> {
+  if (!wasmSimdSupported()) {
+    fallbackNotice();
+    return load('js');
+  }
+  try {
+    return await load('wasm');
+  } catch (e) {
+    fallbackNotice((e as Error).message);
+    return load('js');
+  }
 }
 
 export interface ReadyOptions {
@@ -66,10 +99,7 @@ export async function ready(options: ReadyOptions = {}): Promise<BackendName> {
   const { threads } = options;
   if (threads !== undefined) checkThreads('ready', threads);
   if (options.backend !== undefined) await setBackend(options.backend);
-  else if (!current) {
-    if (wasmSimdSupported()) current = await load('wasm');
-    else { fallbackNotice(); current = await load('js'); }
-  }
+  else if (!current) current = await loadDefault();
   if (threads !== undefined) await setThreads(threads);
   return current!.backend.name;
 }
@@ -122,8 +152,8 @@ async function changeThreads(threads: 'auto' | number): Promise<void> {
     return;
   }
   stopPool();
-  const rt = runtimes.get('wasm') ?? (wasmSimdSupported() ? await load('wasm') : undefined);
-  if (!rt) return; // no wasm: the js backend runs on one thread
+  const rt = runtimes.get('wasm') ?? (wasmSimdSupported() ? await load('wasm').catch(() => undefined) : undefined);
+  if (!rt) return; // no wasm (no SIMD, or a module this runtime refuses): the js backend runs on one thread
   const backend = rt.backend as WasmBackend;
   if (!backend.shared) {
     if (!isolationNotice) {
@@ -196,15 +226,20 @@ export function getBackend(): BackendName {
  */
 export function runtime(): Runtime {
   if (current) return current;
-  if (wasmSimdSupported()) {
+  if (wasmSimdSupported() && !wasmFailure) {
     try {
       current = runtimes.get('wasm') ?? make(createWasmBackendSync());
       return current;
     } catch (e) {
-      throw new NeuriteError(`could not start the wasm backend synchronously (${(e as Error).message}); call await nn.ready() first`);
+      // a browser's main thread refuses to compile a large module synchronously (a RangeError): ready() can;
+      // any other refusal (a CompileError under a CSP without 'wasm-unsafe-eval') falls back to js
+      if (e instanceof RangeError) {
+        throw new NeuriteError(`could not start the wasm backend synchronously (${e.message}); call await nn.ready() first`);
+      }
+      wasmFailure = wasmRefused(e);
     }
   }
-  fallbackNotice();
+  fallbackNotice(wasmFailure?.message);
   current = runtimes.get('js') ?? make(createJsBackend());
   return current;
 }
