@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as nn from '../src/index';
+import { jsonErrorOffset } from '../src/io/format';
 import { mulberry32 } from './helpers';
 
 type Json = any;
@@ -235,5 +236,32 @@ describe('fuzzing the loader', () => {
     expect(stats.messages.size).toBeGreaterThan(100);
     expect(({} as Record<string, unknown>).polluted).toBeUndefined();
     expect(Object.keys(Object.prototype)).toEqual([]);
+  });
+
+  it('JSON syntax errors: the locator agrees with JSON.parse on mutated texts, and messages never quote the text', async () => {
+    const r = prng(77);
+    const texts = bases.map((b) => JSON.stringify(b.json));
+    let invalid = 0;
+    for (let c = 0; c < 3000; c++) {
+      let t = r.pick(texts).slice(0, 3000);
+      if (c % 2 === 1) t = JSON.stringify(JSON.parse(JSON.stringify(bases[c % bases.length].json.weightsManifest)));
+      for (let i = 1 + r.int(3); i > 0; i--) t = mutateText(t, r);
+      let valid = true;
+      try { JSON.parse(t); } catch { valid = false; }
+      const at = jsonErrorOffset(t);
+      expect(at === -1, `case ${c}: ${JSON.stringify(t.slice(Math.max(0, at - 20), at + 20))}`).toBe(valid);
+      if (valid) continue;
+      invalid++;
+      expect(at).toBeGreaterThanOrEqual(0);
+      expect(at).toBeLessThanOrEqual(t.length);
+      if (c < 300) {
+        // the engine's own message quotes the start of the text; neurite's must not
+        const marked = `{"__marker_${c}": ${t}`;
+        const err = await nn.loadModel(marked).catch((e: Error) => e) as Error;
+        expect(err).toBeInstanceOf(nn.FormatError);
+        expect(err.message).not.toContain(`__marker_${c}`);
+      }
+    }
+    expect(invalid).toBeGreaterThan(1000);
   });
 });

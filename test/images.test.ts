@@ -1,10 +1,10 @@
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, truncate, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FormatError, NeuriteError, ShapeError, ValueError } from '../src/errors';
 import { fromPixels } from '../src/io/browser-images';
-import { decodeImage, jpegOrientation, loadImage, loadImageFolder, optionalModules, orient } from '../src/io/images';
+import { decodeImage, jpegOrientation, loadImage, loadImageFolder, MAX_IMAGE_FILE_BYTES, optionalModules, orient } from '../src/io/images';
 import { Rng } from '../src/random';
 import { rgbJpeg, rgbPng, shapeImage, solidRgb, writeShapes } from './image-helpers';
 import { rejects } from './helpers';
@@ -213,6 +213,17 @@ describe('loadImage', () => {
     await rejects(loadImage(join(shapes, 'circles', 'notes.txt')), FormatError, 'notes.txt: not a PNG or JPEG file');
     await rejects(loadImage(join(shapes, 'circles', written.circles![0]!), { size: [-1, 2] }), ValueError, 'size');
     await rejects(loadImage(join(shapes, 'circles', written.circles![0]!), { channels: 2 as 1 }), ValueError, 'channels');
+  });
+
+  it('checks the file size before reading: a sparse 4 GB file is refused by its length', async () => {
+    const dir = await tempDir();
+    const file = join(dir, 'sparse.png');
+    await writeFile(file, rgbPng(2, 2, new Uint8Array(12).fill(7)));
+    await truncate(file, 4 * 2 ** 30); // takes no disk space: the length is all that is set
+    await rejects(loadImage(file), FormatError, `sparse.png: ${4 * 2 ** 30} bytes is more than the ${MAX_IMAGE_FILE_BYTES} an image file may have`);
+    const classes = await folder({ 'a/x.png': rgbPng(2, 2, new Uint8Array(12).fill(7)), 'b/y.png': rgbPng(2, 2, new Uint8Array(12).fill(7)) });
+    await truncate(join(classes, 'b', 'y.png'), 4 * 2 ** 30);
+    await rejects(loadImageFolder(classes, { size: [2, 2] }), FormatError, 'y.png', 'more than the');
   });
 });
 

@@ -3,11 +3,11 @@ import { join } from 'node:path';
 import { deflateSync, inflateSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { FormatError } from '../src/errors';
-import { decodePng, isPng } from '../src/io/png';
+import { decodePng, isPng, pngDataBytes } from '../src/io/png';
 import { encodePng, type PngSpec } from './image-helpers';
 import { FH, FW, expected8 } from './png-fixtures';
 
-const inflate = (b: Uint8Array) => inflateSync(b);
+const inflate = (b: Uint8Array, maxOutputLength: number) => inflateSync(b, { maxOutputLength });
 const decode = (bytes: Uint8Array, name = 'test.png') => decodePng(bytes, inflate, name);
 
 /** Deterministic sample values below 2^depth. */
@@ -166,5 +166,40 @@ describe('decodePng: malformed files', () => {
     expect(() => decode(build(z([7, 1, 2])))).toThrow(/unknown filter type 7/);
     expect(() => decode(build(z([0, 1])))).toThrow(/image data is shorter than the image/);
     expect(() => decode(build(Uint8Array.of(1, 2, 3, 4, 5)))).toThrow(/image data does not inflate/);
+  });
+
+  it('checks the size from IHDR before inflating, and inflates no more than that size needs (a zlib bomb)', () => {
+    // a 10x10 RGB PNG whose IDAT inflates to 20 MB of zeros (a 20 KB file)
+    const base = encodePng({ width: 10, height: 10, colorType: 2, depth: 8, samples: samples(300, 8) });
+    const bomb = deflateSync(new Uint8Array(20e6));
+    expect(bomb.length).toBeLessThan(25_000);
+    const idat = new Uint8Array(12 + bomb.length);
+    new DataView(idat.buffer).setUint32(0, bomb.length);
+    idat.set([73, 68, 65, 84], 4);
+    idat.set(bomb, 8);
+    const file = Buffer.concat([base.subarray(0, 33), idat, base.subarray(base.length - 12)]);
+    const asked: number[] = [];
+    const spy = (b: Uint8Array, max: number) => { asked.push(max); return inflate(b, max); };
+    expect(() => decodePng(file, spy, 'bomb.png')).toThrow(/^bomb\.png: .*image data inflates to more than the 310 bytes a 10x10 image needs/);
+    expect(asked).toEqual([10 * (1 + 30)]); // one filter byte and 30 bytes per row
+    // an inflater that ignores the bound is caught after the fact
+    expect(() => decodePng(file, (b) => inflateSync(b), 'bomb.png')).toThrow(/inflates to more than the 310 bytes/);
+    // an absurd IHDR is refused before the inflater is called at all
+    const huge = Buffer.from(base);
+    new DataView(huge.buffer, huge.byteOffset).setUint32(16, 2 ** 31 - 1);
+    asked.length = 0;
+    expect(() => decodePng(huge, spy, 'huge.png')).toThrow(/megapixels/);
+    expect(asked).toEqual([]);
+  });
+
+  it('the bound is exact for every pass layout: interlaced and packed images decode with it', () => {
+    for (const [width, height, colorType, depth, interlace] of [[13, 11, 0, 1, true], [7, 5, 6, 16, true], [9, 3, 3, 4, false], [1, 1, 0, 8, true]] as const) {
+      const spp = SPP[colorType];
+      const spec: PngSpec = { width, height, colorType, depth, interlace, samples: samples(width * height * spp, colorType === 3 ? 2 : depth),
+        ...(colorType === 3 ? { palette: [[1, 2, 3], [4, 5, 6], [7, 8, 9], [10, 11, 12]] } : {}) };
+      const asked: number[] = [];
+      decodePng(encodePng(spec), (b, max) => { asked.push(max); const out = inflateSync(b); expect(out.length).toBe(max); return out; }, 'x.png');
+      expect(asked).toEqual([pngDataBytes(width, height, spp * depth, interlace)]);
+    }
   });
 });

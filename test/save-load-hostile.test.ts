@@ -1,11 +1,12 @@
 // Hostile model files: each problem is refused with a FormatError (a NeuriteError) that says what is wrong and
 // where, before anything large is allocated, without touching files outside the model's folder or Object.prototype.
-import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, symlinkSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as nn from '../src/index';
-import { nodeFileOps } from '../src/io/file-target';
+import { nodeFileOps, type FileOps } from '../src/io/file-target';
+import { LIMITS } from '../src/io/format';
 
 type Json = Record<string, any>;
 let base: { json: Json; weights: Uint8Array; trained: Json; trainedWeights: Uint8Array };
@@ -157,7 +158,7 @@ describe('hostile model files', () => {
     writeFileSync(outside, base.weights);
     const reads: string[] = [];
     const real = await nodeFileOps();
-    const ops = { ...real, readFile: (p: string) => { reads.push(p); return real.readFile(p); }, size: (p: string) => { reads.push(p); return real.size(p); } };
+    const ops = { ...real, readFile: (p: string, max: number) => { reads.push(p); return real.readFile(p, max); }, size: (p: string) => { reads.push(p); return real.size(p); } };
     for (const [path, message] of [
       ['../secret.bin', /leads outside the model's folder/], [outside, /must be a relative path/], ['..\\secret.bin', /must be a relative path/],
       ['sub/../../secret.bin', /leads outside/], ['C:/secret.bin', /must be a relative path/], ['link.bin', /resolves outside the model's folder/],
@@ -212,5 +213,89 @@ describe('hostile model files', () => {
     await expect(nn.loadModel(nn.io.fromMemory(cyclic))).rejects.toThrow(/cannot be read as JSON/);
     await expect(nn.loadModel(nn.io.fromMemory({ ...base.json, weightData: 'not base64!' }))).rejects.toThrow(/not valid base64/);
     await expect(nn.loadModel(nn.io.fromMemory({ ...base.json, weightData: { length: 3 } }))).rejects.toThrow(/weightData must be an ArrayBuffer/);
+  });
+
+  /** File operations that record every path looked at (sized, resolved) and every path read. */
+  async function watched() {
+    const real = await nodeFileOps();
+    const looked: string[] = [], read: string[] = [];
+    const ops: FileOps = { ...real,
+      readFile: (p, max) => { read.push(p); return real.readFile(p, max); },
+      size: (p) => { looked.push(p); return real.size(p); },
+      realpath: (p) => { looked.push(p); return real.realpath(p); } };
+    return { ops, looked, read, weightsRead: () => read.filter((p) => !p.endsWith('model.json')) };
+  }
+  const folderWith = (name: string, json: unknown, files: Record<string, Uint8Array> = {}) => {
+    const dir = join(root, name);
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(join(dir, 'model.json'), typeof json === 'string' ? json : JSON.stringify(json));
+    for (const [f, b] of Object.entries(files)) writeFileSync(join(dir, f), b);
+    return dir;
+  };
+
+  it('a 1.1 MB model.json naming 300,000 weight files is refused before any file is looked at', async () => {
+    const paths = Array.from({ length: 300_000 }, (_, i) => `${i}`);
+    const json = { modelTopology: base.json.modelTopology, weightsManifest: [{ paths, weights: base.json.weightSpecs }] };
+    expect(JSON.stringify(json).length).toBeGreaterThan(1.1e6);
+    const dir = folderWith('many-paths', json);
+    const w = await watched();
+    await expect(nn.loadModel(nn.io.fileSystem(dir, { ops: w.ops })))
+      .rejects.toThrow(new RegExp(`the weightsManifest names 300000 weight files, more than the ${LIMITS.maxPaths} allowed`));
+    expect(w.looked).toEqual([]);
+    // spread over many groups, and in memory, the same
+    const groups = Array.from({ length: 50 }, (_, i) => ({ paths: paths.slice(100 * i, 100 * i + 100), weights: [] }));
+    await expect(nn.loadModel(nn.io.fromMemory({ modelTopology: base.json.modelTopology, weightsManifest: groups })))
+      .rejects.toThrow(/names 5000 weight files/);
+    const specs = Array.from({ length: 60_000 }, (_, i) => ({ name: `w${i}`, shape: [1], dtype: 'float32' }));
+    await expect(nn.loadModel(nn.io.fromMemory({ modelTopology: base.json.modelTopology, weightsManifest: [{ paths: [], weights: specs }, { paths: [], weights: specs }] })))
+      .rejects.toThrow(new RegExp(`lists 120000 weights, more than the ${LIMITS.maxEntries} allowed`));
+  });
+
+  it('file sizes are checked before reading: sparse files count by their length, and are never read', async () => {
+    const manifest = (weights: unknown[]) => ({ modelTopology: base.json.modelTopology, weightsManifest: [{ paths: ['weights.bin'], weights }] });
+    // a sparse 4 GB weights file (it takes no disk space) behind a manifest that fits the model
+    let dir = folderWith('sparse-weights', manifest(base.json.weightSpecs), { 'weights.bin': base.weights });
+    truncateSync(join(dir, 'weights.bin'), 4 * 2 ** 30);
+    let w = await watched();
+    await expect(nn.loadModel(nn.io.fileSystem(dir, { ops: w.ops })))
+      .rejects.toThrow(new RegExp(`the weight data has ${4 * 2 ** 30} bytes, \\d+ more than the ${base.weights.length} the manifest describes`));
+    expect(w.weightsRead()).toEqual([]);
+    // a manifest (and a sparse file to match) describing 256 MiB that no layer of the model uses
+    const huge = [...base.json.weightSpecs, { name: 'extra/kernel', shape: [2 ** 26], dtype: 'float32' }];
+    dir = folderWith('sparse-unused', manifest(huge), { 'weights.bin': base.weights });
+    truncateSync(join(dir, 'weights.bin'), base.weights.length + 2 ** 28);
+    w = await watched();
+    await expect(nn.loadModel(nn.io.fileSystem(dir, { ops: w.ops }))).rejects.toThrow(/"extra\/kernel" that no layer uses|weight\(s\) that no layer uses: "extra\/kernel"/);
+    expect(w.weightsRead()).toEqual([]);
+    expect(w.looked).toEqual([]);
+    // optimizer state far larger than any optimizer keeps for this model's weights
+    const state = [...base.json.weightSpecs, { name: 'iter', shape: [], dtype: 'int32', group: 'optimizer' },
+      { name: 'dense/kernel/m', shape: [2 ** 25], dtype: 'float32', group: 'optimizer' }];
+    dir = folderWith('sparse-state', manifest(state), { 'weights.bin': base.weights });
+    truncateSync(join(dir, 'weights.bin'), base.weights.length + 4 + 2 ** 27);
+    w = await watched();
+    await expect(nn.loadModel(nn.io.fileSystem(dir, { ops: w.ops }))).rejects.toThrow(/the optimizer state holds 33554433 values, more than any optimizer keeps for \d+ weights/);
+    expect(w.weightsRead()).toEqual([]);
+    // a sparse 1 GB model.json
+    dir = folderWith('sparse-json', '{}');
+    truncateSync(join(dir, 'model.json'), 2 ** 30);
+    await expect(nn.loadModel(`file://${dir}`)).rejects.toThrow(new RegExp(`model\\.json: is larger than the ${LIMITS.maxJsonChars} bytes allowed for model\\.json`));
+  });
+
+  it('JSON parse errors say where the text is wrong, never what it holds', async () => {
+    const secret = 'password=hunter2 api_key=AKIA0000SECRET';
+    const cases: [() => Promise<unknown>, RegExp][] = [
+      [() => nn.loadModel(`{"modelTopology": "${secret}" x}`), /^model JSON: invalid JSON at line 1, column \d+ \(character \d+\)$/],
+      [() => nn.loadModel(`file://${folderWith('secret-json', `${secret}\n`)}`), /model\.json: invalid JSON at line 1, column 1 \(character 0\)$/],
+      [() => nn.loadModel(`file://${folderWith('secret-json-2', `{\n  "a": 1,\n  "b": ${secret}\n}`)}`), /invalid JSON at line 3, column 8 \(character 19\)$/],
+      [() => nn.loadModel(`file://${folderWith('secret-json-3', `{"a": "${secret}`)}`), /invalid JSON \(the text ends early, at line 1, column \d+ \(character \d+\)\)$/],
+      [() => nn.loadModel(nn.io.fromMemory({ ...base.json, weightData: `AAAA${secret}` })), /not valid base64 \(a character outside the base64 alphabet at offset 12\)/],
+    ];
+    for (const [load, message] of cases) {
+      const err = await load().catch((e: Error) => e) as Error;
+      expect(err).toBeInstanceOf(nn.FormatError);
+      expect(err.message).toMatch(message);
+      for (const part of ['hunter2', 'AKIA', 'password']) expect(err.message).not.toContain(part);
+    }
   });
 });

@@ -3,7 +3,7 @@
 // for every layer neurite supports; training settings and optimizer state cross over too.
 import * as tf from '@tensorflow/tfjs';
 import { IDBFactory } from 'fake-indexeddb';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -408,6 +408,27 @@ describe('neurite → TF.js', () => {
     expect(back.optimizerIterations).toBe(1);
     const v0 = model.getOptimizerWeights(), v1 = back.getOptimizerWeights();
     v0.forEach((v, i) => expect(maxAbsDiff(v.tensor.data, v1[i].tensor.data)).toBeLessThanOrEqual(1e-7));
+    tm.dispose();
+  });
+
+  it('TF.js loads a neurite file:// folder by its manifest paths (the weights file has a fresh name per save)', async () => {
+    const model = NEURITE_MODELS[0].build();
+    const folder = join(dir, 'for-tfjs');
+    await model.save(`file://${folder}`);
+    await model.save(`file://${folder}`);
+    // TF.js's HTTP loader resolves the manifest paths next to model.json, as tfjs-node's file:// loader does
+    const requested: string[] = [];
+    const fetchFunc = async (input: RequestInfo | URL) => {
+      const url = String(input);
+      const file = decodeURIComponent(new URL(url).pathname).replace(/^\/models/, folder);
+      requested.push(file.slice(folder.length + 1));
+      return new Response(readFileSync(file));
+    };
+    const tm = await tf.loadLayersModel(tf.io.http('http://localhost/models/model.json', { fetchFunc }));
+    expect(requested[0]).toBe('model.json');
+    expect(requested.slice(1)).toEqual([expect.stringMatching(/^weights\.[0-9a-f]{16}\.bin$/)]);
+    const x = rand(23)(3 * 6);
+    expect(maxAbsDiff(tfPredict(tm, x, [3, 6]), model.predict(nn.tensor(x, [3, 6])).data)).toBeLessThanOrEqual(1e-5);
     tm.dispose();
   });
 

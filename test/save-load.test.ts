@@ -80,15 +80,20 @@ describe('round trip', () => {
     expect(back.compileConfig).toBeUndefined(); // saved without includeOptimizer
   });
 
-  it('file:// writes model.json and weights.bin (TF.js layout) and nothing else', async () => {
+  it('file:// writes model.json and one weights.<id>.bin it names (TF.js layout), and nothing else', async () => {
     const m = cnn(3);
     const folder = join(dir, 'layout');
     await m.save(`file://${folder}`);
+    const first = readdirSync(folder).sort();
     await m.save(`file://${folder}`);
-    expect(readdirSync(folder).sort()).toEqual(['model.json', 'weights.bin']);
+    const files = readdirSync(folder).sort();
+    expect(files).toHaveLength(2);
+    expect(files[0]).toBe('model.json');
+    expect(files[1]).toMatch(/^weights\.[0-9a-f]{16}\.bin$/);
+    expect(files[1], 'each save writes a fresh weights file and removes the previous one').not.toBe(first[1]);
     const json = JSON.parse(readFileSync(join(folder, 'model.json'), 'utf8'));
-    expect(json.weightsManifest).toEqual([{ paths: ['weights.bin'], weights: expect.any(Array) }]);
-    expect(readFileSync(join(folder, 'weights.bin')).length).toBe(4 * m.countParams());
+    expect(json.weightsManifest).toEqual([{ paths: [files[1]], weights: expect.any(Array) }]);
+    expect(readFileSync(join(folder, files[1])).length).toBe(4 * m.countParams());
     // loading by the model.json path works too
     expect(weightBits(await nn.loadModel(`file://${join(folder, 'model.json')}`))).toBe(weightBits(m));
   });

@@ -54,8 +54,10 @@ export const LIMITS = {
   maxDepth: 64,
   /** Rank of any weight or layer shape. */
   maxRank: 8,
-  /** Entries in a weights manifest, and layers in a model. */
+  /** Entries in a weights manifest (all groups together), and layers in a model. */
   maxEntries: 100_000,
+  /** Weight files a model.json may name (all groups together); TF.js's 4 MB shards of the largest model need 1280. */
+  maxPaths: 4096,
   /** Characters in a name (layer, weight, model). */
   maxNameChars: 1000,
 } as const;
@@ -122,6 +124,107 @@ function checkKeys(v: unknown, path: string, where: string): void {
 }
 
 /**
+ * Where JSON.parse fails on `s`, as "at line L, column C (character N)" or "(the text ends at ...)": found by a
+ * small recursive-descent checker (nesting is already bounded), so no part of the text is quoted.
+ */
+export function jsonErrorPlace(s: string): string {
+  const at = jsonErrorOffset(s);
+  let line = 1, lineStart = 0;
+  for (let i = 0; i < at; i++) if (s.charCodeAt(i) === 10) { line++; lineStart = i + 1; }
+  const place = `line ${line}, column ${at - lineStart + 1} (character ${at})`;
+  return at >= s.length ? `(the text ends early, at ${place})` : `at ${place}`;
+}
+
+/** Offset of the first JSON syntax error in s, s.length if the text ends too early, -1 if it is valid JSON. */
+export function jsonErrorOffset(s: string): number {
+  const n = s.length;
+  let i = 0;
+  const STOP = {};
+  const stop = (): never => { throw STOP; };
+  const ws = () => {
+    while (i < n) {
+      const c = s.charCodeAt(i);
+      if (c === 32 || c === 9 || c === 10 || c === 13) i++;
+      else break;
+    }
+  };
+  const string = () => {
+    i++; // the opening quote
+    for (;;) {
+      if (i >= n) stop();
+      const c = s.charCodeAt(i);
+      if (c === 34) { i++; return; }
+      if (c < 32) stop();
+      if (c !== 92) { i++; continue; }
+      const e = s[i + 1];
+      if (e === 'u') {
+        i += 2;
+        for (let k = 0; k < 4; k++, i++) if (i >= n || !/[0-9a-fA-F]/.test(s[i])) stop();
+      } else if (e !== undefined && '"\\/bfnrt'.includes(e)) {
+        i += 2;
+      } else {
+        i++;
+        stop();
+      }
+    }
+  };
+  const NUMBER = /-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?/y;
+  const value = (): void => {
+    ws();
+    if (i >= n) stop();
+    const c = s[i];
+    if (c === '{') {
+      i++;
+      ws();
+      if (s[i] === '}') { i++; return; }
+      for (;;) {
+        ws();
+        if (s[i] !== '"') stop();
+        string();
+        ws();
+        if (s[i] !== ':') stop();
+        i++;
+        value();
+        ws();
+        if (s[i] === ',') { i++; continue; }
+        if (s[i] === '}') { i++; return; }
+        stop();
+      }
+    }
+    if (c === '[') {
+      i++;
+      ws();
+      if (s[i] === ']') { i++; return; }
+      for (;;) {
+        value();
+        ws();
+        if (s[i] === ',') { i++; continue; }
+        if (s[i] === ']') { i++; return; }
+        stop();
+      }
+    }
+    if (c === '"') return string();
+    if (c === '-' || (c >= '0' && c <= '9')) {
+      NUMBER.lastIndex = i;
+      if (!NUMBER.test(s)) { if (c === '-') i++; stop(); }
+      i = NUMBER.lastIndex;
+      return;
+    }
+    for (const word of ['true', 'false', 'null']) if (s.startsWith(word, i)) { i += word.length; return; }
+    stop();
+  };
+  try {
+    value();
+    ws();
+    if (i < n) stop();
+    return -1;
+  } catch (e) {
+    if (e !== STOP) throw e;
+    return Math.min(i, n);
+  }
+}
+
+/**
  * JSON.parse for untrusted text: bounded size and nesting, no prototype-reaching keys. Errors are FormatErrors
  * that name `where` (a file name or field).
  */
@@ -133,8 +236,9 @@ export function parseJson(text: unknown, where: string): unknown {
   let value: unknown;
   try {
     value = JSON.parse(s);
-  } catch (e) {
-    fail(where, `invalid JSON (${(e as Error).message})`);
+  } catch {
+    // the engine's message quotes the text; say only where the error is
+    fail(where, `invalid JSON ${jsonErrorPlace(s)}`);
   }
   checkKeys(value, '', where);
   return value;
@@ -251,7 +355,7 @@ export function fromBase64(text: unknown, where: string, maxBytes: number): Uint
   for (let i = 0; i < end; i++) {
     const c = text.charCodeAt(i);
     const v = c < 128 ? B64_INDEX[c] : -1;
-    if (v < 0) fail(where, `is not valid base64 (character ${show(text[i])} at ${i})`);
+    if (v < 0) fail(where, `is not valid base64 (a character outside the base64 alphabet at offset ${i})`);
     acc = ((acc << 6) | v) & 0xffffff;
     bits += 6;
     if (bits >= 8) { bits -= 8; out[o++] = (acc >> bits) & 255; }
@@ -371,13 +475,23 @@ export function modelJson(a: ModelArtifacts, paths: string[]): JsonObject {
 /** The groups of a model.json weightsManifest: each group's checked relative paths and its weight specs. */
 export function readManifestGroups(manifest: unknown, where: string): { paths: string[]; weights: unknown[] }[] {
   if (!Array.isArray(manifest)) return fail(where, `weightsManifest must be an array of { paths, weights }, got ${show(manifest)}`);
-  if (manifest.length > LIMITS.maxEntries) fail(where, 'weightsManifest has too many groups');
+  if (manifest.length > LIMITS.maxEntries) fail(where, `weightsManifest has ${manifest.length} groups, more than the ${LIMITS.maxEntries} allowed`);
+  // totals first, so that a manifest naming a huge number of files or weights is refused before any is looked at
+  let paths = 0, weights = 0;
+  for (const g of manifest) {
+    const p = isObject(g) ? own(g, 'paths') : undefined;
+    const w = isObject(g) ? own(g, 'weights') : undefined;
+    if (Array.isArray(p)) paths += p.length;
+    if (Array.isArray(w)) weights += w.length;
+  }
+  if (paths > LIMITS.maxPaths) fail(where, `the weightsManifest names ${paths} weight files, more than the ${LIMITS.maxPaths} allowed`);
+  if (weights > LIMITS.maxEntries) fail(where, `the weightsManifest lists ${weights} weights, more than the ${LIMITS.maxEntries} allowed`);
   return manifest.map((g, i) => {
     const at = `${where}.weightsManifest[${i}]`;
     if (!isObject(g)) fail(at, `expected { paths, weights }, got ${show(g)}`);
     const paths = own(g as JsonObject, 'paths');
     const weights = own(g as JsonObject, 'weights');
-    if (!Array.isArray(paths) || paths.length > 10_000) fail(at, `paths must be an array of file names, got ${show(paths)}`);
+    if (!Array.isArray(paths)) fail(at, `paths must be an array of file names, got ${show(paths)}`);
     if (!Array.isArray(weights)) fail(at, `weights must be an array, got ${show(weights)}`);
     return { paths: (paths as unknown[]).map((p, j) => checkRelativePath(p, `${at}.paths[${j}]`)), weights: weights as unknown[] };
   });

@@ -55,6 +55,40 @@ export interface ImageFolder {
 const EXTENSIONS = ['.png', '.jpg', '.jpeg'];
 
 /**
+ * Largest image file read, in bytes (checked with stat before reading; a sparse file counts by its length): a
+ * 100-megapixel PNG stored without compression, the largest image decoded, fits.
+ */
+export const MAX_IMAGE_FILE_BYTES = 512 * 2 ** 20;
+
+/** Reads an image file after checking its size; file-system problems are NeuriteErrors naming the file. */
+async function readImageFile(fs: typeof import('node:fs/promises'), file: string, fn: string): Promise<Uint8Array> {
+  let size: number;
+  try {
+    const st = await fs.stat(file);
+    if (st.isDirectory()) throw new NeuriteError(`${fn}: ${file} is a folder, not an image file`);
+    size = st.size;
+  } catch (e) {
+    if (e instanceof NeuriteError) throw e;
+    const code = (e as { code?: string }).code;
+    if (code === 'ENOENT' || code === 'ENOTDIR') throw new NeuriteError(`${fn}: file not found: ${file}`);
+    throw new NeuriteError(`${fn}: ${file} cannot be read (${code ?? (e as Error).message})`);
+  }
+  if (size > MAX_IMAGE_FILE_BYTES) {
+    throw new FormatError(`${file}: ${size} bytes is more than the ${MAX_IMAGE_FILE_BYTES} an image file may have`);
+  }
+  let bytes: Uint8Array;
+  try {
+    bytes = await fs.readFile(file);
+  } catch (e) {
+    const code = (e as { code?: string }).code;
+    throw new NeuriteError(`${fn}: ${file} cannot be read (${code ?? (e as Error).message})`);
+  }
+  // the file may have grown between stat and read
+  if (bytes.length > MAX_IMAGE_FILE_BYTES) throw new FormatError(`${file}: more than the ${MAX_IMAGE_FILE_BYTES} bytes an image file may have`);
+  return bytes;
+}
+
+/**
  * import() of a Node built-in or an optional package. The specifier is a variable on purpose: esbuild,
  * Vite and webpack would otherwise try to resolve it for the browser and fail the whole bundle.
  */
@@ -155,7 +189,7 @@ export async function loadImageFolder(dir: string, options: ImageFolderOptions):
     const names: string[] = [];
     for (let i = 0; i < idx.length; i++) {
       const file = files[idx[i]!]!;
-      resizePixels(await decodeImage(await fs.readFile(file), file), { size, channels }, x, i * per);
+      resizePixels(await decodeImage(await readImageFile(fs, file, fn), file), { size, channels }, x, i * per);
       lab[i] = labels[idx[i]!]!;
       names.push(file);
     }
@@ -186,16 +220,7 @@ export async function loadImage(file: string, options: LoadImageOptions = {}): P
   const channels = checkChannels(options.channels, fn);
   if (options.size !== undefined) checkSize(options.size, fn);
   const fs = await dynamicImport<typeof import('node:fs/promises')>('node:fs/promises');
-  let bytes: Uint8Array;
-  try {
-    bytes = await fs.readFile(file);
-  } catch (e) {
-    const code = (e as { code?: string }).code;
-    if (code === 'ENOENT' || code === 'ENOTDIR') throw new NeuriteError(`${fn}: file not found: ${file}`);
-    if (code === 'EISDIR') throw new NeuriteError(`${fn}: ${file} is a folder, not an image file`);
-    throw e;
-  }
-  const pixels = await decodeImage(bytes, file);
+  const pixels = await decodeImage(await readImageFile(fs, file, fn), file);
   const [h, w] = checkSize(options.size, fn, [pixels.height, pixels.width]);
   return new Tensor(resizePixels(pixels, { size: [h, w], channels }), [1, h, w, channels]);
 }
@@ -204,7 +229,7 @@ export async function loadImage(file: string, options: LoadImageOptions = {}): P
 export async function decodeImage(bytes: Uint8Array, name: string): Promise<Pixels> {
   if (isPng(bytes)) {
     const zlib = await dynamicImport<typeof import('node:zlib')>('node:zlib');
-    return decodePng(bytes, (data) => zlib.inflateSync(data), name);
+    return decodePng(bytes, (data, maxOutputLength) => zlib.inflateSync(data, { maxOutputLength }), name);
   }
   if (bytes[0] === 0xff && bytes[1] === 0xd8 && bytes[2] === 0xff) {
     const decode = await jpegDecoder(name);

@@ -6,7 +6,7 @@ import { Tensor } from '../tensor';
 import {
   checkDataLength, fail, fromBase64, isObject, LIMITS, modelJson, own, parseJson, parseJsonBytes, plainJson,
   readFinite, readManifestGroups, readWeightSpecs, show, toBase64, toBytes, writeLE,
-  type JsonObject, type ModelArtifacts, type SaveResult, type WeightSpec,
+  type JsonObject, type ModelArtifacts, type SaveResult, type WeightEntry, type WeightSpec,
 } from './format';
 import { browserDownloads, browserIndexedDB, browserLocalStorage } from './browser-targets';
 import { fileSystem } from './file-target';
@@ -112,7 +112,21 @@ export interface RawModel {
   weightData: Uint8Array;
   trainingConfig?: unknown;
   format?: unknown;
+  /**
+   * Set by targets that read the weight bytes only once everything else is checked (file://): reads exactly
+   * `bytes` bytes, the length the checked manifest describes, or throws a FormatError. weightData is then empty.
+   */
+  readWeights?: (entries: WeightEntry[], bytes: number) => Promise<Uint8Array>;
 }
+
+/**
+ * Thrown by a target whose files were replaced by a save while they were being read (file://): loadModel reads
+ * them again from the start.
+ */
+export class ModelReplaced extends FormatError {}
+
+/** How many times loadModel starts again when a save keeps replacing the files it reads. */
+const MAX_REREADS = 100;
 
 function maxParamsOf(o: LoadOptions): number {
   const m = o.maxParams ?? LIMITS.maxParams;
@@ -131,40 +145,68 @@ function checkLoadOptions(o: unknown): LoadOptions {
   return o as LoadOptions;
 }
 
+/** What is known about a model file before its weight bytes are read. */
+interface LoadPlan {
+  entries: WeightEntry[];
+  bytes: number;
+  topo: ReturnType<typeof topologyFromTfjs>;
+  /** The manifest entry of each layer weight, in the model's order. */
+  weights: { entry: WeightEntry; shape: readonly number[]; variance: boolean }[];
+}
+
 /**
- * Builds a model from checked parts. Order matters for hostile files: sizes and byte lengths are verified and the
- * layers' shapes computed before any weight memory is allocated.
+ * Checks everything but the weight bytes: the format, the manifest, the topology and that every manifest weight
+ * has the shape its layer needs, and that the optimizer state is no larger than an optimizer can keep. Nothing is
+ * allocated from the file's sizes before this passes.
  */
-export function modelFromRaw(raw: RawModel, where: string, options: LoadOptions = {}): Sequential {
+function planFromRaw(raw: RawModel, where: string, options: LoadOptions): LoadPlan {
   const maxParams = maxParamsOf(options);
   if (raw.format !== undefined && raw.format !== null && raw.format !== 'layers-model') {
     fail(where, `format ${show(raw.format)} is not supported; neurite loads TF.js 'layers-model' files`);
   }
   const { entries, bytes } = readWeightSpecs(raw.weightSpecs, where, maxParams);
-  checkDataLength(entries, bytes, raw.weightData.length, where);
   const topo = topologyFromTfjs(raw.topology, `${where} modelTopology`, maxParams);
 
   const byName = new Map(entries.filter((e) => e.group !== 'optimizer').map((e) => [e.name, e]));
-  const values: Tensor[] = [];
+  const weights: LoadPlan['weights'] = [];
+  let params = 0;
   for (const layer of topo.layers) {
     for (const spec of layer.params()) {
       const name = `${layer.name}/${spec.name}`;
       const e = byName.get(name);
-      if (!e) fail(where, `the weight ${show(name)} of layer '${layer.name}' (${layer.className}) is missing from the weights manifest`);
+      if (!e) return fail(where, `the weight ${show(name)} of layer '${layer.name}' (${layer.className}) is missing from the weights manifest`);
       byName.delete(name);
-      if (e!.dtype !== 'float32' || e!.shape.length !== spec.shape.length || e!.shape.some((d, i) => d !== spec.shape[i])) {
-        fail(e!.where, `layer '${layer.name}' needs float32 of shape [${spec.shape.join(', ')}], the manifest has ${e!.dtype} [${e!.shape.join(', ')}]`);
+      if (e.dtype !== 'float32' || e.shape.length !== spec.shape.length || e.shape.some((d, i) => d !== spec.shape[i])) {
+        fail(e.where, `layer '${layer.name}' needs float32 of shape [${spec.shape.join(', ')}], the manifest has ${e.dtype} [${e.shape.join(', ')}]`);
       }
-      const v = readFinite(raw.weightData, e!);
-      if (spec.name === 'moving_variance') {
-        const neg = v.findIndex((x) => x < 0);
-        if (neg >= 0) fail(e!.where, `holds ${v[neg]} at index ${neg}; a variance cannot be negative`);
-      }
-      values.push(new Tensor(v, spec.shape));
+      weights.push({ entry: e, shape: spec.shape, variance: spec.name === 'moving_variance' });
+      params += e.size;
     }
   }
   if (byName.size > 0) {
     fail(where, `the weights manifest has ${byName.size} weight(s) that no layer uses: ${[...byName.keys()].slice(0, 5).map(show).join(', ')}`);
+  }
+  // an optimizer keeps at most 2 values per weight, plus its step counter
+  const state = entries.reduce((n, e) => n + (e.group === 'optimizer' ? e.size : 0), 0);
+  if (state > 2 * params + 1) fail(where, `the optimizer state holds ${state} values, more than any optimizer keeps for ${params} weights`);
+  return { entries, bytes, topo, weights };
+}
+
+/**
+ * Builds a model from checked parts. Order matters for hostile files: sizes are checked and the layers' shapes
+ * computed (planFromRaw) before any weight memory is allocated, then byte lengths are verified.
+ */
+export function modelFromRaw(raw: RawModel, where: string, options: LoadOptions = {}, plan = planFromRaw(raw, where, options)): Sequential {
+  const { entries, bytes, topo } = plan;
+  checkDataLength(entries, bytes, raw.weightData.length, where);
+  const values: Tensor[] = [];
+  for (const { entry: e, shape, variance } of plan.weights) {
+    const v = readFinite(raw.weightData, e);
+    if (variance) {
+      const neg = v.findIndex((x) => x < 0);
+      if (neg >= 0) fail(e.where, `holds ${v[neg]} at index ${neg}; a variance cannot be negative`);
+    }
+    values.push(new Tensor(v, shape));
   }
   const seed = options.seed ?? seedFrom(raw.trainingConfig);
   const model = new Sequential({ layers: topo.layers, ...(topo.name !== undefined ? { name: topo.name } : {}), ...(seed !== undefined ? { seed } : {}) });
@@ -177,6 +219,14 @@ export function modelFromRaw(raw: RawModel, where: string, options: LoadOptions 
     compileFromTfjs(model, raw.trainingConfig, entries.filter((e) => e.group === 'optimizer'), raw.weightData, `${where} trainingConfig`);
   }
   return model;
+}
+
+/** modelFromRaw for parts whose weights are still to be read: plans, reads exactly the planned bytes, builds. */
+async function modelFromLoaded(raw: RawModel, where: string, options: LoadOptions): Promise<Sequential> {
+  if (!raw.readWeights) return modelFromRaw(raw, where, options);
+  const plan = planFromRaw(raw, where, options);
+  raw.weightData = await raw.readWeights(plan.entries, plan.bytes);
+  return modelFromRaw(raw, where, options, plan);
 }
 
 /**
@@ -370,21 +420,21 @@ export async function loadModel(source: LoadSource, options?: LoadOptions): Prom
     } else {
       where = source.length > 200 ? `${source.slice(0, 197)}...` : source;
       const handler = await handlerFor(source, 'load');
-      raw = rawFromLoaded(await handler.load!(), where);
+      return loadFromHandler(() => handler.load!(), where, opts);
     }
   } else if (source instanceof Uint8Array || source instanceof ArrayBuffer) {
     where = 'model bytes';
     raw = rawFromBytes(toBytes(source, where), where);
   } else if (source && typeof source === 'object' && typeof (source as IOHandler).load === 'function') {
     where = 'the handler\'s artifacts';
-    let loaded: unknown;
-    try {
-      loaded = await (source as IOHandler).load!();
-    } catch (e) {
-      if (e instanceof NeuriteError) throw e;
-      throw new FormatError(`${where}: load() failed (${(e as Error)?.message ?? String(e)})`);
-    }
-    raw = rawFromLoaded(loaded, where);
+    return loadFromHandler(async () => {
+      try {
+        return await (source as IOHandler).load!();
+      } catch (e) {
+        if (e instanceof NeuriteError) throw e;
+        throw new FormatError(`${where}: load() failed (${(e as Error)?.message ?? String(e)})`);
+      }
+    }, where, opts);
   } else if (source && typeof source === 'object') {
     where = 'model artifacts';
     raw = rawFromArtifacts(source, where);
@@ -392,4 +442,16 @@ export async function loadModel(source: LoadSource, options?: LoadOptions): Prom
     throw new ValueError(`loadModel expects a URL, an IOHandler, bytes, JSON text or artifacts, got ${show(source)}`);
   }
   return modelFromRaw(raw, where, opts);
+}
+
+/** Loads through a handler, starting again when its files were replaced by a save while they were read. */
+async function loadFromHandler(load: () => Promise<unknown>, where: string, options: LoadOptions): Promise<Sequential> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await modelFromLoaded(rawFromLoaded(await load(), where), where, options);
+    } catch (e) {
+      if (!(e instanceof ModelReplaced)) throw e;
+      if (attempt >= MAX_REREADS) throw new FormatError(`${e.message}; it was replaced ${attempt} times while it was read, try again`);
+    }
+  }
 }

@@ -1,7 +1,8 @@
 // PNG decoder (ISO/IEC 15948, the W3C PNG specification): every colour type and bit depth, palettes,
 // tRNS transparency and Adam7 interlacing. The zlib inflate step is passed in (node:zlib in Node), so
 // this module itself imports nothing platform-specific. Output is 8 bits per sample; 16-bit samples are
-// rounded to 8 bits.
+// rounded to 8 bits. The image's size is checked from IHDR before anything is inflated, and the inflater is
+// given the exact number of bytes that size needs, so a small file cannot inflate to gigabytes.
 import { FormatError } from '../errors';
 import type { Pixels } from './resize';
 
@@ -24,11 +25,28 @@ export function isPng(bytes: Uint8Array): boolean {
 }
 
 /**
+ * Inflates zlib data, producing at most `maxOutputLength` bytes: throws (without producing more) when the data
+ * inflates to more. node:zlib's `inflateSync(data, { maxOutputLength })` is one.
+ */
+export type Inflate = (data: Uint8Array, maxOutputLength: number) => Uint8Array;
+
+/** The number of bytes of filtered image data (filter byte + row, per row of every pass) an image needs. */
+export function pngDataBytes(width: number, height: number, bitsPerPixel: number, interlaced: boolean): number {
+  let n = 0;
+  for (const [x0, y0, dx, dy] of interlaced ? ADAM7 : ([[0, 0, 1, 1]] as const)) {
+    const pw = Math.ceil((width - x0) / dx);
+    const ph = Math.ceil((height - y0) / dy);
+    if (pw > 0 && ph > 0) n += ph * (Math.ceil((pw * bitsPerPixel) / 8) + 1);
+  }
+  return n;
+}
+
+/**
  * Decodes a PNG file into 8-bit pixels: gray (1 channel), gray+alpha (2), RGB (3) or RGBA (4), as the
  * file stores them; a palette becomes RGB, or RGBA when tRNS gives any entry transparency, and a tRNS
  * colour key adds an alpha channel. Throws FormatError naming `name` for anything malformed.
  */
-export function decodePng(bytes: Uint8Array, inflate: (data: Uint8Array) => Uint8Array, name: string): Pixels {
+export function decodePng(bytes: Uint8Array, inflate: Inflate, name: string): Pixels {
   const fail = (why: string): never => {
     throw new FormatError(`${name}: not a valid PNG file (${why})`);
   };
@@ -91,15 +109,20 @@ export function decodePng(bytes: Uint8Array, inflate: (data: Uint8Array) => Uint
       o += c.length;
     }
   }
-  let raw: Uint8Array;
-  try {
-    raw = inflate(compressed);
-  } catch (e) {
-    return fail(`image data does not inflate: ${(e as Error).message}`);
-  }
-
   const samples = SAMPLES[type]!;
   const bitsPerPixel = samples * depth;
+  const needed = pngDataBytes(width, height, bitsPerPixel, interlaced);
+  let raw: Uint8Array;
+  try {
+    raw = inflate(compressed, needed);
+  } catch (e) {
+    if ((e as { code?: string }).code === 'ERR_BUFFER_TOO_LARGE') {
+      return fail(`image data inflates to more than the ${needed} bytes a ${width}x${height} image needs`);
+    }
+    return fail(`image data does not inflate: ${(e as Error).message}`);
+  }
+  if (raw.length > needed) fail(`image data inflates to more than the ${needed} bytes a ${width}x${height} image needs`);
+
   const bpp = Math.max(1, bitsPerPixel >> 3); // filter distance in bytes
 
   // Output layout. tRNS adds alpha to gray, RGB and palette images.
