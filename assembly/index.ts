@@ -11,7 +11,7 @@ export {
   f32_count_argmax_match, f32_count_argmax_label, f32_count_binary_match,
 } from './loss/loss';
 export {
-  f32_sgd, f32_momentum, f32_adam, f32_adamw, f32_rmsprop, f32_adagrad, f32_l2_grad,
+  f32_sgd, f32_momentum, f32_adam, f32_adamw, f32_adamax, f32_adadelta, f32_rmsprop, f32_adagrad, f32_l2_grad,
 } from './optim/optim';
 export {
   f32_sum_squares, f32_scale, f32_fill, f32_copy, f32_gather_rows, i32_gather, f32_all_finite, heap_base,

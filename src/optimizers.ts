@@ -2,8 +2,25 @@ import type { Kernels } from './backend/types';
 import { checkName, describe, ValueError } from './errors';
 import type { Schedule } from './schedules';
 
-export type OptimizerName = 'sgd' | 'momentum' | 'adam' | 'adamw' | 'rmsprop' | 'adagrad';
-export const OPTIMIZER_NAMES: readonly OptimizerName[] = ['sgd', 'momentum', 'adam', 'adamw', 'rmsprop', 'adagrad'];
+export type OptimizerName = 'sgd' | 'momentum' | 'adam' | 'adamw' | 'adamax' | 'adadelta' | 'rmsprop' | 'adagrad';
+export const OPTIMIZER_NAMES: readonly OptimizerName[] = ['sgd', 'momentum', 'adam', 'adamw', 'adamax', 'adadelta', 'rmsprop', 'adagrad'];
+
+const f32 = Math.fround;
+
+/**
+ * β^t as TF.js keeps it: a float32 scalar that starts at β and is multiplied by β (in float32) after every step.
+ * The last value is cached, so a training loop pays one multiply per step.
+ */
+class PowerF32 {
+  private t = 1;
+  private value: number;
+  constructor(private readonly base: number) { this.value = f32(base); }
+  at(t: number): number {
+    if (t < this.t) { this.t = 1; this.value = f32(this.base); }
+    for (; this.t < t; this.t++) this.value = f32(this.value * f32(this.base));
+    return this.value;
+  }
+}
 
 export interface OptimizerConfig {
   /** A positive number or a schedule from nn.schedules. */
@@ -89,14 +106,23 @@ class Adam extends Optimizer {
   readonly beta1: number;
   readonly beta2: number;
   readonly epsilon: number;
+  private readonly pow1: PowerF32;
+  private readonly pow2: PowerF32;
   constructor(c: AdamConfig = {}) {
     super(c, 0.001);
     this.beta1 = checkRate('beta1', c.beta1 ?? 0.9, 0, 1, true);
     this.beta2 = checkRate('beta2', c.beta2 ?? 0.999, 0, 1, true);
     this.epsilon = checkRate('epsilon', c.epsilon ?? 1e-7, 0, Infinity);
+    this.pow1 = new PowerF32(this.beta1);
+    this.pow2 = new PowerF32(this.beta2);
+  }
+  /** The bias corrections 1 − β1^t and 1 − β2^t of step t, in float32 as TF.js computes them. */
+  protected corrections(t: number): [number, number] {
+    return [f32(1 - this.pow1.at(t)), f32(1 - this.pow2.at(t))];
   }
   apply(k: Kernels, w: number, g: number, s: readonly number[], n: number, lr: number, step: number): void {
-    k.f32_adam(w, g, s[0], s[1], n, lr, this.beta1, this.beta2, this.epsilon, step);
+    const [c1, c2] = this.corrections(step);
+    k.f32_adam(w, g, s[0], s[1], n, lr, this.beta1, 1 - this.beta1, this.beta2, 1 - this.beta2, this.epsilon, c1, c2);
   }
   getConfig(): Record<string, unknown> {
     return { learningRate: this.learningRate, beta1: this.beta1, beta2: this.beta2, epsilon: this.epsilon };
@@ -111,26 +137,78 @@ class AdamW extends Adam {
     this.weightDecay = checkRate('weightDecay', c.weightDecay ?? 0.004, 0, Infinity, true);
   }
   override apply(k: Kernels, w: number, g: number, s: readonly number[], n: number, lr: number, step: number): void {
-    k.f32_adamw(w, g, s[0], s[1], n, lr, this.beta1, this.beta2, this.epsilon, step, this.weightDecay);
+    const [c1, c2] = this.corrections(step);
+    k.f32_adamw(w, g, s[0], s[1], n, lr, this.beta1, 1 - this.beta1, this.beta2, 1 - this.beta2, this.epsilon, c1, c2,
+      this.weightDecay);
   }
   override getConfig() { return { ...super.getConfig(), weightDecay: this.weightDecay }; }
 }
 
-class RMSprop extends Optimizer {
-  readonly name = 'rmsprop';
-  readonly slots = 1;
-  readonly slotNames = ['rms'];
+class Adamax extends Optimizer {
+  readonly name = 'adamax';
+  readonly slots = 2;
+  readonly slotNames = ['m', 'v'];
+  readonly beta1: number;
+  readonly beta2: number;
+  readonly epsilon: number;
+  private readonly pow1: PowerF32;
+  constructor(c: AdamConfig = {}) {
+    super(c, 0.002);
+    this.beta1 = checkRate('beta1', c.beta1 ?? 0.9, 0, 1, true);
+    this.beta2 = checkRate('beta2', c.beta2 ?? 0.999, 0, 1, true);
+    this.epsilon = checkRate('epsilon', c.epsilon ?? 1e-7, 0, Infinity);
+    this.pow1 = new PowerF32(this.beta1);
+  }
+  apply(k: Kernels, w: number, g: number, s: readonly number[], n: number, lr: number, step: number): void {
+    // TF.js: (−lr) / (1 − β1^t), one float32 division of two float32 scalars
+    const size = f32(-f32(lr) / f32(1 - this.pow1.at(step)));
+    k.f32_adamax(w, g, s[0], s[1], n, size, this.beta1, 1 - this.beta1, this.beta2, this.epsilon);
+  }
+  getConfig() { return { learningRate: this.learningRate, beta1: this.beta1, beta2: this.beta2, epsilon: this.epsilon }; }
+}
+
+class Adadelta extends Optimizer {
+  readonly name = 'adadelta';
+  readonly slots = 2;
+  readonly slotNames = ['accum_grad', 'accum_var'];
   readonly rho: number;
   readonly epsilon: number;
   constructor(c: OptimizerConfig & { rho?: number; epsilon?: number } = {}) {
     super(c, 0.001);
-    this.rho = checkRate('rho', c.rho ?? 0.9, 0, 1, true);
+    this.rho = checkRate('rho', c.rho ?? 0.95, 0, 1, true);
     this.epsilon = checkRate('epsilon', c.epsilon ?? 1e-7, 0, Infinity);
   }
   apply(k: Kernels, w: number, g: number, s: readonly number[], n: number, lr: number): void {
-    k.f32_rmsprop(w, g, s[0], n, lr, this.rho, this.epsilon);
+    k.f32_adadelta(w, g, s[0], s[1], n, lr, this.rho, 1 - this.rho, this.epsilon);
   }
   getConfig() { return { learningRate: this.learningRate, rho: this.rho, epsilon: this.epsilon }; }
+}
+
+class RMSprop extends Optimizer {
+  readonly name = 'rmsprop';
+  readonly slots: number;
+  readonly slotNames: readonly string[];
+  readonly rho: number;
+  readonly momentum: number;
+  readonly epsilon: number;
+  readonly centered: boolean;
+  constructor(c: OptimizerConfig & { rho?: number; momentum?: number; epsilon?: number; centered?: boolean } = {}) {
+    super(c, 0.001);
+    this.rho = checkRate('rho', c.rho ?? 0.9, 0, 1, true);
+    this.momentum = checkRate('momentum', c.momentum ?? 0, 0, 1, true);
+    this.epsilon = checkRate('epsilon', c.epsilon ?? 1e-7, 0, Infinity);
+    if (c.centered !== undefined && typeof c.centered !== 'boolean') throw new ValueError(`centered must be true or false, got ${String(c.centered)}`);
+    this.centered = !!c.centered;
+    this.slotNames = this.centered ? ['rms', 'momentum', 'mg'] : ['rms', 'momentum'];
+    this.slots = this.slotNames.length;
+  }
+  apply(k: Kernels, w: number, g: number, s: readonly number[], n: number, lr: number): void {
+    k.f32_rmsprop(w, g, s[0], s[1], this.centered ? s[2] : 0, n, lr, this.rho, 1 - this.rho, this.momentum, this.epsilon,
+      this.centered ? 1 : 0);
+  }
+  getConfig() {
+    return { learningRate: this.learningRate, rho: this.rho, momentum: this.momentum, epsilon: this.epsilon, centered: this.centered };
+  }
 }
 
 class Adagrad extends Optimizer {
@@ -160,17 +238,30 @@ class Adagrad extends Optimizer {
  * model.compile({ optimizer: nn.optimizers.adam({ learningRate: 1e-3 }), loss: 'categoricalCrossentropy' });
  */
 export const optimizers = {
-  /** Plain gradient descent: w −= lr·g. Default learningRate 0.01. */
+  /** Plain gradient descent, as tf.train.sgd: w −= lr·g. Default learningRate 0.01. */
   sgd: (c?: OptimizerConfig) => new SGD(c),
-  /** Momentum (Nesterov with `nesterov: true`). Defaults: learningRate 0.01, momentum 0.9. */
+  /**
+   * Momentum as tf.train.momentum: a = μ·a + g, w −= lr·a (Nesterov with `nesterov: true`: w −= lr·(g + μ·a)).
+   * Defaults: learningRate 0.01, momentum 0.9.
+   */
   momentum: (c?: OptimizerConfig & { momentum?: number; nesterov?: boolean }) => new Momentum(c),
-  /** Adam. Defaults: learningRate 0.001, beta1 0.9, beta2 0.999, epsilon 1e-7. */
+  /**
+   * Adam as tf.train.adam (ε added to √v̂, the bias-corrected second moment). Defaults: learningRate 0.001,
+   * beta1 0.9, beta2 0.999, epsilon 1e-7.
+   */
   adam: (c?: AdamConfig) => new Adam(c),
-  /** AdamW, Adam with decoupled weight decay (default weightDecay 0.004). */
+  /** AdamW: the Adam above plus decoupled weight decay w −= lr·wd·w before each step (default weightDecay 0.004). */
   adamw: (c?: AdamConfig & { weightDecay?: number }) => new AdamW(c),
-  /** RMSprop. Defaults: learningRate 0.001, rho 0.9, epsilon 1e-7. */
-  rmsprop: (c?: OptimizerConfig & { rho?: number; epsilon?: number }) => new RMSprop(c),
-  /** Adagrad. Defaults: learningRate 0.001, initialAccumulatorValue 0.1, epsilon 1e-7. */
+  /** Adamax as tf.train.adamax (Adam with an infinity norm). Defaults: learningRate 0.002, beta1 0.9, beta2 0.999, epsilon 1e-7. */
+  adamax: (c?: AdamConfig) => new Adamax(c),
+  /** Adadelta as tf.train.adadelta. Defaults: learningRate 0.001, rho 0.95, epsilon 1e-7. */
+  adadelta: (c?: OptimizerConfig & { rho?: number; epsilon?: number }) => new Adadelta(c),
+  /**
+   * RMSprop as tf.train.rmsprop (ε inside the square root; `rho` is TF.js's `decay`). Defaults: learningRate 0.001,
+   * rho 0.9, momentum 0, epsilon 1e-7, centered false. Centered adds ε to s − q² where TF.js subtracts it.
+   */
+  rmsprop: (c?: OptimizerConfig & { rho?: number; momentum?: number; epsilon?: number; centered?: boolean }) => new RMSprop(c),
+  /** Adagrad as tf.train.adagrad. Defaults: learningRate 0.001, initialAccumulatorValue 0.1, epsilon 1e-7. */
   adagrad: (c?: OptimizerConfig & { initialAccumulatorValue?: number; epsilon?: number }) => new Adagrad(c),
 };
 

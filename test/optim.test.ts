@@ -17,15 +17,32 @@ interface Rule {
   ref(w: Float64Array, g: Float64Array, s: Float64Array[], t: number): void;
 }
 
+/** β^t as TF.js keeps it: float32, multiplied by β after every step. */
+function powF32(b: number, t: number): number {
+  let acc = Math.fround(b);
+  for (let i = 1; i < t; i++) acc = Math.fround(acc * Math.fround(b));
+  return acc;
+}
+
 function rules(p: { lr: number; mu: number; b1: number; b2: number; eps: number; wd: number; rho: number }): Rule[] {
   const { lr, mu, b1, b2, eps, wd, rho } = p;
+  const corr = (b: number, t: number) => Math.fround(1 - powF32(b, t));
   const adamRef = (w: Float64Array, g: Float64Array, [m, v]: Float64Array[], t: number, decay: number) => {
-    const lrt = lr * Math.sqrt(1 - b2 ** t) / (1 - b1 ** t);
+    const c1 = 1 - b1 ** t, c2 = 1 - b2 ** t;
     for (let i = 0; i < w.length; i++) {
       w[i] -= lr * decay * w[i];
       m[i] = b1 * m[i] + (1 - b1) * g[i];
       v[i] = b2 * v[i] + (1 - b2) * g[i] * g[i];
-      w[i] -= lrt * m[i] / (Math.sqrt(v[i]) + eps);
+      w[i] -= lr * (m[i] / c1) / (Math.sqrt(v[i] / c2) + eps);
+    }
+  };
+  const rmspropRef = (w: Float64Array, g: Float64Array, [s, q, c]: Float64Array[], centered: boolean) => {
+    for (let i = 0; i < w.length; i++) {
+      s[i] = rho * s[i] + (1 - rho) * g[i] * g[i];
+      let den = Math.sqrt(s[i] + eps);
+      if (centered) { c[i] = rho * c[i] + (1 - rho) * g[i]; den = Math.sqrt(s[i] - c[i] * c[i] + eps); }
+      q[i] = mu * q[i] + lr * g[i] / den;
+      w[i] -= q[i];
     }
   };
   return [
@@ -36,37 +53,60 @@ function rules(p: { lr: number; mu: number; b1: number; b2: number; eps: number;
     },
     {
       name: 'momentum', states: 1, init: 0,
-      run: (k, w, g, [v], n) => k.f32_momentum(w, g, v, n, lr, mu, 0),
-      ref: (w, g, [v]) => {
-        for (let i = 0; i < w.length; i++) { v[i] = mu * v[i] - lr * g[i]; w[i] += v[i]; }
+      run: (k, w, g, [a], n) => k.f32_momentum(w, g, a, n, lr, mu, 0),
+      ref: (w, g, [a]) => {
+        for (let i = 0; i < w.length; i++) { a[i] = mu * a[i] + g[i]; w[i] -= lr * a[i]; }
       },
     },
     {
       name: 'nesterov', states: 1, init: 0,
-      run: (k, w, g, [v], n) => k.f32_momentum(w, g, v, n, lr, mu, 1),
-      ref: (w, g, [v]) => {
-        for (let i = 0; i < w.length; i++) { v[i] = mu * v[i] - lr * g[i]; w[i] += mu * v[i] - lr * g[i]; }
+      run: (k, w, g, [a], n) => k.f32_momentum(w, g, a, n, lr, mu, 1),
+      ref: (w, g, [a]) => {
+        for (let i = 0; i < w.length; i++) { a[i] = mu * a[i] + g[i]; w[i] -= lr * (g[i] + mu * a[i]); }
       },
     },
     {
       name: 'adam', states: 2, init: 0,
-      run: (k, w, g, [m, v], n, t) => k.f32_adam(w, g, m, v, n, lr, b1, b2, eps, t),
+      run: (k, w, g, [m, v], n, t) => k.f32_adam(w, g, m, v, n, lr, b1, 1 - b1, b2, 1 - b2, eps, corr(b1, t), corr(b2, t)),
       ref: (w, g, s, t) => adamRef(w, g, s, t, 0),
     },
     {
       name: 'adamw', states: 2, init: 0,
-      run: (k, w, g, [m, v], n, t) => k.f32_adamw(w, g, m, v, n, lr, b1, b2, eps, t, wd),
+      run: (k, w, g, [m, v], n, t) => k.f32_adamw(w, g, m, v, n, lr, b1, 1 - b1, b2, 1 - b2, eps, corr(b1, t), corr(b2, t), wd),
       ref: (w, g, s, t) => adamRef(w, g, s, t, wd),
     },
     {
-      name: 'rmsprop', states: 1, init: 0,
-      run: (k, w, g, [s], n) => k.f32_rmsprop(w, g, s, n, lr, rho, eps),
-      ref: (w, g, [s]) => {
+      name: 'adamax', states: 2, init: 0,
+      run: (k, w, g, [m, u], n, t) => k.f32_adamax(w, g, m, u, n, Math.fround(-Math.fround(lr) / corr(b1, t)), b1, 1 - b1, b2, eps),
+      ref: (w, g, [m, u], t) => {
         for (let i = 0; i < w.length; i++) {
-          s[i] = rho * s[i] + (1 - rho) * g[i] * g[i];
-          w[i] -= lr * g[i] / (Math.sqrt(s[i]) + eps);
+          m[i] = b1 * m[i] + (1 - b1) * g[i];
+          u[i] = Math.max(b2 * u[i], Math.abs(g[i]));
+          w[i] -= lr / (1 - b1 ** t) * m[i] / (u[i] + eps);
         }
       },
+    },
+    {
+      name: 'adadelta', states: 2, init: 0,
+      run: (k, w, g, [a, u], n) => k.f32_adadelta(w, g, a, u, n, lr, rho, 1 - rho, eps),
+      ref: (w, g, [a, u]) => {
+        for (let i = 0; i < w.length; i++) {
+          const d = Math.sqrt(u[i] + eps) / Math.sqrt(a[i] + eps) * g[i];
+          a[i] = rho * a[i] + (1 - rho) * g[i] * g[i];
+          u[i] = rho * u[i] + (1 - rho) * d * d;
+          w[i] -= lr * d;
+        }
+      },
+    },
+    {
+      name: 'rmsprop', states: 2, init: 0,
+      run: (k, w, g, [s, q], n) => k.f32_rmsprop(w, g, s, q, 0, n, lr, rho, 1 - rho, mu, eps, 0),
+      ref: (w, g, st) => rmspropRef(w, g, st, false),
+    },
+    {
+      name: 'rmsprop (centered)', states: 3, init: 0,
+      run: (k, w, g, [s, q, c], n) => k.f32_rmsprop(w, g, s, q, c, n, lr, rho, 1 - rho, mu, eps, 1),
+      ref: (w, g, st) => rmspropRef(w, g, st, true),
     },
     {
       name: 'adagrad', states: 1, init: 0.1,
@@ -74,7 +114,7 @@ function rules(p: { lr: number; mu: number; b1: number; b2: number; eps: number;
       ref: (w, g, [s]) => {
         for (let i = 0; i < w.length; i++) {
           s[i] += g[i] * g[i];
-          w[i] -= lr * g[i] / (Math.sqrt(s[i]) + eps);
+          w[i] -= lr * g[i] / Math.sqrt(s[i] + eps);
         }
       },
     },
@@ -174,10 +214,10 @@ describe.each(BACKENDS)('optimizers on %s', (name) => {
   }
 
   it('adam step 1 moves every weight by about lr against the gradient sign', () => {
-    // At t = 1: m = (1−β1)g, v = (1−β2)g², lr_t = lr·√(1−β2)/(1−β1), so the step is lr·g/(|g| + ε/√(1−β2)).
+    // At t = 1 the bias-corrected moments are g and g², so the step is lr·g/(|g| + ε).
     const m = new Mem(name);
     const w = m.f32([0, 0, 0, 0, 0]), g = m.f32([1, -2, 0.5, -0.25, 0]), mm = m.f32(5), v = m.f32(5);
-    m.k.f32_adam(w, g, mm, v, 5, 0.1, 0.9, 0.999, 1e-7, 1);
+    m.k.f32_adam(w, g, mm, v, 5, 0.1, 0.9, 0.1, 0.999, 0.001, 1e-7, Math.fround(1 - Math.fround(0.9)), Math.fround(1 - Math.fround(0.999)));
     const got = m.read(w, 5);
     for (const [i, sign] of [[0, -1], [1, 1], [2, -1], [3, 1]]) expect(got[i]).toBeCloseTo(sign * 0.1, 5);
     expect(got[4]).toBe(0);
@@ -204,17 +244,25 @@ describe.each(BACKENDS)('optimizers on %s', (name) => {
     ['sgd', 0, (k, w, g, _s, n) => k.f32_sgd(w, g, n, 0.1)],
     ['momentum', 0, (k, w, g, [v], n) => k.f32_momentum(w, g, v, n, 0.02, 0.9, 0)],
     ['nesterov', 0, (k, w, g, [v], n) => k.f32_momentum(w, g, v, n, 0.02, 0.9, 1)],
-    ['adam', 0, (k, w, g, [mm, v], n, t) => k.f32_adam(w, g, mm, v, n, 0.05, 0.9, 0.999, 1e-7, t)],
-    ['adamw', 0, (k, w, g, [mm, v], n, t) => k.f32_adamw(w, g, mm, v, n, 0.05, 0.9, 0.999, 1e-7, t, 1e-4)],
-    ['rmsprop', 0, (k, w, g, [s], n) => k.f32_rmsprop(w, g, s, n, 0.01, 0.9, 1e-7)],
+    ['adam', 0, (k, w, g, [mm, v], n, t) => adamCall(k, w, g, mm, v, n, 0.05, t)],
+    ['adamw', 0, (k, w, g, [mm, v], n, t) => adamCall(k, w, g, mm, v, n, 0.05, t, 1e-4)],
+    ['adamax', 0, (k, w, g, [mm, u], n, t) => k.f32_adamax(w, g, mm, u, n, Math.fround(-0.05 / (1 - 0.9 ** t)), 0.9, 0.1, 0.999, 1e-7)],
+    ['adadelta', 0, (k, w, g, [a, u], n) => k.f32_adadelta(w, g, a, u, n, 0.5, 0.9, 0.1, 1e-6)],
+    ['rmsprop', 0, (k, w, g, [s, q], n) => k.f32_rmsprop(w, g, s, q, 0, n, 0.01, 0.9, 0.1, 0, 1e-7, 0)],
+    ['rmsprop (momentum, centered)', 0, (k, w, g, [s, q, c], n) => k.f32_rmsprop(w, g, s, q, c, n, 0.005, 0.9, 0.1, 0.5, 1e-7, 1)],
     ['adagrad', 0.1, (k, w, g, [s], n) => k.f32_adagrad(w, g, s, n, 0.5, 1e-7)],
   ];
+  const adamCall = (k: Kernels, w: number, g: number, mm: number, v: number, n: number, lr: number, t: number, wd?: number) => {
+    const c1 = Math.fround(1 - 0.9 ** t), c2 = Math.fround(1 - 0.999 ** t);
+    if (wd === undefined) k.f32_adam(w, g, mm, v, n, lr, 0.9, 0.1, 0.999, 0.001, 1e-7, c1, c2);
+    else k.f32_adamw(w, g, mm, v, n, lr, 0.9, 0.1, 0.999, 0.001, 1e-7, c1, c2, wd);
+  };
   for (const [rule, init, step] of converge) {
     it(`${rule} minimises a quadratic`, () => {
       const n = 37, steps = 300;
       const c = rand(99)(n, -2, 2);
       const m = new Mem(name);
-      const w = m.f32(n), g = m.f32(n), s = [m.f32(new Float32Array(n).fill(init)), m.f32(n)];
+      const w = m.f32(n), g = m.f32(n), s = [m.f32(new Float32Array(n).fill(init)), m.f32(n), m.f32(n)];
       const loss = (x: Float32Array) => x.reduce((a, xi, i) => a + (xi - c[i]) ** 2, 0);
       const start = loss(m.read(w, n));
       for (let t = 1; t <= steps; t++) {

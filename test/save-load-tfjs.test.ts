@@ -181,10 +181,11 @@ describe('TF.js → neurite', () => {
   });
 
   it.each([
-    // tiny epsilons: TF.js adds epsilon after bias correction (Adam) or inside the square root (RMSProp, Adagrad),
-    // neurite (like Keras) outside; that only matters for an epsilon that is large next to √v
     ['Adam', () => tf.train.adam(0.01, 0.9, 0.999, 1e-10), 'adam', ['m', 'v']],
-    ['RMSProp', () => tf.train.rmsprop(0.01, 0.8, 0, 1e-20), 'rmsprop', ['rms']],
+    ['Adam (default epsilon)', () => tf.train.adam(0.01), 'adam', ['m', 'v']],
+    ['Adadelta', () => tf.train.adadelta(1), 'adadelta', ['accum_grad', 'accum_var']],
+    ['RMSProp', () => tf.train.rmsprop(0.01, 0.8, 0, 1e-20), 'rmsprop', ['rms', 'momentum']],
+    ['RMSProp (momentum)', () => tf.train.rmsprop(0.01, 0.8, 0.5), 'rmsprop', ['rms', 'momentum']],
     ['Momentum', () => tf.train.momentum(0.05, 0.7), 'momentum', ['momentum']],
     ['Momentum (Nesterov)', () => tf.train.momentum(0.05, 0.7, true), 'momentum', ['momentum']],
     ['Adagrad', () => tf.train.adagrad(0.05), 'adagrad', ['accumulator']],
@@ -264,13 +265,16 @@ describe('TF.js → neurite', () => {
     }
   });
 
-  it('a TF.js optimizer neurite lacks is refused by name, and { compile: false } loads the weights anyway', async () => {
+  it('a TF.js Adamax training config loads compiled (TF.js cannot save its state), and an optimizer neurite lacks is refused by name', async () => {
     const tm = TFJS_MODELS[0].build();
-    // TF.js cannot save Adamax's state, so its training config is written the way TF.js writes it for other optimizers
     const a = { ...(await tfjsArtifacts(tm)), trainingConfig: { loss: 'mean_squared_error', metrics: [],
-      optimizer_config: { class_name: 'Adamax', config: { learningRate: 0.002, beta1: 0.9, beta2: 0.999, epsilon: 1e-7, decay: 0 } } } };
-    await expect(nn.loadModel(nn.io.fromMemory(a))).rejects.toThrow(/Adamax/);
-    const model = await nn.loadModel(nn.io.fromMemory(a), { compile: false });
+      optimizer_config: { class_name: 'Adamax', config: { learningRate: 0.002, beta1: 0.8, beta2: 0.99, epsilon: 1e-7, decay: 0 } } } };
+    const adamax = await nn.loadModel(nn.io.fromMemory(a));
+    expect(adamax.compileConfig!.optimizer.name).toBe('adamax');
+    expect(adamax.compileConfig!.optimizer.getConfig()).toEqual({ learningRate: 0.002, beta1: 0.8, beta2: 0.99, epsilon: 1e-7 });
+    const nadam = { ...a, trainingConfig: { ...a.trainingConfig, optimizer_config: { class_name: 'Nadam', config: { learning_rate: 0.002 } } } };
+    await expect(nn.loadModel(nn.io.fromMemory(nadam))).rejects.toThrow(/Nadam/);
+    const model = await nn.loadModel(nn.io.fromMemory(nadam), { compile: false });
     expect(model.compileConfig).toBeUndefined();
     const x = rand(5)(2 * 6);
     expect(maxAbsDiff(model.predict(nn.tensor(x, [2, 6])).data, tfPredict(tm, x, [2, 6]))).toBeLessThanOrEqual(1e-5);
@@ -378,6 +382,9 @@ describe('neurite → TF.js', () => {
       [nn.optimizers.momentum({ learningRate: 0.05, momentum: 0.8, nesterov: true }), 'nesterov'],
       [nn.optimizers.adagrad({ learningRate: 0.05 }), 'adagrad'],
       [nn.optimizers.rmsprop({ learningRate: 0.01, rho: 0.8, epsilon: 1e-20 }), 'rmsprop'],
+      [nn.optimizers.rmsprop({ learningRate: 0.01, rho: 0.8, momentum: 0.5 }), 'rmsprop (momentum)'],
+      [nn.optimizers.adadelta({ learningRate: 1 }), 'adadelta'],
+      [nn.optimizers.adam({ learningRate: 0.01 }), 'adam (default epsilon)'],
       [nn.optimizers.sgd({ learningRate: 0.1 }), 'sgd'],
     ] as const) {
       const model = nn.sequential({ seed: 3, layers: [

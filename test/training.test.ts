@@ -160,7 +160,7 @@ describe.each(BACKENDS)('training (%s)', (backend) => {
 
   it.each(nn.OPTIMIZER_NAMES)('optimizer %s lowers the loss', async (name) => {
     const m = xorModel(4);
-    const lr = { sgd: 0.5, momentum: 0.5, adagrad: 0.5, adam: 0.05, adamw: 0.05, rmsprop: 0.05 }[name];
+    const lr = { sgd: 0.5, momentum: 0.5, adagrad: 0.5, adam: 0.05, adamw: 0.05, adamax: 0.05, adadelta: 0.5, rmsprop: 0.05 }[name];
     m.compile({ optimizer: nn.optimizers[name]({ learningRate: lr }), loss: 'mse' });
     const before = m.evaluate(XOR_X, XOR_Y).loss;
     await m.fit(XOR_X, XOR_Y, { epochs: 100, batchSize: 4 });

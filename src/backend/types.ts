@@ -124,25 +124,40 @@ export interface Kernels {
   // ---- optimizers and utilities (assembly/optim, assembly/util, src/backend/js/optim.ts) ----
   /** w −= lr·g */
   f32_sgd(w: number, g: number, count: number, lr: number): void;
-  /** Keras momentum: v = μ·v − lr·g; w += v (nesterov≠0: w += μ·v − lr·g with the new v). v is updated in place. */
-  f32_momentum(w: number, g: number, v: number, count: number, lr: number, momentum: number, nesterov: number): void;
+  // Each update below follows tf.train.*'s formula op by op (one IEEE f32 op at a time, in TF.js's order), so
+  // wasm, js and TF.js's cpu backend agree bit for bit on the same inputs; "(−lr)·x + w" is TF.js's order.
+  /** Momentum as tf.train.momentum: a = μ·a + g; w = (−lr)·a + w (nesterov≠0: w = (−lr)·(g + a·μ) + w). */
+  f32_momentum(w: number, g: number, a: number, count: number, lr: number, momentum: number, nesterov: number): void;
   /**
-   * Adam at step t ≥ 1: m = β1·m + (1−β1)·g; v = β2·v + (1−β2)·(g·g);
-   * w −= (lr_t·m)/(√v + ε) with lr_t = lr·√(1−β2^t)/(1−β1^t)  (Keras/TF formulation, ε "hat").
-   * lr_t is computed once per call in f64 (β^t by binary exponentiation) and rounded to f32; everything else
-   * is f32, one IEEE op at a time, so the wasm and js backends agree bit for bit.
+   * Adam as tf.train.adam: m = m·β1 + g·(1−β1); v = v·β2 + (g·g)·(1−β2); w = (m/c1) / (√(v/c2) + ε)·(−lr) + w,
+   * where c1 = 1 − β1^t and c2 = 1 − β2^t are the bias corrections of step t (the caller computes them, and
+   * 1 − β1, 1 − β2, as TF.js does: src/optimizers.ts).
    */
-  f32_adam(w: number, g: number, m: number, v: number, count: number,
-    lr: number, beta1: number, beta2: number, epsilon: number, t: number): void;
+  f32_adam(w: number, g: number, m: number, v: number, count: number, lr: number, beta1: number, oneMinusBeta1: number,
+    beta2: number, oneMinusBeta2: number, epsilon: number, correction1: number, correction2: number): void;
   /**
-   * AdamW: Adam as above, plus decoupled weight decay w −= (lr·wd)·w (lr·wd rounded to f32, not scaled by the
-   * bias correction) applied to each element before its Adam step.
+   * AdamW: decoupled weight decay w −= (lr·wd)·w (lr·wd rounded to f32, not scaled by the bias correction) applied
+   * to each element before its Adam step, as above.
    */
-  f32_adamw(w: number, g: number, m: number, v: number, count: number,
-    lr: number, beta1: number, beta2: number, epsilon: number, t: number, weightDecay: number): void;
-  /** s = ρ·s + (1−ρ)·g²; w −= lr·g/(√s + ε) */
-  f32_rmsprop(w: number, g: number, s: number, count: number, lr: number, rho: number, epsilon: number): void;
-  /** s += g²; w −= lr·g/(√s + ε). Keras starts s at 0.1 (initial_accumulator_value): the caller fills s. */
+  f32_adamw(w: number, g: number, m: number, v: number, count: number, lr: number, beta1: number, oneMinusBeta1: number,
+    beta2: number, oneMinusBeta2: number, epsilon: number, correction1: number, correction2: number, weightDecay: number): void;
+  /** Adamax as tf.train.adamax: m = m·β1 + g·(1−β1); u = max(u·β2, |g|); w = step·(m/(u + ε)) + w, step = (−lr)/(1 − β1^t). */
+  f32_adamax(w: number, g: number, m: number, u: number, count: number, step: number, beta1: number, oneMinusBeta1: number,
+    beta2: number, epsilon: number): void;
+  /**
+   * Adadelta as tf.train.adadelta: d = (√(U + ε)/√(A + ε))·g with A before this step; A = A·ρ + (g·g)·(1−ρ);
+   * U = U·ρ + (d·d)·(1−ρ); w = d·(−lr) + w.
+   */
+  f32_adadelta(w: number, g: number, a: number, u: number, count: number, lr: number, rho: number, oneMinusRho: number,
+    epsilon: number): void;
+  /**
+   * RMSprop as tf.train.rmsprop: s = s·ρ + (g·g)·(1−ρ); p = p·μ + (g·lr)/√(s + ε); w = w − p. centered≠0 also keeps
+   * q = q·ρ + g·(1−ρ) and divides by √((s − q·q) + ε) (TF.js subtracts ε there, which is NaN while s − q² < ε);
+   * q is neither read nor written when centered is 0.
+   */
+  f32_rmsprop(w: number, g: number, s: number, p: number, q: number, count: number, lr: number, rho: number,
+    oneMinusRho: number, momentum: number, epsilon: number, centered: number): void;
+  /** Adagrad as tf.train.adagrad: s = s + g·g; w = (g/√(s + ε))·(−lr) + w. The caller fills s with its initial value. */
   f32_adagrad(w: number, g: number, s: number, count: number, lr: number, epsilon: number): void;
   /** g += 2·λ·w (gradient of λ·Σw²). */
   f32_l2_grad(w: number, g: number, count: number, lambda: number): void;

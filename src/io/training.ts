@@ -7,10 +7,10 @@
 // TF.js fields alone.
 //
 // Optimizer state goes in weights with `group: 'optimizer'`, laid out as TF.js's optimizers read them: `iter`
-// (int32), then one block per slot over the trainable weights. Where neurite's state means something else than
-// TF.js's, both are written: for momentum, TF.js's accumulation (g-sum, = −velocity/lr) as `<w>/momentum`, then
-// neurite's exact velocity as `<w>/velocity` (TF.js reads accumulations by position and ignores the extra ones);
-// for RMSprop, zeros for TF.js's momentum slot.
+// (int32), then one block per slot over the trainable weights, named `<weight>/<slot>` as TF.js names them
+// (m, v, momentum, rms, mg, accumulator, accum_grad, accum_var). neurite's optimizers follow tf.train.*'s
+// formulas, so the state means the same in both. Files from earlier neurite versions, which also wrote a
+// `<w>/velocity` block after TF.js's momentum accumulation, load through that accumulation.
 import { FormatError, NeuriteError, ValueError } from '../errors';
 import { LOSS_NAMES, lossName, type LossName } from '../losses';
 import type { Sequential } from '../model';
@@ -52,8 +52,11 @@ function tfjsOptimizer(opt: Optimizer, lr: number): JsonObject {
     case 'adam':
     case 'adamw': // TF.js has no AdamW: it continues as Adam (same moments, no decoupled weight decay)
       return { class_name: 'Adam', config: { learningRate: lr, beta1: c.beta1, beta2: c.beta2, epsilon: c.epsilon } };
+    case 'adamax':
+      return { class_name: 'Adamax', config: { learningRate: lr, beta1: c.beta1, beta2: c.beta2, epsilon: c.epsilon, decay: 0 } };
+    case 'adadelta': return { class_name: 'Adadelta', config: { learningRate: lr, rho: c.rho, epsilon: c.epsilon } };
     case 'rmsprop':
-      return { class_name: 'RMSProp', config: { learningRate: lr, decay: c.rho, momentum: 0, epsilon: c.epsilon, centered: false } };
+      return { class_name: 'RMSProp', config: { learningRate: lr, decay: c.rho, momentum: c.momentum, epsilon: c.epsilon, centered: c.centered } };
     case 'adagrad': return { class_name: 'Adagrad', config: { learningRate: lr, initialAccumulatorValue: c.initialAccumulatorValue } };
   }
 }
@@ -89,14 +92,7 @@ export function trainingToTfjs(model: Sequential): { trainingConfig: JsonObject;
   const slots = model.getOptimizerWeights();
   const add = (name: string, t: Tensor, values: Float32Array = t.data) =>
     weights.push({ name, shape: [...t.shape], dtype: 'float32', values, group: 'optimizer' });
-  const weightName = (n: string) => n.slice(0, n.lastIndexOf('/'));
-  if (opt.name === 'momentum') {
-    for (const s of slots) add(`${weightName(s.name)}/momentum`, s.tensor, s.tensor.data.map((v) => Math.fround(-v / lr)));
-    for (const s of slots) add(`${weightName(s.name)}/velocity`, s.tensor);
-  } else {
-    for (const s of slots) add(s.name, s.tensor);
-    if (opt.name === 'rmsprop') for (const s of slots) add(`${weightName(s.name)}/momentum`, s.tensor, new Float32Array(s.tensor.size));
-  }
+  for (const s of slots) add(s.name, s.tensor);
   return { trainingConfig, weights };
 }
 
@@ -195,16 +191,19 @@ function tfjsOptimizerFrom(v: unknown, where: string): Optimizer {
       case 'Adam':
         return optimizers.adam({ learningRate: lr as number, beta1: get('beta1') as number, beta2: get('beta2') as number,
           epsilon: get('epsilon') as number });
+      case 'Adamax':
+        return optimizers.adamax({ learningRate: lr as number, beta1: get('beta1') as number, beta2: get('beta2') as number,
+          epsilon: get('epsilon') as number });
+      case 'Adadelta':
+        return optimizers.adadelta({ learningRate: lr as number, rho: get('rho') as number, epsilon: get('epsilon') as number });
       case 'RMSProp':
       case 'RMSprop':
-        ignorable('momentum', [0]);
-        ignorable('centered', [false]);
         return optimizers.rmsprop({ learningRate: lr as number, rho: (cls === 'RMSProp' ? get('decay', get('rho')) : get('rho')) as number,
-          epsilon: get('epsilon') as number });
+          momentum: get('momentum') as number, epsilon: get('epsilon') as number, centered: get('centered') as boolean });
       case 'Adagrad':
         return optimizers.adagrad({ learningRate: lr as number, initialAccumulatorValue: get('initialAccumulatorValue') as number });
       default:
-        return fail(where, `optimizer ${show(cls)} is not supported; neurite has SGD, Momentum, Adam, RMSProp, Adagrad ` +
+        return fail(where, `optimizer ${show(cls)} is not supported; neurite has SGD, Momentum, Adam, Adamax, Adadelta, RMSProp, Adagrad ` +
           '(load with { compile: false } to skip training settings)');
     }
   } catch (e) {
@@ -264,22 +263,16 @@ export function compileFromTfjs(model: Sequential, tc: unknown, optimizerEntries
 }
 
 /**
- * Where each neurite slot is in a file's optimizer state, as block numbers after `iter` (one block = one tensor per
- * trainable weight), and how many blocks the file must have. neurite's own files (`neurite` true) carry extra
- * blocks for TF.js (see the top of this file); TF.js's own files hold TF.js's layout.
+ * How many blocks of optimizer state (one tensor per trainable weight each) a file holds after `iter`: one per
+ * slot, as TF.js writes them. A momentum state may carry a second block: earlier neurite versions wrote their
+ * velocity after TF.js's accumulation, and TF.js keeps and re-saves the extra block.
  */
-interface Layout { blocks: number; use: number[]; names?: string[] }
-const LAYOUT: Record<OptimizerName, { neurite: Layout; tfjs: Layout }> = {
-  sgd: { neurite: { blocks: 0, use: [], names: [] }, tfjs: { blocks: 0, use: [] } },
-  adam: { neurite: { blocks: 2, use: [0, 1], names: ['m', 'v'] }, tfjs: { blocks: 2, use: [0, 1] } },
-  adamw: { neurite: { blocks: 2, use: [0, 1], names: ['m', 'v'] }, tfjs: { blocks: 2, use: [0, 1] } },
-  rmsprop: { neurite: { blocks: 2, use: [0], names: ['rms'] }, tfjs: { blocks: 2, use: [0] } },
-  adagrad: { neurite: { blocks: 1, use: [0], names: ['accumulator'] }, tfjs: { blocks: 1, use: [0] } },
-  momentum: { neurite: { blocks: 2, use: [1], names: ['velocity'] }, tfjs: { blocks: 1, use: [0] } },
-};
+function blocksAccepted(optimizer: Optimizer, blocks: number): boolean {
+  return blocks === optimizer.slots || (optimizer.name === 'momentum' && blocks === 2);
+}
 
 /** Slots whose values are sums of squares, so never negative. */
-const NON_NEGATIVE = new Set(['v', 'rms', 'accumulator']);
+const NON_NEGATIVE = new Set(['v', 'rms', 'accumulator', 'accum_grad', 'accum_var']);
 
 /**
  * Sets the compiled model's optimizer state from the `group: 'optimizer'` weights: `iter`, then slot blocks.
@@ -298,29 +291,21 @@ function restoreOptimizerState(model: Sequential, optimizer: Optimizer, neuriteF
 
   const trainable = model.layers.flatMap((l) => l.params().filter((p) => p.trainable ?? true)
     .map((p) => ({ name: `${l.name}/${p.name}`, shape: p.shape })));
-  const layout = neuriteFile ? LAYOUT[optimizer.name].neurite : LAYOUT[optimizer.name].tfjs;
   const blocks = trainable.length === 0 ? NaN : rest.length / trainable.length;
-  // TF.js keeps any extra momentum accumulations it was given (neurite's velocity) and writes them back
-  const ok = blocks === layout.blocks || (!neuriteFile && optimizer.name === 'momentum' && blocks === 2);
-  if (!ok) {
-    fail(where, `the ${optimizer.name} optimizer state has ${rest.length} tensors after iter; expected ${layout.blocks} per trainable weight ` +
+  if (!blocksAccepted(optimizer, blocks)) {
+    fail(where, `the ${optimizer.name} optimizer state has ${rest.length} tensors after iter; expected ${optimizer.slots} per trainable weight ` +
       `(${trainable.length} trainable weights)`);
   }
-  const scale = optimizer.name === 'momentum' && !neuriteFile ? -optimizer.rateAt(iterations) : 1;
-  const list = layout.use.flatMap((block, s) => trainable.map((w, i) => {
-    const e = rest[block * trainable.length + i];
-    const slot = optimizer.slotNames[s];
+  const list = optimizer.slotNames.flatMap((slot, s) => trainable.map((w, i) => {
+    const e = rest[s * trainable.length + i];
     if (e.dtype !== 'float32' || e.shape.length !== w.shape.length || e.shape.some((d, j) => d !== w.shape[j])) {
       fail(e.where, `must be float32 of shape [${w.shape.join(', ')}] to hold the ${slot} state of ${w.name}`);
     }
-    if (layout.names && e.name !== `${w.name}/${layout.names?.[s]}`) {
-      fail(e.where, `expected the optimizer state ${w.name}/${layout.names?.[s]} here`);
-    }
-    let v = readFinite(bytes, e);
-    if (scale !== 1) v = v.map((a) => Math.fround(scale * a));
+    if (neuriteFile && e.name !== `${w.name}/${slot}`) fail(e.where, `expected the optimizer state ${w.name}/${slot} here`);
+    const v = readFinite(bytes, e);
     if (NON_NEGATIVE.has(slot)) {
       const neg = v.findIndex((a) => a < 0);
-      if (neg >= 0) fail(e.where, `holds ${v[neg]} at index ${neg}, but the ${slot} state is a sum of squares`);
+      if (neg >= 0) fail(e.where, `holds ${v[neg]} at index ${neg}, but the ${slot} state is never negative`);
     }
     return { name: `${w.name}/${slot}`, tensor: new Tensor(v, w.shape) };
   }));

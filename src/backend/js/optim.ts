@@ -1,7 +1,7 @@
 import type { Kernels } from '../types';
 import type { JsMemory } from './memory';
 
-type OptimKernels = Pick<Kernels, 'f32_sgd' | 'f32_momentum' | 'f32_adam' | 'f32_adamw' | 'f32_rmsprop' |
+type OptimKernels = Pick<Kernels, 'f32_sgd' | 'f32_momentum' | 'f32_adam' | 'f32_adamw' | 'f32_adamax' | 'f32_adadelta' | 'f32_rmsprop' |
   'f32_adagrad' | 'f32_l2_grad' | 'f32_sum_squares' | 'f32_scale' | 'f32_fill' | 'f32_copy' | 'f32_gather_rows' |
   'i32_gather' | 'f32_all_finite'>;
 
@@ -9,22 +9,6 @@ type OptimKernels = Pick<Kernels, 'f32_sgd' | 'f32_momentum' | 'f32_adam' | 'f32
 // with fround gives the same bits (f64 carries more than 2·24+2 bits, so the double rounding is harmless for
 // + − × ÷ and √). Float parameters are rounded to f32 first, as the wasm ABI does at the call boundary.
 const f = Math.fround;
-
-/** β^t by binary exponentiation in f64: the same multiplies, in the same order, as assembly/optim. */
-function powi(b: number, t: number): number {
-  let r = 1;
-  while (t > 0) {
-    if (t & 1) r *= b;
-    b *= b;
-    t >>= 1;
-  }
-  return r;
-}
-
-/** Keras' bias-corrected Adam step size lr·√(1−β2^t)/(1−β1^t), in f64, rounded to f32. */
-function adamStepSize(lr: number, beta1: number, beta2: number, t: number): number {
-  return f(lr * Math.sqrt(1 - powi(beta2, t)) / (1 - powi(beta1, t)));
-}
 
 /** Lane l of (acc0 + acc1) + (acc2 + acc3), the four accumulators of f32_sum_squares. */
 function lane(acc: Float32Array, l: number): number {
@@ -34,22 +18,47 @@ function lane(acc: Float32Array, l: number): number {
 export function optimKernels(mem: JsMemory): OptimKernels {
   const acc = new Float32Array(16); // f32_sum_squares' four 4-lane accumulators, acc[4j + lane]
 
-  function adam(w: number, g: number, m: number, v: number, count: number, lr: number, beta1: number,
-    beta2: number, epsilon: number, t: number, lrwd: number, decay: boolean): void {
+  function adam(w: number, g: number, m: number, v: number, count: number, lr: number, beta1: number, oneMinusBeta1: number,
+    beta2: number, oneMinusBeta2: number, epsilon: number, correction1: number, correction2: number, lrwd: number,
+    decay: boolean): void {
     const F = mem.F32;
     const wi = w >> 2, gi = g >> 2, mi = m >> 2, vi = v >> 2;
-    const b1 = f(beta1), b2 = f(beta2), eps = f(epsilon);
-    const lrt = adamStepSize(f(lr), b1, b2, t | 0);
-    const c1 = f(1 - b1), c2 = f(1 - b2);
+    const b1 = f(beta1), d1 = f(oneMinusBeta1), b2 = f(beta2), d2 = f(oneMinusBeta2);
+    const c1 = f(correction1), c2 = f(correction2), eps = f(epsilon), nlr = -f(lr);
     for (let i = 0; i < count; i++) {
       let wk = F[wi + i];
       if (decay) wk = f(wk - f(lrwd * wk));
       const gk = F[gi + i];
-      const mk = f(f(b1 * F[mi + i]) + f(c1 * gk));
-      const vk = f(f(b2 * F[vi + i]) + f(c2 * f(gk * gk)));
+      const mk = f(f(F[mi + i] * b1) + f(gk * d1));
+      const vk = f(f(F[vi + i] * b2) + f(f(gk * gk) * d2));
       F[mi + i] = mk;
       F[vi + i] = vk;
-      F[wi + i] = wk - f(f(lrt * mk) / f(f(Math.sqrt(vk)) + eps));
+      const step = f(f(mk / c1) / f(f(Math.sqrt(f(vk / c2))) + eps));
+      F[wi + i] = f(step * nlr) + wk;
+    }
+  }
+
+  function rmsprop(w: number, g: number, s: number, p: number, q: number, count: number, lr: number, rho: number,
+    oneMinusRho: number, momentum: number, epsilon: number, centered: boolean): void {
+    const F = mem.F32;
+    const wi = w >> 2, gi = g >> 2, si = s >> 2, pi = p >> 2, qi = q >> 2;
+    lr = f(lr);
+    const r = f(rho), d = f(oneMinusRho), mu = f(momentum), eps = f(epsilon);
+    for (let i = 0; i < count; i++) {
+      const gk = F[gi + i];
+      const sk = f(f(F[si + i] * r) + f(f(gk * gk) * d));
+      F[si + i] = sk;
+      let den: number;
+      if (centered) {
+        const qk = f(f(F[qi + i] * r) + f(gk * d));
+        F[qi + i] = qk;
+        den = f(Math.sqrt(f(f(sk - f(qk * qk)) + eps)));
+      } else {
+        den = f(Math.sqrt(f(sk + eps)));
+      }
+      const pk = f(f(F[pi + i] * mu) + f(f(gk * lr) / den));
+      F[pi + i] = pk;
+      F[wi + i] = F[wi + i] - pk;
     }
   }
 
@@ -61,51 +70,71 @@ export function optimKernels(mem: JsMemory): OptimKernels {
       for (let i = 0; i < count; i++) F[wi + i] = F[wi + i] - f(lr * F[gi + i]);
     },
 
-    f32_momentum(w, g, v, count, lr, momentum, nesterov) {
+    f32_momentum(w, g, a, count, lr, momentum, nesterov) {
       const F = mem.F32;
-      const wi = w >> 2, gi = g >> 2, vi = v >> 2;
-      lr = f(lr);
+      const wi = w >> 2, gi = g >> 2, ai = a >> 2;
+      const nlr = -f(lr);
       const mu = f(momentum);
       const nest = (nesterov | 0) !== 0;
       for (let i = 0; i < count; i++) {
-        const lg = f(lr * F[gi + i]);
-        const nv = f(f(mu * F[vi + i]) - lg);
-        F[vi + i] = nv;
-        F[wi + i] = F[wi + i] + (nest ? f(f(mu * nv) - lg) : nv);
+        const gk = F[gi + i];
+        const ak = f(f(mu * F[ai + i]) + gk);
+        F[ai + i] = ak;
+        F[wi + i] = f(nlr * (nest ? f(gk + f(ak * mu)) : ak)) + F[wi + i];
       }
     },
 
-    f32_adam(w, g, m, v, count, lr, beta1, beta2, epsilon, t) {
-      adam(w, g, m, v, count, lr, beta1, beta2, epsilon, t, 0, false);
+    f32_adam(w, g, m, v, count, lr, beta1, oneMinusBeta1, beta2, oneMinusBeta2, epsilon, correction1, correction2) {
+      adam(w, g, m, v, count, lr, beta1, oneMinusBeta1, beta2, oneMinusBeta2, epsilon, correction1, correction2, 0, false);
     },
 
-    f32_adamw(w, g, m, v, count, lr, beta1, beta2, epsilon, t, weightDecay) {
-      adam(w, g, m, v, count, lr, beta1, beta2, epsilon, t, f(f(lr) * f(weightDecay)), true);
+    f32_adamw(w, g, m, v, count, lr, beta1, oneMinusBeta1, beta2, oneMinusBeta2, epsilon, correction1, correction2, weightDecay) {
+      adam(w, g, m, v, count, lr, beta1, oneMinusBeta1, beta2, oneMinusBeta2, epsilon, correction1, correction2,
+        f(f(lr) * f(weightDecay)), true);
     },
 
-    f32_rmsprop(w, g, s, count, lr, rho, epsilon) {
+    f32_adamax(w, g, m, u, count, step, beta1, oneMinusBeta1, beta2, epsilon) {
       const F = mem.F32;
-      const wi = w >> 2, gi = g >> 2, si = s >> 2;
-      lr = f(lr);
-      const r = f(rho), c = f(1 - r), eps = f(epsilon);
+      const wi = w >> 2, gi = g >> 2, mi = m >> 2, ui = u >> 2;
+      step = f(step);
+      const b1 = f(beta1), d1 = f(oneMinusBeta1), b2 = f(beta2), eps = f(epsilon);
       for (let i = 0; i < count; i++) {
         const gk = F[gi + i];
-        const sk = f(f(r * F[si + i]) + f(c * f(gk * gk)));
-        F[si + i] = sk;
-        F[wi + i] = F[wi + i] - f(f(lr * gk) / f(f(Math.sqrt(sk)) + eps));
+        const mk = f(f(F[mi + i] * b1) + f(gk * d1));
+        const uk = Math.max(f(F[ui + i] * b2), Math.abs(gk));
+        F[mi + i] = mk;
+        F[ui + i] = uk;
+        F[wi + i] = f(step * f(mk / f(uk + eps))) + F[wi + i];
       }
+    },
+
+    f32_adadelta(w, g, a, u, count, lr, rho, oneMinusRho, epsilon) {
+      const F = mem.F32;
+      const wi = w >> 2, gi = g >> 2, ai = a >> 2, ui = u >> 2;
+      const nlr = -f(lr), r = f(rho), d = f(oneMinusRho), eps = f(epsilon);
+      for (let i = 0; i < count; i++) {
+        const gk = F[gi + i], ak = F[ai + i], uk = F[ui + i];
+        const step = f(f(f(Math.sqrt(f(uk + eps))) / f(Math.sqrt(f(ak + eps)))) * gk);
+        F[ai + i] = f(f(ak * r) + f(f(gk * gk) * d));
+        F[ui + i] = f(f(uk * r) + f(f(step * step) * d));
+        F[wi + i] = f(step * nlr) + F[wi + i];
+      }
+    },
+
+    f32_rmsprop(w, g, s, p, q, count, lr, rho, oneMinusRho, momentum, epsilon, centered) {
+      rmsprop(w, g, s, p, q, count, lr, rho, oneMinusRho, momentum, epsilon, (centered | 0) !== 0);
     },
 
     f32_adagrad(w, g, s, count, lr, epsilon) {
       const F = mem.F32;
       const wi = w >> 2, gi = g >> 2, si = s >> 2;
-      lr = f(lr);
+      const nlr = -f(lr);
       const eps = f(epsilon);
       for (let i = 0; i < count; i++) {
         const gk = F[gi + i];
         const sk = f(F[si + i] + f(gk * gk));
         F[si + i] = sk;
-        F[wi + i] = F[wi + i] - f(f(lr * gk) / f(f(Math.sqrt(sk)) + eps));
+        F[wi + i] = f(f(gk / f(Math.sqrt(f(sk + eps)))) * nlr) + F[wi + i];
       }
     },
 
