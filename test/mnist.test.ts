@@ -1,4 +1,4 @@
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, truncate, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
@@ -195,6 +195,24 @@ describe('loadMnist on other folders', () => {
     await writeFile(join(dir, MNIST_FILES.trainImages), real.subarray(0, 16 + 784 * 100 + 5));
     await rejects(loadMnist({ dir }), FormatError,
       MNIST_FILES.trainImages, 'expected 7840000 bytes', `got ${784 * 100 + 5}`, 'truncated');
+  });
+
+  it('sizes come before reading: a sparse 4 GB file is refused by its length, a gzip bomb by its header', async () => {
+    let dir = await synthDir();
+    await truncate(join(dir, MNIST_FILES.trainImages), 4 * 2 ** 30); // no disk space used: only the length is set
+    await rejects(loadMnist({ dir }), FormatError, MNIST_FILES.trainImages, 'expected 9408 bytes of data',
+      `got ${4 * 2 ** 30 - 16}`, 'trailing bytes');
+    // a header for 2 images, followed by 20 MB of zeros, gzipped into 20 KB
+    dir = await synthDir({ gzip: true });
+    const bomb = new Uint8Array(16 + 20e6);
+    bomb.set(encodeIdx(new Uint8Array(2 * 784), [2, 28, 28], 'u8').subarray(0, 16));
+    const zipped = gzipSync(bomb);
+    expect(zipped.length).toBeLessThan(30_000);
+    await writeFile(join(dir, MNIST_FILES.trainImages + '.gz'), zipped);
+    await rejects(loadMnist({ dir }), FormatError, `${MNIST_FILES.trainImages}.gz: inflates to more bytes than its IDX header describes`);
+    // the header is checked before inflating the rest: garbage after gzip's own header
+    await writeFile(join(dir, MNIST_FILES.trainImages + '.gz'), gzipSync(new TextEncoder().encode('<html>404</html>')));
+    await rejects(loadMnist({ dir }), FormatError, MNIST_FILES.trainImages, 'bad magic');
   });
 
   it('a garbage file gives FormatError', async () => {

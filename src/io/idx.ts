@@ -56,53 +56,8 @@ export function parseIdx(bytes: Uint8Array, name = 'IDX data'): IdxTensor {
   if (!(bytes instanceof Uint8Array)) {
     throw new FormatError(`${name}: expected a Uint8Array of IDX bytes, got ${describe(bytes)}`);
   }
-  const len = bytes.length;
-  if (len < 4) {
-    throw new FormatError(`${name}: too short for the IDX header: need at least 4 bytes, got ${len}`);
-  }
-  if (bytes[0] !== 0 || bytes[1] !== 0) {
-    const gz = bytes[0] === 0x1f && bytes[1] === 0x8b ? ' (this looks gzip-compressed: gunzip it first)' : '';
-    throw new FormatError(
-      `${name}: bad magic: an IDX file starts with 0x00 0x00, got ${hex(bytes[0]!)} ${hex(bytes[1]!)}${gz}`,
-    );
-  }
-  const code = bytes[2]!;
-  const dtype = DTYPE_OF_CODE[code];
-  if (dtype === undefined) {
-    throw new FormatError(
-      `${name}: unknown IDX type code ${hex(code)}; known codes are 0x08 u8, 0x09 i8, 0x0b i16, 0x0c i32, 0x0d f32, 0x0e f64`,
-    );
-  }
-  const ndim = bytes[3]!;
-  if (ndim === 0) {
-    throw new FormatError(`${name}: zero dimensions count in the IDX header (byte 3); expected at least 1 dimension`);
-  }
-  const headerBytes = 4 + 4 * ndim;
-  if (len < headerBytes) {
-    throw new FormatError(
-      `${name}: too short for the IDX header: ${ndim} dimension sizes need ${headerBytes} bytes, got ${len}`,
-    );
-  }
-  const view = new DataView(bytes.buffer, bytes.byteOffset, len);
-  const shape = headerDims(view, ndim);
-  // Any size 0 makes an empty set; otherwise the running product is checked after every step, so
-  // it stays far below 2^53 and exact.
-  let count = shape.includes(0) ? 0 : 1;
-  for (let i = 0; i < ndim && count > 0; i++) {
-    count *= shape[i]!;
-    if (count > IDX_MAX_ELEMENTS) {
-      throw new FormatError(`${name}: absurd dimensions [${shape.join(', ')}]: more than 2^31 - 1 elements`);
-    }
-  }
-  const size = SIZE_OF[dtype];
-  const expected = count * size;
-  const actual = len - headerBytes;
-  if (expected !== actual) {
-    throw new FormatError(
-      `${name}: data length does not match dimensions [${shape.join(', ')}] of ${dtype}: ` +
-        `expected ${expected} bytes of data, got ${actual} (${actual < expected ? 'truncated' : 'trailing bytes'})`,
-    );
-  }
+  const { dtype, shape, count, headerBytes } = idxLayout(bytes, bytes.length, name);
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.length);
   const at = bytes.byteOffset + headerBytes;
   switch (dtype) {
     case 'u8':
@@ -130,6 +85,79 @@ export function parseIdx(bytes: Uint8Array, name = 'IDX data'): IdxTensor {
       return { dtype, shape, data: out };
     }
   }
+}
+
+/** Largest IDX header: 4 bytes, then 255 dimension sizes. */
+export const IDX_MAX_HEADER_BYTES = 4 + 4 * 255;
+
+/**
+ * Checks an IDX file from its first bytes and its total length, before the rest is read: the same checks and
+ * messages as {@link parseIdx}. `head` holds the file's first min(length, IDX_MAX_HEADER_BYTES) bytes (or more).
+ */
+export function checkIdxLength(head: Uint8Array, length: number, name = 'IDX data'): void {
+  idxLayout(head, length, name);
+}
+
+/**
+ * The total byte length (header and data) an IDX file with this header has, from its first bytes; throws the
+ * header's problems as {@link parseIdx} does. Used to bound decompression before it starts.
+ */
+export function idxFileBytes(head: Uint8Array, name = 'IDX data'): number {
+  const { dtype, count, headerBytes } = idxLayout(head, undefined, name);
+  return headerBytes + count * SIZE_OF[dtype];
+}
+
+/** The header's layout, checked; with `len` (the whole file's length), the data length is checked too. */
+function idxLayout(bytes: Uint8Array, len: number | undefined, name: string):
+  { dtype: IdxDtype; shape: number[]; count: number; headerBytes: number } {
+  const have = len ?? bytes.length;
+  if (have < 4 || bytes.length < 4) {
+    throw new FormatError(`${name}: too short for the IDX header: need at least 4 bytes, got ${have}`);
+  }
+  if (bytes[0] !== 0 || bytes[1] !== 0) {
+    const gz = bytes[0] === 0x1f && bytes[1] === 0x8b ? ' (this looks gzip-compressed: gunzip it first)' : '';
+    throw new FormatError(
+      `${name}: bad magic: an IDX file starts with 0x00 0x00, got ${hex(bytes[0]!)} ${hex(bytes[1]!)}${gz}`,
+    );
+  }
+  const code = bytes[2]!;
+  const dtype = DTYPE_OF_CODE[code];
+  if (dtype === undefined) {
+    throw new FormatError(
+      `${name}: unknown IDX type code ${hex(code)}; known codes are 0x08 u8, 0x09 i8, 0x0b i16, 0x0c i32, 0x0d f32, 0x0e f64`,
+    );
+  }
+  const ndim = bytes[3]!;
+  if (ndim === 0) {
+    throw new FormatError(`${name}: zero dimensions count in the IDX header (byte 3); expected at least 1 dimension`);
+  }
+  const headerBytes = 4 + 4 * ndim;
+  if (have < headerBytes || bytes.length < headerBytes) {
+    throw new FormatError(
+      `${name}: too short for the IDX header: ${ndim} dimension sizes need ${headerBytes} bytes, got ${Math.min(have, bytes.length)}`,
+    );
+  }
+  const shape = headerDims(new DataView(bytes.buffer, bytes.byteOffset, bytes.length), ndim);
+  // Any size 0 makes an empty set; otherwise the running product is checked after every step, so
+  // it stays far below 2^53 and exact.
+  let count = shape.includes(0) ? 0 : 1;
+  for (let i = 0; i < ndim && count > 0; i++) {
+    count *= shape[i]!;
+    if (count > IDX_MAX_ELEMENTS) {
+      throw new FormatError(`${name}: absurd dimensions [${shape.join(', ')}]: more than 2^31 - 1 elements`);
+    }
+  }
+  if (len !== undefined) {
+    const expected = count * SIZE_OF[dtype];
+    const actual = len - headerBytes;
+    if (expected !== actual) {
+      throw new FormatError(
+        `${name}: data length does not match dimensions [${shape.join(', ')}] of ${dtype}: ` +
+          `expected ${expected} bytes of data, got ${actual} (${actual < expected ? 'truncated' : 'trailing bytes'})`,
+      );
+    }
+  }
+  return { dtype, shape, count, headerBytes };
 }
 
 /** The dimension sizes from the header. */

