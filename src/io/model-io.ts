@@ -125,6 +125,9 @@ export interface RawModel {
  */
 export class ModelReplaced extends FormatError {}
 
+/** The most optimizer state per weight any optimizer keeps (centered RMSprop: rms, momentum, mg). */
+const MAX_SLOTS = 3;
+
 /** How many times loadModel starts again when a save keeps replacing the files it reads. */
 const MAX_REREADS = 100;
 
@@ -186,9 +189,9 @@ function planFromRaw(raw: RawModel, where: string, options: LoadOptions): LoadPl
   if (byName.size > 0) {
     fail(where, `the weights manifest has ${byName.size} weight(s) that no layer uses: ${[...byName.keys()].slice(0, 5).map(show).join(', ')}`);
   }
-  // an optimizer keeps at most 2 values per weight, plus its step counter
+  // an optimizer keeps at most MAX_SLOTS values per weight, plus its step counter
   const state = entries.reduce((n, e) => n + (e.group === 'optimizer' ? e.size : 0), 0);
-  if (state > 2 * params + 1) fail(where, `the optimizer state holds ${state} values, more than any optimizer keeps for ${params} weights`);
+  if (state > MAX_SLOTS * params + 1) fail(where, `the optimizer state holds ${state} values, more than any optimizer keeps for ${params} weights`);
   return { entries, bytes, topo, weights };
 }
 
