@@ -316,7 +316,8 @@ function gemm_packed(a: usize, rsA: usize, csA: usize, b: usize, rsB: usize, csB
  * layer's output about half). The skipped terms are ±0 products, and adding ±0 to a sum that starts at +0 leaves
  * it unchanged (round to nearest never makes a -0 sum), so the bits are those of the sum over every term, for
  * finite B (a model's weights always are); src/backend/js/gemm.ts skips the same blocks, so the backends agree
- * even for infinite or NaN B.
+ * even for infinite or NaN B. Columns go 16 at a time, then 4, then one by one (each column's sum in the same
+ * order in all three, so the same bits).
  */
 function gemm_rows(a: usize, rsA: usize, csA: usize, b: usize, ldb: usize, bias: usize, c: usize, ldc: usize,
   m: i32, n: i32, k: i32, accumulate: i32, act: i32, alpha: f32): void {
@@ -351,6 +352,19 @@ function gemm_rows(a: usize, rsA: usize, csA: usize, b: usize, ldb: usize, bias:
       const bj = bias ? bias + jo : 0;
       fin8(c + jo, s0, s1, bj, accumulate, act, alpha);
       fin8(c + jo + 32, s2, s3, bj ? bj + 32 : 0, accumulate, act, alpha);
+    }
+    for (; j + 4 <= n; j += 4) {
+      const jo = <usize>j << 2;
+      let s0 = f32x4.splat(0);
+      let bp = b + jo;
+      for (let ap = a; ap < aTail; ap += 16, bp += ldb4) {
+        if (!v128.any_true(f32x4.ne(v128.load(ap), f32x4.splat(0)))) continue;
+        let bq = bp;
+        for (let t: usize = 0; t < 16; t += 4, bq += ldb) s0 = f32x4.add(s0, f32x4.mul(v128.load32_splat(ap + t), v128.load(bq)));
+      }
+      bp = b + jo + tail;
+      for (let ap = aTail; ap < aEnd; ap += csA, bp += ldb) s0 = f32x4.add(s0, f32x4.mul(v128.load32_splat(ap), v128.load(bp)));
+      fin4(c + jo, s0, bias ? bias + jo : 0, accumulate, act, alpha);
     }
     for (; j < n; j++) {
       const jo = <usize>j << 2;
