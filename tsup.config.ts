@@ -1,5 +1,5 @@
 import { defineConfig, type Options } from 'tsup';
-import { browserVariants } from './scripts/browser-variants';
+import { browserVariants } from './scripts/browser-variants.mjs';
 import { factoryPlugin } from './scripts/bundle-factory';
 
 /**
@@ -28,7 +28,7 @@ export const packageOptions: Options = {
 
 /**
  * dist/browser.js, what the package's "browser" export condition resolves to: the same library with the
- * parts that read files through Node replaced by stand-ins that say so (scripts/browser-variants.ts).
+ * parts that read files through Node replaced by stand-ins that say so (scripts/browser-variants.mjs).
  */
 export const browserOptions: Options = {
   ...packageOptions,

@@ -76,6 +76,29 @@ describe('packed tarball', () => {
     expect(m.node.gzipBytes).toBeGreaterThan(m.browser.gzipBytes);
   });
 
+  it('the size report gives each module its share and weighs a whole page and a predict-only one', async () => {
+    const { measure, moduleShares, pageSizes } = await import('../scripts/size-report.mjs');
+    const shares = await moduleShares();
+    expect(shares[0]!.module).toBe('src/backend/wasm-bytes.ts'); // the wasm, as hex, is the largest
+    expect(shares.reduce((a, r) => a + r.share, 0)).toBeCloseTo(1, 9);
+    for (const name of ['src/model.ts', 'src/io/model-io.ts', 'src/backend/threads.ts']) expect(shares.map((r) => r.module)).toContain(name);
+    // the browser build resolves the Node-only modules to their stand-ins
+    expect(shares.map((r) => r.module)).toContain('src/io/mnist.browser.ts');
+    expect(shares.map((r) => r.module)).not.toContain('src/io/mnist.ts');
+    const dist = join(dir, 'node_modules/neurite/dist');
+    const m = measure(dist);
+    const pages = await pageSizes(dist);
+    // the package is one factory function: a bundler keeps all of it, whatever the page imports
+    for (const p of [pages.whole, pages.predict]) {
+      expect(p.gzipBytes).toBeGreaterThan(m.browser.gzipBytes * 0.98);
+      expect(p.gzipBytes).toBeLessThanOrEqual(m.budgetBytes);
+    }
+    // from the modules, the predict-only page leaves out the training worker, the dataset readers and more
+    const mods = await pageSizes(dist, true);
+    expect(mods.predict.gzipBytes).toBeLessThan(mods.whole.gzipBytes * 0.9);
+    expect(mods.predict.gzipBytes).toBeGreaterThan(m.browser.wasmGzipBytes);
+  });
+
   it.each(['esm.mjs', 'cjs.cjs'])('%s imports neurite, picks wasm and learns XOR', (file) => {
     const out = JSON.parse(execFileSync('node', [file], { cwd: dir, encoding: 'utf8' }).trim());
     expect(out).toEqual({ backend: 'wasm', accuracy: 1, isError: true });
