@@ -3,6 +3,7 @@
 //   node bench/gemm-rows.mjs <a.wasm> <b.wasm> [rounds]
 // The shapes are those of a dense layer's forward pass on one to three samples (C[m,n] = A[m,k]·B[k,n]), with n
 // chosen to leave remainders of 4-15 columns after the 16-wide blocks; A is dense (no zero blocks to skip).
+// SHAPES='[[64,128,784],[256,256,256]]' times other shapes instead (m ≥ 4 takes the packed 5x8 path).
 import { readFileSync } from 'node:fs';
 
 const [fileA, fileB, roundsArg] = process.argv.slice(2);
@@ -17,7 +18,7 @@ async function load(file) {
   return { k: instance.exports, memory };
 }
 
-const SHAPES = [[1, 10, 64], [1, 12, 128], [1, 28, 784], [1, 60, 256], [3, 10, 64], [2, 44, 128]];
+const SHAPES = process.env.SHAPES ? JSON.parse(process.env.SHAPES) : [[1, 10, 64], [1, 12, 128], [1, 28, 784], [1, 60, 256], [3, 10, 64], [2, 44, 128]];
 const mods = [await load(fileA), await load(fileB)];
 for (const mod of mods) {
   const base = (Number(mod.k.heap_base()) + 63) & ~63;
