@@ -7,7 +7,7 @@ import { fileURLToPath } from 'node:url';
 
 const TYPES = {
   '.html': 'text/html; charset=utf-8', '.js': 'text/javascript', '.css': 'text/css', '.png': 'image/png',
-  '.idx': 'application/octet-stream', '.json': 'application/json',
+  '.idx': 'application/octet-stream', '.json': 'application/json', '.ts': 'text/plain; charset=utf-8',
 };
 
 /**

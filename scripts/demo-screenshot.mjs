@@ -1,5 +1,6 @@
 // Takes the README's screenshot of the demo: headless Chromium opens the built demo (demo/dist, from
-// `node demo/build.mjs`), lets it train and compare backends, draws a 7 on the pad and saves docs/demo.png.
+// `node demo/build.mjs`), draws a 7 on the pad as training starts, lets it train and compare backends, and saves the whole page
+// (1280 pixels wide) as docs/demo.png.
 // `node scripts/demo-screenshot.mjs [out.png]`.
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
@@ -13,10 +14,9 @@ const browser = await launchChromium();
 try {
   const page = await browser.newPage({ viewport: { width: 1280, height: 800 }, deviceScaleFactor: 1 });
   await page.goto(`http://127.0.0.1:${server.address().port}/`);
-  await page.waitForFunction(() => document.getElementById('speed').dataset.state === 'done' ||
-    document.body.dataset.state === 'error', null, { timeout: 180_000 });
-  if ((await page.getAttribute('body', 'data-state')) === 'error') throw new Error(await page.textContent('#status'));
-  // a 7: the top bar, then the diagonal
+  // a 7, drawn as training starts, so that the chips under the pad show its guess after each epoch: the top bar,
+  // then the diagonal
+  await page.waitForFunction(() => ['training', 'done', 'error'].includes(document.body.dataset.state), null, { timeout: 60_000 });
   const pad = await page.locator('#pad').boundingBox();
   const at = (x, y) => [pad.x + pad.width * x, pad.y + pad.height * y];
   const stroke = async (points) => {
@@ -26,9 +26,12 @@ try {
     await page.mouse.up();
   };
   await stroke([[0.25, 0.2], [0.75, 0.2], [0.45, 0.85]]);
+  await page.waitForFunction(() => document.getElementById('speed').dataset.state === 'done' ||
+    document.body.dataset.state === 'error', null, { timeout: 180_000 });
+  if ((await page.getAttribute('body', 'data-state')) === 'error') throw new Error(await page.textContent('#status'));
   await page.waitForFunction(() => document.getElementById('probs').dataset.probs !== undefined);
   mkdirSync(dirname(out), { recursive: true });
-  await page.screenshot({ path: out });
+  await page.screenshot({ path: out, fullPage: true });
   console.log(`saved ${out}: ${await page.textContent('#status')} ${await page.textContent('#guess')}`);
 } finally {
   await browser.close();

@@ -1,7 +1,8 @@
 // neurite in a real browser (Debian's headless Chromium through playwright-core): the package loads by its
 // bare name through every packaging path and reports the wasm SIMD backend; weights after a seeded fit are
 // bit-identical in Chromium and in Node; without SIMD it falls back to js with one notice; the demo page
-// trains in a worker without stalling the page and reads a drawn digit.
+// trains in a worker without stalling the page, shows its test digits, confusion matrix and first layer, reads
+// a drawn digit as the model trains, and trains what its controls say.
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -308,6 +309,38 @@ const RAF_SAMPLER = `
   };
   requestAnimationFrame(tick);`;
 
+/** What the demo shows of the model: confusion counts, test digit cells, first-layer tiles, model summary. */
+function readViews() {
+  const table = document.getElementById('confusion')!;
+  const counts = Array.from({ length: 10 }, (_, label) => Array.from({ length: 10 }, (_, guess) =>
+    Number(table.querySelector<HTMLElement>(`td[data-label="${label}"][data-guess="${guess}"]`)!.dataset.count)));
+  const cells = Array.from(document.querySelectorAll<HTMLElement>('#grid .cell')).filter((c) => !c.hidden).map((c) => ({
+    label: c.dataset.label, guess: c.dataset.guess, wrong: c.classList.contains('wrong'), caption: c.textContent,
+  }));
+  // the first layer: one canvas of tiles (w x h each, one pixel apart), read back tile by tile
+  const w = document.getElementById('weights') as HTMLCanvasElement;
+  const [tw, th] = (w.dataset.tile ?? '0x0').split('x').map(Number);
+  const cols = Number(w.dataset.cols);
+  const px = w.getContext('2d')!.getImageData(0, 0, w.width, w.height).data;
+  const tiles = Array.from({ length: Number(w.dataset.tiles) }, (_, j) => {
+    let notWhite = 0;
+    let opaque = 0;
+    for (let y = 0; y < th; y++) {
+      for (let x = 0; x < tw; x++) {
+        const at = ((Math.floor(j / cols) * (th + 1) + y) * w.width + (j % cols) * (tw + 1) + x) * 4;
+        if (px[at + 3] === 255) opaque++;
+        if (px[at] !== 255 || px[at + 1] !== 255 || px[at + 2] !== 255) notWhite++;
+      }
+    }
+    return { width: tw, height: th, opaque, notWhite };
+  });
+  return {
+    total: Number(table.dataset.total), confusionAt: table.dataset.at, counts, cells,
+    weights: { units: w.dataset.units, at: w.dataset.at, mode: w.dataset.mode, tiles },
+    summary: document.getElementById('model-summary')!.textContent,
+  };
+}
+
 describe('demo page', () => {
   let site = '';
   let demoServer: Served;
@@ -330,8 +363,8 @@ describe('demo page', () => {
     p.on('console', (m) => { if (m.type() === 'error') errors.push(m.text()); });
     await p.addInitScript(RAF_SAMPLER);
     await p.goto(`${demoServer.url}/?epochs=3`);
-    expect(['loading', 'training']).toContain(await p.getAttribute('body', 'data-state'));
-    await p.waitForFunction(() => document.body.dataset.state !== 'loading', null, { timeout: 30_000 });
+    expect(['loading', 'preparing', 'training']).toContain(await p.getAttribute('body', 'data-state'));
+    await p.waitForFunction(() => !['loading', 'preparing'].includes(document.body.dataset.state!), null, { timeout: 30_000 });
     expect(await p.getAttribute('body', 'data-state')).toBe('training');
     await p.waitForFunction(() => document.body.dataset.state !== 'training', null, { timeout: 60_000 });
     expect(await p.getAttribute('body', 'data-state')).toBe('done');
@@ -365,7 +398,120 @@ describe('demo page', () => {
     expect(probs.indexOf(Math.max(...probs))).toBe(1);
     expect(await p.textContent('#guess')).toMatch(/^Looks like 1 /);
 
-    await p.screenshot({ path: join(ARTIFACTS, 'demo.png') });
+    // what the model learned, from the weights it ended with: the test digits, the confusion matrix, the first layer
+    const views = await p.evaluate(readViews);
+    expect(views.total).toBe(1000);
+    const sum = views.counts.flat().reduce((a, b) => a + b, 0);
+    expect(sum).toBe(1000);
+    // the diagonal holds the right guesses: the same share as the worker's last validation accuracy
+    const right = views.counts.reduce((a, row, d) => a + row[d], 0);
+    expect(right / 1000).toBeCloseTo(valAccuracy, 3);
+    expect(views.confusionAt).toBe('after epoch 3');
+    expect(views.cells).toHaveLength(60);
+    for (const c of views.cells) {
+      expect(c.guess).toMatch(/^\d$/);
+      expect(c.wrong).toBe(c.guess !== c.label);
+    }
+    expect(views.cells.some((c) => !c.wrong)).toBe(true);
+    // 'mistakes only': every cell shown is marked wrong, as many as the matrix has off its diagonal (up to 60)
+    await p.check('#mistakes-only');
+    const mistakes = (await p.evaluate(readViews)).cells;
+    expect(mistakes).toHaveLength(Math.min(60, 1000 - right));
+    expect(mistakes.length).toBeGreaterThan(0);
+    for (const c of mistakes) expect(c).toMatchObject({ wrong: true });
+    for (const c of mistakes) expect(c.guess).not.toBe(c.label);
+    await p.uncheck('#mistakes-only');
+    // the first layer: one 28x28 image per hidden unit (the first 64 of 128), showing a change since the start
+    expect(views.weights).toMatchObject({ units: '128', at: 'after epoch 3', mode: 'change' });
+    expect(views.weights.tiles).toHaveLength(64);
+    for (const t of views.weights.tiles) expect(t).toMatchObject({ width: 28, height: 28, opaque: 784 });
+    expect(views.weights.tiles.filter((t) => t.notWhite > 0).length).toBeGreaterThan(60);
+    expect(views.summary).toBe('Dense 128 relu → Dense 10 softmax · 101,770 weights · adam lr 0.001');
+
+    // the link to the code that runs the page serves that code
+    const code = await p.evaluate(async () => {
+      const a = document.getElementById('code-link') as HTMLAnchorElement;
+      const res = await fetch(a.href);
+      return { status: res.status, text: await res.text() };
+    });
+    expect(code.status).toBe(200);
+    expect(code.text).toContain('nn.fitInWorker(model');
+    expect(code.text).toContain('onWeights(weights, at)');
+
+    await p.screenshot({ path: join(ARTIFACTS, 'demo.png'), fullPage: true });
+    expect(errors).toEqual([]);
+    await p.close();
+  });
+
+  it('the pad follows the model while it trains, and the controls change what trains (MLP sizes, learning rate, epochs, CNN)', async () => {
+    const p = await browser.newPage({ viewport: { width: 1280, height: 860 } });
+    const errors: string[] = [];
+    p.on('pageerror', (e) => errors.push(e.message));
+    p.on('console', (m) => { if (m.type() === 'error') errors.push(m.text()); });
+    await p.goto(`${demoServer.url}/?epochs=1&train=1500`);
+    const idle = () => p.waitForFunction(() => document.getElementById('speed')!.dataset.state === 'done' || document.body.dataset.state === 'error', null, { timeout: 90_000 });
+    await idle();
+    expect(await p.textContent('#status')).toMatch(/^Done — validation accuracy 0\.\d{3} after 1 epoch\. /);
+
+    // a 1 on the pad, then a new run with other settings: the pad's guess is taken again at each weight report
+    const pad = (await p.locator('#pad').boundingBox())!;
+    await p.mouse.move(pad.x + pad.width * 0.5, pad.y + pad.height * 0.15);
+    await p.mouse.down();
+    for (let i = 1; i <= 12; i++) await p.mouse.move(pad.x + pad.width * 0.5, pad.y + pad.height * (0.15 + 0.058 * i));
+    await p.mouse.up();
+    await p.waitForFunction(() => document.getElementById('probs')!.dataset.probs !== undefined);
+    await p.selectOption('#units', '32');
+    await p.selectOption('#lr', '0.003');
+    await p.fill('#epochs', '2');
+    await p.click('#train');
+    await p.waitForFunction(() => document.body.dataset.run === '2' && document.body.dataset.state === 'done', null, { timeout: 60_000 });
+    expect(await p.textContent('#status')).toMatch(/after 2 epochs\./);
+    let views = await p.evaluate(readViews);
+    expect(views.summary).toBe('Dense 32 relu → Dense 10 softmax · 25,450 weights · adam lr 0.003');
+    expect(views.weights.units).toBe('32');
+    expect(views.weights.tiles).toHaveLength(32);
+    // 1500 images in batches of 64: 24 batches per epoch, weights every 20 batches and at each epoch's end
+    const trace = JSON.parse((await p.getAttribute('#probs', 'data-trace'))!) as { at: string; probs: number[] }[];
+    // (a batch report may give way to a later one that arrives within the same frame; an epoch's never does)
+    const ats = trace.map((t) => t.at);
+    expect(ats.filter((a) => !a.includes('batch'))).toEqual(['untrained', 'after epoch 1', 'after epoch 2']);
+    expect(ats.filter((a) => a.includes('batch')).every((a) => ['epoch 1, batch 20', 'epoch 2, batch 20'].includes(a))).toBe(true);
+    expect(ats.indexOf('after epoch 1')).toBeLessThan(ats.indexOf('after epoch 2'));
+    for (const t of trace) {
+      expect(t.probs).toHaveLength(10);
+      expect(t.probs.reduce((a, b) => a + b, 0)).toBeCloseTo(1, 5);
+    }
+    const change = (a: number[], b: number[]) => Math.max(...a.map((v, i) => Math.abs(v - b[i])));
+    for (let i = 1; i < trace.length; i++) expect(change(trace[i].probs, trace[i - 1].probs), trace[i].at).toBeGreaterThan(1e-3);
+    expect(JSON.parse((await p.getAttribute('#probs', 'data-probs'))!)).toEqual(trace.at(-1)!.probs);
+    expect(await p.getAttribute('#probs', 'data-at')).toBe('after epoch 2');
+    expect(await p.locator('#trace li').count()).toBe(3);
+    await idle();
+
+    // the CNN: convolutions, and the first layer's 8 filters as 5x5 images
+    await p.selectOption('#model', 'cnn');
+    expect(await p.inputValue('#units')).toBe('64');
+    await p.fill('#epochs', '1');
+    await p.click('#train');
+    await p.waitForFunction(() => document.body.dataset.run === '3' && document.body.dataset.state === 'done', null, { timeout: 90_000 });
+    views = await p.evaluate(readViews);
+    expect(views.summary).toBe('Conv2D 8×5×5 relu → MaxPool 2×2 → Conv2D 16×5×5 relu → MaxPool 2×2 → Flatten → Dense 64 relu → Dense 10 softmax · 20,522 weights · adam lr 0.003');
+    expect(views.weights.tiles).toHaveLength(8);
+    for (const t of views.weights.tiles) expect(t).toMatchObject({ width: 5, height: 5, opaque: 25 });
+    expect(views.weights.mode).toBe('change');
+    expect(views.weights.tiles.some((t) => t.notWhite > 0)).toBe(true);
+    // the filters themselves (not what training changed): no weight is exactly 0, so no tile is blank
+    await p.selectOption('#weights-mode', 'weights');
+    const filters = (await p.evaluate(readViews)).weights;
+    expect(filters.mode).toBe('weights');
+    for (const t of filters.tiles) expect(t.notWhite).toBeGreaterThan(20);
+    expect(views.counts.flat().reduce((a, b) => a + b, 0)).toBe(1000);
+    const right = views.counts.reduce((a, row, d) => a + row[d], 0);
+    expect(right / 1000).toBeCloseTo(Number(await p.textContent('[data-stat="val_accuracy"]')), 3);
+    expect(right).toBeGreaterThan(700);
+    await idle();
+    expect(await p.textContent('#speed-note')).toMatch(/^Same CNN, one epoch over 500 images/);
+    await p.screenshot({ path: join(ARTIFACTS, 'demo-cnn.png'), fullPage: true });
     expect(errors).toEqual([]);
     await p.close();
   });
