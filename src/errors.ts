@@ -37,6 +37,16 @@ export function describe(v: unknown): string {
   return s.length > 80 ? `${s.slice(0, 77)}...` : s;
 }
 
+/**
+ * Memory the engine cannot hold: a model (at a batch size) or a load whose arena exceeds what the backend's
+ * linear memory can still give (wasm32's 4 GiB, the runtime's growth limit, or nn.ready({ maxMemoryBytes })),
+ * after evicting every model that is not in a call. `needed` and `available` are bytes. Nothing was changed.
+ */
+export class MemoryError extends NeuriteError {
+  override name = 'MemoryError';
+  constructor(message: string, readonly needed = 0, readonly available = 0) { super(message); }
+}
+
 /** Throws UnknownNameError unless `name` is one of `valid`. */
 export function checkName<T extends string>(kind: string, name: unknown, valid: readonly T[]): T {
   if (typeof name === 'string' && (valid as readonly string[]).includes(name)) return name as T;

@@ -9,7 +9,9 @@
  *   nn.layers.dense({ units: 10, activation: 'softmax' }) ] });
  * model.compile({ optimizer: 'adam', loss: 'categoricalCrossentropy', metrics: ['accuracy'] });
  */
-export { ready, setBackend, getBackend, getThreads, shutdown, type BackendName, type ReadyOptions } from './backend/index';
+export {
+  ready, setBackend, getBackend, getThreads, shutdown, memory, type BackendName, type ReadyOptions, type MemoryInfo,
+} from './backend/index';
 export { wasmSimdSupported } from './backend/wasm';
 export { Tensor, tensor, type TensorLike, type NestedArray } from './tensor';
 export {
@@ -28,7 +30,7 @@ export { LOSS_NAMES, type LossName } from './losses';
 export { INITIALIZER_NAMES, type InitializerName } from './initializers';
 export { Rng } from './random';
 export {
-  NeuriteError, ShapeError, ValueError, UnknownNameError, StateError, TrainingError, FormatError,
+  NeuriteError, ShapeError, ValueError, UnknownNameError, StateError, TrainingError, FormatError, MemoryError,
 } from './errors';
 export { parseIdx, encodeIdx, type IdxDtype, type IdxTensor } from './io/idx';
 export { loadMnist, type MnistSplit, type MnistOptions } from './io/mnist';

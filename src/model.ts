@@ -1,9 +1,11 @@
 import { runtime, type Runtime } from './backend/index';
 import { Callback, type CallbackHooks, type Logs, type TrainingTarget } from './callbacks';
-import { ShapeError, StateError, TrainingError, ValueError } from './errors';
+import { MemoryError, ShapeError, StateError, TrainingError, ValueError } from './errors';
 import { initialize } from './initializers';
 import type { SaveOptions, SaveResult, SaveTarget } from './io/model-io';
 import { Layer, type LayerBinding, type ParamSpec } from './layers/layer';
+import { alignBytes } from './memory/heap';
+import { ModelMemory } from './memory/residency';
 import { isSparse, lossName, type LossName } from './losses';
 import { Optimizer, toOptimizer } from './optimizers';
 import { ProgressBar } from './progress';
@@ -12,37 +14,16 @@ import { Tensor, toTensor, type TensorLike } from './tensor';
 
 
 const F32 = 4;
-const align16 = (bytes: number) => (bytes + 15) & ~15;
 const product = (s: readonly number[]) => s.reduce((a, b) => a * b, 1);
+/** Bytes of `count` floats, 16-byte aligned, in checked arithmetic. */
+const floats = (count: number) => alignBytes(count * F32);
 
-/** Heap blocks owned by one model on one runtime; released together when the model is collected. */
-class Allocations {
-  private readonly ptrs = new Map<number, number>();
-  /** Bytes currently held. */
-  bytes = 0;
-  constructor(readonly rt: Runtime) {}
-  alloc(bytes: number): number {
-    const p = this.rt.heap.alloc(bytes);
-    this.ptrs.set(p, bytes);
-    this.bytes += bytes;
-    return p;
-  }
-  release(ptr: number): void {
-    const n = this.ptrs.get(ptr);
-    if (n === undefined) return;
-    this.ptrs.delete(ptr);
-    this.bytes -= n;
-    this.rt.heap.release(ptr);
-  }
-  releaseAll(): void {
-    for (const p of this.ptrs.keys()) this.rt.heap.release(p);
-    this.ptrs.clear();
-    this.bytes = 0;
-  }
-}
+/** The model each layer belongs to (a WeakMap, so a layer carries no reference to its model). */
+const owners = new WeakMap<Layer, Sequential>();
 
+/** Frees a dropped model's blocks in linear memory once the collector reclaims it (eviction is the backstop). */
 const finalizer = typeof FinalizationRegistry === 'function'
-  ? new FinalizationRegistry<Allocations>((a) => a.releaseAll())
+  ? new FinalizationRegistry<ModelMemory>((m) => m.release())
   : undefined;
 
 interface ParamEntry {
@@ -153,7 +134,8 @@ export class Sequential implements TrainingTarget {
   private readonly initRng: Rng;
   private readonly shuffleRng: Rng;
   private built = false;
-  private allocs: Allocations | undefined;
+  /** The parameters' home on the JS heap and their resident copy (set by build). */
+  private mem!: ModelMemory;
   private entries: ParamEntry[] = [];
   private paramBytes = 0;
   /** Bytes of the leading trainable part of the parameter block (what the optimizer updates). */
@@ -165,8 +147,9 @@ export class Sequential implements TrainingTarget {
   private iterations = 0;
   /** Epochs completed by fit over the model's life. */
   private epochsTrained = 0;
+  /** Rows the plan holds; valid while planGeneration equals the memory's generation. */
   private capacity = 0;
-  private planPtr = 0;
+  private planGeneration = -1;
   /** During fit: a copy of the weights at the start of the epoch, restored if an update overflows. */
   private backupPtr = 0;
   private bindings: LayerBinding[] = [];
@@ -175,6 +158,9 @@ export class Sequential implements TrainingTarget {
   private labelPtr = 0;
   private inSize = 0;
   private outSize = 0;
+  /** The runtime of the fit in progress: a model stays on its backend until its fit ends. */
+  private fitRt: Runtime | undefined;
+  private disposed = false;
 
   constructor(c: SequentialConfig = {}) {
     this.name = c.name ?? 'sequential';
@@ -183,14 +169,33 @@ export class Sequential implements TrainingTarget {
     this.seed = seed;
     this.initRng = new Rng(seed);
     this.shuffleRng = new Rng(seed).fork();
-    for (const l of c.layers ?? []) this.add(l);
+    const layers = c.layers ?? [];
+    if (!Array.isArray(layers)) throw new ValueError(`layers must be an array of layers from nn.layers, got ${String(layers)}`);
+    // check every layer before claiming any, so that a refused list leaves every layer free
+    layers.forEach((l, i) => {
+      this.checkLayer(l);
+      if (layers.indexOf(l) !== i) throw new ValueError(`layer '${l.name}' is given twice to model '${this.name}'`);
+    });
+    for (const l of layers) this.add(l);
+  }
+
+  /** Throws unless `layer` is a layer that no other model owns. */
+  private checkLayer(layer: Layer): void {
+    if (!(layer instanceof Layer)) throw new ValueError(`${this.name}.add expects a layer from nn.layers, got ${String(layer)}`);
+    const owner = owners.get(layer);
+    if (owner && owner !== this) {
+      throw new StateError(`layer '${layer.name}' belongs to model '${owner.name}' and cannot be added to model '${this.name}': ` +
+        'a layer belongs to one model (create a new layer, or dispose the other model first)');
+    }
   }
 
   /** Appends a layer (before the model is first used). */
   add(layer: Layer): void {
-    if (!(layer instanceof Layer)) throw new ValueError(`${this.name}.add expects a layer from nn.layers, got ${String(layer)}`);
+    this.live('add a layer');
+    this.checkLayer(layer);
     if (this.built) throw new StateError(`cannot add layer '${layer.name}': model '${this.name}' is already built`);
     if (this.layers.includes(layer)) throw new ValueError(`layer '${layer.name}' is already in model '${this.name}'`);
+    owners.set(layer, this);
     this.layers.push(layer);
   }
 
@@ -205,9 +210,28 @@ export class Sequential implements TrainingTarget {
     return [...this.layers[this.layers.length - 1].outShape];
   }
 
-  /** Fixes the shapes, lays out the parameters and initializes them from the seed. */
+  /** Throws StateError while a fit runs: `what` would change what the fit is using. */
+  private notInFit(what: string): void {
+    if (this.fitRt) {
+      throw new StateError(`${what} cannot be called on model '${this.name}' while its fit runs; call it after the fit resolves ` +
+        '(or stop the fit with model.stopTraining = true)');
+    }
+  }
+
+  private live(what: string): void {
+    if (this.disposed) throw new StateError(`model '${this.name}' was disposed and cannot ${what}`);
+  }
+
+  /**
+   * Fixes the shapes, lays out the parameters and initializes them from the seed, on the JS heap: no backend
+   * memory is taken until the model's first call.
+   */
   build(): void {
-    if (this.built) return;
+    this.live('be used');
+    if (this.built) {
+      this.follow();
+      return;
+    }
     if (this.layers.length === 0) throw new StateError(`model '${this.name}' has no layers`);
     const first = this.layers[0];
     if (!first.inputShape) {
@@ -220,81 +244,152 @@ export class Sequential implements TrainingTarget {
     const specs = this.layers.flatMap((layer) => layer.params().map((spec) => ({ layer, spec, size: product(spec.shape) })));
     const offsets = new Map<object, number>();
     let offset = 0;
+    let trainable = 0;
     for (const pass of [true, false]) {
       for (const e of specs) {
         if ((e.spec.trainable ?? true) !== pass) continue;
         offsets.set(e, offset);
-        offset += align16(e.size * F32);
+        offset += floats(e.size);
       }
-      if (pass) this.trainableBytes = offset;
+      if (pass) trainable = offset;
     }
+    // with its gradients the block must fit in the largest linear memory (wasm32: 4 GiB)
+    if (2 * offset > 2 ** 32) {
+      throw new MemoryError(`model '${this.name}' has ${specs.reduce((a, e) => a + e.size, 0)} weights: with their gradients they need ` +
+        `${2 * offset} bytes, more than the 4 GiB of wasm32 memory`, 2 * offset, 2 ** 32);
+    }
+    let mem: ModelMemory;
+    try {
+      mem = new ModelMemory(offset, trainable);
+    } catch (e) {
+      throw new MemoryError(`model '${this.name}' needs ${offset} bytes for its weights, which the JS heap refused (${(e as Error).message})`, offset, 0);
+    }
+    this.trainableBytes = trainable;
     this.entries = specs.map((e) => ({ ...e, offset: offsets.get(e)! }));
     this.paramBytes = offset;
     for (const l of this.layers) if (l.usesRng) l.rng = this.initRng.fork();
     this.inSize = product(this.layers[0].inShape);
     this.outSize = product(this.layers[this.layers.length - 1].outShape);
-    const init: Float32Array[] = this.entries.map((e) => {
-      const w = new Float32Array(e.size);
-      initialize(e.spec.initializer, e.spec.shape, w, this.initRng);
-      return w;
-    });
+    for (const e of this.entries) initialize(e.spec.initializer, e.spec.shape, mem.params.subarray(e.offset / F32, e.offset / F32 + e.size), this.initRng);
+    this.mem = mem;
     this.built = true;
-    this.attach(runtime());
-    this.writeEntries(init);
+    finalizer?.register(this, mem, this);
   }
 
-  /** Allocates the parameter block (params then grads, one layout) on a runtime. */
-  private attach(rt: Runtime): void {
-    this.allocs = new Allocations(rt);
-    finalizer?.register(this, this.allocs);
-    const total = Math.max(this.paramBytes, 16);
-    this.paramPtr = this.allocs.alloc(2 * total);
-    this.gradPtr = this.paramPtr + total;
-    rt.backend.kernels.f32_fill(this.paramPtr, (2 * total) / F32, 0);
-    this.capacity = 0;
-    this.statePtrs = [];
+  /**
+   * Follows the current backend: a model resident on another one (after nn.setBackend) copies its state home, to
+   * be made resident on the current one by its next call. A model in a fit stays on its backend until the fit ends.
+   */
+  private follow(): void {
+    const m = this.mem;
+    if (m.rt && !this.fitRt && m.rt !== runtime()) m.evict();
   }
 
+  /** The runtime the model's memory is on (its resident copy, or where it was last). Valid inside a call. */
   private get rt(): Runtime {
-    return this.allocs!.rt;
+    return (this.mem.rt as Runtime | undefined) ?? runtime();
   }
 
-  /** Builds if needed and follows the current backend, moving weights and optimizer state across. */
-  private ensure(): Runtime {
+  /** The parameter block as floats, and the index of its first: the resident copy when there is one, else the home. */
+  private paramsView(): [Float32Array, number] {
+    const m = this.mem;
+    return m.core && m.rt ? [m.rt.backend.memory.f32(), m.paramPtr / F32] : [m.params, 0];
+  }
+  /** Optimizer slot `s` as floats, and the index of its first. */
+  private slotView(s: number): [Float32Array, number] {
+    const m = this.mem;
+    return m.core && m.rt ? [m.rt.backend.memory.f32(), m.statePtr(s) / F32] : [m.state[s], 0];
+  }
+
+  private readParams(): Float32Array {
+    const [f, at] = this.paramsView();
+    return f.slice(at, at + this.paramBytes / F32);
+  }
+
+  private writeEntries(values: Float32Array[]): void {
+    const [f, at] = this.paramsView();
+    this.entries.forEach((e, i) => f.set(values[i], at + e.offset / F32));
+  }
+
+  /**
+   * Starts a call that needs the model resident on the current backend with a plan for `rows` samples, and
+   * `extraBytes` more for the call's own blocks. The whole size is checked first; the model is then pinned
+   * (never evicted until `leave`), made resident (evicting idle models if memory is short) and planned. Throws
+   * MemoryError, with nothing changed and nothing pinned, when the memory cannot hold it.
+   */
+  private enter(what: string, rows: number, extraBytes: number, batchSize: number): Runtime {
     this.build();
-    const rt = runtime();
-    if (rt !== this.rt) {
-      const weights = this.getWeightsFlat();
-      const state = this.statePtrs.map((p) => this.readBlock(p, this.trainableBytes));
-      const old = this.allocs!;
-      this.attach(rt);
-      old.releaseAll();
-      if (old && finalizer) finalizer.unregister(this);
-      this.setWeightsFlat(weights);
-      if (this.compiled) this.allocState(this.compiled.optimizer, state);
+    const rt = this.fitRt ?? runtime();
+    const m = this.mem;
+    if (m.rt && m.rt !== rt) m.evict(); // to another backend: the state goes home, then into the new memory
+    m.pins++;
+    try {
+      const resident = m.residentOn(rt);
+      const replan = !resident || this.planGeneration !== m.generation || this.capacity < rows;
+      const need = extraBytes + (resident ? 0 : m.coreBytes) + (replan ? this.planLayout(rows).bytes : 0);
+      const available = rt.heap.available + (resident && replan ? m.planBytes : 0);
+      if (need > available) throw new MemoryError(`${need} bytes needed, ${available} available`, need, available);
+      m.restore(rt);
+      this.bind();
+      if (this.planGeneration !== m.generation || this.capacity < rows) this.plan(rows);
+    } catch (e) {
+      m.pins--;
+      throw this.memoryError(e, what, batchSize, rows, extraBytes, rt);
     }
     return rt;
   }
 
-  private readBlock(ptr: number, bytes = this.paramBytes): Float32Array {
-    return this.rt.backend.memory.f32().slice(ptr / F32, (ptr + bytes) / F32);
+  /** Ends a call begun by enter. */
+  private leave(): void {
+    this.mem.pins--;
   }
 
-  private writeEntries(values: Float32Array[]): void {
-    const mem = this.rt.backend.memory.f32();
-    this.entries.forEach((e, i) => mem.set(values[i], (this.paramPtr + e.offset) / F32));
-  }
-
-  private allocState(opt: Optimizer, from?: Float32Array[]): void {
-    for (const p of this.statePtrs) this.allocs!.release(p);
-    this.statePtrs = [];
-    const count = this.trainableBytes / F32;
-    for (let s = 0; s < opt.slots; s++) {
-      const p = this.allocs!.alloc(Math.max(this.trainableBytes, 16));
-      if (from?.[s]) this.rt.backend.memory.f32().set(from[s], p / F32);
-      else this.rt.backend.kernels.f32_fill(p, count, opt.initialState());
-      this.statePtrs.push(p);
+  /**
+   * A MemoryError that names the model, the call, the batch size, the bytes needed and available, and what would
+   * fit; other errors pass through.
+   */
+  private memoryError(e: unknown, what: string, batchSize: number, rows: number, extraBytes: number, rt: Runtime): unknown {
+    if (!(e instanceof MemoryError)) return e;
+    const heap = rt.heap;
+    const m = this.mem;
+    const held = m.pinned ? m.residentBytes : 0; // what the call in progress holds already
+    const available = heap.available + held;
+    const fixed = m.coreBytes + extraBytes;
+    let need = fixed;
+    try {
+      need += this.planLayout(rows).bytes;
+    } catch {
+      need = Infinity;
     }
+    need = Math.max(need, e.needed);
+    const cap = heap.capacity === rt.backend.memory.maxBytes
+      ? `the ${rt.backend.name} backend's limit of ${heap.capacity} bytes`
+      : `the cap of ${heap.capacity} bytes set by nn.ready({ maxMemoryBytes })`;
+    let hint: string;
+    if (fixed + this.planLayout(1).bytes > available) {
+      hint = `its weights, gradients and optimizer state${extraBytes ? ' with the call\'s data' : ''} alone need ${fixed} bytes: ` +
+        'use a smaller model or less data per call, or raise maxMemoryBytes';
+    } else {
+      let lo = 1;
+      let hi = rows;
+      while (lo < hi) {
+        const mid = Math.ceil((lo + hi) / 2);
+        if (fixed + this.planLayout(mid).bytes <= available) lo = mid;
+        else hi = mid - 1;
+      }
+      hint = `try a smaller batchSize (${lo} fits)`;
+    }
+    return new MemoryError(`model '${this.name}' cannot ${what} with batchSize ${batchSize}: it needs ${need} bytes ` +
+      `of ${rt.backend.name} memory and ${available} are available (${cap}, after evicting every model not in a call); ${hint}`,
+      need, available);
+  }
+
+  /** Re-reads the core block's pointers after the model became resident. */
+  private bind(): void {
+    const m = this.mem;
+    this.paramPtr = m.paramPtr;
+    this.gradPtr = m.gradPtr;
+    this.statePtrs = m.state.map((_, s) => m.statePtr(s));
   }
 
   /**
@@ -305,6 +400,8 @@ export class Sequential implements TrainingTarget {
    *                 metrics: ['accuracy'] });
    */
   compile(c: CompileConfig): void {
+    this.live('compile');
+    this.notInFit('compile');
     if (!c || typeof c !== 'object') throw new ValueError('compile expects { optimizer, loss, metrics? }');
     const optimizer = toOptimizer(c.optimizer);
     const loss = lossName(c.loss);
@@ -313,7 +410,7 @@ export class Sequential implements TrainingTarget {
     for (const m of metrics) {
       if (m !== 'accuracy' && m !== 'acc') throw new ValueError(`unknown metric ${JSON.stringify(m)}; valid metrics are: accuracy, acc`);
     }
-    this.ensure();
+    this.build();
     const last = this.layers[this.layers.length - 1];
     if (isSparse(loss) && this.outSize < 2) {
       throw new ShapeError(`sparseCategoricalCrossentropy needs at least 2 output units, but layer '${last.name}' has ${this.outSize}`);
@@ -325,40 +422,50 @@ export class Sequential implements TrainingTarget {
       else accuracy = 'argmax';
     }
     const fused = last.softmaxOutput && (loss === 'categoricalCrossentropy' || isSparse(loss));
+    this.mem.resetSlots(optimizer.slots, optimizer.initialState());
     this.compiled = { optimizer, loss, metrics: metrics.map(() => 'accuracy'), fused, accuracy };
-    this.allocState(optimizer);
     this.iterations = 0;
   }
 
-  /** Lays out activations and gradients for up to `rows` samples per call (one arena, reused). */
-  private plan(rows: number): void {
-    if (rows <= this.capacity) return;
-    if (this.planPtr) this.allocs!.release(this.planPtr);
-    const layout: number[] = [];
+  /** Where each buffer of a plan for `rows` samples sits, as offsets from its start, and its size; checked sizes. */
+  private planLayout(rows: number): { bytes: number; at: number[] } {
+    const at: number[] = [];
     let bytes = 0;
-    const take = (n: number) => { layout.push(bytes); bytes += align16(n * F32); return layout.length - 1; };
-    const input = take(rows * this.inSize);
-    const ys = this.layers.map((l) => [take(rows * product(l.outShape)), take(rows * product(l.outShape)),
-      take(l.workspaceBytes(rows) / F32)]);
-    const target = take(rows * this.outSize);
-    const labels = take(rows);
-    const base = this.allocs!.alloc(bytes);
-    const at = (i: number) => base + layout[i];
-    this.planPtr = base;
+    const take = (b: number) => { at.push(bytes); bytes += b; };
+    take(floats(rows * this.inSize));
+    for (const l of this.layers) {
+      const out = floats(rows * product(l.outShape));
+      take(out);
+      take(out);
+      take(alignBytes(l.workspaceBytes(rows)));
+    }
+    take(floats(rows * this.outSize));
+    take(floats(rows));
+    if (!Number.isSafeInteger(bytes)) throw new MemoryError(`a plan of ${bytes} bytes cannot be allocated`, bytes, 0);
+    return { bytes, at };
+  }
+
+  /** Lays out activations and gradients for `rows` samples per call (one block, kept while the model is resident). */
+  private plan(rows: number): void {
+    const { bytes, at } = this.planLayout(rows);
+    const base = this.mem.replan(bytes);
+    const ptr = (i: number) => base + at[i];
+    const n = this.layers.length;
     this.capacity = rows;
-    this.inputPtr = at(input);
-    this.targetPtr = at(target);
-    this.labelPtr = at(labels);
+    this.planGeneration = this.mem.generation;
+    this.inputPtr = ptr(0);
+    this.targetPtr = ptr(1 + 3 * n);
+    this.labelPtr = ptr(2 + 3 * n);
     this.bindings = this.layers.map((layer, i) => {
       const mine = this.entries.filter((e) => e.layer === layer);
       return {
-        x: i === 0 ? this.inputPtr : at(ys[i - 1][0]),
-        dx: i === 0 ? 0 : at(ys[i - 1][1]),
-        y: at(ys[i][0]),
-        dy: at(ys[i][1]),
+        x: i === 0 ? this.inputPtr : ptr(1 + 3 * (i - 1)),
+        dx: i === 0 ? 0 : ptr(2 + 3 * (i - 1)),
+        y: ptr(1 + 3 * i),
+        dy: ptr(2 + 3 * i),
         params: mine.map((e) => this.paramPtr + e.offset),
         grads: mine.map((e) => this.gradPtr + e.offset),
-        ws: at(ys[i][2]),
+        ws: ptr(3 + 3 * i),
       };
     });
   }
@@ -407,19 +514,15 @@ export class Sequential implements TrainingTarget {
     return this.compiled!.accuracy === 'binary' ? rows * this.outSize : rows;
   }
 
-  /** Forward, loss and backward on the `rows` samples at `input`/`target`; gradients land in the grad block. */
-  private gradients(rows: number, input: number, target: number): number {
+  /** Forward, loss and backward on the `rows` samples in the input buffer and `target`; gradients land in the grad block. */
+  private gradients(rows: number, target: number): number {
     const k = this.rt.backend.kernels;
     const c = this.compiled!;
-    const b0 = this.bindings[0];
-    const saved = b0.x;
-    b0.x = input;
     this.forward(rows, true, c.fused);
     const loss = this.lossOf(rows, target, true);
     for (let i = this.layers.length - 1; i >= 0; i--) {
       this.layers[i].backward(k, this.bindings[i], rows, c.fused && i === this.layers.length - 1);
     }
-    b0.x = saved;
     return loss;
   }
 
@@ -427,7 +530,7 @@ export class Sequential implements TrainingTarget {
   private trainStep(rows: number, epoch: number, batch: number): number {
     const k = this.rt.backend.kernels;
     const c = this.compiled!;
-    const loss = this.gradients(rows, this.inputPtr, isSparse(c.loss) ? this.labelPtr : this.targetPtr);
+    const loss = this.gradients(rows, isSparse(c.loss) ? this.labelPtr : this.targetPtr);
     if (!Number.isFinite(loss)) {
       throw new TrainingError(`the loss became ${loss} at epoch ${epoch + 1}, batch ${batch + 1} of model '${this.name}'; ` +
         'training stopped before that batch changed the weights (try a lower learning rate, clipNorm, or check the data)');
@@ -508,13 +611,26 @@ export class Sequential implements TrainingTarget {
     return t;
   }
 
-  /** Copies x and y rows [from, from+n) into the arena. */
+  /** Bytes that staging n samples of x and y (with the row order) takes. */
+  private stageBytes(n: number, y: Tensor | Int32Array | undefined): number {
+    if (n === 0) return 0;
+    return floats(n * this.inSize) + (y === undefined ? 0 : floats(n * (y instanceof Int32Array ? 1 : this.outSize)) + floats(n));
+  }
+
+  /** Copies x and y rows [from, from+n) into the arena, for the duration of the call (fit's training set). */
   private stage(x: Tensor, y: Tensor | Int32Array | undefined, from: number, n: number, what: string): Staged {
-    const a = this.allocs!;
-    const xp = a.alloc(n * this.inSize * F32);
-    const yp = y === undefined ? 0 : a.alloc(n * (y instanceof Int32Array ? 1 : this.outSize) * F32);
-    // the row order for gathering batches; predict reads the rows in place and needs none
-    const idx = y === undefined ? 0 : a.alloc(n * F32);
+    const a = this.mem;
+    const xp = a.allocTemp(n * this.inSize * F32);
+    let yp = 0;
+    let idx = 0;
+    try {
+      yp = y === undefined ? 0 : a.allocTemp(n * (y instanceof Int32Array ? 1 : this.outSize) * F32);
+      // the row order for gathering batches
+      idx = y === undefined ? 0 : a.allocTemp(n * F32);
+    } catch (e) {
+      this.unstage({ x: xp, y: yp, idx, n });
+      throw e;
+    }
     const mem = this.rt.backend.memory;
     mem.f32().set(x.data.subarray(from * this.inSize, (from + n) * this.inSize), xp / F32);
     if (y instanceof Int32Array) mem.i32().set(y.subarray(from, from + n), yp / F32);
@@ -524,44 +640,57 @@ export class Sequential implements TrainingTarget {
       for (let i = 0; i < n; i++) ix[idx / F32 + i] = i;
     }
     if (!this.rt.backend.kernels.f32_all_finite(xp, n * this.inSize)) {
-      const bad = firstNonFinite(x.data.subarray(from * this.inSize, (from + n) * this.inSize));
-      const s = Math.floor(bad / this.inSize);
       this.unstage({ x: xp, y: yp, idx, n });
-      throw new ValueError(`${what} contains ${x.data[from * this.inSize + bad]} at sample ${from + s}, feature ${bad % this.inSize}; inputs must be finite`);
+      this.nonFinite(x, from, n, what);
     }
     return { x: xp, y: yp, idx, n };
   }
 
-  private unstage(s: Staged | undefined): void {
-    if (!s) return;
-    const a = this.allocs!;
-    a.release(s.x);
-    if (s.y) a.release(s.y);
-    if (s.idx) a.release(s.idx);
+  /** Throws the ValueError for the first non-finite value of x's rows [from, from+n). */
+  private nonFinite(x: Tensor, from: number, n: number, what: string): never {
+    const bad = firstNonFinite(x.data.subarray(from * this.inSize, (from + n) * this.inSize));
+    const s = Math.floor(bad / this.inSize);
+    throw new ValueError(`${what} contains ${x.data[from * this.inSize + bad]} at sample ${from + s}, feature ${bad % this.inSize}; inputs must be finite`);
   }
 
-  /** Loss and accuracy over staged data, in batches, pointing the first layer straight at the staged rows. */
-  private evaluateStaged(s: Staged, batchSize: number): Logs {
+  private unstage(s: Staged | undefined): void {
+    if (!s) return;
+    const a = this.mem;
+    a.releaseTemp(s.x);
+    if (s.y) a.releaseTemp(s.y);
+    if (s.idx) a.releaseTemp(s.idx);
+  }
+
+  /**
+   * Copies x rows [from, from+rows) into the input buffer (and y's into the target or label buffer), checking
+   * that the inputs are finite; returns the target pointer.
+   */
+  private load(x: Tensor, y: Tensor | Int32Array | undefined, from: number, rows: number, what: string): number {
+    const mem = this.rt.backend.memory;
+    mem.f32().set(x.data.subarray(from * this.inSize, (from + rows) * this.inSize), this.inputPtr / F32);
+    if (!this.rt.backend.kernels.f32_all_finite(this.inputPtr, rows * this.inSize)) this.nonFinite(x, from, rows, what);
+    if (y instanceof Int32Array) {
+      mem.i32().set(y.subarray(from, from + rows), this.labelPtr / F32);
+      return this.labelPtr;
+    }
+    if (y) mem.f32().set(y.data.subarray(from * this.outSize, (from + rows) * this.outSize), this.targetPtr / F32);
+    return this.targetPtr;
+  }
+
+  /** Loss and accuracy over rows [from, from+n) of x and y, `batch` rows at a time through the input buffer. */
+  private evaluateRows(x: Tensor, y: Tensor | Int32Array, from: number, n: number, batch: number, what: string): Logs {
     const c = this.compiled!;
-    const sparse = isSparse(c.loss);
-    const b0 = this.bindings[0];
-    const saved = b0.x;
     let lossSum = 0;
     let correct = 0;
-    try {
-      for (let start = 0; start < s.n; start += batchSize) {
-        const rows = Math.min(batchSize, s.n - start);
-        b0.x = s.x + start * this.inSize * F32;
-        const target = s.y + start * (sparse ? 1 : this.outSize) * F32;
-        this.forward(rows, false, c.fused);
-        lossSum += this.lossOf(rows, target, false) * rows;
-        if (c.accuracy !== 'none') correct += this.correct(rows, target);
-      }
-    } finally {
-      b0.x = saved;
+    for (let start = 0; start < n; start += batch) {
+      const rows = Math.min(batch, n - start);
+      const target = this.load(x, y, from + start, rows, what);
+      this.forward(rows, false, c.fused);
+      lossSum += this.lossOf(rows, target, false) * rows;
+      if (c.accuracy !== 'none') correct += this.correct(rows, target);
     }
-    const logs: Logs = { loss: lossSum / s.n };
-    if (c.accuracy !== 'none') logs.accuracy = correct / this.accuracyDenominator(s.n);
+    const logs: Logs = { loss: lossSum / n };
+    if (c.accuracy !== 'none') logs.accuracy = correct / this.accuracyDenominator(n);
     return logs;
   }
 
@@ -579,7 +708,11 @@ export class Sequential implements TrainingTarget {
    *   callbacks: { onEpochEnd(epoch, logs) { console.log(epoch, logs.loss, logs.val_accuracy); } } });
    */
   async fit(x: TensorLike, y: TensorLike | Int32Array | number[], config: FitConfig = {}): Promise<History> {
+    this.live('fit');
     const c = this.requireCompiled('fit');
+    if (this.fitRt) {
+      throw new StateError(`model '${this.name}' is already in a fit: one fit at a time per model (await the fit in progress first)`);
+    }
     if (config === null || typeof config !== 'object') throw new ValueError('fit config must be an object');
     const epochs = positiveInt('epochs', config.epochs ?? 1);
     const batchSize = positiveInt('batchSize', config.batchSize ?? 32);
@@ -588,7 +721,7 @@ export class Sequential implements TrainingTarget {
     const split = config.validationSplit ?? 0;
     if (typeof split !== 'number' || !(split >= 0 && split < 1)) throw new ValueError(`validationSplit must be in [0, 1), got ${split}`);
     const shuffle = config.shuffle ?? true;
-    this.ensure();
+    this.build();
     const X = this.checkX(x, 'x');
     const N = X.shape[0];
     const Y = this.checkY(y, N, 'y');
@@ -609,6 +742,11 @@ export class Sequential implements TrainingTarget {
       valX = X;
       valY = Y;
     }
+    // validation rows stream through the input buffer at each epoch's end: check them before any training
+    const valFrom = valX === X ? nTrain : 0;
+    const valN = valX ? (valX === X ? N - nTrain : valX.shape[0]) : 0;
+    const valWhat = valX === X ? 'x' : 'validationData x';
+    if (valX && firstNonFinite(valX.data.subarray(valFrom * this.inSize, (valFrom + valN) * this.inSize)) >= 0) this.nonFinite(valX, valFrom, valN, valWhat);
     const hooks = ([] as (CallbackHooks | Callback)[]).concat(config.callbacks ?? []);
     for (const h of hooks) if (h instanceof Callback) h.setModel(this);
     const history = new History();
@@ -618,13 +756,18 @@ export class Sequential implements TrainingTarget {
     const kern = () => this.rt.backend.kernels;
 
     let train: Staged | undefined;
-    let val: Staged | undefined;
+    // the plan holds min(batchSize, samples) rows; the training set and a backup of the weights are the call's own
+    const extra = this.stageBytes(nTrain, Y) + floats(Math.max(this.paramBytes / F32, 4));
+    const rt = this.enter('fit', Math.min(batchSize, nTrain), extra, batchSize);
+    this.fitRt = rt;
     this.stopTraining = false;
     try {
-      train = this.stage(X, Y, 0, nTrain, 'x');
-      if (valX) val = this.stage(valX, valY, valX === X ? nTrain : 0, valX === X ? N - nTrain : valX.shape[0], valX === X ? 'x' : 'validationData x');
-      this.plan(batchSize);
-      this.backupPtr = this.allocs!.alloc(Math.max(this.paramBytes, 16));
+      try {
+        train = this.stage(X, Y, 0, nTrain, 'x');
+        this.backupPtr = this.mem.allocTemp(Math.max(this.paramBytes, 16));
+      } catch (e) {
+        throw this.memoryError(e, 'fit', batchSize, Math.min(batchSize, nTrain), extra, rt);
+      }
       const call = async (name: keyof CallbackHooks, ...args: unknown[]) => {
         for (const h of hooks) {
           const f = (h as Record<string, unknown>)[name];
@@ -693,8 +836,8 @@ export class Sequential implements TrainingTarget {
         }
         const logs: Logs = { loss: lossSum / seen };
         if (c.accuracy !== 'none') logs.accuracy = correct / this.accuracyDenominator(seen);
-        if (val) {
-          const v = this.evaluateStaged(val, Math.max(batchSize, this.capacity));
+        if (valX) {
+          const v = this.evaluateRows(valX, valY!, valFrom, valN, this.capacity, valWhat);
           for (const [key, value] of Object.entries(v)) logs[`val_${key}`] = value;
         }
         if (!this.stopTraining || seen === nTrain) this.epochsTrained++;
@@ -705,9 +848,10 @@ export class Sequential implements TrainingTarget {
       await call('onTrainEnd', {});
     } finally {
       this.unstage(train);
-      this.unstage(val);
-      if (this.backupPtr) this.allocs!.release(this.backupPtr);
+      if (this.backupPtr) this.mem.releaseTemp(this.backupPtr);
       this.backupPtr = 0;
+      this.fitRt = undefined;
+      this.leave();
     }
     return history;
   }
@@ -719,30 +863,23 @@ export class Sequential implements TrainingTarget {
    * const probs = model.predict([[0, 1]]);   // nn.Tensor of shape [1, units]
    */
   predict(x: TensorLike, config: { batchSize?: number } = {}): Tensor {
-    this.ensure();
+    this.build();
     const X = this.checkX(x, 'x');
     const n = X.shape[0];
     const batchSize = Math.min(positiveInt('batchSize', config.batchSize ?? 256), n);
-    const s = this.stage(X, undefined, 0, n, 'x');
     const out = new Float32Array(n * this.outSize);
+    this.enter('predict', batchSize, 0, batchSize);
     try {
-      this.plan(batchSize);
-      const first = this.bindings[0];
       const last = this.bindings[this.bindings.length - 1];
-      const saved = first.x;
-      try {
-        for (let start = 0; start < n; start += batchSize) {
-          const rows = Math.min(batchSize, n - start);
-          first.x = s.x + start * this.inSize * F32;
-          this.forward(rows, false, false);
-          const mem = this.rt.backend.memory.f32();
-          out.set(mem.subarray(last.y / F32, last.y / F32 + rows * this.outSize), start * this.outSize);
-        }
-      } finally {
-        first.x = saved;
+      for (let start = 0; start < n; start += batchSize) {
+        const rows = Math.min(batchSize, n - start);
+        this.load(X, undefined, start, rows, 'x');
+        this.forward(rows, false, false);
+        const mem = this.rt.backend.memory.f32();
+        out.set(mem.subarray(last.y / F32, last.y / F32 + rows * this.outSize), start * this.outSize);
       }
     } finally {
-      this.unstage(s);
+      this.leave();
     }
     return new Tensor(out, [n, ...this.layers[this.layers.length - 1].outShape]);
   }
@@ -754,17 +891,17 @@ export class Sequential implements TrainingTarget {
    * const { loss, accuracy } = model.evaluate(testX, testY);
    */
   evaluate(x: TensorLike, y: TensorLike | Int32Array | number[], config: { batchSize?: number } = {}): Logs {
+    this.live('evaluate');
     this.requireCompiled('evaluate');
-    this.ensure();
+    this.build();
     const X = this.checkX(x, 'x');
     const Y = this.checkY(y, X.shape[0], 'y');
     const batchSize = Math.min(positiveInt('batchSize', config.batchSize ?? 256), X.shape[0]);
-    const s = this.stage(X, Y, 0, X.shape[0], 'x');
+    this.enter('evaluate', batchSize, 0, batchSize);
     try {
-      this.plan(batchSize);
-      return this.evaluateStaged(s, batchSize);
+      return this.evaluateRows(X, Y, 0, X.shape[0], batchSize, 'x');
     } finally {
-      this.unstage(s);
+      this.leave();
     }
   }
 
@@ -776,15 +913,15 @@ export class Sequential implements TrainingTarget {
    * const { loss, grads } = model.computeGradients(x, y);
    */
   computeGradients(x: TensorLike, y: TensorLike | Int32Array | number[]): { loss: number; grads: Tensor[] } {
+    this.live('compute gradients');
     this.requireCompiled('computeGradients');
-    this.ensure();
+    this.build();
     const X = this.checkX(x, 'x');
     const Y = this.checkY(y, X.shape[0], 'y');
     const n = X.shape[0];
-    const s = this.stage(X, Y, 0, n, 'x');
+    this.enter('compute gradients', n, 0, n);
     try {
-      this.plan(n);
-      const loss = this.gradients(n, s.x, s.y);
+      const loss = this.gradients(n, this.load(X, Y, 0, n, 'x'));
       const mem = this.rt.backend.memory.f32();
       const grads = this.entries.map((e) => {
         const at = (this.gradPtr + e.offset) / F32;
@@ -792,7 +929,7 @@ export class Sequential implements TrainingTarget {
       });
       return { loss, grads };
     } finally {
-      this.unstage(s);
+      this.leave();
     }
   }
 
@@ -805,11 +942,11 @@ export class Sequential implements TrainingTarget {
    * const [kernel, bias] = model.getWeights();
    */
   getWeights(): Tensor[] {
-    this.ensure();
-    const mem = this.rt.backend.memory.f32();
+    this.build();
+    const [f, base] = this.paramsView();
     return this.entries.map((e) => {
-      const at = (this.paramPtr + e.offset) / F32;
-      return new Tensor(mem.slice(at, at + e.size), e.spec.shape);
+      const at = base + e.offset / F32;
+      return new Tensor(f.slice(at, at + e.size), e.spec.shape);
     });
   }
 
@@ -820,7 +957,7 @@ export class Sequential implements TrainingTarget {
    * model.setWeights(otherModel.getWeights());
    */
   setWeights(weights: (Tensor | TensorLike)[]): void {
-    this.ensure();
+    this.build();
     if (!Array.isArray(weights) || weights.length !== this.entries.length) {
       throw new ShapeError(`model '${this.name}' has ${this.entries.length} weight tensors (${this.entries.map((e) => `${e.layer.name}/${e.spec.name}`).join(', ')}), but ${Array.isArray(weights) ? weights.length : 'no array'} were given`);
     }
@@ -841,12 +978,13 @@ export class Sequential implements TrainingTarget {
   /** All parameters as one flat copy of the parameter block (used to restore best weights). */
   getWeightsFlat(): Float32Array {
     this.build();
-    return this.readBlock(this.paramPtr);
+    return this.readParams();
   }
   setWeightsFlat(w: Float32Array): void {
     this.build();
     if (w.length !== this.paramBytes / F32) throw new ShapeError(`flat weights need ${this.paramBytes / F32} values, got ${w.length}`);
-    this.rt.backend.memory.f32().set(w, this.paramPtr / F32);
+    const [f, at] = this.paramsView();
+    f.set(w, at);
   }
 
   /** Number of trainable parameters. */
@@ -882,8 +1020,28 @@ export class Sequential implements TrainingTarget {
    */
   arenaInfo(): { backend: string; memoryBytes: number; paramPtr: number; planPtr: number; capacity: number; modelBytes: number } {
     this.build();
-    return { backend: this.rt.backend.name, memoryBytes: this.rt.backend.memory.byteLength, paramPtr: this.paramPtr,
-      planPtr: this.planPtr, capacity: this.capacity, modelBytes: this.allocs!.bytes };
+    const m = this.mem;
+    return { backend: this.rt.backend.name, memoryBytes: this.rt.backend.memory.byteLength, paramPtr: m.paramPtr,
+      planPtr: m.plan, capacity: m.plan ? this.capacity : 0, modelBytes: m.residentBytes };
+  }
+
+  /**
+   * Frees the model's memory now instead of when the collector reclaims the model (optional: idle models are
+   * also evicted when memory runs short). Idempotent; any later use of the model throws StateError, and its
+   * layers may be added to another model.
+   *
+   * @example
+   * model.dispose();
+   */
+  dispose(): void {
+    if (this.disposed) return;
+    if (this.fitRt) throw new StateError(`model '${this.name}' cannot be disposed while its fit runs; set model.stopTraining = true and dispose after the fit resolves`);
+    this.disposed = true;
+    if (this.built) {
+      this.mem.release();
+      finalizer?.unregister(this);
+    }
+    for (const l of this.layers) if (owners.get(l) === this) owners.delete(l);
   }
 
   /** Optimizer updates applied since compile. */
@@ -902,14 +1060,15 @@ export class Sequential implements TrainingTarget {
    * in getWeights order for each slot in turn.
    */
   getOptimizerWeights(): { name: string; tensor: Tensor }[] {
+    this.live('get its optimizer weights');
     const c = this.requireCompiled('getOptimizerWeights');
-    this.ensure();
-    const mem = this.rt.backend.memory.f32();
+    this.build();
     const out: { name: string; tensor: Tensor }[] = [];
     c.optimizer.slotNames.forEach((slot, s) => {
+      const [f, base] = this.slotView(s);
       for (const e of this.trainableEntries()) {
-        const at = (this.statePtrs[s] + e.offset) / F32;
-        out.push({ name: `${e.layer.name}/${e.spec.name}/${slot}`, tensor: new Tensor(mem.slice(at, at + e.size), e.spec.shape) });
+        const at = base + e.offset / F32;
+        out.push({ name: `${e.layer.name}/${e.spec.name}/${slot}`, tensor: new Tensor(f.slice(at, at + e.size), e.spec.shape) });
       }
     });
     return out;
@@ -917,14 +1076,15 @@ export class Sequential implements TrainingTarget {
 
   /** Restores state from getOptimizerWeights(): same names, order and shapes, finite values. */
   setOptimizerWeights(list: { name: string; tensor: Tensor }[]): void {
+    this.live('set its optimizer weights');
     const c = this.requireCompiled('setOptimizerWeights');
-    this.ensure();
+    this.build();
     const trainable = this.trainableEntries();
     const want = c.optimizer.slotNames.length * trainable.length;
     if (!Array.isArray(list) || list.length !== want) {
       throw new ShapeError(`optimizer ${c.optimizer.name} of model '${this.name}' has ${want} state tensors, got ${Array.isArray(list) ? list.length : 'none'}`);
     }
-    const values: [number, Float32Array][] = [];
+    const values: [number, number, Float32Array][] = [];
     c.optimizer.slotNames.forEach((slot, s) => {
       trainable.forEach((e, i) => {
         const item = list[s * trainable.length + i];
@@ -935,11 +1095,13 @@ export class Sequential implements TrainingTarget {
         }
         const bad = firstNonFinite(t.data);
         if (bad >= 0) throw new ValueError(`optimizer state ${name} contains ${t.data[bad]} at index ${bad}`);
-        values.push([(this.statePtrs[s] + e.offset) / F32, t.data]);
+        values.push([s, e.offset / F32, t.data]);
       });
     });
-    const mem = this.rt.backend.memory.f32();
-    for (const [at, data] of values) mem.set(data, at);
+    for (const [s, at, data] of values) {
+      const [f, base] = this.slotView(s);
+      f.set(data, base + at);
+    }
   }
 
   private trainableEntries(): ParamEntry[] {
@@ -956,6 +1118,7 @@ export class Sequential implements TrainingTarget {
   /** Restores getTrainingState(), so that the next fit continues exactly. */
   setTrainingState(s: TrainingState): void {
     this.build();
+    this.notInFit('setTrainingState');
     if (!s || !Number.isInteger(s.epochsTrained) || s.epochsTrained < 0 || !Number.isInteger(s.iterations) || s.iterations < 0) {
       throw new ValueError(`training state needs integer epochsTrained and iterations ≥ 0, got ${JSON.stringify(s)}`);
     }

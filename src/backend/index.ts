@@ -1,5 +1,6 @@
 import { checkName, NeuriteError, ValueError } from '../errors';
 import { Heap } from '../memory/heap';
+import { Residency } from '../memory/residency';
 import { isNode, nodeImport } from '../worker/platform';
 import { createJsBackend } from './js/index';
 import { parallelKernels, THREAD_KERNELS } from './parallel';
@@ -10,10 +11,11 @@ import { createWasmBackend, createWasmBackendSync, wasmSimdSupported, type WasmB
 export type BackendName = 'wasm' | 'js';
 export const BACKEND_NAMES: readonly BackendName[] = ['wasm', 'js'];
 
-/** A backend with its allocator: what models plan their arenas in. */
+/** A backend with its allocator and its resident models: what models plan their arenas in. */
 export interface Runtime {
   readonly backend: Backend;
   readonly heap: Heap;
+  readonly residency: Residency;
 }
 
 const runtimes = new Map<BackendName, Runtime>();
@@ -22,8 +24,13 @@ let noticeShown = false;
 /** Why the wasm backend could not be made here (a CSP without 'wasm-unsafe-eval', a broken runtime): asked once. */
 let wasmFailure: NeuriteError | undefined;
 
+/** nn.ready({ maxMemoryBytes }): the cap on every backend's linear memory, Infinity for none. */
+let memoryCap = Infinity;
+
 function make(backend: Backend): Runtime {
-  const rt = { backend, heap: new Heap(backend.memory) };
+  const heap = new Heap(backend.memory);
+  heap.limit = memoryCap;
+  const rt = { backend, heap, residency: new Residency(heap) };
   runtimes.set(backend.name, rt);
   return rt;
 }
@@ -83,6 +90,15 @@ export interface ReadyOptions {
    * shared memory (a page that is not cross-origin isolated) neurite stays on one thread and says so once.
    */
   threads?: 'auto' | number;
+  /**
+   * A cap, in bytes, on the linear memory of every backend (wasm and js), below the engine's own limits (4 GiB
+   * for wasm32, 2 GiB for js, or less where the runtime refuses to grow). When an allocation would pass it,
+   * neurite evicts the least recently used models that are not in a call (their weights and optimizer state
+   * stay on the JS heap and come back on their next call) and tries again; when that is not enough, the call
+   * throws a MemoryError. Memory already grown is not given back (wasm memory cannot shrink): blocks past
+   * the cap are not handed out again. `Infinity` removes the cap.
+   */
+  maxMemoryBytes?: number;
 }
 
 /**
@@ -96,8 +112,15 @@ export interface ReadyOptions {
  */
 export async function ready(options: ReadyOptions = {}): Promise<BackendName> {
   if (options === null || typeof options !== 'object') throw new ValueError(`ready: options must be an object, got ${options}`);
-  const { threads } = options;
+  const { threads, maxMemoryBytes } = options;
   if (threads !== undefined) checkThreads('ready', threads);
+  if (maxMemoryBytes !== undefined) {
+    if (typeof maxMemoryBytes !== 'number' || !(maxMemoryBytes === Infinity || (Number.isSafeInteger(maxMemoryBytes) && maxMemoryBytes >= 2 ** 20))) {
+      throw new ValueError(`ready: maxMemoryBytes must be an integer number of bytes ≥ 1048576 (1 MiB), or Infinity, got ${JSON.stringify(maxMemoryBytes) ?? String(maxMemoryBytes)}`);
+    }
+    memoryCap = maxMemoryBytes;
+    for (const rt of runtimes.values()) rt.heap.limit = memoryCap;
+  }
   if (options.backend !== undefined) await setBackend(options.backend);
   else if (!current) current = await loadDefault();
   if (threads !== undefined) await setThreads(threads);
@@ -213,6 +236,40 @@ export async function setBackend(name: BackendName): Promise<BackendName> {
   checkName('backend', name, BACKEND_NAMES);
   current = await load(name);
   return name;
+}
+
+/** What nn.memory() reports. */
+export interface MemoryInfo {
+  /** The backend these figures are for. */
+  backend: BackendName;
+  /** The size of its linear memory now (the wasm memory, for 'wasm'); it never shrinks. */
+  memoryBytes: number;
+  /** The most it may grow to: the engine's limit or nn.ready({ maxMemoryBytes }). */
+  limitBytes: number;
+  /** Bytes handed out by the allocator (models, their data in a call, thread scratch). */
+  usedBytes: number;
+  /** Bytes held by resident models: parameters, gradients, optimizer state, activations, staged data. */
+  residentBytes: number;
+  /** Models whose state is in linear memory now. */
+  residentModels: number;
+  /** Models evicted to make room since the backend started (their state went to the JS heap). */
+  evictions: number;
+}
+
+/**
+ * Memory figures for a backend (default: the current one): its linear memory's size, what resident models
+ * hold in it, and how many evictions made room.
+ *
+ * @example
+ * const { memoryBytes, residentModels, evictions } = nn.memory();
+ */
+export function memory(backend?: BackendName): MemoryInfo {
+  const rt = backend === undefined ? runtime() : runtimeFor(checkName('backend', backend, BACKEND_NAMES));
+  return {
+    backend: rt.backend.name, memoryBytes: rt.backend.memory.byteLength, limitBytes: rt.heap.capacity,
+    usedBytes: rt.heap.used, residentBytes: rt.residency.residentBytes, residentModels: rt.residency.count,
+    evictions: rt.residency.evictions,
+  };
 }
 
 /** The name of the current backend ('wasm' or 'js'); prepares the default one if none is yet. */

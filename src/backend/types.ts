@@ -283,8 +283,17 @@ export interface Kernels {
 export interface LinearMemory {
   /** Current byte length. */
   readonly byteLength: number;
-  /** Grows so that byteLength ≥ bytes (contents kept). Views must be re-read afterwards. */
-  ensure(bytes: number): void;
+  /**
+   * The most bytes this memory can ever have: 4 GiB for wasm32, 2 GiB for the js backend (its kernels index
+   * with 32-bit shifts).
+   */
+  readonly maxBytes: number;
+  /**
+   * Grows so that byteLength ≥ bytes (contents kept), never past `limit` (default maxBytes), and returns true;
+   * or returns false when the memory cannot grow that far (past the limit, or the runtime refused). Views must be
+   * re-read afterwards.
+   */
+  ensure(bytes: number, limit?: number): boolean;
   /** Views over the current buffer; re-created after growth. */
   f32(): Float32Array;
   i32(): Int32Array;

@@ -78,13 +78,24 @@ class WasmMemory implements LinearMemory {
     this.f32View = new Float32Array(mem.buffer);
     this.i32View = new Int32Array(mem.buffer);
   }
+  readonly maxBytes = MAX_PAGES * PAGE;
   get byteLength(): number { return this.mem.buffer.byteLength; }
-  ensure(bytes: number): void {
+  ensure(bytes: number, limit = this.maxBytes): boolean {
     const have = this.mem.buffer.byteLength;
-    if (bytes > have) {
-      const want = Math.max(bytes, Math.floor(have * 1.5));
-      this.mem.grow(Math.ceil((want - have) / PAGE));
+    if (bytes <= have) return true;
+    const max = Math.min(limit, this.maxBytes);
+    if (bytes > max) return false;
+    // grow by half again when the runtime allows it, else by just what is asked (a runtime may refuse growth
+    // well below the 4 GiB maximum)
+    for (const want of [Math.min(max - (max % PAGE), Math.max(bytes, Math.floor(have * 1.5))), bytes]) {
+      try {
+        this.mem.grow(Math.ceil((want - have) / PAGE));
+        return true;
+      } catch {
+        // RangeError: refused; try the smaller size, then give up
+      }
     }
+    return false;
   }
   // A grown memory has a new buffer (an unshared one detaches the old, whose views then have length 0; a
   // shared one leaves the old at its old length). Re-create the views when that happened.
@@ -124,7 +135,7 @@ function fromInstance(module: WebAssembly.Module, memory: WebAssembly.Memory, sh
   // this thread's gemm scratch sits just above the static data; the allocator's heap starts after it
   const scratch = (exp.heap_base() + 63) & ~63;
   const mem = new WasmMemory(memory, scratch + exp.gemm_scratch_bytes());
-  mem.ensure(mem.base);
+  if (!mem.ensure(mem.base)) throw new Error('neurite: could not grow the wasm memory to its static data');
   exp.gemm_set_scratch(scratch);
   return { name: 'wasm', kernels: exp, direct: exp, memory: mem, module, wasmMemory: memory, shared };
 }

@@ -60,6 +60,11 @@ export const LIMITS = {
   maxPaths: 4096,
   /** Characters in a name (layer, weight, model). */
   maxNameChars: 1000,
+  /**
+   * Bytes of a model's arena per sample: its input, each layer's output and output gradient, and each layer's
+   * workspace for one sample (the whole chain, not each layer alone).
+   */
+  maxSampleBytes: 2 ** 30,
 } as const;
 
 // ------------------------------------------------------------------------------------------------ messages

@@ -414,6 +414,9 @@ export function topologyFromTfjs(topology: unknown, where: string, maxParams: nu
   if (!first.inputShape) fail(pending[0].where, 'the first layer needs a batch_input_shape (or an InputLayer before it)');
   let shape = first.inputShape!;
   let params = 0;
+  // the arena one sample needs, summed over the whole chain (16-byte aligned buffers, as the model plans them)
+  const bytesOf = (shape: readonly number[]) => Math.ceil(shape.reduce((a, b) => a * b, 4) / 16) * 16;
+  let sampleBytes = bytesOf(shape);
   layers.forEach((layer, i) => {
     const p = pending[i];
     try {
@@ -424,6 +427,11 @@ export function topologyFromTfjs(topology: unknown, where: string, maxParams: nu
     checkShape(shape, `${p.where} output`, maxParams);
     const ws = layer.workspaceBytes(1);
     if (!(ws / 4 <= maxParams)) fail(p.where, `needs ${ws} bytes of workspace per sample, more than allowed`);
+    sampleBytes += 2 * bytesOf(shape) + Math.ceil(ws / 16) * 16;
+    if (sampleBytes > LIMITS.maxSampleBytes) {
+      fail(p.where, `the layers up to this one need ${sampleBytes} bytes of memory per sample (outputs, their gradients and ` +
+        `workspace), more than the ${LIMITS.maxSampleBytes} allowed`);
+    }
     for (const spec of layer.params()) {
       params += checkShape(spec.shape, `${p.where} weight ${spec.name}`, maxParams);
       if (params > maxParams) fail(p.where, `the model has more than ${maxParams} weights, the most allowed (loadModel option maxParams)`);
