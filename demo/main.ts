@@ -68,8 +68,11 @@ pick($('lr'), params.get('lr'));
 $<HTMLInputElement>('epochs').value = String(Math.min(30, intParam('epochs', 6)));
 
 function settings(): Settings {
-  const epochs = Number($<HTMLInputElement>('epochs').value);
-  if (!Number.isInteger(epochs) || epochs < 1 || epochs > 30) throw new RangeError(`epochs must be an integer from 1 to 30, got ${$<HTMLInputElement>('epochs').value}`);
+  // epochs from 1 to 30: a value outside is brought inside, where the field shows it
+  const field = $<HTMLInputElement>('epochs');
+  const asked = Math.round(Number(field.value));
+  const epochs = Number.isFinite(asked) ? Math.min(30, Math.max(1, asked)) : 6;
+  field.value = String(epochs);
   return {
     kind: $<HTMLSelectElement>('model').value as Kind,
     units: Number($<HTMLSelectElement>('units').value),

@@ -491,9 +491,11 @@ describe('demo page', () => {
     // the CNN: convolutions, and the first layer's 8 filters as 5x5 images
     await p.selectOption('#model', 'cnn');
     expect(await p.inputValue('#units')).toBe('64');
-    await p.fill('#epochs', '1');
+    await p.fill('#epochs', '0');   // below the range: trains 1 epoch, and the field says so
     await p.click('#train');
     await p.waitForFunction(() => document.body.dataset.run === '3' && document.body.dataset.state === 'done', null, { timeout: 90_000 });
+    expect(await p.inputValue('#epochs')).toBe('1');
+    expect(await p.textContent('#status')).toMatch(/after 1 epoch\./);
     views = await p.evaluate(readViews);
     expect(views.summary).toBe('Conv2D 8×5×5 relu → MaxPool 2×2 → Conv2D 16×5×5 relu → MaxPool 2×2 → Flatten → Dense 64 relu → Dense 10 softmax · 20,522 weights · adam lr 0.003');
     expect(views.weights.tiles).toHaveLength(8);
