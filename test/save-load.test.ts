@@ -337,6 +337,16 @@ describe('browser targets', () => {
       expect(JSON.parse(await files[0].text()).weightsManifest[0].paths).toEqual(['./my-cnn.weights.bin']);
       expect(weightBits(await nn.loadModel(nn.io.browserFiles(files)))).toBe(weightBits(m));
       await expect(nn.loadModel(nn.io.browserFiles([files[0]]))).rejects.toThrow(/not among the files/);
+      // the weights file is sized before it is read, and read only after the manifest and topology are checked
+      let reads = 0;
+      const sized = (size: number) => ({ name: 'my-cnn.weights.bin', size, arrayBuffer: async () => { reads++; return new ArrayBuffer(size); } });
+      await expect(nn.loadModel(nn.io.browserFiles([files[0], sized(2 ** 32)] as unknown as File[])))
+        .rejects.toThrow(new RegExp(`my-cnn\\.json: the weight data has ${2 ** 32} bytes, \\d+ more than the ${4 * m.countParams()}`));
+      const json = JSON.parse(await files[0].text());
+      json.modelTopology.config.layers[0].config.filters += 1;
+      const edited = new File([JSON.stringify(json)], 'my-cnn.json');
+      await expect(nn.loadModel(nn.io.browserFiles([edited, sized(4 * m.countParams())] as unknown as File[]))).rejects.toThrow(/needs float32 of shape/);
+      expect(reads).toBe(0);
     } finally {
       delete g.document;
     }

@@ -4,7 +4,7 @@
 // <name>.weights.bin). nn.io.browserFiles reads downloaded files back from an <input type="file">.
 import { NeuriteError, ValueError } from '../errors';
 import {
-  fail, fromBase64, isObject, LIMITS, modelJson, own, parseJson, readManifestGroups, show, toBase64,
+  checkDataLength, concatBytes, fail, fromBase64, isObject, LIMITS, modelJson, own, parseJson, readManifestGroups, show, toBase64,
   type ModelArtifacts, type SaveResult,
 } from './format';
 import { artifactsInfo, markRaw, rawFromArtifacts, type IOHandler, type RawModel } from './model-io';
@@ -219,17 +219,22 @@ export function browserFiles(files: ArrayLike<Blob & { name: string }>): IOHandl
       const json = parseJson(await jsonFile.text(), jsonFile.name);
       if (!isObject(json)) return fail(jsonFile.name, 'must be a JSON object');
       const groups = readManifestGroups(own(json, 'weightsManifest'), jsonFile.name);
-      const parts: ArrayBuffer[] = [];
-      let total = 0;
-      for (const p of groups.flatMap((g) => g.paths)) {
+      const weightFiles = groups.flatMap((g) => g.paths).map((p) => {
         const base = p.slice(p.lastIndexOf('/') + 1);
-        const f = list.find((x) => x.name === base);
-        if (!f) fail(jsonFile.name, `names the weights file ${show(base)}, which is not among the files`);
-        total += f!.size;
-        if (total > maxWeightBytes()) fail(jsonFile.name, 'its weights are larger than allowed');
-        parts.push(await f!.arrayBuffer());
-      }
-      return markRaw(rawFromArtifacts({ ...json, weightData: parts }, jsonFile.name));
+        return list.find((x) => x.name === base) ?? fail(jsonFile.name, `names the weights file ${show(base)}, which is not among the files`);
+      });
+      const raw = rawFromArtifacts({ ...json, weightData: undefined }, jsonFile.name);
+      // the weights are read only once loadModel has checked the manifest and the topology, and only if the files'
+      // sizes add up to exactly the bytes the manifest describes
+      raw.readWeights = async (entries, bytes) => {
+        const total = weightFiles.reduce((n, f) => n + f.size, 0);
+        checkDataLength(entries, bytes, total, jsonFile.name);
+        const parts = await Promise.all(weightFiles.map(async (f) => new Uint8Array(await f.arrayBuffer())));
+        const data = concatBytes(parts);
+        checkDataLength(entries, bytes, data.length, jsonFile.name);
+        return data;
+      };
+      return markRaw(raw);
     },
   };
 }
