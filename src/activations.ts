@@ -1,5 +1,6 @@
 import { Act } from './backend/types';
-import { checkName } from './errors';
+import { checkName, ValueError } from './errors';
+import { numberOption } from './options';
 
 export type ActivationName = 'linear' | 'relu' | 'leakyRelu' | 'elu' | 'sigmoid' | 'tanh' | 'softmax';
 export const ACTIVATION_NAMES: readonly ActivationName[] =
@@ -15,12 +16,22 @@ export interface ActivationSpec {
 
 const DEFAULT_ALPHA: Partial<Record<ActivationName, number>> = { leakyRelu: 0.2, elu: 1 };
 
-/** Resolves an activation name (TF.js spelling; `undefined` means linear). */
-export function activationSpec(name: unknown = 'linear', alpha?: number): ActivationSpec {
+/**
+ * Resolves an activation name (TF.js spelling; `undefined` means linear) and its alpha: a finite number that
+ * float32 holds, given only to leakyRelu (the slope below 0) and elu (the scale). `where` names the layer in errors.
+ */
+export function activationSpec(name: unknown = 'linear', alpha?: unknown, where = 'activation'): ActivationSpec {
   const n = checkName('activation', name, ACTIVATION_NAMES);
   const code = { linear: Act.Linear, relu: Act.Relu, leakyRelu: Act.LeakyRelu, elu: Act.Elu, sigmoid: Act.Sigmoid,
     tanh: Act.Tanh, softmax: Act.Linear }[n];
-  return { name: n, code, alpha: alpha ?? DEFAULT_ALPHA[n] ?? 0, softmax: n === 'softmax' };
+  let a = DEFAULT_ALPHA[n] ?? 0;
+  if (alpha !== undefined) {
+    if (DEFAULT_ALPHA[n] === undefined) {
+      throw new ValueError(`${where}: alpha applies to the leakyRelu and elu activations only, not to ${n}`);
+    }
+    a = numberOption(`${where}: alpha`, alpha, { f32: true });
+  }
+  return { name: n, code, alpha: a, softmax: n === 'softmax' };
 }
 
 /** The activation's config fields: its name, and alpha where it has one. */

@@ -1,4 +1,5 @@
 import { ValueError } from './errors';
+import { boolOption, closest, intOption, numberOption, optionsOf, show } from './options';
 
 /** Per-epoch or per-batch numbers: 'loss', 'accuracy', 'val_loss', 'val_accuracy', ... */
 export type Logs = Record<string, number>;
@@ -42,6 +43,9 @@ export interface EarlyStoppingConfig {
   restoreBestWeights?: boolean;
 }
 
+/** The options nn.callbacks.earlyStopping takes. */
+export const EARLY_STOPPING_OPTIONS = ['monitor', 'patience', 'minDelta', 'mode', 'restoreBestWeights'] as const;
+
 /** The callback made by nn.callbacks.earlyStopping. */
 export class EarlyStopping extends Callback {
   readonly monitor: string;
@@ -54,18 +58,19 @@ export class EarlyStopping extends Callback {
   private bestWeights: Float32Array | undefined;
   stoppedEpoch = -1;
 
-  constructor(c: EarlyStoppingConfig = {}) {
+  constructor(config?: EarlyStoppingConfig) {
     super();
-    this.monitor = c.monitor ?? 'val_loss';
-    this.patience = c.patience ?? 0;
-    if (!Number.isInteger(this.patience) || this.patience < 0) throw new ValueError(`earlyStopping patience must be an integer ≥ 0, got ${c.patience}`);
-    this.minDelta = Math.abs(c.minDelta ?? 0);
-    if (!Number.isFinite(this.minDelta)) throw new ValueError(`earlyStopping minDelta must be finite, got ${c.minDelta}`);
+    const c = optionsOf<EarlyStoppingConfig>('earlyStopping', config, EARLY_STOPPING_OPTIONS);
+    const monitor = c.monitor ?? 'val_loss';
+    if (typeof monitor !== 'string' || monitor.length === 0) throw new ValueError(`earlyStopping monitor must be a log key such as 'val_loss', got ${show(monitor)}`);
+    this.monitor = monitor;
+    this.patience = intOption('earlyStopping patience', c.patience ?? 0, 0);
+    this.minDelta = Math.abs(numberOption('earlyStopping minDelta', c.minDelta ?? 0));
     const mode = c.mode ?? 'auto';
-    if (!['auto', 'min', 'max'].includes(mode)) throw new ValueError(`earlyStopping mode must be 'auto', 'min' or 'max', got ${JSON.stringify(mode)}`);
+    if (!['auto', 'min', 'max'].includes(mode)) throw new ValueError(`earlyStopping mode must be 'auto', 'min' or 'max', got ${show(mode)}`);
     const max = mode === 'max' || (mode === 'auto' && /acc/.test(this.monitor));
     this.sign = max ? -1 : 1;
-    this.restoreBestWeights = !!c.restoreBestWeights;
+    this.restoreBestWeights = boolOption('earlyStopping restoreBestWeights', c.restoreBestWeights, false);
   }
   /** Its settings, resolved (mode is 'min' or 'max'). */
   getConfig(): Required<EarlyStoppingConfig> {
@@ -100,6 +105,36 @@ export class EarlyStopping extends Callback {
   override onTrainEnd(): void {
     if (this.restoreBestWeights && this.bestWeights && this.stoppedEpoch >= 0) this.model.setWeightsFlat(this.bestWeights);
   }
+}
+
+/** The hooks fit calls, by name. */
+export const HOOK_NAMES = ['onTrainBegin', 'onTrainEnd', 'onEpochBegin', 'onEpochEnd', 'onBatchBegin', 'onBatchEnd'] as const;
+
+/**
+ * fit's `callbacks` option as a list: undefined, one item or an array of them, each a Callback (nn.callbacks) or
+ * an object of hooks. Refuses anything else by position (null, a number, a function, ...), a hook that is not a
+ * function, and a key that looks like a hook but is not one (`onEpochEnds`), naming the closest hook.
+ */
+export function callbackList(v: unknown, what = 'callbacks'): (CallbackHooks | Callback)[] {
+  if (v === undefined) return [];
+  const list = Array.isArray(v) ? v : [v];
+  return list.map((h, i) => {
+    const at = Array.isArray(v) ? `${what}[${i}]` : what;
+    if (h instanceof Callback) return h;
+    if (h === null || typeof h !== 'object' || Array.isArray(h) || ArrayBuffer.isView(h)) {
+      throw new ValueError(`${at} must be an object of hooks such as { onEpochEnd(epoch, logs) {...} } or a callback from nn.callbacks, got ${show(h)}`);
+    }
+    for (const key of Object.keys(h)) {
+      const value = (h as Record<string, unknown>)[key];
+      if ((HOOK_NAMES as readonly string[]).includes(key)) {
+        if (value !== undefined && typeof value !== 'function') throw new ValueError(`${at}.${key} must be a function, got ${show(value)}`);
+      } else if (/^on[A-Z]/.test(key)) {
+        const near = closest(key, HOOK_NAMES);
+        throw new ValueError(`${at}: ${key} is not a hook fit calls${near ? `; did you mean ${near}?` : ''} The hooks are: ${HOOK_NAMES.join(', ')}`);
+      }
+    }
+    return h as CallbackHooks;
+  });
 }
 
 /**

@@ -1,13 +1,14 @@
 import { runtime, type Runtime } from './backend/index';
-import { Callback, type CallbackHooks, type Logs, type TrainingTarget } from './callbacks';
+import { Callback, callbackList, type CallbackHooks, type Logs, type TrainingTarget } from './callbacks';
 import { MemoryError, ShapeError, StateError, TrainingError, ValueError } from './errors';
 import { initialize } from './initializers';
 import type { SaveOptions, SaveResult, SaveTarget } from './io/model-io';
-import { Layer, type LayerBinding, type ParamSpec } from './layers/layer';
+import { checkWeightCount, Layer, type LayerBinding, type ParamSpec } from './layers/layer';
 import { alignBytes } from './memory/heap';
 import { ModelMemory } from './memory/residency';
 import { isSparse, lossName, type LossName } from './losses';
 import { Optimizer, toOptimizer } from './optimizers';
+import { boolOption, intOption, nameOption, numberOption, optionsOf, show } from './options';
 import { ProgressBar } from './progress';
 import { Rng } from './random';
 import { Tensor, toTensor, type TensorLike } from './tensor';
@@ -104,11 +105,15 @@ export interface SequentialConfig {
 }
 
 function positiveInt(what: string, v: unknown): number {
-  if (typeof v !== 'number' || !Number.isInteger(v) || v <= 0) {
-    throw new ValueError(`${what} must be a positive integer, got ${JSON.stringify(v)}`);
-  }
-  return v;
+  return intOption(what, v, 1);
 }
+
+/** The options of sequential, compile, fit, predict and evaluate. */
+export const SEQUENTIAL_OPTIONS = ['layers', 'seed', 'name'] as const;
+export const COMPILE_OPTIONS = ['optimizer', 'loss', 'metrics'] as const;
+export const FIT_OPTIONS = ['epochs', 'batchSize', 'shuffle', 'validationSplit', 'validationData', 'verbose', 'callbacks',
+  'initialEpoch'] as const;
+export const PREDICT_OPTIONS = ['batchSize'] as const;
 
 const nextTick = () => new Promise<void>((r) => setTimeout(r, 0));
 const isThenable = (v: unknown): v is Promise<unknown> => !!v && typeof (v as Promise<unknown>).then === 'function';
@@ -162,31 +167,39 @@ export class Sequential implements TrainingTarget {
   private fitRt: Runtime | undefined;
   private disposed = false;
 
-  constructor(c: SequentialConfig = {}) {
-    this.name = c.name ?? 'sequential';
+  constructor(config?: SequentialConfig) {
+    const c = optionsOf<SequentialConfig>('sequential', config, SEQUENTIAL_OPTIONS);
+    this.name = c.name === undefined ? 'sequential' : nameOption('sequential: name', c.name);
     const seed = c.seed ?? Math.floor(Math.random() * 2 ** 32);
-    if (typeof seed !== 'number' || !Number.isFinite(seed)) throw new ValueError(`seed must be a finite number, got ${seed}`);
+    if (!Number.isSafeInteger(seed)) throw new ValueError(`seed must be an integer (at most 2^53 − 1 in size), got ${show(seed)}`);
     this.seed = seed;
     this.initRng = new Rng(seed);
     this.shuffleRng = new Rng(seed).fork();
     const layers = c.layers ?? [];
-    if (!Array.isArray(layers)) throw new ValueError(`layers must be an array of layers from nn.layers, got ${String(layers)}`);
+    if (!Array.isArray(layers)) throw new ValueError(`sequential: layers must be an array of layers from nn.layers, got ${show(layers)}`);
     // check every layer before claiming any, so that a refused list leaves every layer free
     layers.forEach((l, i) => {
       this.checkLayer(l);
       if (layers.indexOf(l) !== i) throw new ValueError(`layer '${l.name}' is given twice to model '${this.name}'`);
+      const j = layers.findIndex((o) => o.name === l.name);
+      if (j < i) throw this.duplicateName(l, j, layers[j]);
     });
     for (const l of layers) this.add(l);
   }
 
   /** Throws unless `layer` is a layer that no other model owns. */
   private checkLayer(layer: Layer): void {
-    if (!(layer instanceof Layer)) throw new ValueError(`${this.name}.add expects a layer from nn.layers, got ${String(layer)}`);
+    if (!(layer instanceof Layer)) throw new ValueError(`${this.name}.add expects a layer from nn.layers, got ${show(layer)}`);
     const owner = owners.get(layer);
     if (owner && owner !== this) {
       throw new StateError(`layer '${layer.name}' belongs to model '${owner.name}' and cannot be added to model '${this.name}': ` +
         'a layer belongs to one model (create a new layer, or dispose the other model first)');
     }
+  }
+
+  /** A saved model refers to weights by layer name, so two layers with one name could not be loaded again. */
+  private duplicateName(layer: Layer, at: number, other: Layer): ValueError {
+    return new ValueError(`model '${this.name}' already has a layer named '${layer.name}' (layer ${at + 1}, ${other.className}); layer names must be unique`);
   }
 
   /** Appends a layer (before the model is first used). */
@@ -195,6 +208,8 @@ export class Sequential implements TrainingTarget {
     this.checkLayer(layer);
     if (this.built) throw new StateError(`cannot add layer '${layer.name}': model '${this.name}' is already built`);
     if (this.layers.includes(layer)) throw new ValueError(`layer '${layer.name}' is already in model '${this.name}'`);
+    const i = this.layers.findIndex((l) => l.name === layer.name);
+    if (i >= 0) throw this.duplicateName(layer, i, this.layers[i]);
     owners.set(layer, this);
     this.layers.push(layer);
   }
@@ -242,6 +257,7 @@ export class Sequential implements TrainingTarget {
     // Trainable parameters first, so the optimizer updates one contiguous block; non-trainable state after it.
     // `entries` stays in TF.js weight order (per layer, as params() lists them).
     const specs = this.layers.flatMap((layer) => layer.params().map((spec) => ({ layer, spec, size: product(spec.shape) })));
+    checkWeightCount(`model '${this.name}'`, specs.reduce((a, e) => a + e.size, 0));
     const offsets = new Map<object, number>();
     let offset = 0;
     let trainable = 0;
@@ -402,13 +418,13 @@ export class Sequential implements TrainingTarget {
   compile(c: CompileConfig): void {
     this.live('compile');
     this.notInFit('compile');
-    if (!c || typeof c !== 'object') throw new ValueError('compile expects { optimizer, loss, metrics? }');
+    optionsOf<CompileConfig>('compile', c ?? null, COMPILE_OPTIONS);
     const optimizer = toOptimizer(c.optimizer);
     const loss = lossName(c.loss);
     const metrics = c.metrics ?? [];
-    if (!Array.isArray(metrics)) throw new ValueError(`metrics must be an array such as ['accuracy'], got ${JSON.stringify(metrics)}`);
+    if (!Array.isArray(metrics)) throw new ValueError(`metrics must be an array such as ['accuracy'], got ${show(metrics)}`);
     for (const m of metrics) {
-      if (m !== 'accuracy' && m !== 'acc') throw new ValueError(`unknown metric ${JSON.stringify(m)}; valid metrics are: accuracy, acc`);
+      if (m !== 'accuracy' && m !== 'acc') throw new ValueError(`unknown metric ${show(m)}; valid metrics are: accuracy, acc`);
     }
     this.build();
     const last = this.layers[this.layers.length - 1];
@@ -707,20 +723,22 @@ export class Sequential implements TrainingTarget {
    * const history = await model.fit(x, y, { epochs: 3, batchSize: 64, validationSplit: 0.1,
    *   callbacks: { onEpochEnd(epoch, logs) { console.log(epoch, logs.loss, logs.val_accuracy); } } });
    */
-  async fit(x: TensorLike, y: TensorLike | Int32Array | number[], config: FitConfig = {}): Promise<History> {
+  async fit(x: TensorLike, y: TensorLike | Int32Array | number[], options?: FitConfig): Promise<History> {
     this.live('fit');
     const c = this.requireCompiled('fit');
     if (this.fitRt) {
       throw new StateError(`model '${this.name}' is already in a fit: one fit at a time per model (await the fit in progress first)`);
     }
-    if (config === null || typeof config !== 'object') throw new ValueError('fit config must be an object');
+    const config = optionsOf<FitConfig>('fit', options, FIT_OPTIONS);
     const epochs = positiveInt('epochs', config.epochs ?? 1);
     const batchSize = positiveInt('batchSize', config.batchSize ?? 32);
-    const initialEpoch = config.initialEpoch ?? 0;
-    if (!Number.isInteger(initialEpoch) || initialEpoch < 0) throw new ValueError(`initialEpoch must be an integer ≥ 0, got ${initialEpoch}`);
-    const split = config.validationSplit ?? 0;
-    if (typeof split !== 'number' || !(split >= 0 && split < 1)) throw new ValueError(`validationSplit must be in [0, 1), got ${split}`);
-    const shuffle = config.shuffle ?? true;
+    const initialEpoch = intOption('initialEpoch', config.initialEpoch ?? 0, 0);
+    const split = numberOption('validationSplit', config.validationSplit ?? 0, { min: 0, max: 1, maxOpen: true });
+    const shuffle = boolOption('shuffle', config.shuffle, true);
+    if (config.verbose !== undefined && config.verbose !== 0 && config.verbose !== 1) {
+      throw new ValueError(`verbose must be 0 (silent) or 1 (a progress bar), got ${show(config.verbose)}`);
+    }
+    const hooks = callbackList(config.callbacks);
     this.build();
     const X = this.checkX(x, 'x');
     const N = X.shape[0];
@@ -728,7 +746,7 @@ export class Sequential implements TrainingTarget {
     let nTrain = N;
     let valX: Tensor | undefined;
     let valY: Tensor | Int32Array | undefined;
-    if (config.validationData) {
+    if (config.validationData !== undefined && config.validationData !== null) {
       if (!Array.isArray(config.validationData) || config.validationData.length !== 2) {
         throw new ValueError('validationData must be [x, y]');
       }
@@ -747,7 +765,6 @@ export class Sequential implements TrainingTarget {
     const valN = valX ? (valX === X ? N - nTrain : valX.shape[0]) : 0;
     const valWhat = valX === X ? 'x' : 'validationData x';
     if (valX && firstNonFinite(valX.data.subarray(valFrom * this.inSize, (valFrom + valN) * this.inSize)) >= 0) this.nonFinite(valX, valFrom, valN, valWhat);
-    const hooks = ([] as (CallbackHooks | Callback)[]).concat(config.callbacks ?? []);
     for (const h of hooks) if (h instanceof Callback) h.setModel(this);
     const history = new History();
     const bar = config.verbose === 1 ? new ProgressBar(epochs, nTrain) : undefined;
@@ -862,7 +879,8 @@ export class Sequential implements TrainingTarget {
    * @example
    * const probs = model.predict([[0, 1]]);   // nn.Tensor of shape [1, units]
    */
-  predict(x: TensorLike, config: { batchSize?: number } = {}): Tensor {
+  predict(x: TensorLike, config?: { batchSize?: number }): Tensor {
+    config = optionsOf<{ batchSize: number }>('predict', config, PREDICT_OPTIONS);
     this.build();
     const X = this.checkX(x, 'x');
     const n = X.shape[0];
@@ -890,8 +908,9 @@ export class Sequential implements TrainingTarget {
    * @example
    * const { loss, accuracy } = model.evaluate(testX, testY);
    */
-  evaluate(x: TensorLike, y: TensorLike | Int32Array | number[], config: { batchSize?: number } = {}): Logs {
+  evaluate(x: TensorLike, y: TensorLike | Int32Array | number[], config?: { batchSize?: number }): Logs {
     this.live('evaluate');
+    config = optionsOf<{ batchSize: number }>('evaluate', config, PREDICT_OPTIONS);
     this.requireCompiled('evaluate');
     this.build();
     const X = this.checkX(x, 'x');
@@ -1000,6 +1019,7 @@ export class Sequential implements TrainingTarget {
    * model.summary();
    */
   summary(print: (line: string) => void = console.log): string {
+    if (typeof print !== 'function') throw new ValueError(`summary takes a function that prints one line, got ${show(print)}`);
     this.build();
     const rows = [['Layer (type)', 'Output shape', 'Param #']];
     for (const l of this.layers) {

@@ -1,5 +1,6 @@
 import type { Kernels } from './backend/types';
-import { checkName, describe, ValueError } from './errors';
+import { checkName, ValueError } from './errors';
+import { boolOption, optionsOf, show } from './options';
 import type { Schedule } from './schedules';
 
 export type OptimizerName = 'sgd' | 'momentum' | 'adam' | 'adamw' | 'adamax' | 'adadelta' | 'rmsprop' | 'adagrad';
@@ -29,12 +30,26 @@ export interface OptimizerConfig {
   clipNorm?: number;
 }
 
+/** A number in (lo, hi), or [lo, hi) with inclusiveLo, that float32 holds (the kernels take float32 arguments). */
 function checkRate(what: string, v: unknown, lo: number, hi: number, inclusiveLo = false): number {
-  if (typeof v !== 'number' || !Number.isFinite(v) || (inclusiveLo ? v < lo : v <= lo) || v >= hi) {
-    throw new ValueError(`${what} must be a number in ${inclusiveLo ? '[' : '('}${lo}, ${hi}), got ${v}`);
+  if (typeof v !== 'number' || !Number.isFinite(v) || (inclusiveLo ? v < lo : v <= lo) || v >= hi ||
+    !Number.isFinite(Math.fround(v)) || (!inclusiveLo && lo === 0 && Math.fround(v) === 0)) {
+    throw new ValueError(`${what} must be a number in ${inclusiveLo ? '[' : '('}${lo}, ${hi})${typeof v === 'number' && Number.isFinite(v) && v > lo && v < hi ? ' that float32 can hold' : ''}, got ${show(v)}`);
   }
   return v;
 }
+
+/** Each optimizer factory's options. */
+export const OPTIMIZER_OPTIONS: Record<OptimizerName, readonly string[]> = {
+  sgd: ['learningRate', 'clipNorm'],
+  momentum: ['learningRate', 'clipNorm', 'momentum', 'nesterov'],
+  adam: ['learningRate', 'clipNorm', 'beta1', 'beta2', 'epsilon'],
+  adamw: ['learningRate', 'clipNorm', 'beta1', 'beta2', 'epsilon', 'weightDecay'],
+  adamax: ['learningRate', 'clipNorm', 'beta1', 'beta2', 'epsilon'],
+  adadelta: ['learningRate', 'clipNorm', 'rho', 'epsilon'],
+  rmsprop: ['learningRate', 'clipNorm', 'rho', 'momentum', 'epsilon', 'centered'],
+  adagrad: ['learningRate', 'clipNorm', 'initialAccumulatorValue', 'epsilon'],
+};
 
 /**
  * Updates a flat block of parameters from a block of gradients of the same layout, keeping its state
@@ -51,16 +66,18 @@ export abstract class Optimizer {
   constructor(c: OptimizerConfig, defaultLr: number) {
     const lr = c.learningRate ?? defaultLr;
     if (typeof lr === 'number') checkRate(`${new.target.name} learningRate`, lr, 0, Infinity);
-    else if (!lr || typeof lr.at !== 'function') throw new ValueError(`${new.target.name} learningRate must be a positive number or a schedule, got ${describe(lr)}`);
+    else if (!lr || typeof lr !== 'object' || typeof lr.at !== 'function') {
+      throw new ValueError(`${new.target.name} learningRate must be a positive number or a schedule from nn.schedules, got ${show(lr)}`);
+    }
     this.learningRate = lr;
     if (c.clipNorm !== undefined) checkRate(`${new.target.name} clipNorm`, c.clipNorm, 0, Infinity);
     this.clipNorm = c.clipNorm;
   }
   /** The learning rate for update number `step` (0-based). */
   rateAt(step: number): number {
-    const lr = typeof this.learningRate === 'number' ? this.learningRate : this.learningRate.at(step);
-    if (!(lr > 0) || !Number.isFinite(lr)) {
-      throw new ValueError(`${this.name}: the learning rate at step ${step} is ${lr}; it must be positive and finite`);
+    const lr: unknown = typeof this.learningRate === 'number' ? this.learningRate : this.learningRate.at(step);
+    if (typeof lr !== 'number' || !(lr > 0) || !Number.isFinite(lr) || !Number.isFinite(Math.fround(lr))) {
+      throw new ValueError(`${this.name}: the learning rate at step ${step} is ${show(lr)}; it must be a positive number that float32 can hold`);
     }
     return lr;
   }
@@ -89,7 +106,7 @@ class Momentum extends Optimizer {
   constructor(c: OptimizerConfig & { momentum?: number; nesterov?: boolean } = {}) {
     super(c, 0.01);
     this.momentum = checkRate('momentum', c.momentum ?? 0.9, 0, 1, true);
-    this.nesterov = !!c.nesterov;
+    this.nesterov = boolOption('nesterov', c.nesterov, false);
   }
   apply(k: Kernels, w: number, g: number, s: readonly number[], n: number, lr: number): void {
     k.f32_momentum(w, g, s[0], n, lr, this.momentum, this.nesterov ? 1 : 0);
@@ -197,8 +214,7 @@ class RMSprop extends Optimizer {
     this.rho = checkRate('rho', c.rho ?? 0.9, 0, 1, true);
     this.momentum = checkRate('momentum', c.momentum ?? 0, 0, 1, true);
     this.epsilon = checkRate('epsilon', c.epsilon ?? 1e-7, 0, Infinity);
-    if (c.centered !== undefined && typeof c.centered !== 'boolean') throw new ValueError(`centered must be true or false, got ${String(c.centered)}`);
-    this.centered = !!c.centered;
+    this.centered = boolOption('centered', c.centered, false);
     this.slotNames = this.centered ? ['rms', 'momentum', 'mg'] : ['rms', 'momentum'];
     this.slots = this.slotNames.length;
   }
@@ -237,32 +253,34 @@ class Adagrad extends Optimizer {
  * @example
  * model.compile({ optimizer: nn.optimizers.adam({ learningRate: 1e-3 }), loss: 'categoricalCrossentropy' });
  */
+const opts = <T extends object>(name: OptimizerName, c: unknown) => optionsOf<T>(name, c, OPTIMIZER_OPTIONS[name]) as T;
+
 export const optimizers = {
   /** Plain gradient descent, as tf.train.sgd: w −= lr·g. Default learningRate 0.01. */
-  sgd: (c?: OptimizerConfig) => new SGD(c),
+  sgd: (c?: OptimizerConfig) => new SGD(opts('sgd', c)),
   /**
    * Momentum as tf.train.momentum: a = μ·a + g, w −= lr·a (Nesterov with `nesterov: true`: w −= lr·(g + μ·a)).
    * Defaults: learningRate 0.01, momentum 0.9.
    */
-  momentum: (c?: OptimizerConfig & { momentum?: number; nesterov?: boolean }) => new Momentum(c),
+  momentum: (c?: OptimizerConfig & { momentum?: number; nesterov?: boolean }) => new Momentum(opts('momentum', c)),
   /**
    * Adam as tf.train.adam (ε added to √v̂, the bias-corrected second moment). Defaults: learningRate 0.001,
    * beta1 0.9, beta2 0.999, epsilon 1e-7.
    */
-  adam: (c?: AdamConfig) => new Adam(c),
+  adam: (c?: AdamConfig) => new Adam(opts('adam', c)),
   /** AdamW: the Adam above plus decoupled weight decay w −= lr·wd·w before each step (default weightDecay 0.004). */
-  adamw: (c?: AdamConfig & { weightDecay?: number }) => new AdamW(c),
+  adamw: (c?: AdamConfig & { weightDecay?: number }) => new AdamW(opts('adamw', c)),
   /** Adamax as tf.train.adamax (Adam with an infinity norm). Defaults: learningRate 0.002, beta1 0.9, beta2 0.999, epsilon 1e-7. */
-  adamax: (c?: AdamConfig) => new Adamax(c),
+  adamax: (c?: AdamConfig) => new Adamax(opts('adamax', c)),
   /** Adadelta as tf.train.adadelta. Defaults: learningRate 0.001, rho 0.95, epsilon 1e-7. */
-  adadelta: (c?: OptimizerConfig & { rho?: number; epsilon?: number }) => new Adadelta(c),
+  adadelta: (c?: OptimizerConfig & { rho?: number; epsilon?: number }) => new Adadelta(opts('adadelta', c)),
   /**
    * RMSprop as tf.train.rmsprop (ε inside the square root; `rho` is TF.js's `decay`). Defaults: learningRate 0.001,
    * rho 0.9, momentum 0, epsilon 1e-7, centered false. Centered adds ε to s − q² where TF.js subtracts it.
    */
-  rmsprop: (c?: OptimizerConfig & { rho?: number; momentum?: number; epsilon?: number; centered?: boolean }) => new RMSprop(c),
+  rmsprop: (c?: OptimizerConfig & { rho?: number; momentum?: number; epsilon?: number; centered?: boolean }) => new RMSprop(opts('rmsprop', c)),
   /** Adagrad as tf.train.adagrad. Defaults: learningRate 0.001, initialAccumulatorValue 0.1, epsilon 1e-7. */
-  adagrad: (c?: OptimizerConfig & { initialAccumulatorValue?: number; epsilon?: number }) => new Adagrad(c),
+  adagrad: (c?: OptimizerConfig & { initialAccumulatorValue?: number; epsilon?: number }) => new Adagrad(opts('adagrad', c)),
 };
 
 /** Resolves a compile() optimizer argument: an Optimizer, or a name for one with its defaults. */

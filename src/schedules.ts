@@ -1,4 +1,5 @@
 import { ValueError } from './errors';
+import { boolOption, numberOption, optionsOf } from './options';
 
 /** A learning rate as a function of the optimizer's step (0 for the first update). */
 export interface Schedule {
@@ -8,11 +9,8 @@ export interface Schedule {
   readonly config?: Record<string, unknown>;
 }
 
-function positive(what: string, v: number): number {
-  if (typeof v !== 'number' || !Number.isFinite(v) || v <= 0) {
-    throw new ValueError(`${what} must be a positive finite number, got ${v}`);
-  }
-  return v;
+function positive(what: string, v: unknown): number {
+  return numberOption(what, v, { min: 0, minOpen: true });
 }
 
 /**
@@ -21,7 +19,8 @@ function positive(what: string, v: number): number {
  * @example
  * nn.optimizers.sgd({ learningRate: nn.schedules.stepDecay({ initialLearningRate: 0.1, dropEvery: 1000, factor: 0.5 }) });
  */
-export function stepDecay(c: { initialLearningRate: number; dropEvery: number; factor?: number }): Schedule {
+export function stepDecay(config: { initialLearningRate: number; dropEvery: number; factor?: number }): Schedule {
+  const c = optionsOf<typeof config>('stepDecay', config, ['initialLearningRate', 'dropEvery', 'factor']);
   const lr = positive('stepDecay initialLearningRate', c.initialLearningRate);
   const every = positive('stepDecay dropEvery', c.dropEvery);
   const factor = positive('stepDecay factor', c.factor ?? 0.5);
@@ -36,15 +35,17 @@ export function stepDecay(c: { initialLearningRate: number; dropEvery: number; f
  * @example
  * nn.schedules.exponentialDecay({ initialLearningRate: 1e-2, decaySteps: 1000, decayRate: 0.9 });
  */
-export function exponentialDecay(c: { initialLearningRate: number; decaySteps: number; decayRate: number;
+export function exponentialDecay(config: { initialLearningRate: number; decaySteps: number; decayRate: number;
   staircase?: boolean }): Schedule {
+  const c = optionsOf<typeof config>('exponentialDecay', config, ['initialLearningRate', 'decaySteps', 'decayRate', 'staircase']);
   const lr = positive('exponentialDecay initialLearningRate', c.initialLearningRate);
   const steps = positive('exponentialDecay decaySteps', c.decaySteps);
   const rate = positive('exponentialDecay decayRate', c.decayRate);
+  const staircase = boolOption('exponentialDecay staircase', c.staircase, false);
   return {
     kind: 'exponentialDecay',
-    config: { initialLearningRate: lr, decaySteps: steps, decayRate: rate, staircase: !!c.staircase },
-    at: (s) => lr * Math.pow(rate, c.staircase ? Math.floor(s / steps) : s / steps),
+    config: { initialLearningRate: lr, decaySteps: steps, decayRate: rate, staircase },
+    at: (s) => lr * Math.pow(rate, staircase ? Math.floor(s / steps) : s / steps),
   };
 }
 
@@ -55,11 +56,11 @@ export function exponentialDecay(c: { initialLearningRate: number; decaySteps: n
  * @example
  * nn.schedules.cosineDecay({ initialLearningRate: 1e-3, decaySteps: 5000, alpha: 0.1 });
  */
-export function cosineDecay(c: { initialLearningRate: number; decaySteps: number; alpha?: number }): Schedule {
+export function cosineDecay(config: { initialLearningRate: number; decaySteps: number; alpha?: number }): Schedule {
+  const c = optionsOf<typeof config>('cosineDecay', config, ['initialLearningRate', 'decaySteps', 'alpha']);
   const lr = positive('cosineDecay initialLearningRate', c.initialLearningRate);
   const steps = positive('cosineDecay decaySteps', c.decaySteps);
-  const alpha = c.alpha ?? 0;
-  if (!(alpha >= 0 && alpha <= 1)) throw new ValueError(`cosineDecay alpha must be in [0, 1], got ${alpha}`);
+  const alpha = numberOption('cosineDecay alpha', c.alpha ?? 0, { min: 0, max: 1 });
   return {
     kind: 'cosineDecay',
     config: { initialLearningRate: lr, decaySteps: steps, alpha },

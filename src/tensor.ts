@@ -1,4 +1,5 @@
 import { ShapeError, ValueError } from './errors';
+import { MAX_RANK, show } from './options';
 
 export type NestedArray = number | NestedArray[];
 export type TensorLike = Tensor | NestedArray[] | Float32Array;
@@ -15,6 +16,8 @@ export class Tensor {
   readonly shape: readonly number[];
   readonly data: Float32Array;
   constructor(data: Float32Array, shape: readonly number[]) {
+    if (!(data instanceof Float32Array)) throw new ValueError(`tensor data must be a Float32Array, got ${show(data)}`);
+    checkTensorShape('tensor', shape);
     const size = shape.reduce((a, b) => a * b, 1);
     if (size !== data.length) {
       throw new ShapeError(`tensor shape [${shape.join(', ')}] needs ${size} values but ${data.length} were given`);
@@ -43,10 +46,21 @@ export class Tensor {
   }
 }
 
+/** Throws unless `shape` is an array of at most MAX_RANK non-negative integers. */
+function checkTensorShape(what: string, shape: unknown): void {
+  if (!Array.isArray(shape) || shape.length > MAX_RANK || !shape.every((d) => Number.isSafeInteger(d) && d >= 0)) {
+    throw new ShapeError(`${what}: a shape must be an array of at most ${MAX_RANK} non-negative integers, got ${show(shape)}`);
+  }
+}
+
 function inferShape(data: NestedArray, what: string): number[] {
   const shape: number[] = [];
   let cur: NestedArray = data;
+  // a loop, not recursion, and bounded: arrays nested 20,000 deep (or an array that contains itself) end here
   while (Array.isArray(cur)) {
+    if (shape.length === MAX_RANK) {
+      throw new ShapeError(`${what}: nested arrays deeper than ${MAX_RANK} levels; a tensor has at most ${MAX_RANK} dimensions`);
+    }
     shape.push(cur.length);
     if (cur.length === 0) break;
     cur = cur[0];
@@ -55,12 +69,12 @@ function inferShape(data: NestedArray, what: string): number[] {
   const check = (x: NestedArray, dim: number, path: string) => {
     if (dim === shape.length) {
       if (typeof x !== 'number') {
-        throw new ValueError(`${what}: expected a number at ${path || 'top level'} but got ${Array.isArray(x) ? 'an array' : typeof x}`);
+        throw new ValueError(`${what}: expected a number at ${path || 'top level'} but got ${Array.isArray(x) ? 'an array' : show(x)}`);
       }
       return;
     }
     if (!Array.isArray(x) || x.length !== shape[dim]) {
-      throw new ShapeError(`${what}: ragged nested array at ${path || 'top level'}: expected ${shape[dim]} entries, got ${Array.isArray(x) ? x.length : typeof x}`);
+      throw new ShapeError(`${what}: ragged nested array at ${path || 'top level'}: expected ${shape[dim]} entries, got ${Array.isArray(x) ? x.length : show(x)}`);
     }
     for (let i = 0; i < x.length; i++) check(x[i], dim + 1, `${path}[${i}]`);
   };
@@ -81,14 +95,15 @@ function flatten(data: NestedArray, out: Float32Array, at: { i: number }): void 
  * nn.tensor(new Float32Array(784 * 10), [10, 784]);
  */
 export function tensor(data: TensorLike | number[] | Int32Array, shape?: readonly number[]): Tensor {
+  if (shape !== undefined) checkTensorShape('tensor', shape);
   if (data instanceof Tensor) {
     return shape ? new Tensor(data.data, shape) : data;
   }
   if (ArrayBuffer.isView(data)) {
-    const f = data instanceof Float32Array ? data : Float32Array.from(data as Int32Array);
+    const f = data instanceof Float32Array ? data : Float32Array.from(numericView(data));
     return new Tensor(f, shape ?? [f.length]);
   }
-  if (!Array.isArray(data)) throw new ValueError(`tensor: expected nested number arrays or a typed array, got ${typeof data}`);
+  if (!Array.isArray(data)) throw new ValueError(`tensor: expected nested number arrays or a typed array, got ${show(data)}`);
   const inferred = inferShape(data, 'tensor');
   const size = inferred.reduce((a, b) => a * b, 1);
   const out = new Float32Array(size);
@@ -99,6 +114,18 @@ export function tensor(data: TensorLike | number[] | Int32Array, shape?: readonl
     return new Tensor(out, shape);
   }
   return new Tensor(out, inferred);
+}
+
+/** A typed array of numbers (not BigInt64Array or BigUint64Array, not a DataView), which Float32Array.from reads. */
+function numericView(v: ArrayBufferView): ArrayLike<number> {
+  const kind = Object.prototype.toString.call(v).slice(8, -1);
+  if (v instanceof BigInt64Array || v instanceof BigUint64Array) {
+    throw new ValueError(`tensor: a ${kind} holds BigInt values, which neurite does not take; convert them to a Float32Array first`);
+  }
+  if (!('length' in v) || typeof (v as { length: unknown }).length !== 'number') {
+    throw new ValueError(`tensor: a ${kind} is not a typed array of numbers; pass a Float32Array (for a DataView, new Float32Array(view.buffer, view.byteOffset, view.byteLength / 4))`);
+  }
+  return v as unknown as ArrayLike<number>;
 }
 
 /** Converts user input to a Tensor, naming the argument in errors. */
@@ -112,5 +139,5 @@ export function toTensor(x: unknown, what: string): Tensor {
       throw e;
     }
   }
-  throw new ValueError(`${what}: expected an nn.Tensor or nested number arrays, got ${x === null ? 'null' : typeof x}`);
+  throw new ValueError(`${what}: expected an nn.Tensor or nested number arrays, got ${show(x)}`);
 }

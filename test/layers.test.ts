@@ -175,7 +175,7 @@ describe('layer shape errors name the layer and shapes', () => {
     expect(() => nn.layers.reshape({ targetShape: [-1, -1] })).toThrow(/at most one -1/);
     expect(() => nn.sequential({ layers: [nn.layers.reshape({ targetShape: [4, 4], inputShape: [15], name: 'r' })] }).build())
       .toThrow(/layer 'r': cannot reshape \[15\] \(15 values\) to \[4, 4\]/);
-    expect(() => nn.layers.batchNormalization({ momentum: 1 })).toThrow(/momentum must be in \[0, 1\)/);
+    expect(() => nn.layers.batchNormalization({ momentum: 1 })).toThrow(/momentum must be a number in \[0, 1\), got 1/);
   });
   it('x with the wrong image shape', () => {
     const m = nn.sequential({ layers: [nn.layers.conv2d({ filters: 2, kernelSize: 3, inputShape: [8, 8, 1], name: 'c' })] });

@@ -2,6 +2,7 @@ import { activationConfig, activationSpec, type ActivationName, type ActivationS
 import { Act, type Kernels } from '../backend/types';
 import { checkName, ShapeError, ValueError } from '../errors';
 import { INITIALIZER_NAMES, type InitializerName } from '../initializers';
+import { boolOption, MAX_VALUES, optionsOf, show } from '../options';
 import { checkPositiveInt, Layer, type LayerBinding, type LayerConfig, type ParamSpec } from './layer';
 import { l2Factor, type Regularizer } from './regularizers';
 
@@ -19,8 +20,8 @@ const PADDINGS: readonly Padding[] = ['valid', 'same'];
 export function pair(layer: string, what: string, v: unknown, fallback?: [number, number]): [number, number] {
   if (v === undefined && fallback) return fallback;
   const p = typeof v === 'number' ? [v, v] : v;
-  if (!Array.isArray(p) || p.length !== 2 || !p.every((d) => Number.isInteger(d) && d > 0)) {
-    throw new ValueError(`layer '${layer}': ${what} must be a positive integer or a pair of them, got ${JSON.stringify(v)}`);
+  if (!Array.isArray(p) || p.length !== 2 || !p.every((d) => Number.isSafeInteger(d) && d > 0 && d <= MAX_VALUES)) {
+    throw new ValueError(`layer '${layer}': ${what} must be a positive integer or a pair of them, got ${show(v)}`);
   }
   return [p[0], p[1]];
 }
@@ -40,6 +41,12 @@ function image(layer: Layer, inShape: number[]): [number, number, number] {
   }
   return [inShape[0], inShape[1], inShape[2]];
 }
+
+/** The options nn.layers.conv2d takes. */
+export const CONV2D_OPTIONS = ['filters', 'kernelSize', 'strides', 'padding', 'dilationRate', 'activation', 'alpha',
+  'useBias', 'kernelInitializer', 'biasInitializer', 'kernelRegularizer', 'inputShape', 'name'] as const;
+/** The options nn.layers.maxPooling2d and averagePooling2d take. */
+export const POOLING2D_OPTIONS = ['poolSize', 'strides', 'padding', 'inputShape', 'name'] as const;
 
 /**
  * Options of {@link layers}.conv2d. Sizes are a number (the same along both axes) or `[height, width]`.
@@ -104,8 +111,8 @@ export class Conv2D extends Layer {
   readonly l2: number;
   private g = { h: 0, w: 0, c: 0, oh: 0, ow: 0, padTop: 0, padLeft: 0 };
 
-  constructor(c: Conv2DConfig) {
-    if (c === null || typeof c !== 'object') throw new ValueError(`conv2d: expected a config object, got ${c}`);
+  constructor(config: Conv2DConfig) {
+    const c = optionsOf<Conv2DConfig>('conv2d', config);
     super(c, 'conv2d');
     this.filters = checkPositiveInt(this.name, 'filters', c.filters);
     this.kernelSize = pair(this.name, 'kernelSize', c.kernelSize);
@@ -115,8 +122,8 @@ export class Conv2D extends Layer {
     if ((this.dilationRate[0] > 1 || this.dilationRate[1] > 1) && (this.strides[0] > 1 || this.strides[1] > 1)) {
       throw new ValueError(`layer '${this.name}': dilationRate ${this.dilationRate.join('x')} cannot be combined with strides ${this.strides.join('x')} (as in Keras)`);
     }
-    this.act = activationSpec(c.activation, c.alpha);
-    this.useBias = c.useBias ?? true;
+    this.act = activationSpec(c.activation, c.alpha, `layer '${this.name}'`);
+    this.useBias = boolOption(`layer '${this.name}': useBias`, c.useBias, true);
     this.kernelInitializer = checkName('initializer', c.kernelInitializer ?? 'glorotUniform', INITIALIZER_NAMES);
     this.biasInitializer = checkName('initializer', c.biasInitializer ?? 'zeros', INITIALIZER_NAMES);
     this.l2 = l2Factor(this.name, c.kernelRegularizer);
@@ -220,8 +227,8 @@ abstract class Pooling2D extends Layer {
   /** Border handling. */
   readonly padding: Padding;
   protected g = { h: 0, w: 0, c: 0, oh: 0, ow: 0, padTop: 0, padLeft: 0 };
-  constructor(c: Pooling2DConfig = {}, prefix: string) {
-    if (c === null || typeof c !== 'object') throw new ValueError(`${prefix}: expected a config object, got ${c}`);
+  constructor(config: Pooling2DConfig | undefined, prefix: string) {
+    const c = optionsOf<Pooling2DConfig>(prefix, config);
     super(c, prefix);
     this.poolSize = pair(this.name, 'poolSize', c.poolSize, [2, 2]);
     this.strides = pair(this.name, 'strides', c.strides ?? undefined, this.poolSize);
@@ -252,7 +259,7 @@ abstract class Pooling2D extends Layer {
 export class MaxPooling2D extends Pooling2D {
   /** Always 'MaxPooling2D'. */
   readonly className = 'MaxPooling2D';
-  constructor(c: Pooling2DConfig = {}) { super(c, 'max_pooling2d'); }
+  constructor(c?: Pooling2DConfig) { super(c, 'max_pooling2d'); }
   /** The winners' indices (i32), for backward. */
   override workspaceBytes(rows: number): number {
     return rows * this.g.oh * this.g.ow * this.g.c * 4;
@@ -278,7 +285,7 @@ export class MaxPooling2D extends Pooling2D {
 export class AveragePooling2D extends Pooling2D {
   /** Always 'AveragePooling2D'. */
   readonly className = 'AveragePooling2D';
-  constructor(c: Pooling2DConfig = {}) { super(c, 'average_pooling2d'); }
+  constructor(c?: Pooling2DConfig) { super(c, 'average_pooling2d'); }
   private run(k: Kernels, from: number, to: number, rows: number, back: boolean): void {
     const { h, w, c, oh, ow, padTop, padLeft } = this.g;
     const f = back ? k.f32_avgpool2d_grad : k.f32_avgpool2d;
@@ -299,7 +306,7 @@ export class GlobalAveragePooling2D extends Layer {
   readonly className = 'GlobalAveragePooling2D';
   private hw = 0;
   private c = 0;
-  constructor(c: LayerConfig = {}) { super(c, 'global_average_pooling2d'); }
+  constructor(c?: LayerConfig) { super(c, 'global_average_pooling2d'); }
   protected computeOutputShape(inShape: number[]): number[] {
     const [h, w, c] = image(this, inShape);
     this.hw = h * w;

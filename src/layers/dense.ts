@@ -1,10 +1,17 @@
 import { activationConfig, activationSpec, type ActivationName, type ActivationSpec } from '../activations';
 import { Act, type Kernels } from '../backend/types';
-import { ShapeError, ValueError } from '../errors';
+import { ShapeError } from '../errors';
 import { INITIALIZER_NAMES, type InitializerName } from '../initializers';
 import { checkName } from '../errors';
+import { boolOption, optionsOf } from '../options';
 import { checkPositiveInt, Layer, type LayerBinding, type LayerConfig, type ParamSpec } from './layer';
 import { l2Factor, type Regularizer } from './regularizers';
+
+/** The options nn.layers.dense takes. */
+export const DENSE_OPTIONS = ['units', 'activation', 'alpha', 'useBias', 'kernelInitializer', 'biasInitializer',
+  'kernelRegularizer', 'inputShape', 'name'] as const;
+/** The options nn.layers.activation takes. */
+export const ACTIVATION_OPTIONS = ['activation', 'alpha', 'inputShape', 'name'] as const;
 
 /**
  * Options of {@link layers}.dense.
@@ -65,12 +72,12 @@ export class Dense extends Layer {
   readonly l2: number;
   private inDim = 0;
 
-  constructor(c: DenseConfig) {
-    if (c === null || typeof c !== 'object') throw new ValueError(`dense: expected a config object, got ${c}`);
+  constructor(config: DenseConfig) {
+    const c = optionsOf<DenseConfig>('dense', config);
     super(c, 'dense');
     this.units = checkPositiveInt(this.name, 'units', c.units);
-    this.act = activationSpec(c.activation, c.alpha);
-    this.useBias = c.useBias ?? true;
+    this.act = activationSpec(c.activation, c.alpha, `layer '${this.name}'`);
+    this.useBias = boolOption(`layer '${this.name}': useBias`, c.useBias, true);
     this.kernelInitializer = checkName('initializer', c.kernelInitializer ?? 'glorotUniform', INITIALIZER_NAMES);
     this.biasInitializer = checkName('initializer', c.biasInitializer ?? 'zeros', INITIALIZER_NAMES);
     this.l2 = l2Factor(this.name, c.kernelRegularizer);
@@ -133,10 +140,10 @@ export class Activation extends Layer {
   /** @internal */
   readonly act: ActivationSpec;
   private size = 0;
-  constructor(c: ActivationConfig) {
-    if (c === null || typeof c !== 'object') throw new ValueError(`activation: expected a config object, got ${c}`);
+  constructor(config: ActivationConfig) {
+    const c = optionsOf<ActivationConfig>('activation', config);
     super(c, 'activation');
-    this.act = activationSpec(c.activation, c.alpha);
+    this.act = activationSpec(c.activation, c.alpha, `layer '${this.name}'`);
   }
   protected computeOutputShape(inShape: number[]): number[] {
     this.size = inShape.reduce((a, b) => a * b, 1);

@@ -1,8 +1,13 @@
-import { Activation, Dense, type ActivationConfig, type DenseConfig } from './dense';
-import { AveragePooling2D, Conv2D, GlobalAveragePooling2D, MaxPooling2D, type Conv2DConfig, type Pooling2DConfig } from './conv';
+import { Activation, ACTIVATION_OPTIONS, Dense, DENSE_OPTIONS, type ActivationConfig, type DenseConfig } from './dense';
 import {
-  BatchNormalization, Dropout, Flatten, Reshape, type BatchNormalizationConfig, type DropoutConfig, type ReshapeConfig,
+  AveragePooling2D, Conv2D, CONV2D_OPTIONS, GlobalAveragePooling2D, MaxPooling2D, POOLING2D_OPTIONS, type Conv2DConfig,
+  type Pooling2DConfig,
+} from './conv';
+import {
+  BASE_OPTIONS, BATCH_NORMALIZATION_OPTIONS, BatchNormalization, Dropout, DROPOUT_OPTIONS, Flatten, Reshape, RESHAPE_OPTIONS,
+  type BatchNormalizationConfig, type DropoutConfig, type ReshapeConfig,
 } from './shape';
+import { optionsOf } from '../options';
 import type { LayerConfig } from './layer';
 
 export { Layer, type LayerBinding, type ParamSpec, type LayerConfig } from './layer';
@@ -14,10 +19,14 @@ export {
   Flatten, Reshape, Dropout, BatchNormalization, type BatchNormalizationConfig, type DropoutConfig, type ReshapeConfig,
 } from './shape';
 
+/** Checks a factory's options object, refusing keys the layer does not take (with the closest valid one). */
+const strict = <T extends object>(what: string, c: unknown, valid: readonly string[]) => optionsOf<T>(what, c, valid) as T;
+
 /**
  * Layer factories in TF.js style: `nn.layers.dense(config)` is `new nn.Dense(config)`. Pass the layers to
  * {@link sequential}; the first one needs `inputShape`. Every factory checks its options and throws a
- * ValueError or ShapeError that names the layer and the option.
+ * ValueError or ShapeError that names the layer and the option; an option it does not know is refused, naming the
+ * closest valid one.
  *
  * @example
  * const model = nn.sequential({ layers: [
@@ -31,69 +40,73 @@ export const layers = {
    * @example
    * nn.layers.dense({ units: 128, activation: 'relu', inputShape: [784] });
    */
-  dense: (c: DenseConfig) => new Dense(c),
+  dense: (c: DenseConfig) => new Dense(strict('dense', c, DENSE_OPTIONS)),
   /**
    * An activation function as a layer of its own; the shape is unchanged.
    *
    * @example
    * nn.layers.activation({ activation: 'relu' });
    */
-  activation: (c: ActivationConfig) => new Activation(c),
+  activation: (c: ActivationConfig) => new Activation(strict('activation', c, ACTIVATION_OPTIONS)),
   /**
    * A 2-D convolution over NHWC images `[height, width, channels]`.
    *
    * @example
    * nn.layers.conv2d({ filters: 8, kernelSize: 5, activation: 'relu', inputShape: [28, 28, 1] });
    */
-  conv2d: (c: Conv2DConfig) => new Conv2D(c),
+  conv2d: (c: Conv2DConfig) => new Conv2D(strict('conv2d', c, CONV2D_OPTIONS)),
   /**
    * Max pooling over NHWC images; with no options, 2x2 windows with stride 2.
    *
    * @example
    * nn.layers.maxPooling2d({ poolSize: 2 });
    */
-  maxPooling2d: (c?: Pooling2DConfig) => new MaxPooling2D(c),
+  maxPooling2d: (c?: Pooling2DConfig) => new MaxPooling2D(strict('maxPooling2d', c, POOLING2D_OPTIONS)),
   /**
    * Average pooling over NHWC images; with no options, 2x2 windows with stride 2.
    *
    * @example
    * nn.layers.averagePooling2d({ poolSize: [2, 2] });
    */
-  averagePooling2d: (c?: Pooling2DConfig) => new AveragePooling2D(c),
+  averagePooling2d: (c?: Pooling2DConfig) => new AveragePooling2D(strict('averagePooling2d', c, POOLING2D_OPTIONS)),
   /**
    * The mean over all positions of each channel: `[h, w, c]` → `[c]`.
    *
    * @example
    * nn.layers.globalAveragePooling2d();
    */
-  globalAveragePooling2d: (c?: LayerConfig) => new GlobalAveragePooling2D(c),
+  globalAveragePooling2d: (c?: LayerConfig) => new GlobalAveragePooling2D(strict('globalAveragePooling2d', c, BASE_OPTIONS)),
   /**
    * Flattens each sample to one dimension, row-major: `[h, w, c]` → `[h·w·c]`.
    *
    * @example
    * nn.layers.flatten();
    */
-  flatten: (c?: LayerConfig) => new Flatten(c),
+  flatten: (c?: LayerConfig) => new Flatten(strict('flatten', c, BASE_OPTIONS)),
   /**
    * Gives each sample a new shape with the same number of values.
    *
    * @example
    * nn.layers.reshape({ targetShape: [28, 28, 1], inputShape: [784] });
    */
-  reshape: (c: ReshapeConfig) => new Reshape(c),
+  reshape: (c: ReshapeConfig) => new Reshape(strict('reshape', c, RESHAPE_OPTIONS)),
   /**
    * Inverted dropout while training (seeded by the model), identity in predict and evaluate.
    *
    * @example
    * nn.layers.dropout({ rate: 0.25 });
    */
-  dropout: (c: DropoutConfig) => new Dropout(c),
+  dropout: (c: DropoutConfig) => new Dropout(strict('dropout', c, DROPOUT_OPTIONS)),
   /**
    * Batch normalization over the last axis, with moving statistics for predict.
    *
    * @example
    * nn.layers.batchNormalization();
    */
-  batchNormalization: (c?: BatchNormalizationConfig) => new BatchNormalization(c),
+  batchNormalization: (c?: BatchNormalizationConfig) => new BatchNormalization(strict('batchNormalization', c, BATCH_NORMALIZATION_OPTIONS)),
 };
 export { layerFromJSON, registerLayer, SERIALIZABLE_LAYERS, type LayerJSON } from './serialize';
+export {
+  DENSE_OPTIONS, ACTIVATION_OPTIONS, CONV2D_OPTIONS, POOLING2D_OPTIONS, BASE_OPTIONS, RESHAPE_OPTIONS, DROPOUT_OPTIONS,
+  BATCH_NORMALIZATION_OPTIONS,
+};

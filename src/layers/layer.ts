@@ -1,6 +1,7 @@
 import type { Kernels } from '../backend/types';
 import { ShapeError, ValueError } from '../errors';
 import type { InitializerName } from '../initializers';
+import { MAX_RANK, MAX_VALUES, nameOption, optionsOf, show } from '../options';
 import type { Rng } from '../random';
 
 /**
@@ -63,26 +64,47 @@ export interface LayerConfig {
 }
 
 const counters = new Map<string, number>();
+/** Names given explicitly (by users or files): generated names skip them, so the two never collide in a model. */
+const given = new Set<string>();
 function uniqueName(prefix: string): string {
-  const n = (counters.get(prefix) ?? 0) + 1;
+  let n = counters.get(prefix) ?? 0;
+  do n++; while (given.has(`${prefix}_${n}`));
   counters.set(prefix, n);
   return `${prefix}_${n}`;
 }
 
 export const sizeOf = (shape: readonly number[]) => shape.reduce((a, b) => a * b, 1);
 
+/** A non-empty shape of positive integers holding at most MAX_VALUES values. */
 export function checkShape(layer: string, what: string, shape: unknown): number[] {
-  if (!Array.isArray(shape) || shape.length === 0 || !shape.every((d) => Number.isInteger(d) && d > 0)) {
-    throw new ShapeError(`layer '${layer}': ${what} must be a non-empty array of positive integers, got ${JSON.stringify(shape)}`);
+  if (!Array.isArray(shape) || shape.length === 0 || shape.length > MAX_RANK || !shape.every((d) => Number.isSafeInteger(d) && d > 0)) {
+    throw new ShapeError(`layer '${layer}': ${what} must be a non-empty array of at most ${MAX_RANK} positive integers, got ${show(shape)}`);
   }
-  return shape;
+  if (sizeOf(shape) > MAX_VALUES) {
+    throw new ShapeError(`layer '${layer}': ${what} [${shape.join(', ')}] holds ${sizeOf(shape)} values per sample, more than the ${MAX_VALUES} (2^28) neurite supports`);
+  }
+  return [...shape];
 }
 
+/** A positive integer option such as units or filters, at most MAX_VALUES. */
 export function checkPositiveInt(layer: string, what: string, v: unknown): number {
-  if (typeof v !== 'number' || !Number.isInteger(v) || v <= 0) {
-    throw new ValueError(`layer '${layer}': ${what} must be a positive integer, got ${JSON.stringify(v)}`);
+  if (typeof v !== 'number' || !Number.isSafeInteger(v) || v <= 0) {
+    throw new ValueError(`layer '${layer}': ${what} must be a positive integer, got ${show(v)}`);
+  }
+  if (v > MAX_VALUES) {
+    throw new ValueError(`layer '${layer}': ${what} ${v} is more than the ${MAX_VALUES} (2^28) values neurite supports per sample and per layer`);
   }
   return v;
+}
+
+/** The weights a model may hold: its parameter block and their gradients must fit in wasm32's 4 GiB. */
+export const MAX_WEIGHTS = MAX_VALUES;
+
+/** Throws when `count` weights (of the layer or model described by `who`) are more than MAX_WEIGHTS. */
+export function checkWeightCount(who: string, count: number, detail = ''): void {
+  if (count > MAX_WEIGHTS) {
+    throw new ValueError(`${who} would have ${count} weights${detail}, more than the ${MAX_WEIGHTS} (2^28, 1 GiB of float32) a model can hold`);
+  }
 }
 
 /**
@@ -109,20 +131,35 @@ export abstract class Layer {
   outShape: number[] = [];
 
   /** @param prefix the start of a generated name, e.g. 'dense' */
-  constructor(c: LayerConfig, prefix: string) {
+  constructor(config: LayerConfig | undefined, prefix: string) {
+    const c = optionsOf<LayerConfig>(prefix, config);
+    if (c.name !== undefined) given.add(nameOption(`${prefix}: name`, c.name));
     this.name = c.name ?? uniqueName(prefix);
     this.inputShape = c.inputShape === undefined ? undefined : checkShape(this.name, 'inputShape', c.inputShape);
   }
 
   /**
-   * Fixes the input shape and returns the output shape; the model calls it when it is built.
+   * Fixes the input shape and returns the output shape. Refuses a layer whose output per sample, workspace per
+   * sample or weights are more than neurite can hold, before any memory is asked for.
    *
    * @internal
    */
   build(inShape: number[]): number[] {
     this.inShape = inShape;
-    this.outShape = this.computeOutputShape(inShape);
-    return this.outShape;
+    const out = this.computeOutputShape(inShape);
+    const who = `layer '${this.name}' (${this.className})`;
+    if (sizeOf(out) > MAX_VALUES) {
+      throw new ValueError(`${who} would output [${out.join(', ')}], ${sizeOf(out)} values per sample, more than the ${MAX_VALUES} (2^28) neurite supports`);
+    }
+    this.outShape = out;
+    const params = this.params();
+    const count = params.reduce((a, p) => a + sizeOf(p.shape), 0);
+    checkWeightCount(who, count, ` (${params.map((p) => `${p.name} [${p.shape.join(', ')}]`).join(', ')})`);
+    const ws = this.workspaceBytes(1) / 4;
+    if (ws > MAX_VALUES) {
+      throw new ValueError(`${who} would need ${ws * 4} bytes of workspace per sample, more than the ${MAX_VALUES * 4} (1 GiB) neurite supports`);
+    }
+    return out;
   }
   protected abstract computeOutputShape(inShape: number[]): number[];
 

@@ -1,4 +1,5 @@
 import { ValueError } from '../errors';
+import { numberOption, optionsOf, show } from '../options';
 
 /**
  * An L2 weight penalty: loss += l2·Σw². Made by {@link l2}; accepted as `kernelRegularizer`.
@@ -18,16 +19,16 @@ export interface Regularizer {
  * @example
  * nn.layers.dense({ units: 64, kernelRegularizer: nn.regularizers.l2({ l2: 1e-4 }) });
  */
-export function l2(c: { l2?: number } = {}): Regularizer {
-  const v = c.l2 ?? 0.01;
-  if (typeof v !== 'number' || !Number.isFinite(v) || v < 0) throw new ValueError(`l2 factor must be a finite number ≥ 0, got ${v}`);
-  return { l2: v };
+export function l2(config?: { l2?: number }): Regularizer {
+  const c = optionsOf<{ l2: number }>('l2', config, ['l2']);
+  return { l2: numberOption('l2 factor', c.l2 ?? 0.01, { min: 0, f32: true }) };
 }
 
 export function l2Factor(layer: string, r: Regularizer | undefined): number {
   if (r === undefined) return 0;
-  if (r === null || typeof r !== 'object' || typeof r.l2 !== 'number' || !Number.isFinite(r.l2) || r.l2 < 0) {
-    throw new ValueError(`layer '${layer}': kernelRegularizer must be nn.regularizers.l2({ l2 }) with l2 ≥ 0, got ${JSON.stringify(r)}`);
+  const v = r !== null && typeof r === 'object' ? r.l2 : undefined;
+  if (typeof v !== 'number' || !Number.isFinite(v) || v < 0 || !Number.isFinite(Math.fround(v))) {
+    throw new ValueError(`layer '${layer}': kernelRegularizer must be nn.regularizers.l2({ l2 }) with a finite l2 ≥ 0, got ${show(r)}${r !== null && typeof r === 'object' ? ` (l2: ${show(v)})` : ''}`);
   }
-  return r.l2;
+  return v;
 }

@@ -1,6 +1,16 @@
 import type { Kernels } from '../backend/types';
-import { ShapeError, ValueError } from '../errors';
+import { ShapeError } from '../errors';
+import { MAX_RANK, MAX_VALUES, numberOption, optionsOf, show } from '../options';
 import { Layer, sizeOf, type LayerBinding, type LayerConfig, type ParamSpec } from './layer';
+
+/** The options nn.layers.flatten and globalAveragePooling2d take. */
+export const BASE_OPTIONS = ['inputShape', 'name'] as const;
+/** The options nn.layers.reshape takes. */
+export const RESHAPE_OPTIONS = ['targetShape', 'inputShape', 'name'] as const;
+/** The options nn.layers.dropout takes. */
+export const DROPOUT_OPTIONS = ['rate', 'inputShape', 'name'] as const;
+/** The options nn.layers.batchNormalization takes. */
+export const BATCH_NORMALIZATION_OPTIONS = ['momentum', 'epsilon', 'inputShape', 'name'] as const;
 
 /**
  * Flattens each sample to one dimension: [h, w, c] → [h·w·c] (row-major, as TF.js).
@@ -12,7 +22,7 @@ export class Flatten extends Layer {
   /** Always 'Flatten'. */
   readonly className = 'Flatten';
   private size = 0;
-  constructor(c: LayerConfig = {}) { super(c ?? {}, 'flatten'); }
+  constructor(c?: LayerConfig) { super(c, 'flatten'); }
   protected computeOutputShape(inShape: number[]): number[] {
     this.size = sizeOf(inShape);
     return [this.size];
@@ -56,13 +66,13 @@ export class Reshape extends Layer {
   /** The target shape as given (-1 included). */
   readonly targetShape: number[];
   private size = 0;
-  constructor(c: ReshapeConfig) {
-    if (c === null || typeof c !== 'object') throw new ValueError(`reshape: expected a config object, got ${c}`);
+  constructor(config: ReshapeConfig) {
+    const c = optionsOf<ReshapeConfig>('reshape', config);
     super(c, 'reshape');
     const t = c.targetShape;
-    if (!Array.isArray(t) || t.length === 0 || !t.every((d) => d === -1 || (Number.isInteger(d) && d > 0)) ||
-      t.filter((d) => d === -1).length > 1) {
-      throw new ShapeError(`layer '${this.name}': targetShape must be positive integers with at most one -1, got ${JSON.stringify(t)}`);
+    if (!Array.isArray(t) || t.length === 0 || t.length > MAX_RANK ||
+      !t.every((d) => d === -1 || (Number.isSafeInteger(d) && d > 0 && d <= MAX_VALUES)) || t.filter((d) => d === -1).length > 1) {
+      throw new ShapeError(`layer '${this.name}': targetShape must be up to ${MAX_RANK} positive integers with at most one -1, got ${show(t)}`);
     }
     this.targetShape = [...t];
   }
@@ -95,13 +105,10 @@ export class Dropout extends Layer {
   /** Fraction of the values zeroed while training. */
   readonly rate: number;
   private size = 0;
-  constructor(c: DropoutConfig) {
-    if (c === null || typeof c !== 'object') throw new ValueError(`dropout: expected a config object, got ${c}`);
+  constructor(config: DropoutConfig) {
+    const c = optionsOf<DropoutConfig>('dropout', config);
     super(c, 'dropout');
-    if (typeof c.rate !== 'number' || !(c.rate >= 0 && c.rate < 1)) {
-      throw new ValueError(`layer '${this.name}': rate must be a number in [0, 1), got ${JSON.stringify(c.rate)}`);
-    }
-    this.rate = c.rate;
+    this.rate = numberOption(`layer '${this.name}': rate`, c.rate, { min: 0, max: 1, maxOpen: true });
   }
   override get usesRng(): boolean { return true; }
   protected computeOutputShape(inShape: number[]): number[] {
@@ -154,17 +161,11 @@ export class BatchNormalization extends Layer {
   readonly epsilon: number;
   private c = 0;
   private spatial = 0;
-  constructor(c: BatchNormalizationConfig = {}) {
-    if (c === null || typeof c !== 'object') throw new ValueError(`batchNormalization: expected a config object, got ${c}`);
+  constructor(config?: BatchNormalizationConfig) {
+    const c = optionsOf<BatchNormalizationConfig>('batchNormalization', config);
     super(c, 'batch_normalization');
-    this.momentum = c.momentum ?? 0.99;
-    this.epsilon = c.epsilon ?? 1e-3;
-    if (typeof this.momentum !== 'number' || !(this.momentum >= 0 && this.momentum < 1)) {
-      throw new ValueError(`layer '${this.name}': momentum must be in [0, 1), got ${JSON.stringify(c.momentum)}`);
-    }
-    if (typeof this.epsilon !== 'number' || !(Math.fround(this.epsilon) > 0) || !Number.isFinite(this.epsilon)) {
-      throw new ValueError(`layer '${this.name}': epsilon must be a positive number that float32 can hold (≥ 1.5e-45), got ${JSON.stringify(c.epsilon)}`);
-    }
+    this.momentum = numberOption(`layer '${this.name}': momentum`, c.momentum ?? 0.99, { min: 0, max: 1, maxOpen: true });
+    this.epsilon = numberOption(`layer '${this.name}': epsilon`, c.epsilon ?? 1e-3, { min: 0, minOpen: true, f32: true });
   }
   protected computeOutputShape(inShape: number[]): number[] {
     this.c = inShape[inShape.length - 1];
