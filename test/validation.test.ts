@@ -3,7 +3,7 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import * as nn from '../src/index';
 import { runtime } from '../src/backend/index';
-import { BACKENDS, rejects as rejectsWith } from './helpers';
+import { BACKENDS, bitDiff, rejects as rejectsWith } from './helpers';
 
 async function rejects(p: Promise<unknown> | (() => unknown), cls: new (...a: never[]) => Error, ...parts: (string | RegExp)[]) {
   const e = await rejectsWith(p, cls, ...parts);
@@ -130,11 +130,12 @@ describe('sizes the engine cannot hold', () => {
       const sentinel = mlp(7);
       const expected = Array.from(sentinel.predict(X).data);
       const memory = runtime().backend.memory.byteLength;
-      await rejects(() => nn.layers.dense({ units: 1e9, inputShape: [3], name: 'huge' }), nn.ValueError,
+      const e = await rejects(() => nn.layers.dense({ units: 1e9, inputShape: [3], name: 'huge' }), nn.MemoryError,
         "layer 'huge': units 1000000000 is more than the 268435456 (2^28) values");
-      await rejects(() => nn.layers.conv2d({ filters: 2 ** 29, kernelSize: 1 }), nn.ValueError, 'filters 536870912 is more than');
+      expect([(e as nn.MemoryError).needed, (e as nn.MemoryError).available]).toEqual([4e9, 2 ** 30]);
+      await rejects(() => nn.layers.conv2d({ filters: 2 ** 29, kernelSize: 1 }), nn.MemoryError, 'filters 536870912 is more than');
       const wide = nn.sequential({ layers: [nn.layers.dense({ units: 100_000, inputShape: [100_000], name: 'wide' })] });
-      await rejects(() => wide.predict([[1]]), nn.ValueError,
+      await rejects(() => wide.predict([[1]]), nn.MemoryError,
         "layer 'wide' (Dense) would have 10000100000 weights (kernel [100000, 100000], bias [100000]), more than the 268435456");
       // each layer is within the limit, the model is not
       const tall = nn.sequential({ name: 'tall', layers: [
@@ -142,16 +143,35 @@ describe('sizes the engine cannot hold', () => {
         nn.layers.dense({ units: 10_000, useBias: false }),
         nn.layers.dense({ units: 10_000, useBias: false }),
       ] });
-      await rejects(() => tall.predict([[1]]), nn.ValueError, "model 'tall' would have 300000000 weights, more than the 268435456");
-      await rejects(() => tall.countParams(), nn.ValueError, "model 'tall' would have 300000000 weights");
+      await rejects(() => tall.predict([[1]]), nn.MemoryError, "model 'tall' would have 300000000 weights, more than the 268435456");
+      await rejects(() => tall.countParams(), nn.MemoryError, "model 'tall' would have 300000000 weights");
       // an image too large per sample, and a conv whose output is
-      await rejects(() => nn.layers.conv2d({ filters: 1, kernelSize: 1, inputShape: [100_000, 100_000, 3] }), nn.ShapeError,
+      await rejects(() => nn.layers.conv2d({ filters: 1, kernelSize: 1, inputShape: [100_000, 100_000, 3] }), nn.MemoryError,
         'inputShape [100000, 100000, 3] holds 30000000000 values per sample, more than the 268435456');
       const conv = nn.sequential({ layers: [nn.layers.conv2d({ filters: 2 ** 16 + 1, kernelSize: 1, inputShape: [64, 64, 1], name: 'big' })] });
-      await rejects(() => conv.predict([[[[1]]]]), nn.ValueError, "layer 'big' (Conv2D) would output [64, 64, 65537], 268439552 values per sample");
+      await rejects(() => conv.predict([[[[1]]]]), nn.MemoryError, "layer 'big' (Conv2D) would output [64, 64, 65537], 268439552 values per sample");
       // nothing was allocated, and the model made before is untouched
       expect(runtime().backend.memory.byteLength).toBe(memory);
       expect(Array.from(sentinel.predict(X).data)).toEqual(expected);
+    });
+  }
+});
+
+describe('a batchSize larger than the data', () => {
+  for (const backend of BACKENDS) {
+    it(`plans for the samples there are, and trains the same bits as one batch of them (${backend})`, async () => {
+      await nn.setBackend(backend);
+      const a = mlp(5);
+      const b = mlp(5);
+      const valX = [[1, 0, 1], [0, 1, 0], [2, 2, 2]];
+      const valY = [[1, 0], [0, 1], [1, 0]];
+      const h = await a.fit(X, Y, { batchSize: 2 ** 31, epochs: 2, shuffle: false, validationData: [valX, valY] });
+      await b.fit(X, Y, { batchSize: 2, epochs: 2, shuffle: false });
+      expect(a.arenaInfo().capacity).toBe(2);
+      a.getWeights().forEach((w, i) => expect(bitDiff(w.data, b.getWeights()[i].data)).toBe(0));
+      // validation runs over more rows than the plan holds, in pieces that fit it
+      expect(h.history.val_loss[1]).toBeCloseTo(a.evaluate(valX, valY).loss, 6);
+      expect(h.history.loss.every((l) => Number.isFinite(l) && l > 0)).toBe(true);
     });
   }
 });

@@ -1,5 +1,5 @@
 import type { Kernels } from '../backend/types';
-import { ShapeError, ValueError } from '../errors';
+import { MemoryError, ShapeError, ValueError } from '../errors';
 import type { InitializerName } from '../initializers';
 import { MAX_RANK, MAX_VALUES, nameOption, optionsOf, show } from '../options';
 import type { Rng } from '../random';
@@ -81,7 +81,8 @@ export function checkShape(layer: string, what: string, shape: unknown): number[
     throw new ShapeError(`layer '${layer}': ${what} must be a non-empty array of at most ${MAX_RANK} positive integers, got ${show(shape)}`);
   }
   if (sizeOf(shape) > MAX_VALUES) {
-    throw new ShapeError(`layer '${layer}': ${what} [${shape.join(', ')}] holds ${sizeOf(shape)} values per sample, more than the ${MAX_VALUES} (2^28) neurite supports`);
+    throw new MemoryError(`layer '${layer}': ${what} [${shape.join(', ')}] holds ${sizeOf(shape)} values per sample, more than the ${MAX_VALUES} (2^28) neurite supports`,
+      sizeOf(shape) * 4, MAX_VALUES * 4);
   }
   return [...shape];
 }
@@ -92,7 +93,8 @@ export function checkPositiveInt(layer: string, what: string, v: unknown): numbe
     throw new ValueError(`layer '${layer}': ${what} must be a positive integer, got ${show(v)}`);
   }
   if (v > MAX_VALUES) {
-    throw new ValueError(`layer '${layer}': ${what} ${v} is more than the ${MAX_VALUES} (2^28) values neurite supports per sample and per layer`);
+    throw new MemoryError(`layer '${layer}': ${what} ${v} is more than the ${MAX_VALUES} (2^28) values neurite supports per sample and per layer`,
+      v * 4, MAX_VALUES * 4);
   }
   return v;
 }
@@ -103,7 +105,8 @@ export const MAX_WEIGHTS = MAX_VALUES;
 /** Throws when `count` weights (of the layer or model described by `who`) are more than MAX_WEIGHTS. */
 export function checkWeightCount(who: string, count: number, detail = ''): void {
   if (count > MAX_WEIGHTS) {
-    throw new ValueError(`${who} would have ${count} weights${detail}, more than the ${MAX_WEIGHTS} (2^28, 1 GiB of float32) a model can hold`);
+    throw new MemoryError(`${who} would have ${count} weights${detail}, more than the ${MAX_WEIGHTS} (2^28, 1 GiB of float32) a model can hold`,
+      count * 4, MAX_WEIGHTS * 4);
   }
 }
 
@@ -149,7 +152,8 @@ export abstract class Layer {
     const out = this.computeOutputShape(inShape);
     const who = `layer '${this.name}' (${this.className})`;
     if (sizeOf(out) > MAX_VALUES) {
-      throw new ValueError(`${who} would output [${out.join(', ')}], ${sizeOf(out)} values per sample, more than the ${MAX_VALUES} (2^28) neurite supports`);
+      throw new MemoryError(`${who} would output [${out.join(', ')}], ${sizeOf(out)} values per sample, more than the ${MAX_VALUES} (2^28) neurite supports`,
+        sizeOf(out) * 4, MAX_VALUES * 4);
     }
     this.outShape = out;
     const params = this.params();
@@ -157,7 +161,8 @@ export abstract class Layer {
     checkWeightCount(who, count, ` (${params.map((p) => `${p.name} [${p.shape.join(', ')}]`).join(', ')})`);
     const ws = this.workspaceBytes(1) / 4;
     if (ws > MAX_VALUES) {
-      throw new ValueError(`${who} would need ${ws * 4} bytes of workspace per sample, more than the ${MAX_VALUES * 4} (1 GiB) neurite supports`);
+      throw new MemoryError(`${who} would need ${ws * 4} bytes of workspace per sample, more than the ${MAX_VALUES * 4} (1 GiB) neurite supports`,
+        ws * 4, MAX_VALUES * 4);
     }
     return out;
   }
