@@ -343,7 +343,8 @@ export class Sequential implements TrainingTarget {
       const resident = m.residentOn(rt);
       const replan = !resident || this.planGeneration !== m.generation || this.capacity < rows;
       const need = extraBytes + (resident ? 0 : m.coreBytes) + (replan ? this.planLayout(rows).bytes : 0);
-      const available = rt.heap.available + (resident && replan ? m.planBytes : 0);
+      // a call nested in another (a fit's hook) keeps the old plan until the new one is allocated
+      const available = rt.heap.available + (resident && replan && m.pins === 1 ? m.planBytes : 0);
       if (need > available) throw new MemoryError(`${need} bytes needed, ${available} available`, need, available);
       m.restore(rt);
       this.bind();
@@ -464,7 +465,7 @@ export class Sequential implements TrainingTarget {
   /** Lays out activations and gradients for `rows` samples per call (one block, kept while the model is resident). */
   private plan(rows: number): void {
     const { bytes, at } = this.planLayout(rows);
-    const base = this.mem.replan(bytes);
+    const base = this.mem.replan(bytes, this.mem.pins > 1);
     const ptr = (i: number) => base + at[i];
     const n = this.layers.length;
     this.capacity = rows;

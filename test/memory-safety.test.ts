@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as nn from '../src/index';
 import { JsMemory } from '../src/backend/js/memory';
 import { alignBytes, Heap } from '../src/memory/heap';
+import { ModelMemory, Residency } from '../src/memory/residency';
 import { BACKENDS, rand } from './helpers';
 
 const MiB = 2 ** 20;
@@ -53,6 +54,58 @@ describe('checked sizes', () => {
     const b = heap.alloc(MiB);
     expect(b).toBeGreaterThanOrEqual(a + 112);
     expect(heap.used).toBe(112 + MiB);
+  });
+});
+
+describe('ModelMemory', () => {
+  const runtimeOver = (limit: number) => {
+    const memory = new JsMemory();
+    const heap = new Heap(memory);
+    heap.limit = limit;
+    const residency = new Residency(heap);
+    return { heap, residency, backend: { memory, kernels: { f32_fill() {} } } };
+  };
+
+  it('a failed restore changes nothing; eviction copies the state home and restore brings back the same bits', () => {
+    const rt = runtimeOver(MiB);
+    const m = new ModelMemory(4096, 4096);
+    m.resetSlots(2, 0);
+    m.params.fill(1.5);
+    m.pins++;
+    m.restore(rt);
+    const f = rt.backend.memory.f32();
+    f[m.paramPtr / 4 + 3] = 7;
+    f[m.statePtr(1) / 4 + 5] = -2;
+    m.pins--;
+    const big = new ModelMemory(MiB, MiB);
+    expect(() => big.restore(rt)).toThrow(nn.MemoryError); // more than the whole memory: refused before any eviction
+    expect(rt.residency.evictions).toBe(0);
+    expect(big.core).toBe(0);
+    const other = new ModelMemory(508 * 1024, 508 * 1024); // 1016 KB with its gradients: fits only when m is evicted
+    other.restore(rt);
+    expect(rt.residency.evictions).toBe(1);
+    expect(m.core).toBe(0);
+    expect(m.params[3]).toBe(7);
+    expect(m.state[1][5]).toBe(-2);
+    other.release();
+    m.restore(rt);
+    expect(rt.backend.memory.f32()[m.paramPtr / 4 + 3]).toBe(7);
+    expect(rt.backend.memory.f32()[m.statePtr(1) / 4 + 5]).toBe(-2);
+  });
+
+  it('a nested replan that fails keeps the plan in use; a plain one drops it', () => {
+    const rt = runtimeOver(MiB);
+    const m = new ModelMemory(64, 64);
+    m.pins++;
+    m.restore(rt);
+    const plan = m.replan(1000);
+    const gen = m.generation;
+    expect(() => m.replan(2 * MiB, true)).toThrow(nn.MemoryError);
+    expect(m.plan).toBe(plan);
+    expect(m.generation).toBe(gen);
+    expect(() => m.replan(2 * MiB, false)).toThrow(nn.MemoryError);
+    expect(m.plan).toBe(0);
+    expect(m.generation).not.toBe(gen);
   });
 });
 
@@ -175,6 +228,41 @@ describe.each(BACKENDS)('MemoryError and failed calls (%s)', (backend) => {
     expect(big.optimizerIterations).toBe(0);
     expect(bits(other)).toEqual(otherBefore);
     expect(() => nn.sequential({ layers: [nn.layers.dense({ units: 40000, inputShape: [40000] })] }).build()).toThrow(nn.MemoryError);
+  });
+});
+
+describe.each(BACKENDS)('a nested call that cannot be planned (%s)', (backend) => {
+  beforeAll(async () => {
+    await nn.ready({ backend, maxMemoryBytes: 24 * MiB });
+  });
+  afterAll(async () => {
+    await nn.ready({ maxMemoryBytes: Infinity });
+  });
+
+  it('a predict from a fit hook that needs more memory than there is fails alone; the fit trains as without it', async () => {
+    const x = nn.tensor(rand(12)(16384 * 64), [16384, 64]); // a plan for 16384 rows needs about 26 MB
+    const run = async (nested: boolean) => {
+      const m = nn.sequential({ seed: 71, layers: [
+        nn.layers.dense({ units: 64, activation: 'relu', inputShape: [64] }),
+        nn.layers.dropout({ rate: 0.25 }),
+        nn.layers.dense({ units: 4, activation: 'softmax' }),
+      ] });
+      m.compile({ optimizer: 'adam', loss: 'sparseCategoricalCrossentropy' });
+      const errors: unknown[] = [];
+      const h = await m.fit(x.data.length ? nn.tensor(x.data.subarray(0, 32 * 64), [32, 64]) : x, new Int32Array(32).map((_, i) => i % 4),
+        { epochs: 3, batchSize: 8, callbacks: { onBatchEnd: (b) => {
+          if (!nested || b !== 1) return;
+          try { m.predict(x, { batchSize: 16384 }); } catch (e) { errors.push(e); }
+          expect(m.predict(x, { batchSize: 64 }).shape).toEqual([16384, 4]);
+        } } });
+      return { loss: h.history.loss, w: bits(m), errors };
+    };
+    const plain = await run(false);
+    const nested = await run(true);
+    expect(nested.errors.length).toBe(3);
+    for (const e of nested.errors) expect(e).toBeInstanceOf(nn.MemoryError);
+    expect(nested.loss).toEqual(plain.loss);
+    expect(nested.w).toEqual(plain.w);
   });
 });
 

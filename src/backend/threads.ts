@@ -198,7 +198,7 @@ export class ThreadPool {
         controls.push(control);
         const w = await spawn();
         workers.push(w);
-        w.postMessage({ module: backend.module, memory: backend.wasmMemory, control, job, names, scratch: (ptr + 63) & ~63, spinMs });
+        w.postMessage({ module: backend.module, memory: backend.wasmMemory, control, job, names, scratch: Math.ceil(ptr / 64) * 64, spinMs });
       }
       await Promise.all(workers.map((w) => w.onReady));
     } catch (e) {

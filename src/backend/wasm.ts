@@ -74,7 +74,7 @@ class WasmMemory implements LinearMemory {
   private i32View: Int32Array;
   readonly base: number;
   constructor(private readonly mem: WebAssembly.Memory, heapBase: number) {
-    this.base = (heapBase + 15) & ~15;
+    this.base = Math.ceil(heapBase / 16) * 16;
     this.f32View = new Float32Array(mem.buffer);
     this.i32View = new Int32Array(mem.buffer);
   }
@@ -133,7 +133,7 @@ function makeMemory(shared: boolean): WebAssembly.Memory {
 function fromInstance(module: WebAssembly.Module, memory: WebAssembly.Memory, shared: boolean, instance: WebAssembly.Instance): WasmBackend {
   const exp = instance.exports as unknown as WasmExports;
   // this thread's gemm scratch sits just above the static data; the allocator's heap starts after it
-  const scratch = (exp.heap_base() + 63) & ~63;
+  const scratch = Math.ceil(exp.heap_base() / 64) * 64;
   const mem = new WasmMemory(memory, scratch + exp.gemm_scratch_bytes());
   if (!mem.ensure(mem.base)) throw new Error('neurite: could not grow the wasm memory to its static data');
   exp.gemm_set_scratch(scratch);

@@ -183,7 +183,7 @@ export class BatchNormalization extends Layer {
   }
   /** The batch mean and 1/std per channel, kept for backward. */
   override workspaceBytes(): number { return 2 * this.stats; }
-  private get stats(): number { return ((this.c * 4 + 15) & ~15); }
+  private get stats(): number { return Math.ceil((this.c * 4) / 16) * 16; }
   forward(k: Kernels, b: LayerBinding, rows: number, training: boolean): void {
     const [gamma, beta, mean, variance] = b.params;
     const n = rows * this.spatial;

@@ -174,15 +174,24 @@ export class ModelMemory implements Tenant {
     rt.residency.leave(this);
   }
 
-  /** Replaces the plan block with one of `bytes` (call while resident and pinned). */
-  replan(bytes: number): number {
+  /**
+   * Replaces the plan block with one of `bytes` (call while resident and pinned). With `keepOld` (a call nested in
+   * another that uses the plan) the new block is allocated first, so that a failure leaves the old one in place.
+   */
+  replan(bytes: number, keepOld = false): number {
     const rt = this.rt!;
-    if (this.plan) rt.heap.release(this.plan);
-    this.plan = this.planBytes = 0;
-    this.generation++;
-    this.plan = rt.heap.alloc(bytes);
+    const old = this.plan;
+    if (old && !keepOld) {
+      rt.heap.release(old);
+      this.plan = this.planBytes = 0;
+      this.generation++;
+    }
+    const next = rt.heap.alloc(bytes);
+    if (old && keepOld) rt.heap.release(old);
+    this.plan = next;
     this.planBytes = alignBytes(Math.max(bytes, 1));
-    return this.plan;
+    this.generation++;
+    return next;
   }
 
   /** A block for the call in progress (staged data, a backup of the weights); freed by releaseTemp or eviction. */
