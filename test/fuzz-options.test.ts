@@ -91,6 +91,9 @@ const SCHEDULES: Record<string, { make: (c: unknown) => nn.Schedule; schema: Sch
 const EARLY: Schema = { monitor: ['loss', 'val_loss', 'accuracy', undefined], patience: [0, 1, 3], minDelta: [0, 0.1, -0.1],
   mode: ['auto', 'min', 'max'], restoreBestWeights: [true, false, undefined] };
 
+const CHECKPOINT: Schema = { path: [nn.io.withSaveHandler(async () => {})], everyEpochs: [1, 2], saveBestOnly: [true, false],
+  monitor: ['loss', 'accuracy'], mode: ['auto', 'min', 'max'], includeOptimizer: [true, false, undefined] };
+
 /**
  * A config from `schema`: most options a valid value or left out, and a few (usually one, so that the others let
  * the call get deep) a hostile value; now and then an unknown key, or the whole config replaced by a hostile value.
@@ -220,7 +223,9 @@ async function fuzz(iterations: number): Promise<Tally> {
       attempt(tally, 'compile', c, () => m.compile(c as never));
     } else if (which < 0.88) {
       // fit: every option, callbacks (with an earlyStopping or an l2 now and then) and data
-      const early = rnd() < 0.3 ? attempt(tally, 'callbacks.earlyStopping', null, () => nn.callbacks.earlyStopping(config(EARLY) as never)) : undefined;
+      const early = rnd() < 0.3 ? attempt(tally, 'callbacks.earlyStopping', null, () => nn.callbacks.earlyStopping(config(EARLY) as never))
+        : rnd() < 0.2 ? attempt(tally, 'callbacks.modelCheckpoint', null, () => nn.callbacks.modelCheckpoint(config(CHECKPOINT) as never))
+          : undefined;
       const c = config({ epochs: [1, 2, 3], batchSize: [1, 2, 3, 64], shuffle: [true, false], validationSplit: [0, 0.25, 0.5],
         validationData: [undefined, [FX, FY]], verbose: [0, undefined], initialEpoch: [0, 1],
         callbacks: [undefined, { onEpochEnd() {} }, [{ onBatchEnd: () => 'stop' }], early] }) as Record<string, unknown>;

@@ -227,6 +227,15 @@ describe('negative, fractional, non-finite and out-of-range options', () => {
     await rejects(() => nn.callbacks.earlyStopping({ minDelta: NaN }), nn.ValueError, 'minDelta must be a finite number, got NaN');
     await rejects(() => nn.callbacks.earlyStopping({ patience: 1.5 }), nn.ValueError, 'patience must be an integer ≥ 0, got 1.5');
     await rejects(() => nn.callbacks.earlyStopping({ restoreBestWeights: 'false' } as never), nn.ValueError, 'restoreBestWeights must be true or false');
+    const handler = nn.io.withSaveHandler(async () => {});
+    await rejects(() => nn.callbacks.modelCheckpoint(null as never), nn.ValueError, 'modelCheckpoint: expected an options object');
+    await rejects(() => nn.callbacks.modelCheckpoint({ path: handler, saveBestOnly: 'false' } as never), nn.ValueError,
+      'modelCheckpoint saveBestOnly must be true or false, got "false"');
+    await rejects(() => nn.callbacks.modelCheckpoint({ path: handler, includeOptimizer: 0 } as never), nn.ValueError, 'includeOptimizer must be true or false');
+    await rejects(() => nn.callbacks.modelCheckpoint({ path: handler, everyEpochs: 1e300 }), nn.ValueError, 'everyEpochs must be a positive integer, got 1e+300');
+    await rejects(() => nn.callbacks.modelCheckpoint({ path: handler, monitor: 5 } as never), nn.ValueError, 'monitor must be a log key');
+    await rejects(() => nn.callbacks.modelCheckpoint({ path: handler, everyEpoch: 2 } as never), nn.ValueError,
+      'modelCheckpoint: unknown option "everyEpoch"; did you mean "everyEpochs"?');
     await rejects(() => nn.layers.dense({ units: 2, useBias: 0 } as never), nn.ValueError, 'useBias must be true or false, got 0');
     await rejects(() => nn.sequential({ seed: 1.5 }), nn.ValueError, 'seed must be an integer', 'got 1.5');
     await rejects(() => nn.sequential({ seed: NaN }), nn.ValueError, 'seed must be an integer');

@@ -1,5 +1,6 @@
 import { Callback, type Logs } from '../callbacks';
 import { ValueError } from '../errors';
+import { boolOption, intOption, optionsOf, show } from '../options';
 import type { IOHandler, SaveOptions, SaveTarget } from './model-io';
 
 export interface ModelCheckpointConfig {
@@ -36,24 +37,24 @@ class ModelCheckpoint extends Callback {
   /** Epochs (0-based) saved so far, in order. */
   readonly saved: number[] = [];
 
-  constructor(c: ModelCheckpointConfig) {
+  constructor(config: ModelCheckpointConfig) {
     super();
-    if (!c || typeof c !== 'object') throw new ValueError('modelCheckpoint expects { path, everyEpochs?, saveBestOnly?, monitor? }');
+    const c = optionsOf<ModelCheckpointConfig>('modelCheckpoint', config ?? null,
+      ['path', 'everyEpochs', 'saveBestOnly', 'monitor', 'mode', 'includeOptimizer']);
     const p = c.path;
     if (typeof p !== 'string' && typeof p !== 'function' && !(p && typeof (p as IOHandler).save === 'function')) {
-      throw new ValueError(`modelCheckpoint path must be a URL, a save handler or a function, got ${String(p)}`);
+      throw new ValueError(`modelCheckpoint path must be a URL, a save handler or a function, got ${show(p)}`);
     }
     this.path = p;
-    this.everyEpochs = c.everyEpochs ?? 1;
-    if (!Number.isInteger(this.everyEpochs) || this.everyEpochs < 1) {
-      throw new ValueError(`modelCheckpoint everyEpochs must be a positive integer, got ${c.everyEpochs}`);
-    }
-    this.saveBestOnly = !!c.saveBestOnly;
-    this.monitor = c.monitor ?? 'val_loss';
+    this.everyEpochs = intOption('modelCheckpoint everyEpochs', c.everyEpochs ?? 1, 1);
+    this.saveBestOnly = boolOption('modelCheckpoint saveBestOnly', c.saveBestOnly, false);
+    const monitor = c.monitor ?? 'val_loss';
+    if (typeof monitor !== 'string' || monitor.length === 0) throw new ValueError(`modelCheckpoint monitor must be a log key such as 'val_loss', got ${show(monitor)}`);
+    this.monitor = monitor;
     const mode = c.mode ?? 'auto';
-    if (!['auto', 'min', 'max'].includes(mode)) throw new ValueError(`modelCheckpoint mode must be 'auto', 'min' or 'max', got ${JSON.stringify(mode)}`);
+    if (!['auto', 'min', 'max'].includes(mode)) throw new ValueError(`modelCheckpoint mode must be 'auto', 'min' or 'max', got ${show(mode)}`);
     this.sign = mode === 'max' || (mode === 'auto' && /acc/.test(this.monitor)) ? -1 : 1;
-    this.includeOptimizer = c.includeOptimizer ?? true;
+    this.includeOptimizer = boolOption('modelCheckpoint includeOptimizer', c.includeOptimizer, true);
   }
 
   override async onEpochEnd(epoch: number, logs: Logs): Promise<void> {
