@@ -4,7 +4,7 @@ export {
   f32_gemm_nn, f32_gemm_nt, f32_gemm_tn, f32_gemm_strided, gemm_set_scratch, gemm_scratch_bytes,
 } from './gemm/gemm';
 export {
-  f32_bias_add, f32_col_sum, f32_activation, f32_activation_grad, f32_softmax, f32_softmax_grad,
+  f32_bias_add, f32_col_sum, f32_activation, f32_activation_grad, f32_exp, f32_softmax, f32_softmax_grad,
 } from './unary/unary';
 export {
   f32_mse, f32_bce, f32_cce, f32_sparse_cce, f32_softmax_cce, f32_softmax_sparse_cce,

@@ -1,5 +1,5 @@
-// npm run bench [-- --quick] [-- --only gemm|mnist|cnn|threads]
-// Matrix multiply against the SIMD peak and TF.js's wasm backend, MNIST MLP training and inference
+// npm run bench [-- --quick] [-- --only act|gemm|mnist|cnn|threads]
+// The f32x4 exp/sigmoid/tanh/elu kernels against the scalar ones they replaced, matrix multiply against the SIMD peak and TF.js's wasm backend, MNIST MLP training and inference
 // against TF.js (wasm, cpu), ConvNetJS and brain.js, MNIST CNN training against ConvNetJS and TF.js
 // (cpu; wasm cannot train it), and neurite on two threads against one. Prints markdown tables; writes
 // bench/results/latest.json and bench/results/latest.svg (quick runs: quick.json / quick.svg).
@@ -9,10 +9,11 @@ import { fileURLToPath } from 'node:url';
 import { chartSvg } from './chart';
 // The suites are imported when they run: gemm.ts loads the AssemblyScript compiler (for the peak loop),
 // which alone takes seconds to import.
+import type { ActResult } from './act';
 import type { CnnResult } from './cnn';
 import type { GemmResult, MicroKernelResult } from './gemm';
 import type { MnistResult } from './mnist';
-import { cnnNotes, cnnTable, collectMeta, copiesNotes, copiesTable, gemmTable, header, inferTable, threadsNotes, threadsTable, trainTable } from './report';
+import { actNotes, actTable, cnnNotes, cnnTable, collectMeta, copiesNotes, copiesTable, gemmTable, header, inferTable, threadsNotes, threadsTable, trainTable } from './report';
 import type { ThreadsResult } from './threads';
 import type { BenchOptions } from './util';
 
@@ -21,7 +22,7 @@ interface Args {
   only: Suite | null;
 }
 
-const SUITES = ['gemm', 'mnist', 'cnn', 'threads'] as const;
+const SUITES = ['act', 'gemm', 'mnist', 'cnn', 'threads'] as const;
 type Suite = (typeof SUITES)[number];
 
 function parseArgs(argv: string[]): Args {
@@ -66,12 +67,17 @@ async function main(): Promise<void> {
   const log = (line: string) => console.error(line);
   const started = performance.now();
 
+  let act: ActResult[] = [];
   let gemm: GemmResult[] = [];
   let microKernel: MicroKernelResult | null = null;
   let mnist: MnistResult | null = null;
   let cnn: CnnResult | null = null;
   let threads: ThreadsResult | null = null;
   const runs = (suite: Suite) => args.only === null || args.only === suite;
+  if (runs('act')) {
+    log('activations: f32x4 exp, sigmoid, tanh, elu against the scalar kernels they replaced (interleaved)');
+    act = await (await import('./act')).benchAct(opts, log);
+  }
   if (runs('gemm')) {
     log('matrix multiply: peak, neurite wasm, tfjs-wasm (interleaved), neurite js');
     const suite = await import('./gemm');
@@ -94,6 +100,9 @@ async function main(): Promise<void> {
   const seconds = (performance.now() - started) / 1000;
 
   const out: string[] = [header(meta), ''];
+  if (act.length) {
+    out.push('## Activations: f32x4 against the scalar kernels they replaced', '', actTable(act), '', ...actNotes(act), '');
+  }
   if (gemm.length) {
     out.push('## Matrix multiply (f32, no epilogue)', '', gemmTable(gemm), '', ...gemmNotes(gemm, microKernel), '');
   }
@@ -134,7 +143,7 @@ async function main(): Promise<void> {
   const dir = fileURLToPath(new URL('./results/', import.meta.url));
   mkdirSync(dir, { recursive: true });
   const name = `${args.quick ? 'quick' : 'latest'}${args.only ? `-${args.only}` : ''}`;
-  writeFileSync(`${dir}${name}.json`, `${JSON.stringify({ meta, seconds: Math.round(seconds), gemm, microKernel, mnist, cnn, threads }, null, 2)}\n`);
+  writeFileSync(`${dir}${name}.json`, `${JSON.stringify({ meta, seconds: Math.round(seconds), act, gemm, microKernel, mnist, cnn, threads }, null, 2)}\n`);
   writeFileSync(`${dir}${name}.svg`, chartSvg(meta, gemm, mnist, cnn));
   writeFileSync(`${dir}${name}.md`, `${out.join('\n')}\n`);
   log(`wrote ${dir}${name}.json, .svg and .md`);

@@ -103,7 +103,7 @@ export async function loadMicroKernel(): Promise<Peak> {
   const sources = {
     'micro.ts': MICRO_ENTRY,
     'assembly/gemm/gemm.ts': read('assembly/gemm/gemm.ts'),
-    'assembly/gemm/epilogue.ts': read('assembly/gemm/epilogue.ts'),
+    'assembly/act/act.ts': read('assembly/act/act.ts'),
   };
   const { error, stderr, binary } = await asc.compileString(sources, {
     optimizeLevel: 3, shrinkLevel: 1, noAssert: true, runtime: 'stub', enable: ['simd'],

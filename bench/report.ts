@@ -2,6 +2,7 @@
 import { execSync } from 'node:child_process';
 import { createRequire } from 'node:module';
 import os from 'node:os';
+import type { ActResult } from './act';
 import type { CnnResult } from './cnn';
 import type { GemmResult } from './gemm';
 import type { MnistResult } from './mnist';
@@ -259,4 +260,23 @@ function table(head: string[], rows: string[][], right: boolean[]): string {
   const line = (cs: string[]) => `| ${cs.map((c, i) => (right[i] ? c.padStart(widths[i]) : c.padEnd(widths[i]))).join(' | ')} |`;
   const rule = `|${widths.map((w, i) => (right[i] ? `${'-'.repeat(w + 1)}:` : `${'-'.repeat(w + 2)}`)).join('|')}|`;
   return [line(head), rule, ...rows.map(line)].join('\n');
+}
+
+export function actTable(results: readonly ActResult[]): string {
+  const lines = ['| kernel | scalar (before) ns/value | f32x4 ns/value | × scalar (median) | rounds |', '| --- | ---: | ---: | ---: | ---: |'];
+  for (const r of results) {
+    lines.push(`| ${r.name} | ${r.scalarNs.toFixed(2)} | ${r.simdNs.toFixed(2)} | **${r.speedup.toFixed(2)}×** | ` +
+      `${r.lowest.toFixed(2)}-${r.highest.toFixed(2)} over ${r.rounds} |`);
+  }
+  return lines.join('\n');
+}
+
+export function actNotes(results: readonly ActResult[]): string[] {
+  const n = results[0]?.values ?? 0;
+  return [
+    `One call on ${n.toLocaleString('en-US')} values uniform in [−8, 8] (in and out stay in L1), one thread, CPU time per value;`,
+    'the scalar kernels are the ones the f32x4 kernels replaced (f64 Math.exp, Math.tanh, Math.expm1 per value, rounded',
+    'to f32), compiled from bench/act.ts with the release options and timed in the same interleaved rounds as the',
+    'library\'s f32_exp and f32_activation. "× scalar" is the median of per-round ratios; "rounds" their range.',
+  ];
 }

@@ -3,7 +3,7 @@
 // written in place over the input, extreme inputs (probabilities 0 and 1, logits ±1000), hand-made metric
 // cases with ties, and wasm vs js agreement.
 import { describe, it, expect } from 'vitest';
-import { BACKENDS, EDGE_SIZES, Mem, rand, maxRelErr } from './helpers';
+import { BACKENDS, bitDiff, EDGE_SIZES, Mem, rand, maxRelErr } from './helpers';
 import type { BackendName } from '../src/backend/index';
 
 const EPS = Math.fround(1e-7);
@@ -346,9 +346,11 @@ describe.each(BACKENDS)('loss kernels on %s', (name: BackendName) => {
     const ref = softmaxCce64(z, t, 3, 4);
     // rows: label −1000 under a max of 1000 (2000); the max itself (0); 999 against 1000, 1000 (1 + log(2 + e⁻¹))
     expect(ref).toBeCloseTo((2000 + 0 + 1 + Math.log(2 + Math.exp(-1))) / 3, 9);
+    // The exps are f32 (≤ 1 ulp, assembly/act), so each row's log Σe is within about 6e-8 of float64's, and the
+    // 2000 of the first row is exact: a relative error of at most 1e-10 on a mean of about 667.
     for (const v of [dense, sparse]) {
       expect(Number.isFinite(v)).toBe(true);
-      expect(Math.abs(v - ref) / ref).toBeLessThan(1e-12);
+      expect(Math.abs(v - ref) / ref).toBeLessThan(1e-10);
     }
     for (const a of [mem.read(pp, 12), mem.read(pg, 12), mem.read(pp2, 12), mem.read(pg2, 12)]) {
       for (const v of a) expect(Number.isFinite(v)).toBe(true);
@@ -453,13 +455,14 @@ describe('loss kernels: wasm and js agree', () => {
       };
       const wa = run(a), js = run(b);
       expect(wa.counts).toEqual(js.counts);
-      // mse is bit-exact (same lanes, exact squares); the others differ only through exp/log in the last bits.
+      // mse is bit-exact (same lanes, exact squares); the other losses differ only through the engines' f64
+      // Math.log in the last bits. Every gradient and probability array is bit-exact: the fused softmax losses'
+      // exps are the one f32 exp of assembly/act, which the js twin runs too.
       expect(wa.loss[0]).toBe(js.loss[0]);
-      expect(Array.from(wa.arrays[0])).toEqual(Array.from(js.arrays[0]));
       for (let i = 1; i < wa.loss.length; i++) {
         expect(Math.abs(wa.loss[i] - js.loss[i])).toBeLessThanOrEqual(1e-13 * Math.max(1, Math.abs(js.loss[i])));
       }
-      for (let i = 1; i < wa.arrays.length; i++) expect(maxRelErr(wa.arrays[i], js.arrays[i])).toBeLessThanOrEqual(1.2e-7);
+      for (let i = 0; i < wa.arrays.length; i++) expect(bitDiff(wa.arrays[i], js.arrays[i]), `array ${i}, ${rows}x${cols}`).toBe(0);
     }
   });
 });

@@ -172,6 +172,7 @@ describe('threads', () => {
   const cases: Record<string, (b: Buffers) => number[]> = {
     f32_activation: (b) => [b.f32(N), b.f32(N), N, 3, 0.7],
     f32_activation_grad: (b) => [b.f32(N, 0.1, 0.9), b.f32(N), b.f32(N), N, 4, 0],
+    f32_exp: (b) => [b.f32(N), b.f32(N), N],
     f32_sgd: (b) => [b.f32(N), b.f32(N), N, 0.01],
     f32_momentum: (b) => [b.f32(N), b.f32(N), b.f32(N), N, 0.01, 0.9, 1],
     f32_adam: (b) => [b.f32(N), b.f32(N), b.f32(N), b.f32(N, 0, 1), N, 0.001, 0.9, 0.1, 0.999, 0.001, 1e-7, 0.271, 0.003],

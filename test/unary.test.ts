@@ -2,7 +2,7 @@
 // in-place use, unaligned pointers, central finite differences for every activation gradient and for the
 // softmax gradient, extreme inputs, and wasm vs js agreement.
 import { describe, it, expect } from 'vitest';
-import { act64, BACKENDS, EDGE_SIZES, Mem, rand, maxRelErr } from './helpers';
+import { act64, BACKENDS, bitDiff, EDGE_SIZES, Mem, rand, maxRelErr } from './helpers';
 import type { BackendName } from '../src/backend/index';
 
 const ACTS = [
@@ -189,6 +189,25 @@ describe.each(BACKENDS)('unary kernels on %s', (name: BackendName) => {
     mem.free();
   });
 
+  it('f32_exp matches float64 within 1 ulp on every size, in place too', () => {
+    const mem = new Mem(name);
+    const r = rand(90);
+    for (const n of [...EDGE_SIZES, 1000]) {
+      const x = r(n, -90, 90);
+      const px = mem.f32(x), py = mem.f32(n);
+      mem.k.f32_exp(px, py, n);
+      const got = mem.read(py, n);
+      for (let i = 0; i < n; i++) {
+        const ref = Math.exp(x[i]);
+        if (ref > 3.4028235e38) expect(got[i]).toBe(Infinity);
+        else expect(Math.abs(got[i] - ref), `exp(${x[i]})`).toBeLessThanOrEqual(Math.max(ref * 2 ** -23, 2 ** -149));
+      }
+      mem.k.f32_exp(px, px, n);
+      expect(bitDiff(mem.read(px, n), got)).toBe(0);
+      mem.free();
+    }
+  });
+
   it('relu keeps NaN, and relu_grad gives +0 where y ≤ 0', () => {
     const mem = new Mem(name);
     const x = Float32Array.from([NaN, -1, 0, 2, -3, 4, NaN, 5, -0]);
@@ -345,7 +364,7 @@ describe('unary kernels: wasm and js agree', () => {
     }
   });
 
-  it('within an f32 ulp on the exp-based activations and softmax', () => {
+  it('bit for bit on the exp-based activations, f32_exp and softmax (one definition of exp, assembly/act)', () => {
     for (const [rows, cols] of SHAPES) {
       const n = rows * cols;
       const x = rand(rows * 7 + cols)(n, -10, 10);
@@ -355,14 +374,20 @@ describe('unary kernels: wasm and js agree', () => {
           m.k.f32_activation(m.f32(x), py, n, code, ALPHA);
           return m.read(py, n);
         });
-        expect(maxRelErr(f1, f2)).toBeLessThanOrEqual(1.2e-7);
+        expect(bitDiff(f1, f2), `act ${code} ${rows}x${cols}`).toBe(0);
       }
+      const [e1, e2] = both((m) => {
+        const py = m.f32(n);
+        m.k.f32_exp(m.f32(x), py, n);
+        return m.read(py, n);
+      });
+      expect(bitDiff(e1, e2)).toBe(0);
       const [s1, s2] = both((m) => {
         const py = m.f32(n);
         m.k.f32_softmax(m.f32(x), py, rows, cols);
         return m.read(py, n);
       });
-      expect(maxRelErr(s1, s2)).toBeLessThanOrEqual(1.2e-7);
+      expect(bitDiff(s1, s2), `softmax ${rows}x${cols}`).toBe(0);
     }
   });
 });

@@ -1,10 +1,11 @@
-import { act_is_simd, f32_act, f32_act_row, f32_act_v } from './epilogue';
+import { act1, act_any_v } from '../act/act';
 
 // GEMM kernels nn (A·B), nt (A·Bᵀ) and tn (Aᵀ·B). Every C element is one f32 sum in one fixed order for
 // all three layouts and every tile path: s = ((0 + a0·b0) + a1·b1) + ... in ascending p; then + old C
-// (accumulate≠0), + bias[j] (bias≠0), then the activation, applied in registers (linear/relu/leakyRelu) or
-// to the row segment just stored, still in L1 (elu/sigmoid/tanh). So results do not depend on m, n, the
-// layout or the path taken, and the js twin (src/backend/js/gemm.ts) gives the same bits.
+// (accumulate≠0), + bias[j] (bias≠0), then the activation, applied in registers by the one definition in
+// assembly/act (act_any_v; act1, its lane 0, for single values). So results do not depend on m, n, the layout or
+// the path taken, they equal f32_activation's on the same sums, and the js twin (src/backend/js/gemm.ts)
+// gives the same bits.
 //
 // The structure is BLIS/XNNPACK's: A is packed into panels of 5 rows (k x 5, row-interleaved), B into
 // panels of 8 columns (k x 8), both zero-padded at the edges, and one 5x8 micro-kernel (10 v128
@@ -50,31 +51,20 @@ export function gemm_scratch_bytes(): i32 { return SCRATCH; }
     v0 = f32x4.add(v0, v128.load(bp));
     v1 = f32x4.add(v1, v128.load(bp, 16));
   }
-  if (act_is_simd(act)) {
-    v128.store(cp, f32_act_v(v0, act, alpha));
-    v128.store(cp, f32_act_v(v1, act, alpha), 16);
-  } else {
-    v128.store(cp, v0);
-    v128.store(cp, v1, 16);
-    f32_act_row(cp, 8, act, alpha);
-  }
+  v128.store(cp, act_any_v(v0, act, alpha));
+  v128.store(cp, act_any_v(v1, act, alpha), 16);
 }
 
 @inline function fin4(cp: usize, v: v128, bp: usize, accumulate: i32, act: i32, alpha: f32): void {
   if (accumulate) v = f32x4.add(v, v128.load(cp));
   if (bp) v = f32x4.add(v, v128.load(bp));
-  if (act_is_simd(act)) {
-    v128.store(cp, f32_act_v(v, act, alpha));
-  } else {
-    v128.store(cp, v);
-    f32_act_row(cp, 4, act, alpha);
-  }
+  v128.store(cp, act_any_v(v, act, alpha));
 }
 
 @inline function fin1(cp: usize, s: f32, bp: usize, accumulate: i32, act: i32, alpha: f32): void {
   if (accumulate) s += load<f32>(cp);
   if (bp) s += load<f32>(bp);
-  store<f32>(cp, f32_act(s, act, alpha));
+  store<f32>(cp, act1(s, act, alpha));
 }
 
 // ---- the 5x8 micro-kernel over packed panels ----

@@ -184,9 +184,10 @@ function softmax_finish(probs: usize, target: usize, ts: f32, grad: usize, cols:
   }
 }
 
-// From logits z with m = max z and d = z − m (f32): e = exp(d), S = Σe (f64), log-sum-exp = m + log S,
-// so the row loss Σ t·(lse − z) is (Σt)·log S − Σ t·d: never the log of a tiny probability. Its gradient
-// is Σt·probs − t, which is probs − t for target rows that sum to 1.
+// From logits z with m = max z and d = z − m (f32): e = exp(d) (assembly/act), S = Σe (f64), log-sum-exp =
+// m + log S, so the row loss Σ t·(lse − z) is (Σt)·log S − Σ t·d: never the log of a tiny probability. Its
+// gradient is Σt·probs − t, which is probs − t for target rows that sum to 1. Σt and Σ t·d are taken before
+// the exps are written, as probs may equal logits.
 // Inspired by the log-sum-exp form of TF's softmax_cross_entropy_with_logits.
 export function f32_softmax_cce(logits: usize, target: usize, probs: usize, grad: usize, rows: i32, cols: i32): f64 {
   const rowBytes = <usize>cols << 2;
@@ -194,17 +195,14 @@ export function f32_softmax_cce(logits: usize, target: usize, probs: usize, grad
   let sum: f64 = 0;
   for (let r = 0; r < rows; r++) {
     const m = f32_row_max(logits, cols);
-    let s: f64 = 0, ts: f64 = 0, td: f64 = 0;
+    let ts: f64 = 0, td: f64 = 0;
     for (let c = 0; c < cols; c++) {
       const o = <usize>c << 2;
-      const d = load<f32>(logits + o) - m;
       const t = <f64>load<f32>(target + o);
-      const e = Math.exp(<f64>d);
-      store<f32>(probs + o, <f32>e);
-      s += e;
       ts += t;
-      td += t * <f64>d;
+      td += t * <f64>(load<f32>(logits + o) - m);
     }
+    const s = f32_row_exp_sum(logits, probs, cols, m);
     sum += ts * Math.log(s) - td;
     softmax_finish(probs, target, <f32>ts, grad, cols, <f32>s, inv);
     logits += rowBytes;

@@ -1,4 +1,5 @@
 // Row helpers shared by softmax and the fused softmax losses.
+import { exp1, exp_v } from '../act/act';
 
 /** max over x[0..n) (n ≥ 1); max is exact, so the lane order does not change the result. */
 @inline
@@ -39,19 +40,22 @@ export function f32_row_div(y: usize, n: i32, s: f32): void {
 }
 
 /**
- * y[i] = exp(x[i] − m) for i < n; returns Σ exp(x[i] − m) summed in f64 before rounding, i ascending. exp is
- * evaluated in f64 and rounded once to f32 for y (AssemblyScript's musl-derived exp): accurate, and the same
- * bits as the js twin's Math.exp in practice. A SIMD exp (polynomial, as in XNNPACK's vexp kernels) is
- * future work.
+ * y[i] = exp(x[i] − m) for i < n (x[i] − m in f32, then exp_v of assembly/act; lane 0 of it for the tail); y may
+ * equal x. Returns Σ y[i] summed in f64, i ascending.
  */
 @inline
 export function f32_row_exp_sum(x: usize, y: usize, n: i32, m: f32): f64 {
-  let s: f64 = 0;
-  for (let i = 0; i < n; i++) {
+  const vm = f32x4.splat(m);
+  let i = 0;
+  for (; i + 4 <= n; i += 4) {
     const o = <usize>i << 2;
-    const e = Math.exp(<f64>(load<f32>(x + o) - m));
-    store<f32>(y + o, <f32>e);
-    s += e;
+    v128.store(y + o, exp_v(f32x4.sub(v128.load(x + o), vm)));
   }
+  for (; i < n; i++) {
+    const o = <usize>i << 2;
+    store<f32>(y + o, exp1(load<f32>(x + o) - m));
+  }
+  let s: f64 = 0;
+  for (i = 0; i < n; i++) s += <f64>load<f32>(y + (<usize>i << 2));
   return s;
 }

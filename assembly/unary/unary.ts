@@ -1,5 +1,6 @@
 // Bias, activations and softmax. Elementwise loops: 16 floats per step (4 × f32x4), then 4, then scalar.
 // Activation codes follow src/backend/types.ts (Act): 0 linear, 1 relu, 2 leakyRelu, 3 elu, 4 sigmoid, 5 tanh.
+import { ACT_ELU, ACT_LEAKY_RELU, ACT_RELU, ACT_SIGMOID, ACT_TANH, act1, act_v, exp1, exp_v } from '../act/act';
 import { f32_row_div, f32_row_exp_sum, f32_row_max } from './row';
 
 export function f32_bias_add(x: usize, bias: usize, y: usize, rows: i32, cols: i32): void {
@@ -82,54 +83,24 @@ export function f32_col_sum(x: usize, y: usize, rows: i32, cols: i32, accumulate
   }
 }
 
-// ---- forward activations ----
+// ---- forward activations (one definition each, in assembly/act) ----
 
 function copy_f32(x: usize, y: usize, count: i32): void {
   if (x != y) memory.copy(y, x, <usize>count << 2);
 }
 
-// relu = max(x, 0): f32x4.max and f32.max both propagate NaN, so a diverging net stays visibly NaN.
-function relu(x: usize, y: usize, count: i32): void {
-  const z = f32x4.splat(0);
-  let i = 0;
-  for (; i + 16 <= count; i += 16) {
-    const o = <usize>i << 2;
-    const px = x + o, py = y + o;
-    const a0 = f32x4.max(v128.load(px), z);
-    const a1 = f32x4.max(v128.load(px, 16), z);
-    const a2 = f32x4.max(v128.load(px, 32), z);
-    const a3 = f32x4.max(v128.load(px, 48), z);
-    v128.store(py, a0);
-    v128.store(py, a1, 16);
-    v128.store(py, a2, 32);
-    v128.store(py, a3, 48);
-  }
-  for (; i + 4 <= count; i += 4) {
-    const o = <usize>i << 2;
-    v128.store(y + o, f32x4.max(v128.load(x + o), z));
-  }
-  for (; i < count; i++) {
-    const o = <usize>i << 2;
-    store<f32>(y + o, Mathf.max(load<f32>(x + o), 0));
-  }
-}
-
+// y = act(x): 16 values a step (four vectors, so the exp-based activations have four independent chains),
+// then 4, then single values as lane 0 of the same vector code. `act` is a constant where this is inlined.
 @inline
-function leaky4(v: v128, va: v128, z: v128): v128 {
-  return v128.bitselect(v, f32x4.mul(v, va), f32x4.gt(v, z));
-}
-
-function leaky_relu(x: usize, y: usize, count: i32, alpha: f32): void {
-  const z = f32x4.splat(0);
-  const va = f32x4.splat(alpha);
+function act_loop(act: i32, x: usize, y: usize, count: i32, alpha: f32): void {
   let i = 0;
   for (; i + 16 <= count; i += 16) {
     const o = <usize>i << 2;
     const px = x + o, py = y + o;
-    const a0 = leaky4(v128.load(px), va, z);
-    const a1 = leaky4(v128.load(px, 16), va, z);
-    const a2 = leaky4(v128.load(px, 32), va, z);
-    const a3 = leaky4(v128.load(px, 48), va, z);
+    const a0 = act_v(v128.load(px), act, alpha);
+    const a1 = act_v(v128.load(px, 16), act, alpha);
+    const a2 = act_v(v128.load(px, 32), act, alpha);
+    const a3 = act_v(v128.load(px, 48), act, alpha);
     v128.store(py, a0);
     v128.store(py, a1, 16);
     v128.store(py, a2, 32);
@@ -137,51 +108,47 @@ function leaky_relu(x: usize, y: usize, count: i32, alpha: f32): void {
   }
   for (; i + 4 <= count; i += 4) {
     const o = <usize>i << 2;
-    v128.store(y + o, leaky4(v128.load(x + o), va, z));
+    v128.store(y + o, act_v(v128.load(x + o), act, alpha));
   }
   for (; i < count; i++) {
     const o = <usize>i << 2;
-    const v = load<f32>(x + o);
-    store<f32>(y + o, v > 0 ? v : v * alpha);
-  }
-}
-
-// The exp-based activations are scalar and evaluated in f64, rounded once to f32: accurate, stable for
-// any |x|, and the same bits as the js twin. A SIMD exp (XNNPACK-style range reduction + polynomial) is
-// future work.
-function elu(x: usize, y: usize, count: i32, alpha: f32): void {
-  const a = <f64>alpha;
-  for (let i = 0; i < count; i++) {
-    const o = <usize>i << 2;
-    const v = load<f32>(x + o);
-    store<f32>(y + o, v > 0 ? v : <f32>(a * Math.expm1(<f64>v)));
-  }
-}
-
-// σ(x) = 1/(1 + e^−x) in f64: no cancellation for any sign of x, e^−x is finite for every |x| ≤ 709 (all f32
-// values up to ±709) and beyond gives the right limit (1/∞ = 0), so there is no NaN for any x but NaN.
-function sigmoid(x: usize, y: usize, count: i32): void {
-  for (let i = 0; i < count; i++) {
-    const o = <usize>i << 2;
-    store<f32>(y + o, <f32>(1 / (1 + Math.exp(-<f64>load<f32>(x + o)))));
-  }
-}
-
-function tanh(x: usize, y: usize, count: i32): void {
-  for (let i = 0; i < count; i++) {
-    const o = <usize>i << 2;
-    store<f32>(y + o, <f32>Math.tanh(<f64>load<f32>(x + o)));
+    store<f32>(y + o, act1(load<f32>(x + o), act, alpha));
   }
 }
 
 export function f32_activation(x: usize, y: usize, count: i32, act: i32, alpha: f32): void {
   switch (act) {
-    case 1: relu(x, y, count); break;
-    case 2: leaky_relu(x, y, count, alpha); break;
-    case 3: elu(x, y, count, alpha); break;
-    case 4: sigmoid(x, y, count); break;
-    case 5: tanh(x, y, count); break;
+    case ACT_RELU: act_loop(ACT_RELU, x, y, count, alpha); break;
+    case ACT_LEAKY_RELU: act_loop(ACT_LEAKY_RELU, x, y, count, alpha); break;
+    case ACT_ELU: act_loop(ACT_ELU, x, y, count, alpha); break;
+    case ACT_SIGMOID: act_loop(ACT_SIGMOID, x, y, count, alpha); break;
+    case ACT_TANH: act_loop(ACT_TANH, x, y, count, alpha); break;
     default: copy_f32(x, y, count);
+  }
+}
+
+/** y[i] = e^x[i] (assembly/act: exp_v, lane 0 of it for the tail); y may equal x. */
+export function f32_exp(x: usize, y: usize, count: i32): void {
+  let i = 0;
+  for (; i + 16 <= count; i += 16) {
+    const o = <usize>i << 2;
+    const px = x + o, py = y + o;
+    const a0 = exp_v(v128.load(px));
+    const a1 = exp_v(v128.load(px, 16));
+    const a2 = exp_v(v128.load(px, 32));
+    const a3 = exp_v(v128.load(px, 48));
+    v128.store(py, a0);
+    v128.store(py, a1, 16);
+    v128.store(py, a2, 32);
+    v128.store(py, a3, 48);
+  }
+  for (; i + 4 <= count; i += 4) {
+    const o = <usize>i << 2;
+    v128.store(y + o, exp_v(v128.load(x + o)));
+  }
+  for (; i < count; i++) {
+    const o = <usize>i << 2;
+    store<f32>(y + o, exp1(load<f32>(x + o)));
   }
 }
 

@@ -49,6 +49,7 @@ const globalOut = (a: Args) => 4 * a[4];
 export const SPLITS: Readonly<Record<string, Split>> = {
   f32_activation: elementwise(2, 0, 1),
   f32_activation_grad: elementwise(3, 0, 1, 2),
+  f32_exp: elementwise(2, 0, 1),
   f32_sgd: elementwise(2, 0, 1),
   f32_momentum: elementwise(3, 0, 1, 2),
   f32_adam: elementwise(4, 0, 1, 2, 3),

@@ -22,9 +22,9 @@ export interface Kernels {
   // ---- gemm (assembly/gemm, src/backend/js/gemm.ts) ----
   /**
    * C[m,n] = A[m,k]·B[k,n] (+ C if accumulate≠0) (+ bias[n] if bias≠0), then activation `act`.
-   * Order: each C element is an f32 sum from 0 over p ascending, then + old C, then + bias, then `act`
-   * (relu = max(x, 0), NaN stays NaN; leakyRelu x>0 ? x : alpha·x; elu x>0 ? x : alpha·expm1(x); alpha
-   * is used as an f32). The order never depends on m or n, so an element has the same bits whatever tile
+   * Order: each C element is an f32 sum from 0 over p ascending, then + old C, then + bias, then `act`, exactly
+   * as f32_activation computes it (relu = max(x, 0), NaN stays NaN; leakyRelu x>0 ? x : alpha·x; elu x>0 ? x :
+   * alpha·expm1(x); alpha is used as an f32). The order never depends on m or n, so an element has the same bits whatever tile
    * computed it. C must not overlap A, B or bias. Each wasm instance packs A and B into its own scratch,
    * so threads (one instance each) can run gemms at once on disjoint outputs.
    */
@@ -58,8 +58,11 @@ export interface Kernels {
   /**
    * y[i] = act(x[i]); y may equal x. alpha is the slope of leakyRelu and the scale of elu.
    * linear: x · relu: max(x, 0) (NaN stays NaN) · leakyRelu: x > 0 ? x : alpha·x ·
-   * elu: x > 0 ? x : alpha·(eˣ − 1) · sigmoid: 1/(1 + e⁻ˣ) · tanh. The exp-based ones are evaluated in f64 and
-   * rounded once to f32 (elu through expm1), which keeps them accurate and free of NaN for every non-NaN x.
+   * elu: x > 0 ? x : alpha·(eˣ − 1) · sigmoid: 1/(1 + e⁻ˣ) · tanh. Each is the one definition in assembly/act
+   * (f32x4 range reduction and polynomial; src/backend/js/act.ts on the js backend), the same bits as the gemm
+   * epilogue gives for the same sums. Against float64 (README "Activations"): elu's expm1 ≤ 1 ulp, sigmoid and
+   * tanh ≤ 2.4 ulp; NaN stays NaN, ±∞ and overflow give the limits (σ 0/1, tanh ±1), tanh(−x) = −tanh(x) bit
+   * for bit.
    */
   f32_activation(x: number, y: number, count: number, act: number, alpha: number): void;
   /**
@@ -70,8 +73,13 @@ export interface Kernels {
    */
   f32_activation_grad(y: number, dy: number, dx: number, count: number, act: number, alpha: number): void;
   /**
-   * Row-wise numerically stable softmax; y may equal x. e = exp(x − max) evaluated in f64 and summed in f64
-   * (c ascending); y = f32(e) / f32(sum).
+   * y[i] = eˣ⁽ⁱ⁾; y may equal x. The f32x4 exp of assembly/act (≤ 1 ulp against float64; NaN stays NaN; x > 88.73
+   * gives +∞, x < −103.98 gives 0, results below 2^-126 are rounded once to the subnormal).
+   */
+  f32_exp(x: number, y: number, count: number): void;
+  /**
+   * Row-wise numerically stable softmax; y may equal x. e = exp(x − max) with f32_exp's exp (x − max in f32),
+   * summed in f64 (c ascending); y = e / f32(sum).
    */
   f32_softmax(x: number, y: number, rows: number, cols: number): void;
   /** dx[r,:] = y[r,:]·(dy[r,:] − Σ_c dy[r,c]·y[r,c]); dx may equal dy. The Σ runs in f64, c ascending. */

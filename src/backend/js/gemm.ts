@@ -1,32 +1,17 @@
 // Matrix multiplies: the readable twin of assembly/gemm/gemm.ts.
 //
-// Accumulation is f32, in the same order as the wasm kernels, so both backends give the same bits for
-// linear, relu and leakyRelu (elu, sigmoid and tanh differ only by the last-bit rounding of exp/tanh):
-// for all three layouts s = ((0 + a0·b0) + a1·b1) + ... in ascending p, then + old C (accumulate≠0),
-// + bias[j] (bias≠0), then applyAct. nn and tn build rows axpy-style (p outer, j inner), which keeps that
+// Accumulation is f32, in the same order as the wasm kernels, and the activation is ./act.ts (the twin of
+// assembly/act), so both backends give the same bits for every activation: for all three layouts s = ((0 + a0·b0) + a1·b1) + ... in ascending p, then + old C (accumulate≠0),
+// + bias[j] (bias≠0), then the activation. nn and tn build rows axpy-style (p outer, j inner), which keeps that
 // order per element while reading B row by row; nt is a dot product per element. Every f32 operation is
 // an f64 operation rounded by Math.fround or a Float32Array store, which gives the f32 result exactly.
-import { Act, type Kernels } from '../types';
+import type { Kernels } from '../types';
+import { activation } from './act';
 import type { JsMemory } from './memory';
 
 type GemmKernels = Pick<Kernels, 'f32_gemm_nn' | 'f32_gemm_nt' | 'f32_gemm_tn' | 'f32_gemm_strided'>;
 
 const fround = Math.fround;
-
-/**
- * The activation epilogue on one f32 value (codes of `Act`; alpha is the leakyRelu slope and the elu
- * scale, already an f32 value). relu is max(x, 0), so NaN stays NaN; elu uses expm1. Returns an f32 value.
- */
-export function applyAct(x: number, act: number, alpha: number): number {
-  switch (act) {
-    case Act.Relu: return Math.max(x, 0);
-    case Act.LeakyRelu: return x > 0 ? x : fround(alpha * x);
-    case Act.Elu: return x > 0 ? x : fround(alpha * Math.expm1(x));
-    case Act.Sigmoid: return fround(1 / (1 + Math.exp(-x)));
-    case Act.Tanh: return fround(Math.tanh(x));
-    default: return x;
-  }
-}
 
 export function gemmKernels(mem: JsMemory): GemmKernels {
   // One row of f32 partial sums, reused across calls (grown when a wider C comes along).
@@ -37,7 +22,7 @@ export function gemmKernels(mem: JsMemory): GemmKernels {
     act: number, alpha: number): void {
     if (accumulate) s = fround(s + F[ci]);
     if (bias) s = fround(s + F[(bias >> 2) + j]);
-    F[ci] = applyAct(s, act, alpha);
+    F[ci] = activation(s, act, alpha);
   }
 
   /** A·B where A(i,p) = F[a + i·rsA + p·csA], B(p,j) = F[b + p·rsB + j·csB], C(i,j) = F[c + i·ldc + j] (element strides). */

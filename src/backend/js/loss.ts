@@ -1,6 +1,7 @@
 // Losses and metrics: the readable twin of assembly/loss/loss.ts and metrics.ts, with the same f64 sums in
 // the same order (see the doc comments in src/backend/types.ts for the semantics).
 import type { Kernels } from '../types';
+import { exp32 } from './act';
 import type { JsMemory } from './memory';
 
 type LossKernels = Pick<Kernels, 'f32_mse' | 'f32_bce' | 'f32_cce' | 'f32_sparse_cce' | 'f32_softmax_cce' |
@@ -124,11 +125,13 @@ export function lossKernels(mem: JsMemory): LossKernels {
         for (let c = 0; c < cols; c++) {
           const d = fround(F[zi + c] - m);
           const t = F[ti + c];
-          const e = Math.exp(d);
-          F[pi + c] = e;
-          s += e;
           ts += t;
           td += t * d;
+        }
+        for (let c = 0; c < cols; c++) {
+          const e = exp32(fround(F[zi + c] - m));
+          F[pi + c] = e;
+          s += e;
         }
         sum += ts * Math.log(s) - td;
         const sf = fround(s), tsf = fround(ts);
@@ -154,7 +157,7 @@ export function lossKernels(mem: JsMemory): LossKernels {
         for (let c = 1; c < cols; c++) m = Math.max(m, F[zi + c]);
         let s = 0;
         for (let c = 0; c < cols; c++) {
-          const e = Math.exp(fround(F[zi + c] - m));
+          const e = exp32(fround(F[zi + c] - m));
           F[pi + c] = e;
           s += e;
         }

@@ -1,25 +1,15 @@
 // Bias, activations and softmax: the readable twin of assembly/unary/unary.ts. Every f32 operation of the
 // wasm kernel is an f64 operation here followed by a Float32Array store or Math.fround, which gives the
-// same bits (f32 +, −, ×, ÷ are correctly rounded, and so is the f64 result rounded once to f32).
+// same bits (f32 +, −, ×, ÷ are correctly rounded, and so is the f64 result rounded once to f32). The
+// activations and exp are those of ./act.ts, the twin of assembly/act.
 import type { Kernels } from '../types';
+import { activation, exp32 } from './act';
 import type { JsMemory } from './memory';
 
 type UnaryKernels = Pick<Kernels, 'f32_bias_add' | 'f32_col_sum' | 'f32_activation' | 'f32_activation_grad' |
-  'f32_softmax' | 'f32_softmax_grad'>;
+  'f32_exp' | 'f32_softmax' | 'f32_softmax_grad'>;
 
 const fround = Math.fround;
-
-/** The scalar forward activations (act codes of `Act`); x and alpha are f32 values, the result is rounded to f32. */
-export function activation(x: number, act: number, alpha: number): number {
-  switch (act) {
-    case 1: return Math.max(x, 0);
-    case 2: return x > 0 ? x : fround(x * alpha);
-    case 3: return x > 0 ? x : fround(alpha * Math.expm1(x));
-    case 4: return fround(1 / (1 + Math.exp(-x)));
-    case 5: return fround(Math.tanh(x));
-    default: return x;
-  }
-}
 
 /** dy·act'(x) written from the output y (act codes of `Act`); inputs are f32 values. */
 export function activationGrad(y: number, dy: number, act: number, alpha: number): number {
@@ -69,6 +59,12 @@ export function unaryKernels(mem: JsMemory): UnaryKernels {
       for (let i = 0; i < count; i++) F[xi + i] = activationGrad(F[yi + i], F[di + i], act, a);
     },
 
+    f32_exp(x, y, count) {
+      const F = mem.F32;
+      const xi = x >> 2, yi = y >> 2;
+      for (let i = 0; i < count; i++) F[yi + i] = exp32(F[xi + i]);
+    },
+
     f32_softmax(x, y, rows, cols) {
       const F = mem.F32;
       for (let r = 0; r < rows; r++) {
@@ -77,7 +73,7 @@ export function unaryKernels(mem: JsMemory): UnaryKernels {
         for (let c = 1; c < cols; c++) m = Math.max(m, F[xi + c]);
         let s = 0;
         for (let c = 0; c < cols; c++) {
-          const e = Math.exp(fround(F[xi + c] - m));
+          const e = exp32(fround(F[xi + c] - m));
           F[yi + c] = e;
           s += e;
         }
