@@ -7,10 +7,10 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import { join, resolve } from 'node:path';
 import { build } from 'esbuild';
-import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { runtime } from '../src/backend/index';
-import { gemmChunks, SPLITS } from '../src/backend/parallel';
-import { SHORT_SPIN_MS, ThreadPool } from '../src/backend/threads';
+import { gemmChunks, parallelKernels, SPLITS, THREAD_KERNELS } from '../src/backend/parallel';
+import { Governor, SHORT_SPIN_MS, ThreadPool, tuning } from '../src/backend/threads';
 import type { Kernels } from '../src/backend/types';
 import type { WasmBackend } from '../src/backend/wasm';
 import * as nn from '../src/index';
@@ -89,10 +89,15 @@ function weightBytes(m: nn.Sequential): Uint8Array {
 
 describe('threads', () => {
   beforeAll(async () => {
+    // every split call goes to the workers (the fallback to one thread while they do not pay is tested below)
+    tuning.adaptive = false;
     await nn.ready({ threads: 2 });
   });
   afterEach(() => vi.restoreAllMocks());
-  afterAll(() => nn.shutdown());
+  afterAll(() => {
+    nn.shutdown();
+    tuning.adaptive = true;
+  });
 
   it('starts a pool: getThreads() counts the calling thread, kernels split through it', () => {
     expect(nn.getThreads()).toBe(2);
@@ -232,18 +237,29 @@ describe('threads', () => {
     expect(wasm().direct.f32_all_finite(p, N)).toBe(1);
     expect(wasm().kernels.f32_all_finite(p, N)).toBe(1);
     const pool = post.mock.instances[0] as ThreadPool;
-    const chunks = pool.workerChunks;
-    for (const i of at) {
-      for (const bad of [NaN, Infinity, -Infinity]) {
-        bufs.reset();
-        F()[(p >> 2) + i] = bad;
-        expect(wasm().direct.f32_all_finite(p, N), `one thread, ${bad} at ${i}`).toBe(0);
-        expect(wasm().kernels.f32_all_finite(p, N), `2 threads, ${bad} at ${i}`).toBe(0);
+    // 8 chunks of 25,008 values (2 parts, 4 chunks each, on multiples of 16)
+    const chunks = Math.ceil(N / Math.ceil(N / 8 / 16) / 16);
+    expect(chunks).toBe(8);
+    for (const workersOnly of [false, true]) {
+      // workersOnly: the calling thread takes no chunk, so every bad value lies in a chunk the worker ran and
+      // only the worker's answer can make the result 0
+      pool.workersOnly = workersOnly;
+      for (const i of at) {
+        for (const bad of [NaN, Infinity, -Infinity]) {
+          bufs.reset();
+          F()[(p >> 2) + i] = bad;
+          const before = pool.workerChunks;
+          expect(wasm().direct.f32_all_finite(p, N), `one thread, ${bad} at ${i}`).toBe(0);
+          expect(wasm().kernels.f32_all_finite(p, N), `2 threads, ${bad} at ${i}`).toBe(0);
+          if (workersOnly) expect(pool.workerChunks - before, 'chunks the worker ran').toBe(chunks);
+        }
       }
+      bufs.reset();
+      expect(wasm().kernels.f32_all_finite(p, N)).toBe(1);
     }
-    // every call went to the pool, and the worker ran chunks of them
-    expect(post.mock.calls.length).toBe(1 + 3 * at.length);
-    expect(pool.workerChunks).toBeGreaterThan(chunks);
+    pool.workersOnly = false;
+    // every call went to the pool
+    expect(post.mock.calls.length).toBe(1 + 2 * (3 * at.length + 1));
     post.mockRestore();
     bufs.free();
   });
@@ -484,4 +500,300 @@ describe('a Node script that used threads', () => {
     expect(code).toBe(0);
     expect(Date.now() - started).toBeLessThan(30_000);
   }, 60_000);
+});
+
+describe('a dead worker is noticed', () => {
+  // Node reports a worker that ended at once, even to a thread blocked in a call (worker.performance's idle time
+  // becomes -1); the heartbeat (heartbeat: true, as in browsers) takes a worker that gave no sign for a second
+  // plus 4× the caller's own share of the call for dead. Elapsed times are only checked against a bound far
+  // below the old 120 s freeze (a hang check, not a speed check).
+  const HANG_MS = 15_000;
+  let warn: ReturnType<typeof vi.spyOn>;
+  beforeAll(() => { tuning.adaptive = false; });
+  afterAll(() => {
+    nn.shutdown();
+    tuning.adaptive = true;
+  });
+  beforeEach(async () => {
+    nn.shutdown();
+    await nn.ready({ threads: 2 });
+    warn = vi.spyOn(console, 'warn').mockImplementation(() => {});
+  });
+  afterEach(() => vi.restoreAllMocks());
+
+  /** The running pool, caught on its first post of a 256³ product. */
+  function currentPool(): ThreadPool {
+    const bufs = new Buffers(17);
+    const a = bufs.f32(256 * 256), b = bufs.f32(256 * 256), c = bufs.f32(256 * 256);
+    bufs.reset();
+    const post = vi.spyOn(ThreadPool.prototype, 'post');
+    wasm().kernels.f32_gemm_nn(a, b, 0, c, 256, 256, 256, 0, 0, 0);
+    const pool = post.mock.instances[0] as ThreadPool;
+    post.mockRestore();
+    bufs.free();
+    expect(pool).toBeInstanceOf(ThreadPool);
+    return pool;
+  }
+
+  /** One product of m×k·k×n through the pool's run, with `self` wrapped; returns C and what the wrapper did. */
+  function product(pool: ThreadPool, m: number, onFirstChunk: () => void): { bufs: Buffers; call: () => void; c: number } {
+    const bufs = new Buffers(55);
+    const [n, k] = [512, 512];
+    const a = bufs.f32(m * k), b = bufs.f32(k * n), c = bufs.f32(m * n);
+    bufs.reset();
+    let first = true;
+    const self = (...args: number[]) => {
+      if (first) { first = false; onFirstChunk(); }
+      return (wasm().direct.f32_gemm_strided as (...x: number[]) => number)(...args);
+    };
+    const { big, small } = gemmChunks(m, 2);
+    const base = [a, k, 1, b, n, 1, 0, c, n, m, n, k, 0, 0, 0];
+    const delta = [4 * k, 0, 0, 0, 0, 0, 0, 4 * n, 0, 0, 0, 0, 0, 0, 0];
+    return { bufs, c, call: () => pool.run(THREAD_KERNELS.indexOf('f32_gemm_strided'), self, base, delta, 9, m, big, 2, small) };
+  }
+
+  it('killed while it holds a chunk: the call fails within a second with a NeuriteError naming the worker; the next runs on one thread', async () => {
+    const pool = currentPool();
+    let finishedFirst = 0;
+    const before = pool.workerChunks;
+    // 4000 rows: the worker's big chunk (1600 rows of 512×512) runs for many milliseconds
+    const { bufs, call } = product(pool, 4000, () => {
+      // both big chunks are taken (the worker holds one) before the worker is ended from outside
+      while (pool.claimed < 2) { /* the worker takes its chunk */ }
+      pool.handle(0).terminate();
+      finishedFirst = pool.workerChunks - before;
+    });
+    const t0 = performance.now();
+    let thrown: unknown;
+    try { call(); } catch (e) { thrown = e; }
+    const ms = performance.now() - t0;
+    expect(ms).toBeLessThan(HANG_MS);
+    // (the worker cannot have finished 1600 rows between taking them and the terminate; if it had, the call
+    // would have nothing missing and must succeed)
+    if (finishedFirst === 0) {
+      expect(thrown).toBeInstanceOf(nn.NeuriteError);
+      expect(String((thrown as Error).message)).toMatch(/^neurite kernel f32_gemm_strided failed: neurite worker thread 1 of 1 ended before finishing its chunks; later calls run on one thread/);
+    } else {
+      expect(thrown).toBeUndefined();
+    }
+    expect(pool.alive).toBe(false);
+    expect(nn.getThreads()).toBe(1);
+    expect(wasm().kernels).toBe(wasm().direct);
+    expect(warn).toHaveBeenCalledTimes(1);
+    expect(String(warn.mock.calls[0][0])).toBe('neurite worker thread 1 of 1 ended; running on one thread until nn.ready({ threads }) starts new workers.');
+    bufs.free();
+    // the exit event, when it comes, adds no second notice; ready({ threads: 2 }) starts a fresh pool
+    await new Promise((r) => setTimeout(r, 50));
+    expect(warn).toHaveBeenCalledTimes(1);
+    await nn.ready({ threads: 2 });
+    expect(nn.getThreads()).toBe(2);
+    expect(currentPool()).not.toBe(pool);
+  });
+
+  /**
+   * Calls a 256³ product through `kernels` until `pool` has noticed its dead worker (or HANG_MS passed); every
+   * call must give one thread's bits. Returns the calls made and the time taken.
+   */
+  function callUntilNoticed(pool: ThreadPool, kernels: () => Kernels): { calls: number; ms: number } {
+    const bufs = new Buffers(56);
+    const a = bufs.f32(256 * 256), b = bufs.f32(256 * 256), c = bufs.f32(256 * 256);
+    bufs.reset();
+    wasm().direct.f32_gemm_nn(a, b, 0, c, 256, 256, 256, 0, 0, 0);
+    const one = bufs.read();
+    const t0 = performance.now();
+    let calls = 0;
+    while (pool.alive && performance.now() - t0 < HANG_MS) {
+      bufs.reset();
+      kernels().f32_gemm_nn(a, b, 0, c, 256, 256, 256, 0, 0, 0);
+      calls++;
+      expect(bitDiff(bufs.read(), one), `call ${calls}`).toBe(0);
+    }
+    const ms = performance.now() - t0;
+    bufs.reset();
+    kernels().f32_gemm_nn(a, b, 0, c, 256, 256, 256, 0, 0, 0);
+    expect(bitDiff(bufs.read(), one), 'the call after').toBe(0);
+    bufs.free();
+    return { calls, ms };
+  }
+
+  it('killed just before calls: a worker that took no job costs no call; the pool notices within calls, with one notice', () => {
+    const pool = currentPool();
+    pool.handle(0).terminate();
+    const { ms } = callUntilNoticed(pool, () => wasm().kernels);
+    expect(ms).toBeLessThan(HANG_MS);
+    expect(pool.alive).toBe(false);
+    expect(pool.deadReason).toBe('neurite worker thread 1 of 1 ended');
+    expect(nn.getThreads()).toBe(1);
+    expect(warn).toHaveBeenCalledTimes(1);
+  });
+
+  it('where the runtime gives no sign: a worker that takes no job for 5 s is taken for dead, and no call fails meanwhile', async () => {
+    const pool = await ThreadPool.start(wasm(), runtime().heap, 1, THREAD_KERNELS, { heartbeat: true });
+    const dead: string[] = [];
+    pool.onDead = (why) => dead.push(why);
+    try {
+      pool.handle(0).terminate();
+      const held = parallelKernels(wasm().direct, pool);
+      const { ms } = callUntilNoticed(pool, () => held);
+      expect(ms).toBeGreaterThanOrEqual(5000);
+      expect(ms).toBeLessThan(HANG_MS);
+      expect(dead).toHaveLength(1);
+      expect(dead[0]).toMatch(/^neurite worker thread 1 of 1 took none of the calls posted to it for \d+ ms$/);
+    } finally {
+      pool.stop();
+    }
+  }, 30_000);
+
+  it('killed between the batches of a fit: the fit goes on on one thread, with one thread\'s weights and one notice; ready() recovers', async () => {
+    const r = rand(23);
+    const n = 768;
+    const x = nn.tensor(r(n * 784, 0, 1), [n, 784]);
+    const y = nn.tensor(Float32Array.from({ length: n * 10 }, (_, i) => (i % 10 === i % 3 ? 1 : 0)), [n, 10]);
+    const fit = async (kill: boolean) => {
+      const model = nn.sequential({ seed: 8, layers: [nn.layers.dense({ units: 128, activation: 'relu', inputShape: [784] }),
+        nn.layers.dense({ units: 10, activation: 'softmax' })] });
+      model.compile({ optimizer: nn.optimizers.adam({ learningRate: 1e-3 }), loss: 'categoricalCrossentropy' });
+      const seen: number[] = [];
+      await model.fit(x, y, { epochs: 1, batchSize: 128, verbose: 0, callbacks: {
+        onBatchEnd: async (batch) => {
+          if (kill && batch === 1) await currentPool().handle(0).terminate(); // resolves on the worker's 'exit'
+          seen.push(nn.getThreads());
+        },
+      } });
+      return { bytes: weightBytes(model), seen };
+    };
+    const killed = await fit(true);
+    expect(killed.seen).toEqual([2, 1, 1, 1, 1, 1]);
+    expect(warn).toHaveBeenCalledTimes(1);
+    expect(String(warn.mock.calls[0][0])).toBe('neurite worker thread 1 of 1 exited with code 1; running on one thread until nn.ready({ threads }) starts new workers.');
+    await nn.ready({ threads: 1 });
+    const one = await fit(false);
+    expect(killed.bytes).toEqual(one.bytes);
+    await nn.ready({ threads: 2 });
+    expect(nn.getThreads()).toBe(2);
+    const again = await fit(false);
+    expect(again.seen).toEqual([2, 2, 2, 2, 2, 2]);
+    expect(again.bytes).toEqual(one.bytes);
+    expect(warn).toHaveBeenCalledTimes(1);
+  }, 60_000);
+
+  it('a worker whose program fails: the next call notices at once (the worker says so in shared memory)', () => {
+    const pool = currentPool();
+    pool.failWorkers();
+    expectPoolSplitsOrAlone(pool);
+    expect(pool.alive).toBe(false);
+    expect(pool.deadReason).toBe('neurite worker thread 1 of 1 failed');
+    expect(warn).toHaveBeenCalledTimes(1);
+  });
+
+  /** A 256³ product through the kernels gives one thread's bits (with or without the pool). */
+  function expectPoolSplitsOrAlone(_pool: ThreadPool): void {
+    const bufs = new Buffers(57);
+    const a = bufs.f32(256 * 256), b = bufs.f32(256 * 256), c = bufs.f32(256 * 256);
+    const { one, many } = bothWays(bufs, (kk) => kk.f32_gemm_nn(a, b, 0, c, 256, 256, 256, 0, 0, 0));
+    expect(bitDiff(many, one)).toBe(0);
+    bufs.free();
+  }
+
+  it('where the runtime gives no sign (heartbeat only, as in browsers): a worker killed mid-call is taken for dead after about a second', async () => {
+    const rt = runtime();
+    const pool = await ThreadPool.start(wasm(), rt.heap, 1, THREAD_KERNELS, { heartbeat: true });
+    const dead: string[] = [];
+    pool.onDead = (why) => dead.push(why);
+    try {
+      const { bufs, call } = product(pool, 2000, () => {
+        while (pool.claimed < 2) { /* the worker takes its chunk */ }
+        pool.handle(0).terminate();
+      });
+      const t0 = performance.now();
+      expect(call).toThrow(/^neurite kernel f32_gemm_strided failed: neurite worker thread 1 of 1 gave no sign of life for \d+ ms before finishing its chunks/);
+      const ms = performance.now() - t0;
+      expect(ms).toBeGreaterThanOrEqual(1000); // the heartbeat's allowance: never sooner
+      expect(ms).toBeLessThan(HANG_MS);
+      expect(pool.alive).toBe(false);
+      expect(dead).toHaveLength(1);
+      // a later call runs on this thread alone
+      const again = product(pool, 2000, () => {});
+      again.call();
+      again.bufs.free();
+      bufs.free();
+    } finally {
+      pool.stop();
+    }
+  });
+});
+
+describe('threads that do not pay fall back to one thread for a while (Governor)', () => {
+  /** How long `g` stays alone from `now`, in whole ms. */
+  const alone = (g: Governor, now: number) => { let t = now; while (g.solo(t)) t += 1; return t - now; };
+
+  it('stays on the workers while split calls beat one thread; falls back once a window loses, for longer after each failed try', () => {
+    const g = new Governor();
+    let now = 0;
+    // split calls at 0.6 of one thread's time: never a fallback
+    for (let i = 0; i < 1000; i++) { now += 0.6; g.record(0.6, 1, now); }
+    expect(g.fallbacks).toBe(0);
+    expect(g.solo(now)).toBe(false);
+    // a worker that lost its core: 3 ms where one thread takes 1 ms. The window closes once the calls lost
+    // EXCESS_MS (here at once), and the pool runs alone for SOLO_MS
+    now += 3; g.record(3, 1, now);
+    expect(g.fallbacks).toBe(1);
+    expect(alone(g, now)).toBe(Governor.SOLO_MS);
+    // each window that fails again doubles the time alone, up to SOLO_MAX_MS
+    const lengths: number[] = [];
+    for (let i = 0; i < 6; i++) {
+      now += 10_000;
+      g.record(3, 1, now);
+      lengths.push(alone(g, now));
+    }
+    expect(lengths).toEqual([500, 1000, 2000, 4000, 4000, 4000]);
+    // each window that pays halves it, down to SOLO_MS
+    const after: number[] = [];
+    for (const pays of [1, 0, 1, 1, 0, 1, 1, 1, 1, 0]) {
+      now += 10_000;
+      if (pays) { for (let i = 0; i < 10; i++) { now += 0.5; g.record(0.5, 1, now); } } else { g.record(3, 1, now); after.push(alone(g, now)); }
+    }
+    expect(after).toEqual([2000, 1000, 250]);
+  });
+
+  it('calls as fast as one thread fall back after a window; a little faster, never', () => {
+    const even = new Governor();
+    for (let i = 0; i < 10; i++) even.record(1, 1, i);
+    expect(even.fallbacks).toBe(1);
+    const faster = new Governor();
+    for (let i = 0; i < 1000; i++) faster.record(0.95, 1, i);
+    expect(faster.fallbacks).toBe(0);
+  });
+
+  it('compares a split call with the same call measured alone, when there is one', () => {
+    const g = new Governor();
+    expect(g.aloneTime(77, 1.5)).toBe(1.5);
+    g.recordAlone(77, 2);
+    g.recordAlone(77, 4);
+    expect(g.aloneTime(77, 1.5)).toBe(2.5); // a moving average
+    expect(g.aloneTime(77 + 1024, 1.5)).toBe(1.5); // another call in the same slot is not taken for it
+    g.recordAlone(77 + 1024, 8);
+    expect(g.aloneTime(77 + 1024, 1.5)).toBe(8);
+    expect(g.aloneTime(77, 1.5)).toBe(1.5);
+  });
+
+  it('while it falls back, a split kernel runs on the calling thread in one call, with the same bits', async () => {
+    await nn.ready({ threads: 2 });
+    const bufs = new Buffers(60);
+    const a = bufs.f32(256 * 256), b = bufs.f32(256 * 256), c = bufs.f32(256 * 256);
+    const post = vi.spyOn(ThreadPool.prototype, 'post');
+    const solo = vi.spyOn(Governor.prototype, 'solo').mockReturnValue(true);
+    const { one, many } = bothWays(bufs, (kk) => kk.f32_gemm_nn(a, b, 0, c, 256, 256, 256, 0, 0, 0));
+    expect(solo).toHaveBeenCalled();
+    expect(post).not.toHaveBeenCalled();
+    expect(bitDiff(many, one)).toBe(0);
+    solo.mockReturnValue(false);
+    const { one: one2, many: many2, posts } = bothWays(bufs, (kk) => kk.f32_gemm_nn(a, b, 0, c, 256, 256, 256, 0, 0, 0));
+    expect(posts).toBeGreaterThan(0);
+    expect(bitDiff(many2, one2)).toBe(0);
+    expect(bitDiff(many2, one)).toBe(0);
+    vi.restoreAllMocks();
+    bufs.free();
+    nn.shutdown();
+  });
 });

@@ -162,6 +162,8 @@ function setThreads(threads: 'auto' | number): Promise<void> {
 async function changeThreads(threads: 'auto' | number): Promise<void> {
   const cores = await availableCores();
   const want = threads === 'auto' ? cores : threads;
+  // a pool whose worker died is gone: asking for threads again starts a fresh one
+  if (pool && !pool.alive) stopPool();
   if (want === (pool && !parked ? pool.size + 1 : 1)) return;
   if (want === 1) {
     // park the running pool: its workers finish spinning and sleep (ThreadPool's SPIN_MS)
@@ -188,7 +190,12 @@ async function changeThreads(threads: 'auto' | number): Promise<void> {
   }
   try {
     // more threads than cores: waiting threads sleep sooner, so that those with work get the cores
-    pool = await ThreadPool.start(backend, rt.heap, want - 1, THREAD_KERNELS, want > cores ? SHORT_SPIN_MS : undefined);
+    const started = await ThreadPool.start(backend, rt.heap, want - 1, THREAD_KERNELS, want > cores ? SHORT_SPIN_MS : undefined);
+    started.onDead = (why) => {
+      console.warn(`${why}; running on one thread until nn.ready({ threads }) starts new workers.`);
+      if (pool === started) useKernels(undefined);
+    };
+    pool = started;
     useKernels(pool);
   } catch (e) {
     console.warn(`neurite: could not start ${want - 1} worker thread(s) (${(e as Error).message}); running on one thread.`);
@@ -213,7 +220,7 @@ function stopPool(): void {
  * more, and always 1 on the js backend (the pool serves the wasm backend; it resumes when you switch back).
  */
 export function getThreads(): number {
-  return pool && !parked && current?.backend.name === 'wasm' ? pool.size + 1 : 1;
+  return pool?.alive && !parked && current?.backend.name === 'wasm' ? pool.size + 1 : 1;
 }
 
 /**
