@@ -38,7 +38,7 @@ for (const fn of FNS) {
     const X = F.subarray(px >> 2, (px >> 2) + n), Y = F.subarray(py >> 2, (py >> 2) + n);
     for (let i = 0; i < n; i++) {
       const x = X[i], y = Y[i];
-      if (x !== x) { if (y === y) nanBad++; continue; }
+      if (Number.isNaN(x)) { if (!Number.isNaN(y)) nanBad++; continue; }
       if (!fn.domain(x)) continue;
       count++;
       const r = fn.ref(x);

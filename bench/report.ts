@@ -242,7 +242,7 @@ export function copiesTable(r: ThreadsResult): string {
   return table(head, rows, [false, true, true, true, true, true, true]);
 }
 
-export function copiesNotes(r: ThreadsResult): string[] {
+export function copiesNotes(_r: ThreadsResult): string[] {
   return [
     'Two copies of the one-thread kernel that share nothing: each its own instance of the module over its own memory',
     'and operands, no pool; one on this thread, one on a worker thread. After each of the rounds above (so in the same',

@@ -46,7 +46,7 @@ export {
   loadModel, type LoadOptions, type SaveOptions, type SaveTarget, type LoadSource, type IOHandler, type ModelArtifacts,
   type SaveResult, type WeightSpec,
 } from './io/model-io';
-export { type ModelCheckpointConfig } from './io/checkpoint';
+export type { ModelCheckpointConfig } from './io/checkpoint';
 
 import { callbacks as trainingCallbacks } from './callbacks';
 import { browserDownloads, browserFiles, browserIndexedDB, browserLocalStorage } from './io/browser-targets';

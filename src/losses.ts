@@ -15,7 +15,7 @@ const ALIASES: Record<string, LossName> = {
 
 /** Resolves a loss name (TF.js camelCase, or the Keras snake_case and 'mse' aliases). */
 export function lossName(name: unknown): LossName {
-  if (typeof name === 'string' && Object.prototype.hasOwnProperty.call(ALIASES, name)) return ALIASES[name];
+  if (typeof name === 'string' && Object.hasOwn(ALIASES, name)) return ALIASES[name];
   if (typeof name === 'function') {
     throw new UnknownNameError(`loss must be the name of a built-in loss, got ${describe(name)}: neurite has no custom ` +
       `loss functions; valid losses are: ${LOSS_NAMES.join(', ')}`);

@@ -7,7 +7,7 @@ import { checkWeightCount, Layer, type LayerBinding, type ParamSpec } from './la
 import { alignBytes } from './memory/heap';
 import { ModelMemory } from './memory/residency';
 import { isSparse, lossName, type LossName } from './losses';
-import { Optimizer, toOptimizer } from './optimizers';
+import { type Optimizer, toOptimizer } from './optimizers';
 import { boolOption, intOption, nameOption, numberOption, optionsOf, show } from './options';
 import { ProgressBar } from './progress';
 import { Rng } from './random';

@@ -220,7 +220,7 @@ describe('fuzzing the loader', () => {
       if (r.next() < 0.3) json.weightsManifest[0].paths = [r.pick(['../weights.bin', '/etc/passwd', 'weights.bin', './weights.bin', 'sub/../weights.bin', 'missing.bin', 'C:\\w.bin', ''])];
       let text = JSON.stringify(json);
       if (r.next() < 0.5) text = mutateText(text, r);
-      else mutateJson(json, r), (text = JSON.stringify(json));
+      else { mutateJson(json, r); text = JSON.stringify(json); }
       writeFileSync(join(dir, 'model.json'), text);
       writeFileSync(join(dir, 'weights.bin'), r.next() < 0.5 ? mutateBytes(base.weights, r) : base.weights);
       await check(`file case ${c} (${base.name})`, () => nn.loadModel(`file://${dir}`));

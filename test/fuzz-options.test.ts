@@ -252,7 +252,7 @@ async function fuzz(iterations: number): Promise<Tally> {
       // a layer belongs to one model: each config gets a layer of its own
       if (fresh(c) && c.layers === 'new') c.layers = [nn.layers.dense({ units: 1, inputShape: [2] })];
       const m = attempt(tally, 'sequential', c, () => nn.sequential(c as never));
-      if (m && m.layers.length) attempt(tally, 'predict after sequential', c, () => m.predict(FX));
+      if (m?.layers.length) attempt(tally, 'predict after sequential', c, () => m.predict(FX));
       const l = config({ l2: [0, 0.1, 1e-4] });
       attempt(tally, 'regularizers.l2', l, () => nn.regularizers.l2(l as never));
       const d = pick(DATA);

@@ -128,6 +128,7 @@ export async function rejects<E extends Error>(p: Promise<unknown> | (() => unkn
  * after each entry. Returns how many entries `visit` counted (it returns false for one it skips).
  */
 export function centralDifferences(model: Sequential, grads: Tensor[], lossAt: () => number, samples: number, eps: number,
+  // biome-ignore lint/suspicious/noConfusingVoidType: visitors that return nothing count every entry
   visit: (t: number, i: number, numeric: number, analytic: number) => boolean | void): number {
   const weights = model.getWeights();
   const values = weights.map((w) => new Float32Array(w.data));

@@ -434,7 +434,7 @@ describe.each(BACKENDS)('one call at a time, one model per layer (%s)', (backend
     };
     const plain = await run();
     const predicted = await run((m) => { m.predict(MID_X); m.evaluate(MID_X, MID_Y, { batchSize: 5 }); });
-    const switched = await run(async (m, e) => { if (e === 0) await nn.setBackend(other); });
+    const switched = await run(async (_m, e) => { if (e === 0) await nn.setBackend(other); });
     const both = await run(async (m, e) => {
       if (e === 0) await nn.setBackend(other);
       m.predict(MID_X);

@@ -413,7 +413,7 @@ export class ThreadPool {
     const a = this.args;
     let mine: unknown;
     let myChunks = 0, myUnits = 0;
-    for (let q; !this.workersOnly && (q = Atomics.add(j32, NEXT, 1)) < chunks;) {
+    for (let q: number; !this.workersOnly && (q = Atomics.add(j32, NEXT, 1)) < chunks;) {
       const lo = q < big ? q * chunk : big * chunk + (q - big) * small;
       for (let i = 0; i < MAX_ARGS; i++) a[i] = jf[F64_BASE + i] + lo * jf[F64_DELTA + i];
       const units = (a[countAt] = Math.min(total, lo + (q < big ? chunk : small)) - lo);

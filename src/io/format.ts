@@ -94,7 +94,7 @@ export const isObject = (v: unknown): v is JsonObject => typeof v === 'object' &
 
 /** An own property of a plain JSON object (never something inherited). */
 export function own(o: JsonObject, key: string): unknown {
-  return Object.prototype.hasOwnProperty.call(o, key) ? o[key] : undefined;
+  return Object.hasOwn(o, key) ? o[key] : undefined;
 }
 
 /** Throws unless the brackets of `text` nest at most LIMITS.maxDepth deep (strings are skipped). Linear time. */
@@ -208,7 +208,7 @@ export function jsonErrorOffset(s: string): number {
         stop();
       }
     }
-    if (c === '"') return string();
+    if (c === '"') { string(); return; }
     if (c === '-' || (c >= '0' && c <= '9')) {
       NUMBER.lastIndex = i;
       if (!NUMBER.test(s)) { if (c === '-') i++; stop(); }

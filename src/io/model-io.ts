@@ -347,6 +347,7 @@ export function fromMemory(artifacts: unknown, weightSpecs?: unknown, weightData
  * let saved;
  * await model.save(nn.io.withSaveHandler(async (artifacts) => { saved = artifacts; }));
  */
+// biome-ignore lint/suspicious/noConfusingVoidType: a handler that returns nothing is allowed, as in TF.js
 export function withSaveHandler(fn: (artifacts: ModelArtifacts) => Promise<SaveResult | void> | SaveResult | void): IOHandler {
   if (typeof fn !== 'function') throw new ValueError(`withSaveHandler expects a function, got ${show(fn)}`);
   return { save: async (a) => (await fn(a)) ?? artifactsInfo(a) };

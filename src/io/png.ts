@@ -141,7 +141,7 @@ export function decodePng(bytes: Uint8Array, inflate: Inflate, name: string): Pi
   const channels = (
     type === 0 ? (keyGray >= 0 ? 2 : 1)
       : type === 2 ? (keyR >= 0 ? 4 : 3)
-        : type === 3 ? (alphaOf && alphaOf.some((a) => a !== 255) ? 4 : 3)
+        : type === 3 ? (alphaOf?.some((a) => a !== 255) ? 4 : 3)
           : samples
   ) as Pixels['channels'];
   const out = new Uint8Array(width * height * channels);

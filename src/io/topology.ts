@@ -180,7 +180,7 @@ const NEUTRAL: Record<string, unknown> = {
   keepdims: false,
   groups: 1,
 };
-const isNeutral = (k: string, v: unknown) => Object.prototype.hasOwnProperty.call(NEUTRAL, k) && NEUTRAL[k] === v;
+const isNeutral = (k: string, v: unknown) => Object.hasOwn(NEUTRAL, k) && NEUTRAL[k] === v;
 
 /** A layer read from a file, before and after construction. */
 interface Pending {
@@ -311,7 +311,7 @@ function checkEcho(layer: Layer, p: Pending): void {
       if (a === layer.inShape.length) given = -1;
       else given = a;
     }
-    if (Object.prototype.hasOwnProperty.call(echoed, k)) {
+    if (Object.hasOwn(echoed, k)) {
       if (!sameOption(given, echoed[k])) {
         fail(p.where, `option ${k} = ${show(p.config[k])} is not supported (neurite's ${p.className} uses ${show(echoed[k])})`);
       }

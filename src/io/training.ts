@@ -14,7 +14,7 @@
 import { FormatError, NeuriteError, ValueError } from '../errors';
 import { LOSS_NAMES, lossName, type LossName } from '../losses';
 import type { Sequential } from '../model';
-import { Optimizer, OPTIMIZER_NAMES, optimizers, type OptimizerName } from '../optimizers';
+import { type Optimizer, OPTIMIZER_NAMES, optimizers, type OptimizerName } from '../optimizers';
 import { fromScheduleConfig, type Schedule } from '../schedules';
 import { Tensor } from '../tensor';
 import { fail, isObject, own, readFinite, readInt32, show, type JsonObject, type WeightEntry } from './format';
@@ -84,7 +84,7 @@ export function trainingToTfjs(model: Sequential): { trainingConfig: JsonObject;
       epochsTrained: state.epochsTrained,
       iterations: state.iterations,
       shuffleState: state.shuffleState.map((v) => (Number.isFinite(v) ? v : null)),
-      layerRngStates: (state.layerRngStates ?? []).map((s) => s && s.map((v) => (Number.isFinite(v) ? v : null))),
+      layerRngStates: (state.layerRngStates ?? []).map((s) => (s === null ? null : s.map((v) => (Number.isFinite(v) ? v : null)))),
     },
   };
 
@@ -217,6 +217,7 @@ function tfjsOptimizerFrom(v: unknown, where: string): Optimizer {
  * `optimizerEntries` are the manifest's `group: 'optimizer'` weights, in order.
  */
 export function compileFromTfjs(model: Sequential, tc: unknown, optimizerEntries: WeightEntry[], bytes: Uint8Array, where: string): void {
+  // biome-ignore lint/correctness/noVoidTypeReturn: fail() never returns; the return narrows tc
   if (!isObject(tc)) return fail(where, `trainingConfig must be an object, got ${show(tc)}`);
   for (const k of ['weighted_metrics', 'loss_weights', 'sample_weight_mode']) {
     if (own(tc, k) !== undefined && own(tc, k) !== null) fail(where, `trainingConfig.${k} is not supported`);

@@ -55,7 +55,7 @@ export function registerLayer(className: string, factory: Factory): void {
 export function layerFromJSON(json: unknown, where = 'layer'): Layer {
   if (!json || typeof json !== 'object' || Array.isArray(json)) throw new FormatError(`${where}: expected { className, config }`);
   const { className, config } = json as Partial<LayerJSON>;
-  if (typeof className !== 'string' || !Object.prototype.hasOwnProperty.call(FACTORIES, className)) {
+  if (typeof className !== 'string' || !Object.hasOwn(FACTORIES, className)) {
     throw new FormatError(`${where}: unsupported layer class ${JSON.stringify(className)}; neurite supports: ${Object.keys(FACTORIES).join(', ')}`);
   }
   if (!config || typeof config !== 'object' || Array.isArray(config)) throw new FormatError(`${where} (${className}): config must be an object`);
