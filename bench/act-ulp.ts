@@ -1,9 +1,11 @@
 // Measures the worst ulp error of the wasm exp, expm1 (elu with alpha 1, x ≤ 0), sigmoid and tanh against
 // float64 over every f32 input (all 2^32 bit patterns; NaN inputs must give NaN). The README quotes its output.
-// Usage: npx tsx bench/act-ulp.ts [stride]   (stride 1, the default, is exhaustive: minutes per function)
+// Usage: npx tsx bench/act-ulp.ts [stride] [name]   (stride 1, the default, is exhaustive: minutes per function;
+// name, e.g. tanh, runs only the functions whose name starts with it)
 import { runtimeFor } from '../src/backend/index';
 
 const stride = Number(process.argv[2] ?? 1);
+const only = process.argv[3];
 const rt = runtimeFor('wasm');
 const k = rt.backend.kernels;
 const CHUNK = 1 << 22;
@@ -26,7 +28,7 @@ const FNS = [
   { name: 'tanh', run: (n: number) => k.f32_activation(px, py, n, 5, 0), ref: Math.tanh, domain: (_x: number) => true },
 ];
 
-for (const fn of FNS) {
+for (const fn of FNS.filter((f) => !only || f.name.startsWith(only))) {
   let worst = 0, worstX = 0, count = 0, nanBad = 0;
   const t0 = performance.now();
   for (let start = 0; start < 2 ** 32; start += CHUNK * stride) {

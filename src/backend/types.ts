@@ -60,8 +60,8 @@ export interface Kernels {
    * linear: x · relu: max(x, 0) (NaN stays NaN) · leakyRelu: x > 0 ? x : alpha·x ·
    * elu: x > 0 ? x : alpha·(eˣ − 1) · sigmoid: 1/(1 + e⁻ˣ) · tanh. Each is the one definition in assembly/act
    * (f32x4 range reduction and polynomial; src/backend/js/act.ts on the js backend), the same bits as the gemm
-   * epilogue gives for the same sums. Against float64 (README "Activations"): elu's expm1 ≤ 1 ulp, sigmoid and
-   * tanh ≤ 2.4 ulp; NaN stays NaN, ±∞ and overflow give the limits (σ 0/1, tanh ±1), tanh(−x) = −tanh(x) bit
+   * epilogue gives for the same sums. Against float64 (README "Activations"): elu's expm1 ≤ 1 ulp, sigmoid ≤ 2.4
+   * ulp, tanh ≤ 1.4 ulp; NaN stays NaN, ±∞ and overflow give the limits (σ 0/1, tanh ±1), tanh(−x) = −tanh(x) bit
    * for bit.
    */
   f32_activation(x: number, y: number, count: number, act: number, alpha: number): void;

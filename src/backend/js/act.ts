@@ -17,10 +17,16 @@ const Q1 = fround(0.16666509211063385);
 const Q2 = fround(0.04166853055357933);
 const Q3 = fround(0.008370140567421913);
 const Q4 = fround(0.0013811651151627302);
-const TANH_SMALL = fround(0.55);
+const TANH_SMALL = fround(0.7);
+const T0 = fround(-0.33333322405815125);
+const T1 = fround(0.13332951068878174);
+const T2 = fround(-0.053917620331048965);
+const T3 = fround(0.021556083112955093);
+const T4 = fround(-0.007853048853576183);
+const T5 = fround(0.001873097149655223);
 
 /** The f32 constants, for the test that they are what the wasm module uses. */
-export const ACT_CONSTANTS = { LOG2E, MAGIC, LN2_HI, LN2_LO, Q0, Q1, Q2, Q3, Q4, TANH_SMALL } as const;
+export const ACT_CONSTANTS = { LOG2E, MAGIC, LN2_HI, LN2_LO, Q0, Q1, Q2, Q3, Q4, TANH_SMALL, T0, T1, T2, T3, T4, T5 } as const;
 
 /** n = round(x·log2 e), ties to even, in f32 as the wasm code has it. */
 function roundN(x: number): number {
@@ -67,21 +73,23 @@ export function sigmoid32(x: number): number {
   return x >= 0 ? fround(1 - q) : q;
 }
 
-/** tanh(x): −m/(2 + m) below |x| = 0.55, 1 − 2e/(1 + e) above, with m = e^z − 1, e = e^z, z = −2|x|. */
+/** tanh(x): |x| + |x|³·p(x²) below |x| = 0.7, 1 − 2e/(1 + e) above with e = exp(−2|x|); the sign of x put back. */
 export function tanh32(x: number): number {
   const a = Math.abs(x);
-  let z = fround(a * -2);
-  z = z < -24 ? -24 : z;
-  const n = roundN(z);
-  const s = 2 ** n;
-  const u = expm1Poly(reduce(z, n));
-  const small = a < TANH_SMALL;
   let y: number;
-  if (small) {
-    const m = fround(fround(s * u) + fround(s - 1));
-    y = fround(0 - fround(m / fround(m + 2)));
+  if (a < TANH_SMALL) {
+    const a2 = fround(a * a);
+    let p = fround(fround(T5 * a2) + T4);
+    p = fround(fround(p * a2) + T3);
+    p = fround(fround(p * a2) + T2);
+    p = fround(fround(p * a2) + T1);
+    p = fround(fround(p * a2) + T0);
+    y = fround(a + fround(fround(a * a2) * p));
   } else {
-    const e = fround(fround(u + 1) * s);
+    let z = fround(a * -2);
+    z = z < -24 ? -24 : z;
+    const n = roundN(z);
+    const e = fround(fround(expm1Poly(reduce(z, n)) + 1) * 2 ** n);
     y = fround(1 - fround(fround(e + e) / fround(e + 1)));
   }
   return x < 0 || Object.is(x, -0) ? -y : y;
