@@ -218,7 +218,9 @@ export function threadsNotes(r: ThreadsResult): string[] {
     `the same count on ${r.threads}); GFLOP/s = 2·m·n·k ÷ seconds per call. MLP: one shuffled \`fit\` pass over the first`,
     `${r.mlpImagesPerRound.toLocaleString('en-US')} training images per round; CNN step: over the first ${r.cnnImagesPerRound.toLocaleString('en-US')}; each after an untimed fit of a`,
     'throwaway model over a few batches with the same thread count (the first fit after a switch runs slower),',
-    'with fit\'s copy of the images into wasm memory inside the time.',
+    'with fit\'s copy of the images into wasm memory inside the time. "One core busy": the MLP at batch 64 while another',
+    'process spins on core 1 (`taskset -c 1 node -e \'for(;;);\'`, started 0.3 s before each measurement and ended after it);',
+    'the target is that 2 threads are not more than 10 % slower than 1 (the pool falls back to one thread while its worker loses).',
     `**Same bits with 1 and ${r.threads} threads**: C in ${same(gemm)} matrix-multiply rows; the weights of two same-seed models,`,
     `one trained only on 1 thread and one only on ${r.threads}, over the same rounds: ` +
       `${training.map((t) => `${t.what} ${t.identical ? 'identical' : 'DIFFERENT'}`).join(', ') || '–'}.`,

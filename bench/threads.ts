@@ -9,10 +9,14 @@
 //     (the splitting ones while a pool runs), GFLOP/s over a window of calls;
 //   - MNIST MLP 784-128-64-10 (relu, relu, softmax; Adam 1e-3; cross-entropy; batch 256): one `fit` pass over
 //     the first images of the training set per round, samples/s;
-//   - the CNN of bench/cnn.ts (Adam 1e-3, batch 64): one `fit` pass over a fixed slice per round, samples/s.
+//   - the CNN of bench/cnn.ts (Adam 1e-3, batch 64): one `fit` pass over a fixed slice per round, samples/s;
+//   - one core busy: the MLP at batch 64 while another process spins on core 1 (`taskset -c 1 node -e
+//     'for(;;);'`, started before each measurement and ended after it, and by `timeout` within 120 s whatever
+//     happens): the pool must notice that its worker loses and keep 2 threads within 10 % of 1 (target 0.9).
 //
 // Each training row trains two models built from the same seed, one only on one thread and one only on two, on
 // the same images in the same rounds; afterwards their weights are compared bit for bit (and C of each product).
+import { type ChildProcess, spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import os from 'node:os';
 import * as nn from '../src/index';
@@ -492,6 +496,28 @@ interface TrainingCase {
   images: number;
   warmUpImages: number;
   target: number;
+  /** Measure while another process keeps core 1 busy. */
+  busyCore?: boolean;
+}
+
+/** Longest a busy-loop process may live, whatever happens to the benchmark (seconds). */
+const BUSY_MAX_SECONDS = 120;
+
+/**
+ * Runs `work` while another process spins on core 1 (pinned with taskset; ended by `timeout` after
+ * BUSY_MAX_SECONDS at most); the loop starts 0.3 s before the work and is ended right after it.
+ */
+async function withBusyCore<T>(work: () => Promise<T>): Promise<T> {
+  const child: ChildProcess = spawn('timeout', [String(BUSY_MAX_SECONDS), 'taskset', '-c', '1', process.execPath, '-e', 'for(;;);'], { stdio: 'ignore' });
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  const early = await Promise.race([exited, new Promise<'running'>((r) => setTimeout(() => r('running'), 300))]);
+  if (early !== 'running') throw new Error(`the busy loop (timeout ${BUSY_MAX_SECONDS} taskset -c 1 node) exited with code ${early}`);
+  try {
+    return await work();
+  } finally {
+    child.kill('SIGTERM'); // timeout passes it on to the loop
+    await exited;
+  }
 }
 
 interface Mnist {
@@ -522,8 +548,11 @@ async function trainingItem(tc: TrainingCase, d: Mnist): Promise<Item> {
     base: { what: tc.what, kernel: null, shape: tc.shape, unit: 'samples/s', perMeasurement: tc.images, target: tc.target },
     // a throwaway model's fit over the warm-up images: a worker started by the switch runs its first fit slower
     warm: () => tc.build().fit(warm.x, warm.y, { epochs: 1, batchSize: tc.batchSize }),
-    measure: () => timed(tc.images, () =>
-      models.get(nn.getThreads())!.fit(data.x, data.y, { epochs: 1, batchSize: tc.batchSize, shuffle: true })),
+    measure: () => {
+      const m = () => timed(tc.images, () =>
+        models.get(nn.getThreads())!.fit(data.x, data.y, { epochs: 1, batchSize: tc.batchSize, shuffle: true }));
+      return tc.busyCore ? withBusyCore(m) : m();
+    },
     identical: async () => {
       const [a, b] = [weights(1), weights(THREADS)];
       return a.length === b.length && a.every((w, i) => sameBits(w, b[i]));
@@ -574,6 +603,10 @@ export async function benchThreads(opts: BenchOptions, log: (line: string) => vo
       await trainingItem({
         what: 'CNN step', shape: 'conv 5×5×8, pool 2, conv 5×5×16, pool 2, dense 10 (bench/cnn.ts), Adam, batch 64', build: neuriteModel,
         inputShape: [28, 28, 1], batchSize: 64, images: cnnImages, warmUpImages: 640, target: 1.6,
+      }, d),
+      await trainingItem({
+        what: 'MNIST MLP training, one core busy', shape: '784-128-64-10, Adam, batch 64, taskset -c 1 busy loop', build: mlp,
+        inputShape: [784], batchSize: 64, images: mlpImages, warmUpImages: 2560, target: 0.9, busyCore: true,
       }, d),
     ];
     const copyRounds = await IndependentCopies.start(sizes, gemmSeconds);
