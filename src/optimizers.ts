@@ -125,8 +125,8 @@ class Adam extends Optimizer {
   readonly epsilon: number;
   private readonly pow1: PowerF32;
   private readonly pow2: PowerF32;
-  constructor(c: AdamConfig = {}) {
-    super(c, 0.001);
+  constructor(c: AdamConfig = {}, defaultLr = 0.001) {
+    super(c, defaultLr);
     this.beta1 = checkRate('beta1', c.beta1 ?? 0.9, 0, 1, true);
     this.beta2 = checkRate('beta2', c.beta2 ?? 0.999, 0, 1, true);
     this.epsilon = checkRate('epsilon', c.epsilon ?? 1e-7, 0, Infinity);
@@ -161,27 +161,15 @@ class AdamW extends Adam {
   override getConfig() { return { ...super.getConfig(), weightDecay: this.weightDecay }; }
 }
 
-class Adamax extends Optimizer {
-  readonly name = 'adamax';
-  readonly slots = 2;
-  readonly slotNames = ['m', 'v'];
-  readonly beta1: number;
-  readonly beta2: number;
-  readonly epsilon: number;
-  private readonly pow1: PowerF32;
-  constructor(c: AdamConfig = {}) {
-    super(c, 0.002);
-    this.beta1 = checkRate('beta1', c.beta1 ?? 0.9, 0, 1, true);
-    this.beta2 = checkRate('beta2', c.beta2 ?? 0.999, 0, 1, true);
-    this.epsilon = checkRate('epsilon', c.epsilon ?? 1e-7, 0, Infinity);
-    this.pow1 = new PowerF32(this.beta1);
-  }
-  apply(k: Kernels, w: number, g: number, s: readonly number[], n: number, lr: number, step: number): void {
+/** Adamax keeps Adam's settings and moments (v holds the weighted infinity norm); only its step differs. */
+class Adamax extends Adam {
+  override readonly name = 'adamax';
+  constructor(c: AdamConfig = {}) { super(c, 0.002); }
+  override apply(k: Kernels, w: number, g: number, s: readonly number[], n: number, lr: number, step: number): void {
     // TF.js: (−lr) / (1 − β1^t), one float32 division of two float32 scalars
-    const size = f32(-f32(lr) / f32(1 - this.pow1.at(step)));
+    const size = f32(-f32(lr) / this.corrections(step)[0]);
     k.f32_adamax(w, g, s[0], s[1], n, size, this.beta1, 1 - this.beta1, this.beta2, this.epsilon);
   }
-  getConfig() { return { learningRate: this.learningRate, beta1: this.beta1, beta2: this.beta2, epsilon: this.epsilon }; }
 }
 
 class Adadelta extends Optimizer {
