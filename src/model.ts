@@ -53,33 +53,84 @@ interface Staged {
   n: number;
 }
 
+/**
+ * What {@link Sequential.compile} takes. Required: optimizer and loss; an unknown key, name or type is a ValueError
+ * (UnknownNameError for a misspelt optimizer or loss) naming the closest valid one.
+ *
+ * @example
+ * model.compile({ optimizer: nn.optimizers.sgd({ learningRate: 0.1 }), loss: 'meanSquaredError' });
+ */
 export interface CompileConfig {
-  /** An optimizer from nn.optimizers, or a name: 'sgd', 'momentum', 'adam', 'adamw', 'rmsprop', 'adagrad'. */
+  /**
+   * An optimizer from nn.optimizers (with its own settings), or a name for one with TF.js's defaults: 'sgd',
+   * 'momentum', 'adam', 'adamw', 'adamax', 'adadelta', 'rmsprop', 'adagrad'. Required.
+   */
   optimizer: Optimizer | string;
-  /** 'meanSquaredError', 'binaryCrossentropy', 'categoricalCrossentropy', 'sparseCategoricalCrossentropy'. */
+  /**
+   * The loss to minimize, by name: 'meanSquaredError' (alias 'mse'), 'binaryCrossentropy', 'categoricalCrossentropy'
+   * or 'sparseCategoricalCrossentropy' (integer labels; needs at least 2 output units). Required. A softmax output
+   * with a cross-entropy loss runs one fused, numerically stable kernel.
+   */
   loss: string;
-  /** ['accuracy'] (or 'acc') to report accuracy. */
+  /**
+   * Extra numbers fit and evaluate report: `['accuracy']` (or `'acc'`) adds `accuracy` (and `val_accuracy`) to the
+   * logs: argmax match for several outputs, output ≥ 0.5 for one output or binaryCrossentropy. Default: none.
+   */
   metrics?: string[];
 }
 
+/**
+ * What {@link Sequential.fit} takes; every field is optional. A wrong key, type or range is a ValueError naming
+ * the option (and the closest valid key for a misspelt one).
+ *
+ * @example
+ * await model.fit(x, y, { epochs: 10, batchSize: 16, validationSplit: 0.2, verbose: 1 });
+ */
 export interface FitConfig {
+  /** Passes over the training samples, an integer ≥ 1; default 1. */
   epochs?: number;
+  /**
+   * Samples per optimizer step, an integer ≥ 1; default 32. The last batch of an epoch may be smaller (it is
+   * trained, not dropped); a batchSize above the sample count trains all samples in one step.
+   */
   batchSize?: number;
   /** Shuffle the training samples before each epoch (seeded by the model's seed); default true. */
   shuffle?: boolean;
-  /** Fraction of the samples, taken from the end before shuffling, held out for validation. */
+  /**
+   * Fraction of the samples in [0, 1), taken from the end before shuffling, held out for validation (adds
+   * `val_loss`, and `val_accuracy` with metrics, to the epoch logs); default 0. Both parts need at least one
+   * sample. Ignored when validationData is given.
+   */
   validationSplit?: number;
+  /**
+   * `[x, y]` to evaluate at each epoch's end, in the same forms as fit's x and y (adds `val_loss` and
+   * `val_accuracy` to the logs); default none. Takes precedence over validationSplit.
+   */
   validationData?: [unknown, unknown];
-  /** 1 draws a progress bar (a redrawn line in a terminal, plain lines otherwise); default 0. */
+  /** 1 draws a progress bar (a redrawn line in a terminal, plain lines otherwise); default 0 (silent). */
   verbose?: 0 | 1;
+  /**
+   * Hooks fit calls: an object such as `{ onEpochEnd(epoch, logs) {...} }`, a callback from nn.callbacks, or an
+   * array of them, called in order; a hook may return a promise, which fit awaits. Default none. See
+   * {@link CallbackHooks}.
+   */
   callbacks?: CallbackHooks | Callback | (CallbackHooks | Callback)[];
-  /** Epoch to start counting from (for resuming); default 0. */
+  /** Epoch to start counting from (for resuming: fit runs epochs initialEpoch … epochs − 1), an integer ≥ 0; default 0. */
   initialEpoch?: number;
 }
 
-/** What fit returns: per-epoch logs, as TF.js' History. */
+/**
+ * What fit returns: per-epoch logs, as TF.js' History.
+ *
+ * @example
+ * const h = await model.fit(x, y, { epochs: 5, validationSplit: 0.2 });
+ * h.epoch;                 // [0, 1, 2, 3, 4]
+ * h.history.val_loss[4];   // the last epoch's validation loss
+ */
 export class History {
+  /** The epoch numbers that ran, in order (from initialEpoch). */
   readonly epoch: number[] = [];
+  /** Each log key ('loss', 'accuracy', 'val_loss', ...) with one value per epoch, in the order of `epoch`. */
   readonly history: Record<string, number[]> = {};
   /** @internal */
   push(epoch: number, logs: Logs): void {
@@ -88,19 +139,42 @@ export class History {
   }
 }
 
-/** Where training stands (see getTrainingState); plain JSON. */
+/**
+ * Where training stands (see {@link Sequential.getTrainingState}); plain JSON.
+ *
+ * @example
+ * const state = model.getTrainingState();
+ * other.setTrainingState(JSON.parse(JSON.stringify(state)));
+ */
 export interface TrainingState {
+  /** Epochs completed by fit over the model's life, an integer ≥ 0. */
   epochsTrained: number;
+  /** Optimizer steps since compile, an integer ≥ 0 (drives schedules and Adam's bias correction). */
   iterations: number;
+  /** The state of the stream that shuffles the samples, as the Rng's getState gives it. */
   shuffleState: number[];
   /** Per layer, the state of its random stream (dropout), or null. */
   layerRngStates?: (number[] | null)[];
 }
 
+/**
+ * What {@link sequential} takes; every field is optional.
+ *
+ * @example
+ * const model = nn.sequential({ name: 'xor', seed: 1, layers: [nn.layers.dense({ units: 1, inputShape: [2] })] });
+ */
 export interface SequentialConfig {
+  /**
+   * The layers in order, from nn.layers; default none (add them with {@link Sequential.add}). The first needs an
+   * inputShape. A layer belongs to one model, and names must be unique within it (ValueError, StateError).
+   */
   layers?: Layer[];
-  /** Seed for weight initialization and shuffling; same seed + same data + same backend ⇒ same weights. */
+  /**
+   * Seed for weight initialization, shuffling and dropout, a safe integer; default random. Same seed + same data +
+   * same backend ⇒ same weights, bit for bit.
+   */
   seed?: number;
+  /** The model's name in messages, summary and saved files, a non-empty string of at most 256 characters; default 'sequential'. */
   name?: string;
 }
 
@@ -130,8 +204,11 @@ const isThenable = (v: unknown): v is Promise<unknown> => !!v && typeof (v as Pr
  * model.predict([[1, 0]]).data; // ≈ [1]
  */
 export class Sequential implements TrainingTarget {
+  /** The model's name (SequentialConfig.name; default 'sequential'). */
   readonly name: string;
+  /** The layers in order (read-only: change them with add before first use). */
   readonly layers: Layer[] = [];
+  /** The seed the weights, shuffling and dropout were drawn from (given, or drawn at random). */
   readonly seed: number;
   /** Set to true (from a callback) to end fit after the current batch. */
   stopTraining = false;
@@ -202,7 +279,15 @@ export class Sequential implements TrainingTarget {
     return new ValueError(`model '${this.name}' already has a layer named '${layer.name}' (layer ${at + 1}, ${other.className}); layer names must be unique`);
   }
 
-  /** Appends a layer (before the model is first used). */
+  /**
+   * Appends a layer (before the model is first used; StateError after). ValueError for something that is not a
+   * layer, a layer given twice or a duplicate name; StateError for a layer another model owns.
+   *
+   * @example
+   * const model = nn.sequential();
+   * model.add(nn.layers.dense({ units: 8, activation: 'relu', inputShape: [4] }));
+   * model.add(nn.layers.dense({ units: 3, activation: 'softmax' }));
+   */
   add(layer: Layer): void {
     this.live('add a layer');
     this.checkLayer(layer);
@@ -214,12 +299,12 @@ export class Sequential implements TrainingTarget {
     this.layers.push(layer);
   }
 
-  /** Shape of one input sample. */
+  /** Shape of one input sample (the first layer's inputShape), e.g. `[784]`; builds the model. */
   get inputShape(): number[] {
     this.build();
     return [...this.layers[0].inShape];
   }
-  /** Shape of one output sample. */
+  /** Shape of one output sample (the last layer's output), e.g. `[10]`; builds the model. */
   get outputShape(): number[] {
     this.build();
     return [...this.layers[this.layers.length - 1].outShape];
@@ -239,7 +324,13 @@ export class Sequential implements TrainingTarget {
 
   /**
    * Fixes the shapes, lays out the parameters and initializes them from the seed, on the JS heap: no backend
-   * memory is taken until the model's first call.
+   * memory is taken until the model's first call. Called by compile, fit, predict and the weight methods, so
+   * calling it yourself is optional. ShapeError when the first layer has no inputShape or shapes do not fit;
+   * MemoryError past 2^28 weights.
+   *
+   * @example
+   * model.build();
+   * model.countParams();   // now known
    */
   build(): void {
     this.live('be used');
@@ -410,7 +501,7 @@ export class Sequential implements TrainingTarget {
   }
 
   /**
-   * Chooses the optimizer, loss and metrics. Compiling again resets the optimizer state.
+   * Chooses the optimizer, loss and metrics. Compiling again resets the optimizer state. StateError during a fit.
    *
    * @example
    * model.compile({ optimizer: nn.optimizers.adam({ learningRate: 1e-3 }), loss: 'categoricalCrossentropy',
@@ -719,6 +810,10 @@ export class Sequential implements TrainingTarget {
   /**
    * Trains the model. x: [n, ...inputShape]; y: targets [n, ...outputShape], or integer labels [n] for
    * sparseCategoricalCrossentropy. Nested arrays or nn.Tensor. The last partial batch is trained too.
+   * Resolves when training ends (after `epochs`, `model.stopTraining = true` or a hook's 'stop'); it yields to the
+   * event loop at least every 50 ms. StateError before compile or while another fit of this model runs; ShapeError for
+   * shapes that do not match the model; ValueError for non-finite inputs or bad options; TrainingError when the
+   * loss becomes non-finite.
    *
    * @example
    * const history = await model.fit(x, y, { epochs: 3, batchSize: 64, validationSplit: 0.1,
@@ -875,12 +970,17 @@ export class Sequential implements TrainingTarget {
   }
 
   /**
-   * Runs the model on x ([n, ...inputShape]) and returns [n, ...outputShape].
+   * Runs the model on x ([n, ...inputShape]: nested arrays, a Float32Array with the model's input size per sample
+   * or an nn.Tensor) and returns [n, ...outputShape]. Dropout is off and batch normalization uses its moving
+   * averages. ShapeError for a shape the model does not take, ValueError for NaN or ±Infinity in x.
    *
    * @example
    * const probs = model.predict([[0, 1]]);   // nn.Tensor of shape [1, units]
    */
-  predict(x: TensorLike, config?: { batchSize?: number }): Tensor {
+  predict(x: TensorLike, config?: {
+    /** Samples per forward pass, an integer ≥ 1; default 256. Only memory use depends on it. */
+    batchSize?: number;
+  }): Tensor {
     config = optionsOf<{ batchSize: number }>('predict', config, PREDICT_OPTIONS);
     this.build();
     const X = this.checkX(x, 'x');
@@ -904,12 +1004,16 @@ export class Sequential implements TrainingTarget {
   }
 
   /**
-   * Loss (and accuracy when compiled with metrics: ['accuracy']) over x and y.
+   * Loss (and accuracy when compiled with metrics: ['accuracy']) over x and y, as the mean over all samples.
+   * x and y take the same forms as in fit. StateError before compile.
    *
    * @example
    * const { loss, accuracy } = model.evaluate(testX, testY);
    */
-  evaluate(x: TensorLike, y: TensorLike | Int32Array | number[], config?: { batchSize?: number }): Logs {
+  evaluate(x: TensorLike, y: TensorLike | Int32Array | number[], config?: {
+    /** Samples per pass, an integer ≥ 1; default 256. Only memory use depends on it. */
+    batchSize?: number;
+  }): Logs {
     this.live('evaluate');
     config = optionsOf<{ batchSize: number }>('evaluate', config, PREDICT_OPTIONS);
     this.requireCompiled('evaluate');
@@ -932,7 +1036,12 @@ export class Sequential implements TrainingTarget {
    * @example
    * const { loss, grads } = model.computeGradients(x, y);
    */
-  computeGradients(x: TensorLike, y: TensorLike | Int32Array | number[]): { loss: number; grads: Tensor[] } {
+  computeGradients(x: TensorLike, y: TensorLike | Int32Array | number[]): {
+    /** The loss on (x, y), as fit and evaluate compute it. */
+    loss: number;
+    /** The gradient of `loss` for each weight tensor, shaped like it, in getWeights order. */
+    grads: Tensor[];
+  } {
     this.live('compute gradients');
     this.requireCompiled('computeGradients');
     this.build();
@@ -995,11 +1104,25 @@ export class Sequential implements TrainingTarget {
     this.writeEntries(values);
   }
 
-  /** All parameters as one flat copy of the parameter block (used to restore best weights). */
+  /**
+   * All parameters as one flat copy of the parameter block (used to restore best weights): trainable weights
+   * first, then non-trainable state (batch-norm moving statistics), each padded to 4 floats.
+   *
+   * @example
+   * const saved = model.getWeightsFlat();
+   * // ... train ...
+   * model.setWeightsFlat(saved);
+   */
   getWeightsFlat(): Float32Array {
     this.build();
     return this.readParams();
   }
+  /**
+   * Puts back a copy from getWeightsFlat of this model (same length, else ShapeError).
+   *
+   * @example
+   * model.setWeightsFlat(model.getWeightsFlat());
+   */
   setWeightsFlat(w: Float32Array): void {
     this.build();
     if (w.length !== this.paramBytes / F32) throw new ShapeError(`flat weights need ${this.paramBytes / F32} values, got ${w.length}`);
@@ -1007,14 +1130,20 @@ export class Sequential implements TrainingTarget {
     f.set(w, at);
   }
 
-  /** Number of trainable parameters. */
+  /**
+   * Number of weights (trainable and non-trainable, as TF.js's countParams).
+   *
+   * @example
+   * nn.sequential({ layers: [nn.layers.dense({ units: 10, inputShape: [784] })] }).countParams();   // 7850
+   */
   countParams(): number {
     this.build();
     return this.entries.reduce((a, e) => a + e.size, 0);
   }
 
   /**
-   * Prints (and returns) a table of layers, output shapes and parameter counts.
+   * Prints (and returns) a table of layers, output shapes and parameter counts, the total and the backend, one
+   * line at a time through `print` (default console.log; ValueError if it is not a function).
    *
    * @example
    * model.summary();
@@ -1038,8 +1167,24 @@ export class Sequential implements TrainingTarget {
 
   /**
    * Where this model lives in its backend's memory; for diagnostics and tests of the allocation-free step.
+   *
+   * @example
+   * const { backend, modelBytes } = model.arenaInfo();
    */
-  arenaInfo(): { backend: string; memoryBytes: number; paramPtr: number; planPtr: number; capacity: number; modelBytes: number } {
+  arenaInfo(): {
+    /** The backend's name, 'wasm' or 'js'. */
+    backend: string;
+    /** The size of the backend's memory in bytes. */
+    memoryBytes: number;
+    /** Byte offset of the resident parameter block (0 when not resident). */
+    paramPtr: number;
+    /** Byte offset of the plan (activations and gradients; 0 when none). */
+    planPtr: number;
+    /** Samples the plan holds per call (0 when none). */
+    capacity: number;
+    /** Bytes the model takes in the backend's memory while resident. */
+    modelBytes: number;
+  } {
     this.build();
     const m = this.mem;
     return { backend: this.rt.backend.name, memoryBytes: this.rt.backend.memory.byteLength, paramPtr: m.paramPtr,
@@ -1065,22 +1210,40 @@ export class Sequential implements TrainingTarget {
     for (const l of this.layers) if (owners.get(l) === this) owners.delete(l);
   }
 
-  /** Optimizer updates applied since compile. */
+  /** Optimizer updates applied since compile (0 before). */
   get optimizerIterations(): number {
     return this.iterations;
   }
 
-  /** What compile was given (resolved), or undefined before compile. */
-  get compileConfig(): { optimizer: Optimizer; loss: LossName; metrics: string[] } | undefined {
+  /**
+   * What compile was given (resolved: an Optimizer object, the canonical loss name, metrics as 'accuracy'), or
+   * undefined before compile.
+   */
+  get compileConfig(): {
+    /** The optimizer in use. */
+    optimizer: Optimizer;
+    /** The loss, by its canonical name ('mse' resolves to 'meanSquaredError'). */
+    loss: LossName;
+    /** The metrics, each 'accuracy'. */
+    metrics: string[];
+  } | undefined {
     const c = this.compiled;
     return c && { optimizer: c.optimizer, loss: c.loss, metrics: [...c.metrics] };
   }
 
   /**
    * The optimizer's state as tensors shaped like the weights, named `layer/param/slot` (e.g. `dense_1/kernel/m`),
-   * in getWeights order for each slot in turn.
+   * in getWeights order for each slot in turn. Empty for plain SGD; StateError before compile.
+   *
+   * @example
+   * model.getOptimizerWeights().map((w) => w.name);   // ['dense_1/kernel/m', ..., 'dense_1/bias/v']
    */
-  getOptimizerWeights(): { name: string; tensor: Tensor }[] {
+  getOptimizerWeights(): {
+    /** `layer/param/slot`, e.g. 'dense_1/kernel/m'. */
+    name: string;
+    /** The slot's values, shaped like the weight. */
+    tensor: Tensor;
+  }[] {
     this.live('get its optimizer weights');
     const c = this.requireCompiled('getOptimizerWeights');
     this.build();
@@ -1095,7 +1258,13 @@ export class Sequential implements TrainingTarget {
     return out;
   }
 
-  /** Restores state from getOptimizerWeights(): same names, order and shapes, finite values. */
+  /**
+   * Restores state from getOptimizerWeights(): same count, order and shapes (else ShapeError), finite values (else
+   * ValueError). StateError before compile.
+   *
+   * @example
+   * copy.setOptimizerWeights(model.getOptimizerWeights());
+   */
   setOptimizerWeights(list: { name: string; tensor: Tensor }[]): void {
     this.live('set its optimizer weights');
     const c = this.requireCompiled('setOptimizerWeights');
@@ -1129,14 +1298,25 @@ export class Sequential implements TrainingTarget {
     return this.entries.filter((e) => e.spec.trainable ?? true);
   }
 
-  /** Where training stands: epochs completed, optimizer steps, and the shuffling stream. */
+  /**
+   * Where training stands: epochs completed, optimizer steps, and the shuffling and dropout streams.
+   *
+   * @example
+   * const state = model.getTrainingState();   // { epochsTrained, iterations, shuffleState, layerRngStates }
+   */
   getTrainingState(): TrainingState {
     this.build();
     return { epochsTrained: this.epochsTrained, iterations: this.iterations, shuffleState: this.shuffleRng.getState(),
       layerRngStates: this.layers.map((l) => l.rng?.getState() ?? null) };
   }
 
-  /** Restores getTrainingState(), so that the next fit continues exactly. */
+  /**
+   * Restores getTrainingState(), so that the next fit continues exactly as if training had not stopped.
+   * ValueError for a malformed state; StateError during a fit.
+   *
+   * @example
+   * copy.setTrainingState(model.getTrainingState());
+   */
   setTrainingState(s: TrainingState): void {
     this.build();
     this.notInFit('setTrainingState');
@@ -1157,6 +1337,13 @@ export class Sequential implements TrainingTarget {
     this.iterations = s.iterations;
   }
 
+  /**
+   * The Keras-style `{ className: 'Sequential', config: { name, layers } }` that a saved model.json holds as its
+   * topology (JSON.stringify uses it).
+   *
+   * @example
+   * JSON.stringify(model);   // '{"className":"Sequential","config":{"name":"sequential","layers":[...]}}'
+   */
   toJSON(): Record<string, unknown> {
     return { className: 'Sequential', config: { name: this.name, layers: this.layers.map((l) => l.toJSON()) } };
   }
@@ -1164,7 +1351,8 @@ export class Sequential implements TrainingTarget {
   /**
    * Saves the model in the TF.js Layers format (src/io/model-io.ts): 'file://dir' (Node, atomic), 'indexeddb://name',
    * 'localstorage://name', 'downloads://name', or a handler such as nn.io.withSaveHandler. `includeOptimizer: true`
-   * also stores what nn.loadModel needs to continue training exactly.
+   * also stores what nn.loadModel needs to continue training exactly. Resolves to what was written (sizes, date);
+   * rejects with FormatError or the target's error (e.g. a full disk or a storage quota); 'file://' writes atomically.
    *
    * @example
    * await model.save('file://./my-model', { includeOptimizer: true });
@@ -1183,7 +1371,7 @@ function firstNonFinite(a: Float32Array): number {
 }
 
 /**
- * Creates a Sequential model.
+ * Creates a Sequential model: a linear stack of layers (see {@link SequentialConfig}). ValueError for bad options.
  *
  * @example
  * const model = nn.sequential({ seed: 42, layers: [nn.layers.dense({ units: 10, inputShape: [784], activation: 'softmax' })] });
