@@ -1,4 +1,4 @@
-// npm run bench [-- --quick] [-- --only act|gemm|mnist|cnn|threads]
+// npm run bench [-- --quick] [-- --only act|gemm|mnist|cnn|native|threads]
 // The f32x4 exp/sigmoid/tanh/elu kernels against the scalar ones they replaced, matrix multiply against the SIMD peak and TF.js's wasm backend, MNIST MLP training and inference
 // against TF.js (wasm, cpu), ConvNetJS and brain.js, MNIST CNN training against ConvNetJS and TF.js
 // (cpu; wasm cannot train it), and neurite on two threads against one. Prints markdown tables; writes
@@ -13,6 +13,7 @@ import type { ActResult } from './act';
 import type { CnnResult } from './cnn';
 import type { GemmResult, MicroKernelResult } from './gemm';
 import type { MnistResult } from './mnist';
+import type { NativeResult } from './native';
 import { actNotes, actTable, cnnNotes, cnnTable, collectMeta, copiesNotes, copiesTable, gemmTable, header, inferTable, threadsNotes, threadsTable, trainTable } from './report';
 import type { ThreadsResult } from './threads';
 import type { BenchOptions } from './util';
@@ -22,7 +23,7 @@ interface Args {
   only: Suite | null;
 }
 
-const SUITES = ['act', 'gemm', 'mnist', 'cnn', 'threads'] as const;
+const SUITES = ['act', 'gemm', 'mnist', 'cnn', 'native', 'threads'] as const;
 type Suite = (typeof SUITES)[number];
 
 function parseArgs(argv: string[]): Args {
@@ -73,6 +74,7 @@ async function main(): Promise<void> {
   let mnist: MnistResult | null = null;
   let cnn: CnnResult | null = null;
   let threads: ThreadsResult | null = null;
+  let native: NativeResult | null = null;
   const runs = (suite: Suite) => args.only === null || args.only === suite;
   if (runs('act')) {
     log('activations: f32x4 exp, sigmoid, tanh, elu against the scalar kernels they replaced (interleaved)');
@@ -91,6 +93,10 @@ async function main(): Promise<void> {
   if (runs('cnn')) {
     log('MNIST CNN: training in interleaved rounds (neurite wasm, ConvNetJS, tfjs-cpu), test accuracy; tfjs-wasm');
     cnn = await (await import('./cnn')).benchCnn(opts, log);
+  }
+  if (runs('native')) {
+    log('native reference: neurite and PyTorch in interleaved rounds (MLP, CNN, CIFAR-shaped CNN; one-sample predict)');
+    native = await (await import('./native')).benchNative(opts, log);
   }
   if (runs('threads')) {
     log('threads: neurite on 1 and 2 threads in interleaved rounds (matrix multiply, MNIST MLP, CNN step), wall clock');
@@ -131,6 +137,7 @@ async function main(): Promise<void> {
   if (cnn) {
     out.push('## Training: MNIST CNN', '', cnnTable(cnn), '', ...cnnNotes(cnn), '');
   }
+  if (native) out.push(...(await import('./native')).nativeReport(native));
   if (threads) {
     out.push(`## Threads: 1 against ${threads.threads}`, '', threadsTable(threads), '', ...threadsNotes(threads), '');
     if (threads.copies?.length) {
@@ -143,7 +150,7 @@ async function main(): Promise<void> {
   const dir = fileURLToPath(new URL('./results/', import.meta.url));
   mkdirSync(dir, { recursive: true });
   const name = `${args.quick ? 'quick' : 'latest'}${args.only ? `-${args.only}` : ''}`;
-  writeFileSync(`${dir}${name}.json`, `${JSON.stringify({ meta, seconds: Math.round(seconds), act, gemm, microKernel, mnist, cnn, threads }, null, 2)}\n`);
+  writeFileSync(`${dir}${name}.json`, `${JSON.stringify({ meta, seconds: Math.round(seconds), act, gemm, microKernel, mnist, cnn, native, threads }, null, 2)}\n`);
   writeFileSync(`${dir}${name}.svg`, chartSvg(meta, gemm, mnist, cnn));
   writeFileSync(`${dir}${name}.md`, `${out.join('\n')}\n`);
   log(`wrote ${dir}${name}.json, .svg and .md`);
