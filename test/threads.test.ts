@@ -192,6 +192,14 @@ describe('threads', () => {
     f32_copy: (b) => [b.f32(N), b.f32(N), N],
     f32_mul: (b) => [b.f32(N), b.f32(N), b.f32(N), N],
     f32_all_finite: (b) => [b.f32(N), N],
+    f32_add: (b) => [b.f32(N), b.f32(N), b.f32(N), N],
+    f32_sub: (b) => [b.f32(N), b.f32(N), b.f32(N), N],
+    f32_axpy: (b) => [b.f32(N), b.f32(N), N, -0.37],
+    f32_max: (b) => [b.f32(N), b.f32(N), b.f32(N), N],
+    f32_min: (b) => [b.f32(N), b.f32(N), b.f32(N), N],
+    f32_pick_grad: (b) => { const x = b.f32(N); return [x, ties(b, x, N), b.f32(N), b.f32(N), N]; },
+    // the columns 40..97 of rows of 131 into rows of 61 at column 3: strides off the SIMD widths
+    f32_copy_strided: (b) => [b.f32(3001 * 131) + 40 * 4, 131, b.f32(3001 * 61) + 3 * 4, 61, 3001, 57],
     f32_gather_rows: (b) => [b.f32(3000 * 60), indices(b, 5000, 3000), 700, b.f32(4000 * 60), 4000, 60],
     f32_bias_add: (b) => [b.f32(2001 * 77), b.f32(77), b.f32(2001 * 77), 2001, 77],
     f32_softmax: (b) => [b.f32(8001 * 10), b.f32(8001 * 10), 8001, 10],
@@ -212,6 +220,45 @@ describe('threads', () => {
     b.patch(ptr, new Float32Array(Int32Array.from(rand(n % 97)(n, 0, below), Math.floor).buffer));
     return ptr;
   }
+
+  /** A copy of the buffer at x (n values) with every third value changed: an output that ties x two times in three. */
+  function ties(b: Buffers, x: number, n: number): number {
+    const ptr = b.f32(n);
+    const data = rand(n % 89)(n);
+    b.patch(ptr, data);
+    b.reset();
+    const xs = runtime().backend.memory.f32().slice(x >> 2, (x >> 2) + n);
+    for (let i = 0; i < n; i++) if (i % 3 !== 0) data[i] = xs[i];
+    return ptr;
+  }
+
+  it('f32_pick_grad with dx = 0 (no gradient wanted) splits with dx left 0 in every chunk, as on one thread', () => {
+    const bufs = new Buffers(57);
+    const x = bufs.f32(N), y = ties(bufs, x, N), r = bufs.f32(N);
+    const { one, many, posts } = bothWays(bufs, (kk) => kk.f32_pick_grad(x, y, r, 0, N));
+    expect(posts).toBeGreaterThan(0);
+    expect(bitDiff(many, one)).toBe(0);
+    // the arguments each chunk gets: dx stays 0, the other pointers move by 4 bytes per value
+    const runs: { base: number[]; delta: number[] }[] = [];
+    const fake = { size: 1, names: THREAD_KERNELS, run: (_fn: number, self: (...a: number[]) => unknown,
+      base: ArrayLike<number>, delta: ArrayLike<number>, countAt: number, total: number, chunk: number) => {
+      runs.push({ base: Array.from(base), delta: Array.from(delta) });
+      for (let lo = 0; lo < total; lo += chunk) {
+        const a = Array.from(base, (v, i) => v + lo * delta[i]);
+        a[countAt] = Math.min(chunk, total - lo);
+        self(...a);
+      }
+      return 1;
+    } } as unknown as ThreadPool;
+    bufs.reset();
+    parallelKernels(wasm().direct, fake).f32_pick_grad(x, y, r, 0, N);
+    expect(runs).toEqual([{ base: [x, y, r, 0, N], delta: [4, 4, 4, 0, 0] }]);
+    expect(bitDiff(bufs.read(), one)).toBe(0);
+    const dx = bufs.f32(N);
+    parallelKernels(wasm().direct, fake).f32_pick_grad(x, y, r, dx, N);
+    expect(runs[1].delta).toEqual([4, 4, 4, 4, 0]);
+    bufs.free();
+  });
 
   it('covers every kernel that splits', () => {
     expect(Object.keys(cases).sort()).toEqual(Object.keys(SPLITS).sort());

@@ -29,6 +29,8 @@ interface Split {
   ptrs: readonly (readonly [index: number, bytesPerUnit: (a: Args) => number])[];
   unit: number;
   outPerUnit: (a: Args) => number;
+  /** Pointer arguments for which 0 means absent: a 0 stays 0 in every chunk instead of moving. */
+  absent?: readonly number[];
 }
 
 const F32 = () => 4;
@@ -36,6 +38,9 @@ const elementwise = (count: number, ...ptrs: number[]): Split =>
   ({ count, ptrs: ptrs.map((i) => [i, F32] as const), unit: VECTOR, outPerUnit: () => 1 });
 const rowwise = (count: number, cols: number, ...ptrs: number[]): Split =>
   ({ count, ptrs: ptrs.map((i) => [i, (a: Args) => 4 * a[cols]] as const), unit: 1, outPerUnit: (a) => a[cols] });
+// rows whose pointers move by their own strides: [pointer, argument holding its stride in elements] pairs
+const strided = (count: number, cols: number, ...ptrs: (readonly [ptr: number, stride: number])[]): Split =>
+  ({ count, ptrs: ptrs.map(([i, st]) => [i, (a: Args) => 4 * a[st]] as const), unit: 1, outPerUnit: (a) => a[cols] });
 // images: n is argument 2, h w c 3 4 5; convolution: kh kw 6 7, outH outW 14 15; pooling: outH outW 12 13
 const image = (a: Args) => 4 * a[3] * a[4] * a[5];
 const colsOf = (a: Args) => 4 * a[14] * a[15] * a[6] * a[7] * a[5];
@@ -64,6 +69,14 @@ export const SPLITS: Readonly<Record<string, Split>> = {
   f32_copy: elementwise(2, 0, 1),
   f32_mul: elementwise(3, 0, 1, 2),
   f32_all_finite: elementwise(1, 0),
+  f32_add: elementwise(3, 0, 1, 2),
+  f32_sub: elementwise(3, 0, 1, 2),
+  f32_axpy: elementwise(2, 0, 1),
+  f32_max: elementwise(3, 0, 1, 2),
+  f32_min: elementwise(3, 0, 1, 2),
+  // dx (argument 3) is 0 when that input wants no gradient
+  f32_pick_grad: { ...elementwise(4, 0, 1, 2, 3), absent: [3] },
+  f32_copy_strided: strided(4, 5, [0, 1], [2, 3]),
   f32_bias_add: rowwise(3, 4, 0, 2),
   // a batch's rows from the staged training set: `start` (an index into idx) moves by one per row, dst by a row
   f32_gather_rows: { count: 4, ptrs: [[2, () => 1], [3, (a) => 4 * a[5]]], unit: 1, outPerUnit: (a) => a[5] },
@@ -160,7 +173,7 @@ export function parallelKernels(direct: WasmExports, pool: ThreadPool): Kernels 
       if (parts < 2) return f(...args);
       base.length = delta.length = 0;
       for (let i = 0; i < args.length; i++) { base.push(args[i]); delta.push(0); }
-      for (const [i, bytes] of s.ptrs) delta[i] = bytes(args);
+      for (const [i, bytes] of s.ptrs) delta[i] = args[i] === 0 && s.absent?.includes(i) ? 0 : bytes(args);
       return pool.run(fn, f, base, delta, s.count, total, chunkOf(total, parts, CHUNKS_PER_PART, s.unit));
     };
   }

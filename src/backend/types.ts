@@ -285,6 +285,43 @@ export interface Kernels {
    */
   f32_batchnorm_grad(x: number, dy: number, dx: number, gamma: number, mean: number, invstd: number,
     dgamma: number, dbeta: number, rows: number, c: number): void;
+
+  // ---- two operands: merge layers and gradient accumulation (assembly/binary, src/backend/js/binary.ts) ----
+  // One IEEE f32 operation or select per element, the same bits on every backend. Pointers need only be 4-byte
+  // aligned, and y may equal either operand.
+  /** y[i] = a[i] + b[i]; y may equal a or b. */
+  f32_add(a: number, b: number, y: number, count: number): void;
+  /** y[i] = a[i] − b[i]; y may equal a or b. */
+  f32_sub(a: number, b: number, y: number, count: number): void;
+  /**
+   * y[i] += alpha·x[i], evaluated as y[i] + f32(alpha·x[i]): a multiply rounded to f32, then an add, never a fused
+   * multiply-add, so alpha = 1 gives exactly y + x (gradient accumulation). alpha is used as an f32. x must not
+   * overlap y unless it equals it.
+   */
+  f32_axpy(x: number, y: number, count: number, alpha: number): void;
+  /**
+   * y[i] = a[i] ≥ b[i] ? a[i] : b[i], a select on the comparison (not IEEE maximum): a tie keeps a, so max(−0, +0)
+   * is −0 and max(+0, −0) is +0, and a NaN in either operand gives b (max(NaN, 1) = 1, max(1, NaN) = NaN). An
+   * n-ary maximum is the chain ((x0 max x1) max x2)…, whose gradient f32_pick_grad gives. y may equal a or b.
+   */
+  f32_max(a: number, b: number, y: number, count: number): void;
+  /** y[i] = a[i] ≤ b[i] ? a[i] : b[i], the same rules as f32_max with ≤ (a tie keeps a, a NaN gives b). */
+  f32_min(a: number, b: number, y: number, count: number): void;
+  /**
+   * One input's share of the gradient of an n-ary maximum or minimum y = chain of x_0 … x_k: where x[i] == y[i]
+   * (−0 equals +0, a NaN equals nothing), dx[i] = r[i] and r[i] = +0; elsewhere dx[i] = +0 and r[i] is kept. Called
+   * once per input in input order with r starting as a copy of dy, the first input equal to the output takes the
+   * whole gradient, as chained tf.maximum/tf.minimum give it (ties go to the earlier input). dx = 0 means no
+   * gradient is wanted for this input: only r is updated. dx must not overlap x, y or r.
+   */
+  f32_pick_grad(x: number, y: number, r: number, dx: number, count: number): void;
+  /**
+   * dst[r·dstStride + j] = src[r·srcStride + j] for r < rows, j < cols (strides in elements): concatenation along
+   * the last axis, each input's rows into a column range of the output (and the gradient's columns back). The
+   * source and destination regions must not overlap. A block of rows is the same call with src and dst moved by
+   * that many strides, which is how threads split it.
+   */
+  f32_copy_strided(src: number, srcStride: number, dst: number, dstStride: number, rows: number, cols: number): void;
 }
 
 /** Linear memory of a backend: a wasm Memory or, for js, an ArrayBuffer that is replaced when it grows. */

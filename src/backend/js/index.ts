@@ -1,4 +1,5 @@
 import type { Backend } from '../types';
+import { binaryKernels } from './binary';
 import { convKernels } from './conv';
 import { gemmKernels } from './gemm';
 import { lossKernels } from './loss';
@@ -16,7 +17,7 @@ export function createJsBackend(): Backend {
     memory,
     kernels: {
       ...gemmKernels(memory), ...unaryKernels(memory), ...lossKernels(memory), ...optimKernels(memory),
-      ...convKernels(memory), ...poolKernels(memory), ...normKernels(memory),
+      ...convKernels(memory), ...poolKernels(memory), ...normKernels(memory), ...binaryKernels(memory),
     },
   };
 }
