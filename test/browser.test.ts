@@ -112,13 +112,24 @@ beforeAll(async () => {
       catch (e) { window.__result = { error: String(e.stack) }; }
     </script>`, IMPORT_MAP));
   }
+  // every Worker the page starts is kept, so that the test can end the pool's worker from outside
+  writeFileSync(join(app, 'threads-kill.html'), page(`<script>
+      window.__workers = [];
+      const Base = Worker;
+      window.Worker = class extends Base { constructor(...a) { super(...a); window.__workers.push(this); } };
+    </script><script type="module">
+      import * as nn from 'neurite';
+      import { threadsKill } from '/app/threads.js';
+      try { window.__result = await threadsKill(nn, window.__workers); }
+      catch (e) { window.__result = { error: String(e.stack) }; }
+    </script>`, IMPORT_MAP));
   const script = `import * as nn from ${JSON.stringify(pathToFileURL(join(project, 'node_modules/neurite/dist/index.js')).href)};
     import { identity } from ${JSON.stringify(pathToFileURL(join(app, 'identity.js')).href)};
     import { threadsRun } from ${JSON.stringify(pathToFileURL(join(app, 'threads.js')).href)};
     console.log(JSON.stringify({ wasm: await identity(nn, 'wasm', { worker: true }), js: await identity(nn, 'js', { worker: true }),
       exports: Object.keys(nn).sort(), threads: [await threadsRun(nn, 1), await threadsRun(nn, 2)] }));`;
   node = JSON.parse(execFileSync('node', ['--input-type=module', '-e', script], { encoding: 'utf8' }));
-  server = await serve({ '/': project }, ['/app/threads-isolated.html']);
+  server = await serve({ '/': project }, ['/app/threads-isolated.html', '/app/threads-kill.html']);
   browser = await launchChromium();
 }, 120_000);
 
@@ -198,6 +209,24 @@ describe('threads', () => {
     expect(result.error).toBeUndefined();
     expect(result).toMatchObject({ isolated: true, threads: 2, hash: node.threads[0].hash });
     expect(messages.filter((m) => /^(error|pageerror|warning)/.test(m))).toEqual([]);
+  });
+
+  it('a worker ended from outside (no event) is noticed by its heartbeat within a second of calls: one notice naming it, one thread after, no call failed', async () => {
+    const { result, console: messages, page: p } = await run<{
+      started: number; workers: number; hash: string; threads: number; notices: string[]; noticeMs: number | null;
+    }>('/app/threads-kill.html');
+    await p.close();
+    expect(result.error).toBeUndefined();
+    expect(result).toMatchObject({ started: 1, workers: 1 });
+    expect(result.notices).toHaveLength(1);
+    expect(result.notices[0]).toMatch(/^neurite worker thread 1 of 1 gave no sign of life for \d+ ms; running on one thread until nn\.ready\(\{ threads \}\) starts new workers\.$/);
+    // the design target is a second of calls; the bound leaves room for a loaded machine
+    expect(result.noticeMs).not.toBeNull();
+    expect(result.noticeMs!).toBeLessThan(2000);
+    expect(result.threads).toBe(1);
+    // the fit went on: every call the dead worker had no part in gives one thread's bits
+    expect(result.hash).toBe(node.threads[0].hash);
+    expect(messages.filter((m) => /^(error|pageerror)/.test(m))).toEqual([]);
   });
 
   it('the demo server sends the two headers that make its pages cross-origin isolated', async () => {

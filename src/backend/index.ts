@@ -85,7 +85,8 @@ export interface ReadyOptions {
   backend?: BackendName;
   /**
    * Threads for the wasm backend's kernels, the calling thread included: a count, or 'auto' for every core
-   * the runtime reports. 1 parks the workers: they sleep, using no CPU, until a later ready({ threads }) asks
+   * the runtime reports. 1 parks the workers: they sleep (in browsers waking 10 times a second to show they live,
+   * a few microseconds each), until a later ready({ threads }) asks
    * for the same count again and wakes them (another count starts new ones; nn.shutdown() ends them). Without
    * shared memory (a page that is not cross-origin isolated) neurite stays on one thread and says so once.
    */

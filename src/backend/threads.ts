@@ -9,12 +9,13 @@ import { isNode, nodeImport } from '../worker/platform';
 import type { WasmBackend } from './wasm';
 
 // A worker's own control block (Int32): SEQ, bumped by the caller for each job; DONE, set by the worker to SEQ
-// when it has no more of the job to do; BEAT, bumped by the worker when it takes a job and after each chunk (its
-// heartbeat, where the runtime gives no synchronous sign of a worker's end); EXIT, set by the worker when its
-// own program fails (it then ends); ACK, which says who settled the job: the worker sets it to SEQ when it takes
-// the job, the caller to ~SEQ when it has taken every chunk before the worker took the job (a worker that has
-// not woken yet, lost its core or died), so that it need not wait for that worker (the worker then skips the
-// job). Both set it by compareExchange from its value before the job: exactly one of them wins.
+// when it has no more of the job to do; BEAT, bumped by the worker when it sees a job, after each chunk and, where
+// the runtime gives no synchronous sign of a worker's end (browsers), each time it wakes from its idle sleep (its
+// heartbeat); EXIT, set by the worker when its own program fails (it then ends); ACK, which says who settled the
+// job: the worker sets it to SEQ when it takes the job, the caller to ~SEQ when it has taken every chunk before
+// the worker took the job (a worker that has not woken yet, lost its core or died), so that it need not wait for
+// that worker (the worker then skips the job). Both set it by compareExchange from its value before the job:
+// exactly one of them wins.
 const SEQ = 0;
 const DONE = 1;
 const BEAT = 2;
@@ -61,15 +62,19 @@ export const SHORT_SPIN_MS = 0.05;
 const START_TIMEOUT_MS = 20_000;
 const CALL_TIMEOUT_MS = 120_000;
 /**
- * A waiting caller looks for a dead worker this often (ms): in Node it asks the runtime (a worker that ended,
- * by terminate(), an error or its own exit, reports an idle time of -1 at once, before its 'exit' event can
- * reach a blocked thread); where no such sign exists (browsers), a worker whose heartbeat has not moved for
- * HEARTBEAT_MS plus 4× the time the caller's own chunks of the job took is taken for dead and terminated.
+ * How a dead worker is noticed; the design target is that the call in flight fails, and the pool stops, within a
+ * second of the worker's end, the calling thread never blocking longer than that. In Node the caller asks the
+ * runtime every CHECK_MS while it waits, and at most every CHECK_MS between calls (a worker that ended, by
+ * terminate(), an error or its own exit, reports an idle time of -1 at once, before its 'exit' event can reach a
+ * blocked thread). Where no such sign exists (browsers), each worker wakes from its idle sleep every BEAT_MS to
+ * bump its heartbeat, and also bumps it at each job and chunk; a worker whose heartbeat the caller has seen stand
+ * still for SILENT_MS (plus 4× the caller's own time on its chunks of the call, for long chunks) is taken for dead
+ * and terminated. Only time the caller itself was running counts: a gap of more than STALL_MS between two of its
+ * looks (the caller descheduled, the machine asleep, no calls for a while) counts as STALL_MS, so a caller that
+ * comes back after a pause never takes a live worker for dead.
  */
-const CHECK_MS = 20;
-const HEARTBEAT_MS = 1000;
-/** Where only the heartbeat tells: a worker that took none of the jobs posted to it for this long is dead. */
-const UNTAKEN_MS = 5000;
+export const HEARTBEAT = { checkMs: 20, beatMs: 100, silentMs: 500, stallMs: 100 } as const;
+const CHECK_MS = HEARTBEAT.checkMs;
 
 interface WorkerLike {
   postMessage(m: unknown): void;
@@ -181,7 +186,11 @@ const THREAD_MAIN = `(port) => {
           const until = performance.now() + d.spinMs;
           for (let k = 1; (s = Atomics.load(own, ${SEQ})) === seen; k++) if ((k & 1023) === 0 && performance.now() > until) break;
         }
-        if (s === seen) { Atomics.wait(own, ${SEQ}, seen); continue; }
+        // sleep; where the runtime cannot tell the caller that this worker ended, wake every beatMs to say it lives
+        while (s === seen) {
+          if (d.beatMs > 0) { Atomics.wait(own, ${SEQ}, seen, d.beatMs); Atomics.add(own, ${BEAT}, 1); } else Atomics.wait(own, ${SEQ}, seen);
+          s = Atomics.load(own, ${SEQ});
+        }
         seen = s;
         Atomics.add(own, ${BEAT}, 1);
         // take the job, unless the caller has already settled it without this worker
@@ -233,14 +242,15 @@ function canBlock(): boolean {
 /** The Node worker's parent port comes from this built-in, imported inside the worker's own script. */
 const WORKER_THREADS = 'node:worker_threads';
 
-type Spawned = WorkerLike & { onReady: Promise<void>; watch(ended: (why: string) => void): void };
+/** watch(ended, exits): calls `ended` on the worker's 'error' events, and on its 'exit' too unless exits is false. */
+type Spawned = WorkerLike & { onReady: Promise<void>; watch(ended: (why: string) => void, exits: boolean): void };
 
 async function spawn(): Promise<Spawned> {
   // Node: an ES module from a data: URL (no file, no eval), which imports its parent port; browsers: a classic
   // worker from a blob: URL, which talks through its global scope.
   let worker: WorkerLike;
   let onReady: Promise<void>;
-  let watch: (ended: (why: string) => void) => void;
+  let watch: Spawned['watch'];
   const timeout = (reject: (e: Error) => void) => setTimeout(() => reject(new Error(`did not start within ${START_TIMEOUT_MS / 1000} s`)), START_TIMEOUT_MS);
   if (typeof __NEURITE_BROWSER__ === 'undefined' && isNode()) {
     const source = `(${THREAD_MAIN})((await import(${JSON.stringify(WORKER_THREADS)})).parentPort);`;
@@ -254,9 +264,9 @@ async function spawn(): Promise<Spawned> {
       w.once('error', (e) => { clearTimeout(t); reject(e); });
       w.once('exit', (code) => { clearTimeout(t); reject(new Error(`exited with code ${code}`)); });
     });
-    watch = (ended) => {
+    watch = (ended, exits) => {
       w.on('error', (e) => ended(`failed: ${e?.message ?? e}`));
-      w.on('exit', (code) => ended(`exited with code ${code}`));
+      if (exits) w.on('exit', (code) => ended(`exited with code ${code}`));
     };
   } else {
     const url = URL.createObjectURL(new Blob([`(${THREAD_MAIN})(null);`], { type: 'text/javascript' }));
@@ -284,10 +294,13 @@ export interface PoolOptions {
 export class ThreadPool {
   private readonly own: Int32Array[];
   private readonly seq: number[];
-  /** Each worker's ACK as the last job left it, and since when (ms) it has taken none of the jobs posted. */
+  /** Each worker's ACK as the last job left it. */
   private readonly ack: number[];
-  private readonly untakenSince: number[];
-  private lastCheck = -Infinity;
+  /** When the caller last looked at each worker (ms), at its runtime or its heartbeat (see HEARTBEAT). */
+  private readonly lookedAt: number[];
+  /** Each worker's heartbeat as last seen, and for how long (ms of the caller's own running) it has stood still. */
+  private readonly beatSeen: number[];
+  private readonly silentMs: number[];
   private readonly j32: Int32Array;
   private readonly jf: Float64Array;
   private readonly args = new Float64Array(MAX_ARGS);
@@ -312,7 +325,10 @@ export class ThreadPool {
     this.own = controls.map((c) => new Int32Array(c));
     this.seq = controls.map(() => 0);
     this.ack = controls.map(() => 0);
-    this.untakenSince = controls.map(() => Infinity);
+    const now = performance.now();
+    this.lookedAt = controls.map(() => now);
+    this.beatSeen = this.own.map((o) => Atomics.load(o, BEAT));
+    this.silentMs = controls.map(() => 0);
     this.j32 = new Int32Array(job);
     this.jf = new Float64Array(job);
     this.spinMs = options.spinMs ?? SPIN_MS;
@@ -320,7 +336,8 @@ export class ThreadPool {
     // Node reads a worker's loop start time on the first call and answers zeros until it has one: ask once now,
     // while every worker runs, so that later answers are its idle time (-1 once it ended)
     if (this.exact) for (const w of workers) w.performance?.eventLoopUtilization();
-    workers.forEach((w, i) => w.watch((why) => this.died(i, why)));
+    // (heartbeat: true, as in browsers, where a terminated worker sends no event)
+    workers.forEach((w, i) => w.watch((why) => this.died(i, why), !options.heartbeat));
   }
 
   /** Workers beside the calling thread. */
@@ -361,7 +378,10 @@ export class ThreadPool {
         controls.push(control);
         const w = await spawn();
         workers.push(w);
-        w.postMessage({ module: backend.module, memory: backend.wasmMemory, control, job, names, scratch: Math.ceil(ptr / 64) * 64, spinMs: options.spinMs ?? SPIN_MS });
+        // a heartbeat while idle only where the runtime cannot say that a worker ended (see HEARTBEAT)
+        const beatMs = !options.heartbeat && typeof w.performance?.eventLoopUtilization === 'function' ? 0 : HEARTBEAT.beatMs;
+        w.postMessage({ module: backend.module, memory: backend.wasmMemory, control, job, names, scratch: Math.ceil(ptr / 64) * 64,
+          spinMs: options.spinMs ?? SPIN_MS, beatMs });
       }
       await Promise.all(workers.map((w) => w.onReady));
     } catch (e) {
@@ -388,6 +408,7 @@ export class ThreadPool {
     if (workers === 0) return this.alone(fn, self, base, countAt, total);
     const adaptive = tuning.adaptive && !this.workersOnly;
     if (adaptive && this.governor.solo(t0)) {
+      this.lookAtSleeping(t0);
       const r = this.alone(fn, self, base, countAt, total);
       this.governor.recordAlone(callKey(fn, total, base), performance.now() - t0);
       return r;
@@ -473,26 +494,56 @@ export class ThreadPool {
 
   /**
    * Settles the current job without worker `w` if it has not taken it (true), else leaves it to wait for (false).
-   * A worker that takes no job for a while is looked at: in Node the runtime says whether it ended; elsewhere,
-   * after UNTAKEN_MS it is taken for dead (and terminated).
+   * A worker that has not taken the job is looked at, at most every CHECK_MS: in Node the runtime says whether it
+   * ended; elsewhere its heartbeat does (see HEARTBEAT).
    */
   private settle(w: number, now: number): boolean {
     const own = this.own[w], s = this.seq[w];
     const prev = this.ack[w];
     if (Atomics.compareExchange(own, ACK, prev, ~s) !== prev) {
       this.ack[w] = s;
-      this.untakenSince[w] = Infinity;
       return false;
     }
     this.ack[w] = ~s;
-    if (this.untakenSince[w] === Infinity) this.untakenSince[w] = now;
-    if (now - this.lastCheck >= CHECK_MS) {
-      this.lastCheck = now;
-      const why = this.endedWhy(w) ?? (!this.exact && now - this.untakenSince[w] > UNTAKEN_MS
-        ? `took none of the calls posted to it for ${Math.round(now - this.untakenSince[w])} ms` : undefined);
+    if (now - this.lookedAt[w] >= CHECK_MS) {
+      const why = this.look(w, now, 0);
       if (why !== undefined) this.markEnded(w, why);
     }
     return true;
+  }
+
+  /**
+   * Looks at worker `w` at time `now`: returns why it is taken for dead, if it is. Where only the heartbeat tells,
+   * that is once it has stood still for more than SILENT_MS + `allowanceMs` of the caller's own running time.
+   */
+  private look(w: number, now: number, allowanceMs: number): string | undefined {
+    const gap = Math.min(now - this.lookedAt[w], HEARTBEAT.stallMs);
+    this.lookedAt[w] = now;
+    const ended = this.endedWhy(w);
+    if (ended !== undefined || this.exact) return ended;
+    const beat = Atomics.load(this.own[w], BEAT);
+    if (beat !== this.beatSeen[w]) {
+      this.beatSeen[w] = beat;
+      this.silentMs[w] = 0;
+      return undefined;
+    }
+    this.silentMs[w] += Math.max(0, gap);
+    return this.silentMs[w] > HEARTBEAT.silentMs + allowanceMs ? `gave no sign of life for ${Math.round(this.silentMs[w])} ms` : undefined;
+  }
+
+  /**
+   * While the calls stay on this thread (see Governor), the workers, asleep, are still looked at every CHECK_MS;
+   * one found dead stops the pool, with its notice.
+   */
+  private lookAtSleeping(now: number): void {
+    for (let w = 0; w < this.workers.length && this.deadWhy === undefined; w++) {
+      if (now - this.lookedAt[w] < CHECK_MS) continue;
+      const why = this.look(w, now, 0);
+      if (why === undefined) continue;
+      this.markEnded(w, why);
+      this.stop();
+      this.onDead?.(this.deadWhy!);
+    }
   }
 
   /** Why worker `w` ended, if the worker or the runtime says so (not the heartbeat). */
@@ -532,18 +583,17 @@ export class ThreadPool {
     for (let k = 1; (done = Atomics.load(own, DONE)) !== s; k++) if ((k & 1023) === 0 && performance.now() > until) break;
     if (done === s) return undefined;
     const t0 = performance.now();
-    let beat = Atomics.load(own, BEAT), beatAt = t0, next = t0 + CHECK_MS;
-    const allowance = HEARTBEAT_MS + 4 * ownMs;
+    let next = t0 + CHECK_MS;
+    const allowance = 4 * ownMs;
     while ((done = Atomics.load(own, DONE)) !== s) {
+      // a blocked wait is sliced at CHECK_MS, so that a dead worker is seen within that
       if (this.block) Atomics.wait(own, DONE, done, CHECK_MS);
       const now = performance.now();
       if (now < next) continue;
       next = now + CHECK_MS;
       if (this.ended[w] !== undefined) return this.deadWhy;
       if (Atomics.load(own, DONE) === s) break;
-      const b = Atomics.load(own, BEAT);
-      if (b !== beat) { beat = b; beatAt = now; }
-      const why = this.endedWhy(w) ?? (!this.exact && now - beatAt > allowance ? `gave no sign of life for ${Math.round(now - beatAt)} ms` : undefined);
+      const why = this.look(w, now, allowance);
       if (why !== undefined) {
         this.markEnded(w, why);
         return this.deadWhy;
