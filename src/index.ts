@@ -18,10 +18,14 @@ export {
   layers, Layer, Dense, Activation, Conv2D, MaxPooling2D, AveragePooling2D, GlobalAveragePooling2D, Flatten, Reshape,
   Dropout, BatchNormalization, type DenseConfig, type LayerConfig, type Conv2DConfig, type Pooling2DConfig,
   type BatchNormalizationConfig, layerFromJSON, type LayerJSON, type ActivationConfig, type ReshapeConfig,
-  type DropoutConfig, type Padding,
+  type DropoutConfig, type Padding, SymbolicTensor, InputLayer, input, type InputConfig, Add, Subtract, Multiply, Average,
+  Maximum, Minimum, Concatenate, type ConcatenateConfig,
 } from './layers/index';
 export { l2, type Regularizer } from './layers/regularizers';
-export { sequential, Sequential, History, type CompileConfig, type FitConfig, type SequentialConfig } from './model';
+export {
+  sequential, Sequential, model, LayersModel, History, type CompileConfig, type FitConfig, type SequentialConfig, type ModelConfig,
+  type TrainingState, type PredictConfig,
+} from './model';
 export { optimizers, Optimizer, OPTIMIZER_NAMES, type OptimizerConfig } from './optimizers';
 export { stepDecay, exponentialDecay, cosineDecay, type Schedule } from './schedules';
 export { Callback, type CallbackHooks, type Logs } from './callbacks';

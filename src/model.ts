@@ -1,9 +1,12 @@
 import { runtime, type Runtime } from './backend/index';
 import { Callback, callbackList, type CallbackHooks, type Logs, type TrainingTarget } from './callbacks';
 import { MemoryError, ShapeError, StateError, TrainingError, ValueError } from './errors';
+import { type BoundPlan, GraphPlan, MODES, type PlanMode } from './graph/plan';
+import { Network } from './graph/network';
 import { initialize } from './initializers';
 import type { SaveOptions, SaveResult, SaveTarget } from './io/model-io';
-import { checkWeightCount, Layer, type LayerBinding, type ParamSpec } from './layers/layer';
+import { InputLayer } from './layers/input';
+import { checkWeightCount, Layer, type ParamSpec, type SymbolicTensor } from './layers/layer';
 import { alignBytes } from './memory/heap';
 import { ModelMemory } from './memory/residency';
 import { isSparse, lossName, type LossName } from './losses';
@@ -13,14 +16,13 @@ import { ProgressBar } from './progress';
 import { Rng } from './random';
 import { Tensor, toTensor, type TensorLike } from './tensor';
 
-
 const F32 = 4;
 const product = (s: readonly number[]) => s.reduce((a, b) => a * b, 1);
 /** Bytes of `count` floats, 16-byte aligned, in checked arithmetic. */
 const floats = (count: number) => alignBytes(count * F32);
 
 /** The model each layer belongs to (a WeakMap, so a layer carries no reference to its model). */
-const owners = new WeakMap<Layer, Sequential>();
+const owners = new WeakMap<Layer, LayersModel>();
 
 /** Frees a dropped model's blocks in linear memory once the collector reclaims it (eviction is the backstop). */
 const finalizer = typeof FinalizationRegistry === 'function'
@@ -33,32 +35,59 @@ interface ParamEntry {
   /** Byte offset from the start of the parameter block. */
   readonly offset: number;
   readonly size: number;
+  /** In the trainable part of the block (the optimizer updates it). */
+  readonly trainable: boolean;
+}
+
+type Accuracy = 'none' | 'argmax' | 'label' | 'binary';
+
+/** The loss head of one output: its loss, its weight in the total, and its metric. */
+interface Head {
+  /** The output's name in logs and name maps: its layer's name. */
+  readonly name: string;
+  readonly loss: LossName;
+  readonly weight: number;
+  /** A softmax output trained through the fused softmax + cross-entropy kernel. */
+  readonly fused: boolean;
+  readonly accuracy: Accuracy;
+  /** Floats per sample, and the sample shape. */
+  readonly size: number;
+  readonly shape: readonly number[];
+  readonly layer: Layer;
 }
 
 interface Compiled {
   readonly optimizer: Optimizer;
-  readonly loss: LossName;
+  readonly heads: readonly Head[];
   readonly metrics: readonly string[];
-  /** Softmax output trained through the fused softmax + cross-entropy kernel. */
-  readonly fused: boolean;
-  readonly accuracy: 'none' | 'argmax' | 'label' | 'binary';
+  /** Per step of the network: true when the loss head owns that step's softmax (left out of its forward). */
+  readonly logits: readonly boolean[];
 }
 
-/** Data copied into the arena for a fit or evaluate call. */
+/** Data copied into the arena for a fit call: per input, per output, and the row order. */
 interface Staged {
-  x: number;
-  /** f32 targets [n, outSize] or i32 labels [n]. */
-  y: number;
+  xs: number[];
+  /** Per output: f32 targets [n, size] or i32 labels [n]. */
+  ys: number[];
   idx: number;
   n: number;
 }
 
+/** Per output: float targets, or integer labels for sparseCategoricalCrossentropy. */
+type Target = Tensor | Int32Array;
+
+/** A value per output: one for all, a list in output order, or a map by output name. */
+type PerOutput<T> = T | T[] | Record<string, T>;
+
 /**
- * What {@link Sequential.compile} takes. Required: optimizer and loss; an unknown key, name or type is a ValueError
+ * What {@link LayersModel.compile} takes. Required: optimizer and loss; an unknown key, name or type is a ValueError
  * (UnknownNameError for a misspelt optimizer or loss) naming the closest valid one.
  *
  * @example
- * model.compile({ optimizer: nn.optimizers.sgd({ learningRate: 0.1 }), loss: 'meanSquaredError' });
+ * model.compile({ optimizer: nn.optimizers.adam({ learningRate: 1e-3 }), loss: 'categoricalCrossentropy', metrics: ['accuracy'] });
+ * // a model with two outputs named 'digit' and 'parity':
+ * model.compile({ optimizer: 'adam', loss: { digit: 'sparseCategoricalCrossentropy', parity: 'binaryCrossentropy' },
+ *                 lossWeights: { digit: 1, parity: 0.5 }, metrics: ['accuracy'] });
  */
 export interface CompileConfig {
   /**
@@ -69,22 +98,29 @@ export interface CompileConfig {
   /**
    * The loss to minimize, by name: 'meanSquaredError' (alias 'mse'), 'binaryCrossentropy', 'categoricalCrossentropy'
    * or 'sparseCategoricalCrossentropy' (integer labels; needs at least 2 output units). Required. A softmax output
-   * with a cross-entropy loss runs one fused, numerically stable kernel.
+   * with a cross-entropy loss runs one fused, numerically stable kernel. For a model with several outputs: one name
+   * for all, a list in output order, or a map by output layer name.
    */
-  loss: string;
+  loss: PerOutput<string>;
+  /**
+   * How much each output's loss counts in the total that training minimizes: a list in output order or a map by
+   * output name. Default 1 for every output.
+   */
+  lossWeights?: number[] | Record<string, number>;
   /**
    * Extra numbers fit and evaluate report: `['accuracy']` (or `'acc'`) adds `accuracy` (and `val_accuracy`) to the
-   * logs: argmax match for several outputs, output ≥ 0.5 for one output or binaryCrossentropy. Default: none.
+   * logs, per output for a model of several: argmax match for several units, output ≥ 0.5 for one unit or
+   * binaryCrossentropy. Default: none.
    */
   metrics?: string[];
 }
 
 /**
- * What {@link Sequential.fit} takes; every field is optional. A wrong key, type or range is a ValueError naming
+ * What {@link LayersModel.fit} takes; every field is optional. A wrong key, type or range is a ValueError naming
  * the option (and the closest valid key for a misspelt one).
  *
  * @example
- * await model.fit(x, y, { epochs: 10, batchSize: 16, validationSplit: 0.2, verbose: 1 });
+ * await model.fit(x, y, { epochs: 5, batchSize: 64, validationSplit: 0.1, verbose: 1 });
  */
 export interface FitConfig {
   /** Passes over the training samples, an integer ≥ 1; default 1. */
@@ -140,7 +176,7 @@ export class History {
 }
 
 /**
- * Where training stands (see {@link Sequential.getTrainingState}); plain JSON.
+ * Where training stands (see {@link LayersModel.getTrainingState}); plain JSON.
  *
  * @example
  * const state = model.getTrainingState();
@@ -161,7 +197,7 @@ export interface TrainingState {
  * What {@link sequential} takes; every field is optional.
  *
  * @example
- * const model = nn.sequential({ name: 'xor', seed: 1, layers: [nn.layers.dense({ units: 1, inputShape: [2] })] });
+ * nn.sequential({ seed: 1, name: 'mlp', layers: [nn.layers.dense({ units: 10, inputShape: [4] })] });
  */
 export interface SequentialConfig {
   /**
@@ -178,13 +214,43 @@ export interface SequentialConfig {
   name?: string;
 }
 
+/**
+ * Options of {@link model}.
+ *
+ * @example
+ * const x = nn.input({ shape: [4] });
+ * nn.model({ inputs: x, outputs: nn.layers.dense({ units: 2 }).apply(x), name: 'tiny', seed: 7 });
+ */
+export interface ModelConfig {
+  /** The model's inputs: symbolic tensors from nn.input(), one or a list. Required. */
+  inputs: SymbolicTensor | SymbolicTensor[];
+  /** The model's outputs: symbolic tensors from layer.apply(), one or a list. Required. */
+  outputs: SymbolicTensor | SymbolicTensor[];
+  /** Seed for weight initialization and shuffling. Default: a random seed. */
+  seed?: number;
+  /** The model's name. Default 'model'. */
+  name?: string;
+}
+
+/**
+ * What predict and evaluate take.
+ *
+ * @example
+ * model.predict(x, { batchSize: 1024 });
+ */
+export interface PredictConfig {
+  /** Samples per forward pass, an integer ≥ 1; default 256. Only memory use depends on it. */
+  batchSize?: number;
+}
+
 function positiveInt(what: string, v: unknown): number {
   return intOption(what, v, 1);
 }
 
-/** The options of sequential, compile, fit, predict and evaluate. */
+/** The options of sequential, model, compile, fit, predict and evaluate. */
 export const SEQUENTIAL_OPTIONS = ['layers', 'seed', 'name'] as const;
-export const COMPILE_OPTIONS = ['optimizer', 'loss', 'metrics'] as const;
+export const MODEL_OPTIONS = ['inputs', 'outputs', 'seed', 'name'] as const;
+export const COMPILE_OPTIONS = ['optimizer', 'loss', 'lossWeights', 'metrics'] as const;
 export const FIT_OPTIONS = ['epochs', 'batchSize', 'shuffle', 'validationSplit', 'validationData', 'verbose', 'callbacks',
   'initialEpoch'] as const;
 export const PREDICT_OPTIONS = ['batchSize'] as const;
@@ -193,32 +259,35 @@ const nextTick = () => new Promise<void>((r) => setTimeout(r, 0));
 const isThenable = (v: unknown): v is Promise<unknown> => !!v && typeof (v as Promise<unknown>).then === 'function';
 
 /**
- * A linear stack of layers, trained with compile + fit like a TF.js LayersModel.
+ * A network of layers, trained with compile + fit like a TF.js LayersModel. Build one from symbolic tensors with
+ * {@link model} (any graph: several inputs and outputs, shared layers, residual connections), or a chain with
+ * {@link sequential}.
  *
  * @example
- * const model = nn.sequential({ seed: 42, layers: [
- *   nn.layers.dense({ units: 16, activation: 'relu', inputShape: [2] }),
- *   nn.layers.dense({ units: 1, activation: 'sigmoid' }) ] });
+ * const input = nn.input({ shape: [2] });
+ * const hidden = nn.layers.dense({ units: 16, activation: 'relu' }).apply(input);
+ * const output = nn.layers.dense({ units: 1, activation: 'sigmoid' }).apply(hidden);
+ * const model = nn.model({ inputs: input, outputs: output, seed: 42 });
  * model.compile({ optimizer: 'adam', loss: 'binaryCrossentropy', metrics: ['accuracy'] });
  * await model.fit([[0, 0], [0, 1], [1, 0], [1, 1]], [[0], [1], [1], [0]], { epochs: 200 });
- * model.predict([[1, 0]]).data; // ≈ [1]
  */
-export class Sequential implements TrainingTarget {
-  /** The model's name (SequentialConfig.name; default 'sequential'). */
+export class LayersModel implements TrainingTarget {
+  /** The model's name (the `name` option; default 'model', or 'sequential' for a Sequential). */
   readonly name: string;
-  /** The layers in order (read-only: change them with add before first use). */
-  readonly layers: Layer[] = [];
   /** The seed the weights, shuffling and dropout were drawn from (given, or drawn at random). */
   readonly seed: number;
   /** Set to true (from a callback) to end fit after the current batch. */
   stopTraining = false;
 
+  /** The graph; set by the constructor (graph models) or by build (Sequential). */
+  protected net: Network | undefined;
   private readonly initRng: Rng;
   private readonly shuffleRng: Rng;
   private built = false;
   /** The parameters' home on the JS heap and their resident copy (set by build). */
   private mem!: ModelMemory;
   private entries: ParamEntry[] = [];
+  private byLayer = new Map<Layer, ParamEntry[]>();
   private paramBytes = 0;
   /** Bytes of the leading trainable part of the parameter block (what the optimizer updates). */
   private trainableBytes = 0;
@@ -229,85 +298,122 @@ export class Sequential implements TrainingTarget {
   private iterations = 0;
   /** Epochs completed by fit over the model's life. */
   private epochsTrained = 0;
-  /** Rows the plan holds; valid while planGeneration equals the memory's generation. */
-  private capacity = 0;
+  /** The plan in use; valid while planGeneration equals the memory's generation. */
+  private plan: BoundPlan | undefined;
   private planGeneration = -1;
   /** During fit: a copy of the weights at the start of the epoch, restored if an update overflows. */
   private backupPtr = 0;
-  private bindings: LayerBinding[] = [];
-  private inputPtr = 0;
-  private targetPtr = 0;
-  private labelPtr = 0;
-  private inSize = 0;
-  private outSize = 0;
+  private inSizes: number[] = [];
   /** The runtime of the fit in progress: a model stays on its backend until its fit ends. */
   private fitRt: Runtime | undefined;
   private disposed = false;
 
-  constructor(config?: SequentialConfig) {
-    const c = optionsOf<SequentialConfig>('sequential', config, SEQUENTIAL_OPTIONS);
-    this.name = c.name === undefined ? 'sequential' : nameOption('sequential: name', c.name);
+  /** Use {@link model} or {@link sequential}. @internal */
+  constructor(config: ModelConfig | undefined, kind: 'model' | 'sequential', defaultName: string, options: readonly string[]) {
+    const c = optionsOf<ModelConfig>(kind, config, options);
+    this.name = c.name === undefined ? defaultName : nameOption(`${kind}: name`, c.name);
     const seed = c.seed ?? Math.floor(Math.random() * 2 ** 32);
     if (!Number.isSafeInteger(seed)) throw new ValueError(`seed must be an integer (at most 2^53 − 1 in size), got ${show(seed)}`);
     this.seed = seed;
     this.initRng = new Rng(seed);
     this.shuffleRng = new Rng(seed).fork();
-    const layers = c.layers ?? [];
-    if (!Array.isArray(layers)) throw new ValueError(`sequential: layers must be an array of layers from nn.layers, got ${show(layers)}`);
-    // check every layer before claiming any, so that a refused list leaves every layer free
-    layers.forEach((l, i) => {
-      this.checkLayer(l);
-      if (layers.indexOf(l) !== i) throw new ValueError(`layer '${l.name}' is given twice to model '${this.name}'`);
-      const j = layers.findIndex((o) => o.name === l.name);
-      if (j < i) throw this.duplicateName(l, j, layers[j]);
-    });
-    for (const l of layers) this.add(l);
+    if (kind === 'model') {
+      if (c.inputs === undefined) throw new ValueError(`model '${this.name}': inputs is required (symbolic tensors from nn.input())`);
+      if (c.outputs === undefined) throw new ValueError(`model '${this.name}': outputs is required (symbolic tensors from layer.apply())`);
+      const net = new Network(Array.isArray(c.inputs) ? c.inputs : [c.inputs], Array.isArray(c.outputs) ? c.outputs : [c.outputs],
+        `model '${this.name}'`);
+      const own = net.layers.filter((l) => !(l instanceof InputLayer));
+      for (const l of own) this.checkLayer(l);
+      this.checkNames(net.layers);
+      for (const l of own) owners.set(l, this);
+      this.net = net;
+    }
   }
 
   /** Throws unless `layer` is a layer that no other model owns. */
-  private checkLayer(layer: Layer): void {
+  protected checkLayer(layer: Layer): void {
     if (!(layer instanceof Layer)) throw new ValueError(`${this.name}.add expects a layer from nn.layers, got ${show(layer)}`);
     const owner = owners.get(layer);
     if (owner && owner !== this) {
-      throw new StateError(`layer '${layer.name}' belongs to model '${owner.name}' and cannot be added to model '${this.name}': ` +
+      throw new StateError(`layer '${layer.name}' belongs to model '${owner.name}' and cannot be used in model '${this.name}': ` +
         'a layer belongs to one model (create a new layer, or dispose the other model first)');
     }
   }
 
   /** A saved model refers to weights by layer name, so two layers with one name could not be loaded again. */
-  private duplicateName(layer: Layer, at: number, other: Layer): ValueError {
+  protected checkNames(layers: readonly Layer[]): void {
+    layers.forEach((l, i) => {
+      const j = layers.findIndex((o) => o.name === l.name);
+      if (j < i) throw this.duplicateName(l, j, layers[j]);
+    });
+  }
+
+  protected duplicateName(layer: Layer, at: number, other: Layer): ValueError {
     return new ValueError(`model '${this.name}' already has a layer named '${layer.name}' (layer ${at + 1}, ${other.className}); layer names must be unique`);
   }
 
-  /**
-   * Appends a layer (before the model is first used; StateError after). ValueError for something that is not a
-   * layer, a layer given twice or a duplicate name; StateError for a layer another model owns.
-   *
-   * @example
-   * const model = nn.sequential();
-   * model.add(nn.layers.dense({ units: 8, activation: 'relu', inputShape: [4] }));
-   * model.add(nn.layers.dense({ units: 3, activation: 'softmax' }));
-   */
-  add(layer: Layer): void {
-    this.live('add a layer');
-    this.checkLayer(layer);
-    if (this.built) throw new StateError(`cannot add layer '${layer.name}': model '${this.name}' is already built`);
-    if (this.layers.includes(layer)) throw new ValueError(`layer '${layer.name}' is already in model '${this.name}'`);
-    const i = this.layers.findIndex((l) => l.name === layer.name);
-    if (i >= 0) throw this.duplicateName(layer, i, this.layers[i]);
+  /** The claim a Sequential makes on its layers, and releases in dispose. @internal */
+  protected claim(layer: Layer): void {
     owners.set(layer, this);
-    this.layers.push(layer);
   }
 
-  /** Shape of one input sample (the first layer's inputShape), e.g. `[784]`; builds the model. */
-  get inputShape(): number[] {
-    this.build();
-    return [...this.layers[0].inShape];
+  /**
+   * The model's layers in order: for a graph model its InputLayers first, then each layer at its first use.
+   *
+   * @example
+   * model.layers.map((l) => l.name);   // ['input_1', 'dense_1', 'dense_2']
+   */
+  get layers(): Layer[] {
+    return [...this.network().layers];
   }
-  /** Shape of one output sample (the last layer's output), e.g. `[10]`; builds the model. */
+
+  /**
+   * A layer by name, or by index in {@link layers}. Throws ValueError naming the layers when there is none.
+   *
+   * @example
+   * const features = nn.model({ inputs: base.inputs, outputs: base.getLayer('flatten_1').output });
+   */
+  getLayer(nameOrIndex: string | number): Layer {
+    const layers = this.layers;
+    if (typeof nameOrIndex === 'number') {
+      if (!Number.isInteger(nameOrIndex) || nameOrIndex < 0 || nameOrIndex >= layers.length) {
+        throw new ValueError(`model '${this.name}' has ${layers.length} layers (indices 0 to ${layers.length - 1}), got index ${show(nameOrIndex)}`);
+      }
+      return layers[nameOrIndex];
+    }
+    const l = layers.find((x) => x.name === nameOrIndex);
+    if (!l) throw new ValueError(`model '${this.name}' has no layer named ${show(nameOrIndex)}; its layers are: ${layers.map((x) => x.name).join(', ')}`);
+    return l;
+  }
+
+  /** The symbolic inputs (for building other models on this one's layers). */
+  get inputs(): SymbolicTensor[] {
+    return [...this.network().inputs];
+  }
+  /** The symbolic outputs. */
+  get outputs(): SymbolicTensor[] {
+    return [...this.network().outputs];
+  }
+
+  /** The graph, built first for a Sequential model. @internal */
+  protected network(): Network {
+    this.live('be used');
+    if (!this.net) this.buildNetwork();
+    return this.net!;
+  }
+
+  /** Builds the chain of a Sequential model; graph models have theirs from the start. @internal */
+  protected buildNetwork(): void {
+    throw new StateError(`model '${this.name}' has no graph`);
+  }
+
+  /** Shape of one input sample (the first input's, for a model of several), e.g. `[784]`; builds the model. */
+  get inputShape(): number[] {
+    return [...this.network().inputs[0].shape];
+  }
+  /** Shape of one output sample (the first output's, for a model of several), e.g. `[10]`; builds the model. */
   get outputShape(): number[] {
-    this.build();
-    return [...this.layers[this.layers.length - 1].outShape];
+    return [...this.network().outputs[0].shape];
   }
 
   /** Throws StateError while a fit runs: `what` would change what the fit is using. */
@@ -318,8 +424,53 @@ export class Sequential implements TrainingTarget {
     }
   }
 
-  private live(what: string): void {
+  protected live(what: string): void {
     if (this.disposed) throw new StateError(`model '${this.name}' was disposed and cannot ${what}`);
+  }
+
+  /** The parameter layout for the layers' current `trainable` flags: trainable weights first, in one block. */
+  private layout(net: Network): { entries: ParamEntry[]; bytes: number; trainable: number } {
+    const specs = net.layers.flatMap((layer) => layer.params().map((spec) => ({ layer, spec, size: product(spec.shape),
+      trainable: (spec.trainable ?? true) && layer.trainable })));
+    checkWeightCount(`model '${this.name}'`, specs.reduce((a, e) => a + e.size, 0));
+    const offsets = new Map<object, number>();
+    let offset = 0;
+    let trainable = 0;
+    for (const pass of [true, false]) {
+      for (const e of specs) {
+        if (e.trainable !== pass) continue;
+        offsets.set(e, offset);
+        offset += floats(e.size);
+      }
+      if (pass) trainable = offset;
+    }
+    // with its gradients the block must fit in the largest linear memory (wasm32: 4 GiB)
+    if (2 * offset > 2 ** 32) {
+      throw new MemoryError(`model '${this.name}' has ${specs.reduce((a, e) => a + e.size, 0)} weights: with their gradients they need ` +
+        `${2 * offset} bytes, more than the 4 GiB of wasm32 memory`, 2 * offset, 2 ** 32);
+    }
+    // `entries` stays in TF.js weight order (per layer, as params() lists them)
+    return { entries: specs.map((e) => ({ ...e, offset: offsets.get(e)! })), bytes: offset, trainable };
+  }
+
+  private newMemory(bytes: number, trainable: number): ModelMemory {
+    try {
+      return new ModelMemory(bytes, trainable);
+    } catch (e) {
+      throw new MemoryError(`model '${this.name}' needs ${bytes} bytes for its weights, which the JS heap refused (${(e as Error).message})`, bytes, 0);
+    }
+  }
+
+  private setLayout(l: { entries: ParamEntry[]; bytes: number; trainable: number }): void {
+    this.entries = l.entries;
+    this.paramBytes = l.bytes;
+    this.trainableBytes = l.trainable;
+    this.byLayer = new Map();
+    for (const e of l.entries) {
+      const list = this.byLayer.get(e.layer) ?? [];
+      list.push(e);
+      this.byLayer.set(e.layer, list);
+    }
   }
 
   /**
@@ -338,48 +489,34 @@ export class Sequential implements TrainingTarget {
       this.follow();
       return;
     }
-    if (this.layers.length === 0) throw new StateError(`model '${this.name}' has no layers`);
-    const first = this.layers[0];
-    if (!first.inputShape) {
-      throw new ShapeError(`the first layer '${first.name}' needs an inputShape, e.g. inputShape: [784]`);
-    }
-    let shape = first.inputShape;
-    for (const l of this.layers) shape = l.build(shape);
-    // Trainable parameters first, so the optimizer updates one contiguous block; non-trainable state after it.
-    // `entries` stays in TF.js weight order (per layer, as params() lists them).
-    const specs = this.layers.flatMap((layer) => layer.params().map((spec) => ({ layer, spec, size: product(spec.shape) })));
-    checkWeightCount(`model '${this.name}'`, specs.reduce((a, e) => a + e.size, 0));
-    const offsets = new Map<object, number>();
-    let offset = 0;
-    let trainable = 0;
-    for (const pass of [true, false]) {
-      for (const e of specs) {
-        if ((e.spec.trainable ?? true) !== pass) continue;
-        offsets.set(e, offset);
-        offset += floats(e.size);
-      }
-      if (pass) trainable = offset;
-    }
-    // with its gradients the block must fit in the largest linear memory (wasm32: 4 GiB)
-    if (2 * offset > 2 ** 32) {
-      throw new MemoryError(`model '${this.name}' has ${specs.reduce((a, e) => a + e.size, 0)} weights: with their gradients they need ` +
-        `${2 * offset} bytes, more than the 4 GiB of wasm32 memory`, 2 * offset, 2 ** 32);
-    }
-    let mem: ModelMemory;
-    try {
-      mem = new ModelMemory(offset, trainable);
-    } catch (e) {
-      throw new MemoryError(`model '${this.name}' needs ${offset} bytes for its weights, which the JS heap refused (${(e as Error).message})`, offset, 0);
-    }
-    this.trainableBytes = trainable;
-    this.entries = specs.map((e) => ({ ...e, offset: offsets.get(e)! }));
-    this.paramBytes = offset;
-    for (const l of this.layers) if (l.usesRng) l.rng = this.initRng.fork();
-    this.inSize = product(this.layers[0].inShape);
-    this.outSize = product(this.layers[this.layers.length - 1].outShape);
+    const net = this.network();
+    const l = this.layout(net);
+    const mem = this.newMemory(l.bytes, l.trainable);
+    this.setLayout(l);
+    for (const layer of net.layers) if (layer.usesRng) layer.rng = this.initRng.fork();
+    this.inSizes = net.inputs.map((t) => product(t.shape));
     for (const e of this.entries) initialize(e.spec.initializer, e.spec.shape, mem.params.subarray(e.offset / F32, e.offset / F32 + e.size), this.initRng);
     this.mem = mem;
     this.built = true;
+    finalizer?.register(this, mem, this);
+  }
+
+  /**
+   * Moves the weights to a new layout when layers' `trainable` flags changed since the last one (at compile, as in
+   * Keras). Optimizer state is reset by compile anyway.
+   */
+  private relayout(): void {
+    const l = this.layout(this.network());
+    if (l.trainable === this.trainableBytes && l.entries.every((e, i) => e.offset === this.entries[i].offset)) return;
+    const values = this.getWeights().map((t) => t.data);
+    const mem = this.newMemory(l.bytes, l.trainable);
+    l.entries.forEach((e, i) => mem.params.set(values[i], e.offset / F32));
+    finalizer?.unregister(this);
+    this.mem.release();
+    this.mem = mem;
+    this.setLayout(l);
+    this.plan = undefined;
+    this.planGeneration = -1;
     finalizer?.register(this, mem, this);
   }
 
@@ -413,9 +550,23 @@ export class Sequential implements TrainingTarget {
     return f.slice(at, at + this.paramBytes / F32);
   }
 
-  private writeEntries(values: Float32Array[]): void {
+  private writeEntries(entries: readonly ParamEntry[], values: Float32Array[]): void {
     const [f, at] = this.paramsView();
-    this.entries.forEach((e, i) => f.set(values[i], at + e.offset / F32));
+    entries.forEach((e, i) => f.set(values[i], at + e.offset / F32));
+  }
+
+  /** The arena plan for `rows` samples and what `mode` needs, placed but not allocated. */
+  private planFor(rows: number, mode: PlanMode): GraphPlan {
+    return new GraphPlan(this.network(), rows, mode, {
+      trains: (layer) => (this.byLayer.get(layer) ?? []).some((e) => e.trainable),
+      sizes: (layer) => (this.byLayer.get(layer) ?? []).map((e) => e.size),
+    });
+  }
+
+  /** True when the plan in place serves a call of `mode` on `rows` samples. */
+  private planServes(rows: number, mode: PlanMode): boolean {
+    const p = this.plan;
+    return !!p && this.planGeneration === this.mem.generation && p.plan.rows >= rows && MODES.indexOf(p.plan.mode) >= MODES.indexOf(mode);
   }
 
   /**
@@ -424,27 +575,35 @@ export class Sequential implements TrainingTarget {
    * (never evicted until `leave`), made resident (evicting idle models if memory is short) and planned. Throws
    * MemoryError, with nothing changed and nothing pinned, when the memory cannot hold it.
    */
-  private enter(what: string, rows: number, extraBytes: number, batchSize: number): Runtime {
+  private enter(what: string, rows: number, extraBytes: number, batchSize: number, mode: PlanMode): Runtime {
     this.build();
     const rt = this.fitRt ?? runtime();
     const m = this.mem;
     if (m.rt && m.rt !== rt) m.evict(); // to another backend: the state goes home, then into the new memory
+    // a call nested in a fit (from its hooks) must leave a plan the fit can go on with
+    const train: PlanMode = this.fitRt !== undefined ? 'train' : mode;
     m.pins++;
     try {
       const resident = m.residentOn(rt);
-      const replan = !resident || this.planGeneration !== m.generation || this.capacity < rows;
-      const need = extraBytes + (resident ? 0 : m.coreBytes) + (replan ? this.planLayout(rows).bytes : 0);
+      const replan = !resident || !this.planServes(rows, train);
+      const planned = replan ? this.planFor(Math.max(rows, this.keptRows(resident)), train) : undefined;
+      const need = extraBytes + (resident ? 0 : m.coreBytes) + (planned ? planned.bytes : 0);
       // a call nested in another (a fit's hook) keeps the old plan until the new one is allocated
       const available = rt.heap.available + (resident && replan && m.pins === 1 ? m.planBytes : 0);
       if (need > available) throw new MemoryError(`${need} bytes needed, ${available} available`, need, available);
       m.restore(rt);
       this.bind();
-      if (this.planGeneration !== m.generation || this.capacity < rows) this.plan(rows);
+      if (!this.planServes(rows, train)) this.place(planned ?? this.planFor(rows, train));
     } catch (e) {
       m.pins--;
-      throw this.memoryError(e, what, batchSize, rows, extraBytes, rt);
+      throw this.memoryError(e, what, batchSize, rows, extraBytes, rt, train);
     }
     return rt;
+  }
+
+  /** Rows a replan nested in a fit must keep (the fit's batch), else 0. */
+  private keptRows(resident: boolean): number {
+    return resident && this.fitRt && this.plan ? this.plan.plan.rows : 0;
   }
 
   /** Ends a call begun by enter. */
@@ -456,16 +615,17 @@ export class Sequential implements TrainingTarget {
    * A MemoryError that names the model, the call, the batch size, the bytes needed and available, and what would
    * fit; other errors pass through.
    */
-  private memoryError(e: unknown, what: string, batchSize: number, rows: number, extraBytes: number, rt: Runtime): unknown {
+  private memoryError(e: unknown, what: string, batchSize: number, rows: number, extraBytes: number, rt: Runtime, mode: PlanMode): unknown {
     if (!(e instanceof MemoryError)) return e;
     const heap = rt.heap;
     const m = this.mem;
     const held = m.pinned ? m.residentBytes : 0; // what the call in progress holds already
     const available = heap.available + held;
     const fixed = m.coreBytes + extraBytes;
+    const planBytes = (r: number) => this.planFor(r, mode).bytes;
     let need = fixed;
     try {
-      need += this.planLayout(rows).bytes;
+      need += planBytes(rows);
     } catch {
       need = Infinity;
     }
@@ -474,7 +634,7 @@ export class Sequential implements TrainingTarget {
       ? `the ${rt.backend.name} backend's limit of ${heap.capacity} bytes`
       : `the cap of ${heap.capacity} bytes set by nn.ready({ maxMemoryBytes })`;
     let hint: string;
-    if (fixed + this.planLayout(1).bytes > available) {
+    if (fixed + planBytes(1) > available) {
       hint = `its weights, gradients and optimizer state${extraBytes ? ' with the call\'s data' : ''} alone need ${fixed} bytes: ` +
         'use a smaller model or less data per call, or raise maxMemoryBytes';
     } else {
@@ -482,7 +642,7 @@ export class Sequential implements TrainingTarget {
       let hi = rows;
       while (lo < hi) {
         const mid = Math.ceil((lo + hi) / 2);
-        if (fixed + this.planLayout(mid).bytes <= available) lo = mid;
+        if (fixed + planBytes(mid) <= available) lo = mid;
         else hi = mid - 1;
       }
       hint = `try a smaller batchSize (${lo} fits)`;
@@ -500,8 +660,28 @@ export class Sequential implements TrainingTarget {
     this.statePtrs = m.state.map((_, s) => m.statePtr(s));
   }
 
+  /** Allocates the plan block and binds the network's steps to it (one block, kept while the model is resident). */
+  private place(plan: GraphPlan): void {
+    const base = this.mem.replan(plan.bytes, this.mem.pins > 1);
+    this.plan = plan.bind(base, (layer) => {
+      const mine = this.byLayer.get(layer) ?? [];
+      return { ptrs: mine.map((e) => this.paramPtr + e.offset), grads: mine.map((e) => this.gradPtr + e.offset) };
+    });
+    this.planGeneration = this.mem.generation;
+  }
+
   /**
-   * Chooses the optimizer, loss and metrics. Compiling again resets the optimizer state. StateError during a fit.
+   * Bytes of the activation memory (values, gradients, workspace, the batch's data) for a batch of `rows`, to
+   * train (`true`) or to predict (`false`): what summary() reports.
+   */
+  planBytes(rows: number, training: boolean): number {
+    this.build();
+    return this.planFor(rows, training ? 'train' : 'predict').bytes;
+  }
+
+  /**
+   * Chooses the optimizer, loss and metrics. Compiling again resets the optimizer state, and applies changes of
+   * layers' `trainable` flags. StateError during a fit.
    *
    * @example
    * model.compile({ optimizer: nn.optimizers.adam({ learningRate: 1e-3 }), loss: 'categoricalCrossentropy',
@@ -512,133 +692,133 @@ export class Sequential implements TrainingTarget {
     this.notInFit('compile');
     optionsOf<CompileConfig>('compile', c ?? null, COMPILE_OPTIONS);
     const optimizer = toOptimizer(c.optimizer);
-    const loss = lossName(c.loss);
     const metrics = c.metrics ?? [];
     if (!Array.isArray(metrics)) throw new ValueError(`metrics must be an array such as ['accuracy'], got ${show(metrics)}`);
     for (const m of metrics) {
       if (m !== 'accuracy' && m !== 'acc') throw new ValueError(`unknown metric ${show(m)}; valid metrics are: accuracy, acc`);
     }
     this.build();
-    const last = this.layers[this.layers.length - 1];
-    if (isSparse(loss) && this.outSize < 2) {
-      throw new ShapeError(`sparseCategoricalCrossentropy needs at least 2 output units, but layer '${last.name}' has ${this.outSize}`);
-    }
-    let accuracy: Compiled['accuracy'] = 'none';
-    if (metrics.length > 0) {
-      if (isSparse(loss)) accuracy = 'label';
-      else if (loss === 'binaryCrossentropy' || this.outSize === 1) accuracy = 'binary';
-      else accuracy = 'argmax';
-    }
-    const fused = last.softmaxOutput && (loss === 'categoricalCrossentropy' || isSparse(loss));
+    const net = this.network();
+    const names = net.outputs.map((t) => t.sourceLayer.name);
+    const losses = perOutput('loss', c.loss, names, true).map((l) => lossName(l));
+    const weights = c.lossWeights === undefined ? names.map(() => 1)
+      : perOutput('lossWeights', c.lossWeights, names, false).map((w, i) =>
+        numberOption(`lossWeights for output '${names[i]}'`, w, { min: 0 }));
+    const heads = net.outputs.map((t, i): Head => {
+      const loss = losses[i];
+      const size = product(t.shape);
+      const layer = t.sourceLayer;
+      if (isSparse(loss) && size < 2) {
+        throw new ShapeError(`sparseCategoricalCrossentropy needs at least 2 output units, but layer '${layer.name}' has ${size}`);
+      }
+      let accuracy: Accuracy = 'none';
+      if (metrics.length > 0) {
+        if (isSparse(loss)) accuracy = 'label';
+        else if (loss === 'binaryCrossentropy' || size === 1) accuracy = 'binary';
+        else accuracy = 'argmax';
+      }
+      // the loss head takes over the softmax when nothing else reads the output
+      const v = net.outputIds[i];
+      const fused = layer.softmaxOutput && (loss === 'categoricalCrossentropy' || isSparse(loss)) && net.consumers[v].length === 0;
+      return { name: layer.name, loss, weight: weights[i], fused, accuracy, size, shape: [...t.shape], layer };
+    });
+    const logits = net.steps.map((s) => heads.some((h, i) => h.fused && net.outputIds[i] === s.output));
+    this.relayout();
     this.mem.resetSlots(optimizer.slots, optimizer.initialState());
-    this.compiled = { optimizer, loss, metrics: metrics.map(() => 'accuracy'), fused, accuracy };
+    this.compiled = { optimizer, heads, metrics: metrics.map(() => 'accuracy'), logits };
     this.iterations = 0;
   }
 
-  /** Where each buffer of a plan for `rows` samples sits, as offsets from its start, and its size; checked sizes. */
-  private planLayout(rows: number): { bytes: number; at: number[] } {
-    const at: number[] = [];
-    let bytes = 0;
-    const take = (b: number) => { at.push(bytes); bytes += b; };
-    take(floats(rows * this.inSize));
-    for (const l of this.layers) {
-      const out = floats(rows * product(l.outShape));
-      take(out);
-      take(out);
-      take(alignBytes(l.workspaceBytes(rows)));
-    }
-    take(floats(rows * this.outSize));
-    take(floats(rows));
-    if (!Number.isSafeInteger(bytes)) throw new MemoryError(`a plan of ${bytes} bytes cannot be allocated`, bytes, 0);
-    return { bytes, at };
+  private forward(rows: number, training: boolean, logits: readonly boolean[] | undefined): void {
+    const p = this.plan!;
+    p.forward(this.rt.backend.kernels, rows, training, logits ?? this.noLogits());
   }
 
-  /** Lays out activations and gradients for `rows` samples per call (one block, kept while the model is resident). */
-  private plan(rows: number): void {
-    const { bytes, at } = this.planLayout(rows);
-    const base = this.mem.replan(bytes, this.mem.pins > 1);
-    const ptr = (i: number) => base + at[i];
-    const n = this.layers.length;
-    this.capacity = rows;
-    this.planGeneration = this.mem.generation;
-    this.inputPtr = ptr(0);
-    this.targetPtr = ptr(1 + 3 * n);
-    this.labelPtr = ptr(2 + 3 * n);
-    this.bindings = this.layers.map((layer, i) => {
-      const mine = this.entries.filter((e) => e.layer === layer);
-      return {
-        x: i === 0 ? this.inputPtr : ptr(1 + 3 * (i - 1)),
-        dx: i === 0 ? 0 : ptr(2 + 3 * (i - 1)),
-        y: ptr(1 + 3 * i),
-        dy: ptr(2 + 3 * i),
-        params: mine.map((e) => this.paramPtr + e.offset),
-        grads: mine.map((e) => this.gradPtr + e.offset),
-        ws: ptr(3 + 3 * i),
-      };
-    });
+  private noLogits(): boolean[] {
+    return this.network().steps.map(() => false);
   }
 
-  private forward(rows: number, training: boolean, logits: boolean): void {
+  /** The loss of output `o` over `rows` samples; writes its gradient when `grad`. */
+  private headLoss(o: number, rows: number, target: number, grad: boolean): number {
     const k = this.rt.backend.kernels;
-    const last = this.layers.length - 1;
-    for (let i = 0; i <= last; i++) this.layers[i].forward(k, this.bindings[i], rows, training, logits && i === last);
-  }
-
-  /** Loss over `rows` samples whose output is in the last layer; writes the output gradient when grad. */
-  private lossOf(rows: number, target: number, grad: boolean): number {
-    const k = this.rt.backend.kernels;
-    const c = this.compiled!;
-    const b = this.bindings[this.bindings.length - 1];
-    const g = grad ? b.dy : 0;
-    const cols = this.outSize;
+    const h = this.compiled!.heads[o];
+    const p = this.plan!;
+    const y = p.outputPtrs[o];
+    const g = grad ? p.outputGrads[o] : 0;
+    const cols = h.size;
     let loss: number;
-    switch (c.loss) {
-      case 'meanSquaredError': loss = k.f32_mse(b.y, target, g, rows, cols); break;
-      case 'binaryCrossentropy': loss = k.f32_bce(b.y, target, g, rows, cols); break;
+    switch (h.loss) {
+      case 'meanSquaredError': loss = k.f32_mse(y, target, g, rows, cols); break;
+      case 'binaryCrossentropy': loss = k.f32_bce(y, target, g, rows, cols); break;
       case 'categoricalCrossentropy':
-        loss = c.fused ? k.f32_softmax_cce(b.y, target, b.y, g, rows, cols) : k.f32_cce(b.y, target, g, rows, cols);
+        loss = h.fused ? k.f32_softmax_cce(y, target, y, g, rows, cols) : k.f32_cce(y, target, g, rows, cols);
         break;
       default:
-        loss = c.fused ? k.f32_softmax_sparse_cce(b.y, target, b.y, g, rows, cols) : k.f32_sparse_cce(b.y, target, g, rows, cols);
+        loss = h.fused ? k.f32_softmax_sparse_cce(y, target, y, g, rows, cols) : k.f32_sparse_cce(y, target, g, rows, cols);
     }
+    if (grad && h.weight !== 1) k.f32_scale(g, rows * cols, h.weight);
+    return loss;
+  }
+
+  /** `loss` plus the regularization loss, Σ λ·Σw² over the regularized weights. */
+  private regularized(loss: number): number {
+    const k = this.rt.backend.kernels;
     for (const e of this.entries) {
       if (e.spec.l2 > 0) loss += e.spec.l2 * k.f32_sum_squares(this.paramPtr + e.offset, e.size);
     }
     return loss;
   }
 
-  private correct(rows: number, target: number): number {
+  /** The total loss (weighted outputs plus regularization) and each output's, writing gradients when `grad`. */
+  private lossOf(rows: number, grad: boolean, each?: number[]): number {
+    const heads = this.compiled!.heads;
+    const p = this.plan!;
+    let loss = 0;
+    heads.forEach((h, o) => {
+      const l = this.headLoss(o, rows, isSparse(h.loss) ? p.labelPtrs[o] : p.targetPtrs[o], grad);
+      if (each) each[o] = l;
+      loss = o === 0 && h.weight === 1 ? l : loss + h.weight * l;
+    });
+    return this.regularized(loss);
+  }
+
+  /** Correct predictions of output `o` over `rows` samples. */
+  private correct(o: number, rows: number): number {
     const k = this.rt.backend.kernels;
-    const y = this.bindings[this.bindings.length - 1].y;
-    switch (this.compiled!.accuracy) {
-      case 'argmax': return k.f32_count_argmax_match(y, target, rows, this.outSize);
-      case 'label': return k.f32_count_argmax_label(y, target, rows, this.outSize);
-      case 'binary': return k.f32_count_binary_match(y, target, rows * this.outSize, 0.5);
+    const h = this.compiled!.heads[o];
+    const p = this.plan!;
+    const y = p.outputPtrs[o];
+    switch (h.accuracy) {
+      case 'argmax': return k.f32_count_argmax_match(y, p.targetPtrs[o], rows, h.size);
+      case 'label': return k.f32_count_argmax_label(y, p.labelPtrs[o], rows, h.size);
+      case 'binary': return k.f32_count_binary_match(y, p.targetPtrs[o], rows * h.size, 0.5);
       default: return 0;
     }
   }
 
-  private accuracyDenominator(rows: number): number {
-    return this.compiled!.accuracy === 'binary' ? rows * this.outSize : rows;
+  private accuracyDenominator(o: number, rows: number): number {
+    const h = this.compiled!.heads[o];
+    return h.accuracy === 'binary' ? rows * h.size : rows;
   }
 
-  /** Forward, loss and backward on the `rows` samples in the input buffer and `target`; gradients land in the grad block. */
-  private gradients(rows: number, target: number): number {
+  /** Forward, loss and backward on the `rows` samples in the input and target buffers; gradients land in the grad block. */
+  private gradients(rows: number, each?: number[]): number {
     const k = this.rt.backend.kernels;
     const c = this.compiled!;
-    this.forward(rows, true, c.fused);
-    const loss = this.lossOf(rows, target, true);
-    for (let i = this.layers.length - 1; i >= 0; i--) {
-      this.layers[i].backward(k, this.bindings[i], rows, c.fused && i === this.layers.length - 1);
+    this.forward(rows, true, c.logits);
+    const loss = this.lossOf(rows, true, each);
+    this.plan!.backward(k, rows, c.logits);
+    for (const e of this.entries) {
+      if (e.spec.l2 > 0 && e.trainable) k.f32_l2_grad(this.paramPtr + e.offset, this.gradPtr + e.offset, e.size, e.spec.l2);
     }
     return loss;
   }
 
   /** One optimizer step on the `rows` samples in the input and target buffers; returns the loss. */
-  private trainStep(rows: number, epoch: number, batch: number): number {
+  private trainStep(rows: number, epoch: number, batch: number, each: number[]): number {
     const k = this.rt.backend.kernels;
     const c = this.compiled!;
-    const loss = this.gradients(rows, isSparse(c.loss) ? this.labelPtr : this.targetPtr);
+    const loss = this.gradients(rows, each);
     if (!Number.isFinite(loss)) {
       throw new TrainingError(`the loss became ${loss} at epoch ${epoch + 1}, batch ${batch + 1} of model '${this.name}'; ` +
         'training stopped before that batch changed the weights (try a lower learning rate, clipNorm, or check the data)');
@@ -655,7 +835,7 @@ export class Sequential implements TrainingTarget {
     }
     const lr = opt.rateAt(this.iterations);
     this.iterations++;
-    opt.apply(k, this.paramPtr, this.gradPtr, this.statePtrs, count, lr, this.iterations);
+    if (count > 0) opt.apply(k, this.paramPtr, this.gradPtr, this.statePtrs, count, lr, this.iterations);
     if (!k.f32_all_finite(this.paramPtr, this.paramBytes / F32)) {
       if (this.backupPtr) k.f32_copy(this.backupPtr, this.paramPtr, this.paramBytes / F32);
       throw new TrainingError(`the weights overflowed to non-finite values at epoch ${epoch + 1}, batch ${batch + 1} of model ` +
@@ -667,23 +847,54 @@ export class Sequential implements TrainingTarget {
 
   // ---------------------------------------------------------------- data at the edge
 
-  private checkX(x: unknown, what: string): Tensor {
-    const t = toTensor(x, what);
-    const want = this.layers[0].inShape;
-    const got = t.shape;
-    const okRank = got.length === want.length + 1 && want.every((d, i) => got[i + 1] === d);
-    if (!okRank) {
-      throw new ShapeError(`layer '${this.layers[0].name}' expects samples of shape [${want.join(', ')}], ` +
-        `so ${what} should have shape [n, ${want.join(', ')}], but it has shape [${got.join(', ')}]`);
-    }
-    if (got[0] === 0) throw new ShapeError(`${what} has no samples`);
-    return t;
+  /** Names of the inputs and of the outputs (their layers' names), for name maps and messages. */
+  private ioNames(kind: 'input' | 'output'): string[] {
+    const net = this.network();
+    return (kind === 'input' ? net.inputs : net.outputs).map((t) => t.sourceLayer.name);
   }
 
-  private checkY(y: unknown, n: number, what: string): Tensor | Int32Array {
-    const c = this.compiled!;
-    const last = this.layers[this.layers.length - 1];
-    if (isSparse(c.loss)) {
+  /** How `what` names element i of a per-input or per-output value in messages. */
+  private static part(what: string, names: readonly string[], i: number): string {
+    return names.length === 1 ? what : `${what}['${names[i]}']`;
+  }
+
+  /** The samples of every input, checked: one tensor per input, all with the same number of samples. */
+  private checkXs(x: unknown, what: string): Tensor[] {
+    const net = this.network();
+    const names = this.ioNames('input');
+    const list = splitIO(x, names, 'input', what, this.name);
+    const xs = list.map((v, i) => {
+      const label = LayersModel.part(what, names, i);
+      const t = toTensor(v, label);
+      const want = net.inputs[i].shape;
+      const got = t.shape;
+      const okRank = got.length === want.length + 1 && want.every((d, j) => got[j + 1] === d);
+      if (!okRank) {
+        const first = net.steps.find((s) => s.inputs.includes(i))?.node.layer ?? net.inputs[i].sourceLayer;
+        throw new ShapeError(`layer '${first.name}' expects samples of shape [${want.join(', ')}], ` +
+          `so ${label} should have shape [n, ${want.join(', ')}], but it has shape [${got.join(', ')}]`);
+      }
+      if (got[0] === 0) throw new ShapeError(`${label} has no samples`);
+      return t;
+    });
+    xs.forEach((t, i) => {
+      if (t.shape[0] !== xs[0].shape[0]) {
+        throw new ShapeError(`${LayersModel.part(what, names, 0)} has ${xs[0].shape[0]} samples but ${LayersModel.part(what, names, i)} has ${t.shape[0]}`);
+      }
+    });
+    return xs;
+  }
+
+  /** The targets of every output, checked against its loss: `n` samples each. */
+  private checkYs(y: unknown, n: number, what: string): Target[] {
+    const names = this.ioNames('output');
+    return splitIO(y, names, 'output', what, this.name).map((v, o) => this.checkY(v, o, n, LayersModel.part(what, names, o)));
+  }
+
+  private checkY(y: unknown, o: number, n: number, what: string): Target {
+    const h = this.compiled!.heads[o];
+    const last = h.layer;
+    if (isSparse(h.loss)) {
       const t = y instanceof Int32Array ? new Tensor(Float32Array.from(y), [y.length]) : toTensor(y, what);
       if (!(t.shape.length === 1 || (t.shape.length === 2 && t.shape[1] === 1))) {
         throw new ShapeError(`sparseCategoricalCrossentropy takes ${what} as one integer label per sample (shape [n] or [n, 1]), got shape [${t.shape.join(', ')}]`);
@@ -692,8 +903,8 @@ export class Sequential implements TrainingTarget {
       const labels = new Int32Array(n);
       for (let i = 0; i < n; i++) {
         const v = t.data[i];
-        if (!Number.isInteger(v) || v < 0 || v >= this.outSize) {
-          throw new ValueError(`${what}[${i}] is ${v}, but labels must be integers in [0, ${this.outSize - 1}] for the ${this.outSize} units of layer '${last.name}'`);
+        if (!Number.isInteger(v) || v < 0 || v >= h.size) {
+          throw new ValueError(`${what}[${i}] is ${v}, but labels must be integers in [0, ${h.size - 1}] for the ${h.size} units of layer '${last.name}'`);
         }
         labels[i] = v;
       }
@@ -702,104 +913,135 @@ export class Sequential implements TrainingTarget {
     const t = toTensor(y, what);
     if (t.shape[0] !== n) throw new ShapeError(`x has ${n} samples but ${what} has ${t.shape[0]}`);
     const per = product(t.shape.slice(1));
-    if (per !== this.outSize || t.shape.length < 2) {
-      throw new ShapeError(`layer '${last.name}' outputs shape [${last.outShape.join(', ')}] per sample, so ${what} should have shape ` +
-        `[${n}, ${last.outShape.join(', ')}], but it has shape [${t.shape.join(', ')}]` +
-        (c.loss === 'categoricalCrossentropy' && t.shape.length === 1 ? ' (for integer labels use sparseCategoricalCrossentropy)' : ''));
+    if (per !== h.size || t.shape.length < 2) {
+      throw new ShapeError(`layer '${last.name}' outputs shape [${h.shape.join(', ')}] per sample, so ${what} should have shape ` +
+        `[${n}, ${h.shape.join(', ')}], but it has shape [${t.shape.join(', ')}]` +
+        (h.loss === 'categoricalCrossentropy' && t.shape.length === 1 ? ' (for integer labels use sparseCategoricalCrossentropy)' : ''));
     }
     const bad = firstNonFinite(t.data);
     if (bad >= 0) throw new ValueError(`${what} contains ${t.data[bad]} at sample ${Math.floor(bad / per)}, index ${bad % per}`);
-    if (c.loss === 'binaryCrossentropy' || c.loss === 'categoricalCrossentropy') {
+    if (h.loss === 'binaryCrossentropy' || h.loss === 'categoricalCrossentropy') {
       for (let i = 0; i < t.data.length; i++) {
         if (t.data[i] < 0 || t.data[i] > 1) {
-          throw new ValueError(`${c.loss} needs targets in [0, 1], but ${what} has ${t.data[i]} at sample ${Math.floor(i / per)}, index ${i % per}`);
+          throw new ValueError(`${h.loss} needs targets in [0, 1], but ${what} has ${t.data[i]} at sample ${Math.floor(i / per)}, index ${i % per}`);
         }
       }
     }
     return t;
   }
 
-  /** Bytes that staging n samples of x and y (with the row order) takes. */
-  private stageBytes(n: number, y: Tensor | Int32Array | undefined): number {
-    if (n === 0) return 0;
-    return floats(n * this.inSize) + (y === undefined ? 0 : floats(n * (y instanceof Int32Array ? 1 : this.outSize)) + floats(n));
+  /** Floats per sample of output o's targets (1 for labels). */
+  private targetSize(o: number, y: Target): number {
+    return y instanceof Int32Array ? 1 : this.compiled!.heads[o].size;
   }
 
-  /** Copies x and y rows [from, from+n) into the arena, for the duration of the call (fit's training set). */
-  private stage(x: Tensor, y: Tensor | Int32Array | undefined, from: number, n: number, what: string): Staged {
+  /** Bytes that staging n samples of xs and ys (with the row order) takes. */
+  private stageBytes(n: number, ys: Target[]): number {
+    if (n === 0) return 0;
+    let b = this.inSizes.reduce((a, s) => a + floats(n * s), 0);
+    ys.forEach((y, o) => { b += floats(n * this.targetSize(o, y)); });
+    return b + floats(n);
+  }
+
+  /** Copies rows [from, from+n) of every input and target into the arena, for the duration of the call (fit's training set). */
+  private stage(xs: Tensor[], ys: Target[], from: number, n: number, what: string): Staged {
     const a = this.mem;
-    const xp = a.allocTemp(n * this.inSize * F32);
-    let yp = 0;
-    let idx = 0;
+    const s: Staged = { xs: [], ys: [], idx: 0, n };
     try {
-      yp = y === undefined ? 0 : a.allocTemp(n * (y instanceof Int32Array ? 1 : this.outSize) * F32);
+      xs.forEach((_, i) => s.xs.push(a.allocTemp(n * this.inSizes[i] * F32)));
+      ys.forEach((y, o) => s.ys.push(a.allocTemp(n * this.targetSize(o, y) * F32)));
       // the row order for gathering batches
-      idx = y === undefined ? 0 : a.allocTemp(n * F32);
+      s.idx = a.allocTemp(n * F32);
     } catch (e) {
-      this.unstage({ x: xp, y: yp, idx, n });
+      this.unstage(s);
       throw e;
     }
     const mem = this.rt.backend.memory;
-    mem.f32().set(x.data.subarray(from * this.inSize, (from + n) * this.inSize), xp / F32);
-    if (y instanceof Int32Array) mem.i32().set(y.subarray(from, from + n), yp / F32);
-    else if (y) mem.f32().set(y.data.subarray(from * this.outSize, (from + n) * this.outSize), yp / F32);
-    if (y !== undefined) {
-      const ix = mem.i32();
-      for (let i = 0; i < n; i++) ix[idx / F32 + i] = i;
-    }
-    if (!this.rt.backend.kernels.f32_all_finite(xp, n * this.inSize)) {
-      this.unstage({ x: xp, y: yp, idx, n });
-      this.nonFinite(x, from, n, what);
-    }
-    return { x: xp, y: yp, idx, n };
+    xs.forEach((x, i) => mem.f32().set(x.data.subarray(from * this.inSizes[i], (from + n) * this.inSizes[i]), s.xs[i] / F32));
+    ys.forEach((y, o) => {
+      if (y instanceof Int32Array) mem.i32().set(y.subarray(from, from + n), s.ys[o] / F32);
+      else mem.f32().set(y.data.subarray(from * this.targetSize(o, y), (from + n) * this.targetSize(o, y)), s.ys[o] / F32);
+    });
+    const ix = mem.i32();
+    for (let i = 0; i < n; i++) ix[s.idx / F32 + i] = i;
+    xs.forEach((x, i) => {
+      if (!this.rt.backend.kernels.f32_all_finite(s.xs[i], n * this.inSizes[i])) {
+        this.unstage(s);
+        this.nonFinite(x, i, from, n, LayersModel.part(what, this.ioNames('input'), i));
+      }
+    });
+    return s;
   }
 
-  /** Throws the ValueError for the first non-finite value of x's rows [from, from+n). */
-  private nonFinite(x: Tensor, from: number, n: number, what: string): never {
-    const bad = firstNonFinite(x.data.subarray(from * this.inSize, (from + n) * this.inSize));
-    const s = Math.floor(bad / this.inSize);
-    throw new ValueError(`${what} contains ${x.data[from * this.inSize + bad]} at sample ${from + s}, feature ${bad % this.inSize}; inputs must be finite`);
+  /** Throws the ValueError for the first non-finite value of input i's rows [from, from+n). */
+  private nonFinite(x: Tensor, i: number, from: number, n: number, what: string): never {
+    const size = this.inSizes[i];
+    const bad = firstNonFinite(x.data.subarray(from * size, (from + n) * size));
+    const s = Math.floor(bad / size);
+    throw new ValueError(`${what} contains ${x.data[from * size + bad]} at sample ${from + s}, feature ${bad % size}; inputs must be finite`);
   }
 
   private unstage(s: Staged | undefined): void {
     if (!s) return;
     const a = this.mem;
-    a.releaseTemp(s.x);
-    if (s.y) a.releaseTemp(s.y);
-    if (s.idx) a.releaseTemp(s.idx);
+    for (const p of [...s.xs, ...s.ys, s.idx]) if (p) a.releaseTemp(p);
   }
 
   /**
-   * Copies x rows [from, from+rows) into the input buffer (and y's into the target or label buffer), checking
-   * that the inputs are finite; returns the target pointer.
+   * Copies rows [from, from+rows) of every input into its input buffer (and of every target into its target or
+   * label buffer), checking that the inputs are finite.
    */
-  private load(x: Tensor, y: Tensor | Int32Array | undefined, from: number, rows: number, what: string): number {
+  private load(xs: Tensor[], ys: Target[] | undefined, from: number, rows: number, what: string): void {
     const mem = this.rt.backend.memory;
-    mem.f32().set(x.data.subarray(from * this.inSize, (from + rows) * this.inSize), this.inputPtr / F32);
-    if (!this.rt.backend.kernels.f32_all_finite(this.inputPtr, rows * this.inSize)) this.nonFinite(x, from, rows, what);
-    if (y instanceof Int32Array) {
-      mem.i32().set(y.subarray(from, from + rows), this.labelPtr / F32);
-      return this.labelPtr;
-    }
-    if (y) mem.f32().set(y.data.subarray(from * this.outSize, (from + rows) * this.outSize), this.targetPtr / F32);
-    return this.targetPtr;
+    const p = this.plan!;
+    xs.forEach((x, i) => {
+      const size = this.inSizes[i];
+      mem.f32().set(x.data.subarray(from * size, (from + rows) * size), p.inputPtrs[i] / F32);
+      if (!this.rt.backend.kernels.f32_all_finite(p.inputPtrs[i], rows * size)) {
+        this.nonFinite(x, i, from, rows, LayersModel.part(what, this.ioNames('input'), i));
+      }
+    });
+    ys?.forEach((y, o) => {
+      if (y instanceof Int32Array) mem.i32().set(y.subarray(from, from + rows), p.labelPtrs[o] / F32);
+      else {
+        const size = this.compiled!.heads[o].size;
+        mem.f32().set(y.data.subarray(from * size, (from + rows) * size), p.targetPtrs[o] / F32);
+      }
+    });
   }
 
-  /** Loss and accuracy over rows [from, from+n) of x and y, `batch` rows at a time through the input buffer. */
-  private evaluateRows(x: Tensor, y: Tensor | Int32Array, from: number, n: number, batch: number, what: string): Logs {
+  /** The logs of a pass over n samples: the mean loss, each output's mean loss (several outputs) and accuracy. */
+  private logsOf(loss: number, each: readonly number[], correct: readonly number[], n: number): Logs {
+    const heads = this.compiled!.heads;
+    const logs: Logs = { loss };
+    if (heads.length === 1) {
+      if (heads[0].accuracy !== 'none') logs.accuracy = correct[0] / this.accuracyDenominator(0, n);
+      return logs;
+    }
+    heads.forEach((h, o) => { logs[`${h.name}_loss`] = each[o]; });
+    heads.forEach((h, o) => { if (h.accuracy !== 'none') logs[`${h.name}_accuracy`] = correct[o] / this.accuracyDenominator(o, n); });
+    return logs;
+  }
+
+  /** Loss and accuracy over rows [from, from+n) of xs and ys, `batch` rows at a time through the input buffers. */
+  private evaluateRows(xs: Tensor[], ys: Target[], from: number, n: number, batch: number, what: string): Logs {
     const c = this.compiled!;
+    const heads = c.heads;
     let lossSum = 0;
-    let correct = 0;
+    const eachSums = heads.map(() => 0);
+    const correct = heads.map(() => 0);
+    const each = heads.map(() => 0);
     for (let start = 0; start < n; start += batch) {
       const rows = Math.min(batch, n - start);
-      const target = this.load(x, y, from + start, rows, what);
-      this.forward(rows, false, c.fused);
-      lossSum += this.lossOf(rows, target, false) * rows;
-      if (c.accuracy !== 'none') correct += this.correct(rows, target);
+      this.load(xs, ys, from + start, rows, what);
+      this.forward(rows, false, c.logits);
+      lossSum += this.lossOf(rows, false, each) * rows;
+      heads.forEach((h, o) => {
+        eachSums[o] += each[o] * rows;
+        if (h.accuracy !== 'none') correct[o] += this.correct(o, rows);
+      });
     }
-    const logs: Logs = { loss: lossSum / n };
-    if (c.accuracy !== 'none') logs.accuracy = correct / this.accuracyDenominator(n);
-    return logs;
+    return this.logsOf(lossSum / n, eachSums.map((v) => v / n), correct, n);
   }
 
   private requireCompiled(what: string): Compiled {
@@ -809,7 +1051,8 @@ export class Sequential implements TrainingTarget {
 
   /**
    * Trains the model. x: [n, ...inputShape]; y: targets [n, ...outputShape], or integer labels [n] for
-   * sparseCategoricalCrossentropy. Nested arrays or nn.Tensor. The last partial batch is trained too.
+   * sparseCategoricalCrossentropy. Nested arrays or nn.Tensor; for several inputs or outputs, a list in order or
+   * a map by input / output layer name. The last partial batch is trained too.
    * Resolves when training ends (after `epochs`, `model.stopTraining = true` or a hook's 'stop'); it yields to the
    * event loop at least every 50 ms. StateError before compile or while another fit of this model runs; ShapeError for
    * shapes that do not match the model; ValueError for non-finite inputs or bad options; TrainingError when the
@@ -819,7 +1062,7 @@ export class Sequential implements TrainingTarget {
    * const history = await model.fit(x, y, { epochs: 3, batchSize: 64, validationSplit: 0.1,
    *   callbacks: { onEpochEnd(epoch, logs) { console.log(epoch, logs.loss, logs.val_accuracy); } } });
    */
-  async fit(x: TensorLike, y: TensorLike | Int32Array | number[], options?: FitConfig): Promise<History> {
+  async fit(x: unknown, y: unknown, options?: FitConfig): Promise<History> {
     this.live('fit');
     const c = this.requireCompiled('fit');
     if (this.fitRt) {
@@ -836,18 +1079,18 @@ export class Sequential implements TrainingTarget {
     }
     const hooks = callbackList(config.callbacks);
     this.build();
-    const X = this.checkX(x, 'x');
-    const N = X.shape[0];
-    const Y = this.checkY(y, N, 'y');
+    const X = this.checkXs(x, 'x');
+    const N = X[0].shape[0];
+    const Y = this.checkYs(y, N, 'y');
     let nTrain = N;
-    let valX: Tensor | undefined;
-    let valY: Tensor | Int32Array | undefined;
+    let valX: Tensor[] | undefined;
+    let valY: Target[] | undefined;
     if (config.validationData !== undefined && config.validationData !== null) {
       if (!Array.isArray(config.validationData) || config.validationData.length !== 2) {
         throw new ValueError('validationData must be [x, y]');
       }
-      valX = this.checkX(config.validationData[0], 'validationData x');
-      valY = this.checkY(config.validationData[1], valX.shape[0], 'validationData y');
+      valX = this.checkXs(config.validationData[0], 'validationData x');
+      valY = this.checkYs(config.validationData[1], valX[0].shape[0], 'validationData y');
     } else if (split > 0) {
       nTrain = N - Math.floor(N * split);
       if (nTrain <= 0 || nTrain === N) {
@@ -856,22 +1099,27 @@ export class Sequential implements TrainingTarget {
       valX = X;
       valY = Y;
     }
-    // validation rows stream through the input buffer at each epoch's end: check them before any training
+    // validation rows stream through the input buffers at each epoch's end: check them before any training
     const valFrom = valX === X ? nTrain : 0;
-    const valN = valX ? (valX === X ? N - nTrain : valX.shape[0]) : 0;
+    const valN = valX ? (valX === X ? N - nTrain : valX[0].shape[0]) : 0;
     const valWhat = valX === X ? 'x' : 'validationData x';
-    if (valX && firstNonFinite(valX.data.subarray(valFrom * this.inSize, (valFrom + valN) * this.inSize)) >= 0) this.nonFinite(valX, valFrom, valN, valWhat);
+    valX?.forEach((t, i) => {
+      const size = this.inSizes[i];
+      if (firstNonFinite(t.data.subarray(valFrom * size, (valFrom + valN) * size)) >= 0) {
+        this.nonFinite(t, i, valFrom, valN, LayersModel.part(valWhat, this.ioNames('input'), i));
+      }
+    });
     for (const h of hooks) if (h instanceof Callback) h.setModel(this);
     const history = new History();
     const bar = config.verbose === 1 ? new ProgressBar(epochs, nTrain) : undefined;
-    const sparse = isSparse(c.loss);
+    const heads = c.heads;
     // the kernels in use now: read after every await, since a hook may change the threads (nn.ready, nn.shutdown)
     const kern = () => this.rt.backend.kernels;
 
     let train: Staged | undefined;
     // the plan holds min(batchSize, samples) rows; the training set and a backup of the weights are the call's own
     const extra = this.stageBytes(nTrain, Y) + floats(Math.max(this.paramBytes / F32, 4));
-    const rt = this.enter('fit', Math.min(batchSize, nTrain), extra, batchSize);
+    const rt = this.enter('fit', Math.min(batchSize, nTrain), extra, batchSize, 'train');
     this.fitRt = rt;
     this.stopTraining = false;
     try {
@@ -879,7 +1127,7 @@ export class Sequential implements TrainingTarget {
         train = this.stage(X, Y, 0, nTrain, 'x');
         this.backupPtr = this.mem.allocTemp(Math.max(this.paramBytes, 16));
       } catch (e) {
-        throw this.memoryError(e, 'fit', batchSize, Math.min(batchSize, nTrain), extra, rt);
+        throw this.memoryError(e, 'fit', batchSize, Math.min(batchSize, nTrain), extra, rt, 'train');
       }
       const call = async (name: keyof CallbackHooks, ...args: unknown[]) => {
         for (const h of hooks) {
@@ -894,6 +1142,7 @@ export class Sequential implements TrainingTarget {
       await call('onTrainBegin', {});
       let lastYield = performance.now();
       const batches = Math.ceil(nTrain / batchSize);
+      const each = heads.map(() => 0);
       for (let epoch = initialEpoch; epoch < epochs && !this.stopTraining; epoch++) {
         await call('onEpochBegin', epoch, {});
         bar?.epochBegin();
@@ -906,28 +1155,32 @@ export class Sequential implements TrainingTarget {
           this.shuffleRng.shuffle(ix, at, nTrain);
         }
         let lossSum = 0;
-        let correct = 0;
+        const eachSums = heads.map(() => 0);
+        const correct = heads.map(() => 0);
         let seen = 0;
         for (let b = 0; b < batches; b++) {
           const start = b * batchSize;
           const rows = Math.min(batchSize, nTrain - start);
           if (batchHooks.length) await call('onBatchBegin', b, { batch: b, size: rows });
           const k = kern();
-          k.f32_gather_rows(train.x, train.idx, start, this.inputPtr, rows, this.inSize);
-          if (sparse) k.i32_gather(train.y, train.idx, start, this.labelPtr, rows);
-          else k.f32_gather_rows(train.y, train.idx, start, this.targetPtr, rows, this.outSize);
-          const loss = this.trainStep(rows, epoch, b);
+          const p = this.plan!;
+          train.xs.forEach((xp, i) => k.f32_gather_rows(xp, train!.idx, start, p.inputPtrs[i], rows, this.inSizes[i]));
+          Y.forEach((t, o) => {
+            if (t instanceof Int32Array) k.i32_gather(train!.ys[o], train!.idx, start, p.labelPtrs[o], rows);
+            else k.f32_gather_rows(train!.ys[o], train!.idx, start, p.targetPtrs[o], rows, heads[o].size);
+          });
+          const loss = this.trainStep(rows, epoch, b, each);
           lossSum += loss * rows;
           seen += rows;
-          let acc = 0;
-          if (c.accuracy !== 'none') {
-            const right = this.correct(rows, sparse ? this.labelPtr : this.targetPtr);
-            correct += right;
-            acc = right / this.accuracyDenominator(rows);
-          }
+          const right = heads.map((h, o) => {
+            eachSums[o] += each[o] * rows;
+            if (h.accuracy === 'none') return 0;
+            const r = this.correct(o, rows);
+            correct[o] += r;
+            return r;
+          });
           if (batchHooks.length) {
-            const logs: Logs = { batch: b, size: rows, loss };
-            if (c.accuracy !== 'none') logs.accuracy = acc;
+            const logs: Logs = { batch: b, size: rows, ...this.logsOf(loss, each, right, rows) };
             for (const h of batchHooks) {
               if (typeof h.onBatchEnd !== 'function') continue;
               let r = h.onBatchEnd(b, logs);
@@ -935,11 +1188,7 @@ export class Sequential implements TrainingTarget {
               if (r === 'stop') this.stopTraining = true;
             }
           }
-          if (bar?.due()) {
-            const logs: Logs = { loss: lossSum / seen };
-            if (c.accuracy !== 'none') logs.accuracy = correct / this.accuracyDenominator(seen);
-            bar.update(epoch, seen, logs);
-          }
+          if (bar?.due()) bar.update(epoch, seen, this.logsOf(lossSum / seen, eachSums.map((v) => v / seen), correct, seen));
           if (this.stopTraining) break;
           const now = performance.now();
           if (now - lastYield > 50) {
@@ -947,10 +1196,9 @@ export class Sequential implements TrainingTarget {
             lastYield = performance.now();
           }
         }
-        const logs: Logs = { loss: lossSum / seen };
-        if (c.accuracy !== 'none') logs.accuracy = correct / this.accuracyDenominator(seen);
+        const logs: Logs = this.logsOf(lossSum / seen, eachSums.map((v) => v / seen), correct, seen);
         if (valX) {
-          const v = this.evaluateRows(valX, valY!, valFrom, valN, this.capacity, valWhat);
+          const v = this.evaluateRows(valX, valY!, valFrom, valN, this.plan!.plan.rows, valWhat);
           for (const [key, value] of Object.entries(v)) logs[`val_${key}`] = value;
         }
         if (!this.stopTraining || seen === nTrain) this.epochsTrained++;
@@ -971,59 +1219,61 @@ export class Sequential implements TrainingTarget {
 
   /**
    * Runs the model on x ([n, ...inputShape]: nested arrays, a Float32Array with the model's input size per sample
-   * or an nn.Tensor) and returns [n, ...outputShape]. Dropout is off and batch normalization uses its moving
-   * averages. ShapeError for a shape the model does not take, ValueError for NaN or ±Infinity in x.
+   * or an nn.Tensor; a list or name map for several inputs) and returns [n, ...outputShape], or one tensor per
+   * output for a model of several. Dropout is off and batch normalization uses its moving averages. ShapeError for
+   * a shape the model does not take, ValueError for NaN or ±Infinity in x.
    *
    * @example
    * const probs = model.predict([[0, 1]]);   // nn.Tensor of shape [1, units]
    */
-  predict(x: TensorLike, config?: {
-    /** Samples per forward pass, an integer ≥ 1; default 256. Only memory use depends on it. */
-    batchSize?: number;
-  }): Tensor {
+  predict(x: unknown, config?: PredictConfig): Tensor | Tensor[] {
     config = optionsOf<{ batchSize: number }>('predict', config, PREDICT_OPTIONS);
     this.build();
-    const X = this.checkX(x, 'x');
-    const n = X.shape[0];
+    const X = this.checkXs(x, 'x');
+    const n = X[0].shape[0];
     const batchSize = Math.min(positiveInt('batchSize', config.batchSize ?? 256), n);
-    const out = new Float32Array(n * this.outSize);
-    this.enter('predict', batchSize, 0, batchSize);
+    const net = this.network();
+    const sizes = net.outputs.map((t) => product(t.shape));
+    const outs = sizes.map((s) => new Float32Array(n * s));
+    this.enter('predict', batchSize, 0, batchSize, 'predict');
     try {
-      const last = this.bindings[this.bindings.length - 1];
       for (let start = 0; start < n; start += batchSize) {
         const rows = Math.min(batchSize, n - start);
         this.load(X, undefined, start, rows, 'x');
-        this.forward(rows, false, false);
+        this.forward(rows, false, undefined);
         const mem = this.rt.backend.memory.f32();
-        out.set(mem.subarray(last.y / F32, last.y / F32 + rows * this.outSize), start * this.outSize);
+        const p = this.plan!;
+        outs.forEach((out, o) => {
+          const at = p.outputPtrs[o] / F32;
+          out.set(mem.subarray(at, at + rows * sizes[o]), start * sizes[o]);
+        });
       }
     } finally {
       this.leave();
     }
-    return new Tensor(out, [n, ...this.layers[this.layers.length - 1].outShape]);
+    const tensors = outs.map((out, o) => new Tensor(out, [n, ...net.outputs[o].shape]));
+    return tensors.length === 1 ? tensors[0] : tensors;
   }
 
   /**
-   * Loss (and accuracy when compiled with metrics: ['accuracy']) over x and y, as the mean over all samples.
-   * x and y take the same forms as in fit. StateError before compile.
+   * Loss (and accuracy when compiled with metrics: ['accuracy']) over x and y; for several outputs also each
+   * output's (`dense_3_loss`, `dense_3_accuracy`), as the mean over all samples. x and y take the same forms as in
+   * fit. StateError before compile.
    *
    * @example
    * const { loss, accuracy } = model.evaluate(testX, testY);
    */
-  evaluate(x: TensorLike, y: TensorLike | Int32Array | number[], config?: {
-    /** Samples per pass, an integer ≥ 1; default 256. Only memory use depends on it. */
-    batchSize?: number;
-  }): Logs {
+  evaluate(x: unknown, y: unknown, config?: PredictConfig): Logs {
     this.live('evaluate');
     config = optionsOf<{ batchSize: number }>('evaluate', config, PREDICT_OPTIONS);
     this.requireCompiled('evaluate');
     this.build();
-    const X = this.checkX(x, 'x');
-    const Y = this.checkY(y, X.shape[0], 'y');
-    const batchSize = Math.min(positiveInt('batchSize', config.batchSize ?? 256), X.shape[0]);
-    this.enter('evaluate', batchSize, 0, batchSize);
+    const X = this.checkXs(x, 'x');
+    const Y = this.checkYs(y, X[0].shape[0], 'y');
+    const batchSize = Math.min(positiveInt('batchSize', config.batchSize ?? 256), X[0].shape[0]);
+    this.enter('evaluate', batchSize, 0, batchSize, 'evaluate');
     try {
-      return this.evaluateRows(X, Y, 0, X.shape[0], batchSize, 'x');
+      return this.evaluateRows(X, Y, 0, X[0].shape[0], batchSize, 'x');
     } finally {
       this.leave();
     }
@@ -1031,12 +1281,13 @@ export class Sequential implements TrainingTarget {
 
   /**
    * The loss on (x, y) and its gradient w.r.t. every weight (same order as getWeights), without changing the
-   * weights or the optimizer state.
+   * weights or the optimizer state. Weights that are not trained (frozen layers, batch-norm moving statistics)
+   * get zeros.
    *
    * @example
    * const { loss, grads } = model.computeGradients(x, y);
    */
-  computeGradients(x: TensorLike, y: TensorLike | Int32Array | number[]): {
+  computeGradients(x: unknown, y: unknown): {
     /** The loss on (x, y), as fit and evaluate compute it. */
     loss: number;
     /** The gradient of `loss` for each weight tensor, shaped like it, in getWeights order. */
@@ -1045,16 +1296,17 @@ export class Sequential implements TrainingTarget {
     this.live('compute gradients');
     this.requireCompiled('computeGradients');
     this.build();
-    const X = this.checkX(x, 'x');
-    const Y = this.checkY(y, X.shape[0], 'y');
-    const n = X.shape[0];
-    this.enter('compute gradients', n, 0, n);
+    const X = this.checkXs(x, 'x');
+    const n = X[0].shape[0];
+    const Y = this.checkYs(y, n, 'y');
+    this.enter('compute gradients', n, 0, n, 'train');
     try {
-      const loss = this.gradients(n, this.load(X, Y, 0, n, 'x'));
+      this.load(X, Y, 0, n, 'x');
+      const loss = this.gradients(n);
       const mem = this.rt.backend.memory.f32();
       const grads = this.entries.map((e) => {
         const at = (this.gradPtr + e.offset) / F32;
-        return new Tensor(mem.slice(at, at + e.size), e.spec.shape);
+        return new Tensor(e.trainable ? mem.slice(at, at + e.size) : new Float32Array(e.size), e.spec.shape);
       });
       return { loss, grads };
     } finally {
@@ -1072,8 +1324,12 @@ export class Sequential implements TrainingTarget {
    */
   getWeights(): Tensor[] {
     this.build();
+    return this.readEntries(this.entries);
+  }
+
+  private readEntries(entries: readonly ParamEntry[]): Tensor[] {
     const [f, base] = this.paramsView();
-    return this.entries.map((e) => {
+    return entries.map((e) => {
       const at = base + e.offset / F32;
       return new Tensor(f.slice(at, at + e.size), e.spec.shape);
     });
@@ -1087,11 +1343,15 @@ export class Sequential implements TrainingTarget {
    */
   setWeights(weights: (Tensor | TensorLike)[]): void {
     this.build();
-    if (!Array.isArray(weights) || weights.length !== this.entries.length) {
-      throw new ShapeError(`model '${this.name}' has ${this.entries.length} weight tensors (${this.entries.map((e) => `${e.layer.name}/${e.spec.name}`).join(', ')}), but ${Array.isArray(weights) ? weights.length : 'no array'} were given`);
+    this.writeChecked(this.entries, weights, `model '${this.name}'`);
+  }
+
+  private writeChecked(entries: readonly ParamEntry[], weights: unknown, who: string): void {
+    if (!Array.isArray(weights) || weights.length !== entries.length) {
+      throw new ShapeError(`${who} has ${entries.length} weight tensors (${entries.map((e) => `${e.layer.name}/${e.spec.name}`).join(', ')}), but ${Array.isArray(weights) ? weights.length : 'no array'} were given`);
     }
     const values = weights.map((w, i) => {
-      const e = this.entries[i];
+      const e = entries[i];
       const label = `${e.layer.name}/${e.spec.name}`;
       const t = toTensor(w, label);
       if (t.shape.length !== e.spec.shape.length || t.shape.some((d, j) => d !== e.spec.shape[j])) {
@@ -1101,12 +1361,24 @@ export class Sequential implements TrainingTarget {
       if (bad >= 0) throw new ValueError(`weight ${label} contains ${t.data[bad]} at index ${bad}`);
       return t.data;
     });
-    this.writeEntries(values);
+    this.writeEntries(entries, values);
+  }
+
+  /** The weights of one of the model's layers, in its params() order (used by layer.getWeights). @internal */
+  layerWeights(layer: Layer): Tensor[] {
+    this.build();
+    return this.readEntries(this.byLayer.get(layer) ?? []);
+  }
+  /** Replaces one layer's weights (used by layer.setWeights). @internal */
+  setLayerWeights(layer: Layer, weights: unknown): void {
+    this.build();
+    this.notInFit(`setWeights of layer '${layer.name}'`);
+    this.writeChecked(this.byLayer.get(layer) ?? [], weights, `layer '${layer.name}'`);
   }
 
   /**
    * All parameters as one flat copy of the parameter block (used to restore best weights): trainable weights
-   * first, then non-trainable state (batch-norm moving statistics), each padded to 4 floats.
+   * first, then non-trainable ones (frozen layers, batch-norm moving statistics), each padded to 4 floats.
    *
    * @example
    * const saved = model.getWeightsFlat();
@@ -1142,8 +1414,9 @@ export class Sequential implements TrainingTarget {
   }
 
   /**
-   * Prints (and returns) a table of layers, output shapes and parameter counts, the total and the backend, one
-   * line at a time through `print` (default console.log; ValueError if it is not a function).
+   * Prints (and returns) a table of layers, output shapes and parameter counts (and, for graph models, each
+   * layer's inputs), the trainable and non-trainable totals, the bytes of the activations' plan and the backend,
+   * one line at a time through `print` (default console.log; ValueError if it is not a function).
    *
    * @example
    * model.summary();
@@ -1151,16 +1424,29 @@ export class Sequential implements TrainingTarget {
   summary(print: (line: string) => void = console.log): string {
     if (typeof print !== 'function') throw new ValueError(`summary takes a function that prints one line, got ${show(print)}`);
     this.build();
-    const rows = [['Layer (type)', 'Output shape', 'Param #']];
-    for (const l of this.layers) {
-      const n = this.entries.filter((e) => e.layer === l).reduce((a, e) => a + e.size, 0);
-      rows.push([`${l.name} (${l.className})`, `[null, ${l.outShape.join(', ')}]`, String(n)]);
+    const net = this.network();
+    const graph = !(this instanceof Sequential);
+    const rows = [['Layer (type)', 'Output shape', 'Param #', ...(graph ? ['Connected to'] : [])]];
+    const count = (l: Layer, trainable?: boolean) => (this.byLayer.get(l) ?? [])
+      .filter((e) => trainable === undefined || e.trainable === trainable).reduce((a, e) => a + e.size, 0);
+    const listed = graph ? net.layers : net.layers.filter((l) => !(l instanceof InputLayer));
+    for (const l of listed) {
+      const steps = net.steps.filter((s) => s.node.layer === l);
+      const shapes = l instanceof InputLayer ? [l.outShape] : steps.map((s) => net.values[s.output].shape);
+      const from = steps.flatMap((s) => s.node.inputs.map((t) => t.name)).join(', ');
+      rows.push([`${l.name} (${l.className})`, shapes.map((s) => `[null, ${s.join(', ')}]`).join(' '), String(count(l)),
+        ...(graph ? [from] : [])]);
     }
-    const w = [0, 1, 2].map((i) => Math.max(...rows.map((r) => r[i].length)) + 3);
-    const line = (r: string[]) => r[0].padEnd(w[0]) + r[1].padEnd(w[1]) + r[2];
-    const rule = '_'.repeat(w[0] + w[1] + w[2]);
+    const cols = rows[0].length;
+    const w = rows[0].map((_, i) => Math.max(...rows.map((r) => r[i].length)) + 3);
+    const line = (r: string[]) => r.map((c, i) => (i === cols - 1 ? c : c.padEnd(w[i]))).join('');
+    const rule = '_'.repeat(w.reduce((a, b) => a + b, 0));
+    const trainable = net.layers.reduce((a, l) => a + count(l, true), 0);
+    const batch = this.plan?.plan.rows ?? 32;
     const text = [rule, line(rows[0]), '='.repeat(rule.length), ...rows.slice(1).map(line), '='.repeat(rule.length),
-      `Total params: ${this.countParams()}`, `Backend: ${this.rt.backend.name}`, rule].join('\n');
+      `Total params: ${this.countParams()}`, `Trainable params: ${trainable}`, `Non-trainable params: ${this.countParams() - trainable}`,
+      `Activation memory for batch ${batch}: ${this.planBytes(batch, true)} bytes training, ${this.planBytes(batch, false)} bytes predicting`,
+      `Backend: ${this.rt.backend.name}`, rule].join('\n');
     for (const l of text.split('\n')) print(l);
     return text;
   }
@@ -1188,13 +1474,13 @@ export class Sequential implements TrainingTarget {
     this.build();
     const m = this.mem;
     return { backend: this.rt.backend.name, memoryBytes: this.rt.backend.memory.byteLength, paramPtr: m.paramPtr,
-      planPtr: m.plan, capacity: m.plan ? this.capacity : 0, modelBytes: m.residentBytes };
+      planPtr: m.plan, capacity: m.plan && this.plan ? this.plan.plan.rows : 0, modelBytes: m.residentBytes };
   }
 
   /**
    * Frees the model's memory now instead of when the collector reclaims the model (optional: idle models are
    * also evicted when memory runs short). Idempotent; any later use of the model throws StateError, and its
-   * layers may be added to another model.
+   * layers may be used in another model.
    *
    * @example
    * model.dispose();
@@ -1202,12 +1488,18 @@ export class Sequential implements TrainingTarget {
   dispose(): void {
     if (this.disposed) return;
     if (this.fitRt) throw new StateError(`model '${this.name}' cannot be disposed while its fit runs; set model.stopTraining = true and dispose after the fit resolves`);
+    const layers = this.net ? this.net.layers : this.ownLayers();
     this.disposed = true;
     if (this.built) {
       this.mem.release();
       finalizer?.unregister(this);
     }
-    for (const l of this.layers) if (owners.get(l) === this) owners.delete(l);
+    for (const l of layers) if (owners.get(l) === this) owners.delete(l);
+  }
+
+  /** The layers a model claims before its graph exists (Sequential). @internal */
+  protected ownLayers(): readonly Layer[] {
+    return [];
   }
 
   /** Optimizer updates applied since compile (0 before). */
@@ -1216,24 +1508,29 @@ export class Sequential implements TrainingTarget {
   }
 
   /**
-   * What compile was given (resolved: an Optimizer object, the canonical loss name, metrics as 'accuracy'), or
-   * undefined before compile.
+   * What compile was given (resolved), or undefined before compile. `loss` is one name for a model of one output,
+   * else a list in output order.
    */
   get compileConfig(): {
     /** The optimizer in use. */
     optimizer: Optimizer;
-    /** The loss, by its canonical name ('mse' resolves to 'meanSquaredError'). */
+    /** The (first output's) loss, by its canonical name ('mse' resolves to 'meanSquaredError'). */
     loss: LossName;
+    /** Each output's loss, in output order. */
+    losses: LossName[];
+    /** Each output's weight in the total loss. */
+    lossWeights: number[];
     /** The metrics, each 'accuracy'. */
     metrics: string[];
   } | undefined {
     const c = this.compiled;
-    return c && { optimizer: c.optimizer, loss: c.loss, metrics: [...c.metrics] };
+    return c && { optimizer: c.optimizer, loss: c.heads[0].loss, losses: c.heads.map((h) => h.loss),
+      lossWeights: c.heads.map((h) => h.weight), metrics: [...c.metrics] };
   }
 
   /**
    * The optimizer's state as tensors shaped like the weights, named `layer/param/slot` (e.g. `dense_1/kernel/m`),
-   * in getWeights order for each slot in turn. Empty for plain SGD; StateError before compile.
+   * in getWeights order for each slot in turn; trained weights only. Empty for plain SGD; StateError before compile.
    *
    * @example
    * model.getOptimizerWeights().map((w) => w.name);   // ['dense_1/kernel/m', ..., 'dense_1/bias/v']
@@ -1295,7 +1592,7 @@ export class Sequential implements TrainingTarget {
   }
 
   private trainableEntries(): ParamEntry[] {
-    return this.entries.filter((e) => e.spec.trainable ?? true);
+    return this.entries.filter((e) => e.trainable);
   }
 
   /**
@@ -1307,7 +1604,12 @@ export class Sequential implements TrainingTarget {
   getTrainingState(): TrainingState {
     this.build();
     return { epochsTrained: this.epochsTrained, iterations: this.iterations, shuffleState: this.shuffleRng.getState(),
-      layerRngStates: this.layers.map((l) => l.rng?.getState() ?? null) };
+      layerRngStates: this.rngLayers().map((l) => l.rng?.getState() ?? null) };
+  }
+
+  /** The layers whose random streams the training state records: every layer but the InputLayers. */
+  private rngLayers(): Layer[] {
+    return this.network().layers.filter((l) => !(l instanceof InputLayer));
   }
 
   /**
@@ -1323,13 +1625,14 @@ export class Sequential implements TrainingTarget {
     if (!s || !Number.isInteger(s.epochsTrained) || s.epochsTrained < 0 || !Number.isInteger(s.iterations) || s.iterations < 0) {
       throw new ValueError(`training state needs integer epochsTrained and iterations ≥ 0, got ${JSON.stringify(s)}`);
     }
+    const layers = this.rngLayers();
     const layerStates = s.layerRngStates ?? [];
-    if (!Array.isArray(layerStates) || (layerStates.length !== 0 && layerStates.length !== this.layers.length)) {
-      throw new ValueError(`training state: layerRngStates must have one entry per layer (${this.layers.length})`);
+    if (!Array.isArray(layerStates) || (layerStates.length !== 0 && layerStates.length !== layers.length)) {
+      throw new ValueError(`training state: layerRngStates must have one entry per layer (${layers.length})`);
     }
     try {
       this.shuffleRng.setState(s.shuffleState);
-      layerStates.forEach((st, i) => { if (st && this.layers[i].rng) this.layers[i].rng!.setState(st); });
+      layerStates.forEach((st, i) => { if (st && layers[i].rng) layers[i].rng!.setState(st); });
     } catch (e) {
       throw new ValueError(`training state: ${(e as Error).message}`);
     }
@@ -1338,14 +1641,26 @@ export class Sequential implements TrainingTarget {
   }
 
   /**
-   * The Keras-style `{ className: 'Sequential', config: { name, layers } }` that a saved model.json holds as its
-   * topology (JSON.stringify uses it).
-   *
-   * @example
-   * JSON.stringify(model);   // '{"className":"Sequential","config":{"name":"sequential","layers":[...]}}'
+   * The model's topology as Keras / TF.js JSON: `{ className: 'Functional', config: { name, layers, inputLayers,
+   * outputLayers } }`, each layer with its `inboundNodes` (Sequential: `{ className: 'Sequential', config: { name,
+   * layers } }`).
    */
   toJSON(): Record<string, unknown> {
-    return { className: 'Sequential', config: { name: this.name, layers: this.layers.map((l) => l.toJSON()) } };
+    const net = this.network();
+    // a layer's nodes are numbered among those in this model, as Keras does
+    const nodeIndex = new Map<object, number>();
+    for (const l of net.layers) {
+      let k = 0;
+      for (const node of l.inboundNodes) {
+        if (l instanceof InputLayer ? net.inputs.includes(node.output) : net.steps.some((s) => s.node === node)) nodeIndex.set(node, k++);
+      }
+    }
+    const ref = (t: SymbolicTensor) => [t.sourceLayer.name, nodeIndex.get(t.node) ?? 0, 0];
+    const layers = net.layers.map((l) => {
+      const steps = net.steps.filter((s) => s.node.layer === l);
+      return { ...l.toJSON(), name: l.name, inboundNodes: steps.map((s) => s.node.inputs.map((t) => [...ref(t), {}])) };
+    });
+    return { className: 'Functional', config: { name: this.name, layers, inputLayers: net.inputs.map(ref), outputLayers: net.outputs.map(ref) } };
   }
 
   /**
@@ -1361,8 +1676,169 @@ export class Sequential implements TrainingTarget {
   async save(target: SaveTarget, options?: SaveOptions): Promise<SaveResult> {
     // loaded on first use: io/model-io imports this module, so a static import would make a cycle
     const { saveModel } = await import('./io/model-io');
-    return saveModel(this, target, options);
+    return saveModel(this as never, target, options);
   }
+}
+
+/**
+ * A linear stack of layers, trained with compile + fit like a TF.js Sequential: a chain built on the same graph
+ * engine as {@link model}.
+ *
+ * @example
+ * const model = nn.sequential({ seed: 42, layers: [
+ *   nn.layers.dense({ units: 16, activation: 'relu', inputShape: [2] }),
+ *   nn.layers.dense({ units: 1, activation: 'sigmoid' }) ] });
+ * model.compile({ optimizer: 'adam', loss: 'binaryCrossentropy', metrics: ['accuracy'] });
+ * await model.fit([[0, 0], [0, 1], [1, 0], [1, 1]], [[0], [1], [1], [0]], { epochs: 200 });
+ * model.predict([[1, 0]]).data; // ≈ [1]
+ */
+export class Sequential extends LayersModel {
+  private readonly chain: Layer[] = [];
+
+  constructor(config?: SequentialConfig) {
+    const c = optionsOf<SequentialConfig>('sequential', config, SEQUENTIAL_OPTIONS);
+    super({ seed: c.seed, name: c.name } as ModelConfig, 'sequential', 'sequential', ['seed', 'name']);
+    const layers = c.layers ?? [];
+    if (!Array.isArray(layers)) throw new ValueError(`sequential: layers must be an array of layers from nn.layers, got ${show(layers)}`);
+    // check every layer before claiming any, so that a refused list leaves every layer free
+    layers.forEach((l, i) => {
+      this.checkLayer(l);
+      if (layers.indexOf(l) !== i) throw new ValueError(`layer '${l.name}' is given twice to model '${this.name}'`);
+      const j = layers.findIndex((o) => o.name === l.name);
+      if (j < i) throw this.duplicateName(l, j, layers[j]);
+    });
+    for (const l of layers) this.add(l);
+  }
+
+  /** The layers, first to last (without an InputLayer, as TF.js's Sequential). */
+  override get layers(): Layer[] {
+    return [...this.chain];
+  }
+
+  /**
+   * Appends a layer (before the model is first used; StateError after). ValueError for something that is not a
+   * layer, a layer given twice or a duplicate name; StateError for a layer another model owns.
+   *
+   * @example
+   * const model = nn.sequential();
+   * model.add(nn.layers.dense({ units: 8, activation: 'relu', inputShape: [4] }));
+   * model.add(nn.layers.dense({ units: 3, activation: 'softmax' }));
+   */
+  add(layer: Layer): void {
+    this.live('add a layer');
+    this.checkLayer(layer);
+    if (this.net) throw new StateError(`cannot add layer '${layer.name}': model '${this.name}' is already built`);
+    if (layer instanceof InputLayer) throw new ValueError(`model '${this.name}': a Sequential model makes its own input; give the first layer an inputShape instead of adding an InputLayer`);
+    if (this.chain.includes(layer)) throw new ValueError(`layer '${layer.name}' is already in model '${this.name}'`);
+    const i = this.chain.findIndex((l) => l.name === layer.name);
+    if (i >= 0) throw this.duplicateName(layer, i, this.chain[i]);
+    this.claim(layer);
+    this.chain.push(layer);
+  }
+
+  /**
+   * Runs the model on x ([n, ...inputShape]) and returns [n, ...outputShape] (see {@link LayersModel.predict}).
+   *
+   * @example
+   * const probs = model.predict([[0, 1]]);   // nn.Tensor of shape [1, units]
+   */
+  override predict(x: unknown, config?: PredictConfig): Tensor {
+    return super.predict(x, config) as Tensor;
+  }
+
+  protected override ownLayers(): readonly Layer[] {
+    return this.chain;
+  }
+
+  /** Applies the layers in turn to an input of the first one's inputShape; a failure leaves every layer as it was. */
+  protected override buildNetwork(): void {
+    if (this.chain.length === 0) throw new StateError(`model '${this.name}' has no layers`);
+    const first = this.chain[0];
+    if (!first.inputShape) {
+      throw new ShapeError(`the first layer '${first.name}' needs an inputShape, e.g. inputShape: [784]`);
+    }
+    const before = this.chain.map((l) => ({ built: l.built, nodes: l.inboundNodes.length }));
+    try {
+      const input = new InputLayer(first.inputShape, undefined).tensor;
+      let t = input;
+      for (const l of this.chain) t = l.connect([t]).output;
+      this.net = new Network([input], [t], `model '${this.name}'`);
+    } catch (e) {
+      this.chain.forEach((l, i) => {
+        l.inboundNodes.length = before[i].nodes;
+        if (!before[i].built) {
+          l.inShapes = [];
+          l.inShape = [];
+          l.outShape = [];
+        }
+      });
+      throw e;
+    }
+  }
+
+  /**
+   * The Keras-style `{ className: 'Sequential', config: { name, layers } }` that a saved model.json holds as its
+   * topology (JSON.stringify uses it).
+   *
+   * @example
+   * JSON.stringify(model);   // '{"className":"Sequential","config":{"name":"sequential","layers":[...]}}'
+   */
+  override toJSON(): Record<string, unknown> {
+    return { className: 'Sequential', config: { name: this.name, layers: this.chain.map((l) => l.toJSON()) } };
+  }
+}
+
+/** Splits a per-input (or per-output) value: the value itself for one, a list in order or a map by name for several. */
+function splitIO(v: unknown, names: readonly string[], kind: 'input' | 'output', what: string, model: string): unknown[] {
+  if (names.length === 1) {
+    if (isNameMap(v)) {
+      const keys = Object.keys(v);
+      if (keys.length === 1 && keys[0] === names[0]) return [v[names[0]]];
+    }
+    return [v];
+  }
+  const expect = `model '${model}' has ${names.length} ${kind}s (${names.map((n) => `'${n}'`).join(', ')}): pass ${what} as a list of ` +
+    `${names.length} tensors in that order or as an object keyed by ${kind} name`;
+  if (Array.isArray(v)) {
+    if (v.length !== names.length) throw new ValueError(`${expect}; got a list of ${v.length}`);
+    return v;
+  }
+  if (isNameMap(v)) {
+    for (const k of Object.keys(v)) if (!names.includes(k)) throw new ValueError(`${expect}; ${show(k)} is not one of them`);
+    return names.map((n) => {
+      if (!Object.hasOwn(v, n)) throw new ValueError(`${expect}; '${n}' is missing`);
+      return v[n];
+    });
+  }
+  throw new ValueError(`${expect}; got ${show(v)}`);
+}
+
+function isNameMap(v: unknown): v is Record<string, unknown> {
+  return !!v && typeof v === 'object' && !Array.isArray(v) && !ArrayBuffer.isView(v) && !(v instanceof Tensor) &&
+    Object.getPrototypeOf(v) === Object.prototype;
+}
+
+/** A compile option per output: one value for all (when `single` allows it), a list in order, or a map by name. */
+function perOutput<T>(what: string, v: PerOutput<T>, names: readonly string[], single: boolean): T[] {
+  if (Array.isArray(v)) {
+    if (v.length !== names.length) {
+      throw new ValueError(`compile: ${what} has ${v.length} entries but the model has ${names.length} outputs (${names.join(', ')})`);
+    }
+    return v;
+  }
+  if (isNameMap(v)) {
+    for (const k of Object.keys(v)) {
+      if (!names.includes(k)) throw new ValueError(`compile: ${what} names output ${show(k)}, but the outputs are: ${names.join(', ')}`);
+    }
+    return names.map((n) => {
+      if (!Object.hasOwn(v, n)) throw new ValueError(`compile: ${what} has no entry for output '${n}'`);
+      return v[n] as T;
+    });
+  }
+  if (!single && names.length > 1) {
+    throw new ValueError(`compile: ${what} must be a list or an object keyed by output name for a model of ${names.length} outputs`);
+  }
+  return names.map(() => v as T);
 }
 
 function firstNonFinite(a: Float32Array): number {
@@ -1380,3 +1856,18 @@ export function sequential(c?: SequentialConfig): Sequential {
   return new Sequential(c);
 }
 
+/**
+ * Creates a graph model from symbolic inputs and outputs (TF.js's `tf.model`): any acyclic graph of layers,
+ * several inputs and outputs, layers applied at several places (shared weights).
+ *
+ * @example
+ * const a = nn.input({ shape: [8], name: 'a' });
+ * const b = nn.input({ shape: [8], name: 'b' });
+ * const shared = nn.layers.dense({ units: 4, activation: 'relu' });
+ * const sum = nn.layers.add().apply([shared.apply(a), shared.apply(b)]);
+ * const out = nn.layers.dense({ units: 1, activation: 'sigmoid', name: 'same' }).apply(sum);
+ * const model = nn.model({ inputs: [a, b], outputs: out });
+ */
+export function model(c: ModelConfig): LayersModel {
+  return new LayersModel(c, 'model', 'model', MODEL_OPTIONS);
+}

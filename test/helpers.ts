@@ -1,7 +1,7 @@
 // Shared test helpers: a fresh runtime per backend, and copying arrays in and out of its memory.
 import { expect } from 'vitest';
 import { runtimeFor, type BackendName, type Runtime } from '../src/backend/index';
-import type { Sequential } from '../src/model';
+import type { LayersModel } from '../src/model';
 import { tensor, type Tensor } from '../src/tensor';
 
 export const BACKENDS: BackendName[] = ['wasm', 'js'];
@@ -127,7 +127,7 @@ export async function rejects<E extends Error>(p: Promise<unknown> | (() => unkn
  * tensor of `model`, each passed to `visit` with the analytic derivative from `grads`; the weights are restored
  * after each entry. Returns how many entries `visit` counted (it returns false for one it skips).
  */
-export function centralDifferences(model: Sequential, grads: Tensor[], lossAt: () => number, samples: number, eps: number,
+export function centralDifferences(model: LayersModel, grads: Tensor[], lossAt: () => number, samples: number, eps: number,
   // biome-ignore lint/suspicious/noConfusingVoidType: visitors that return nothing count every entry
   visit: (t: number, i: number, numeric: number, analytic: number) => boolean | void): number {
   const weights = model.getWeights();

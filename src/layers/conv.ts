@@ -184,7 +184,6 @@ export class Conv2D extends Layer {
       k.f32_activation_grad(b.y, b.dy, b.dy, pixels * this.filters, this.act.code, this.act.alpha);
     }
     k.f32_gemm_tn(b.ws, b.dy, 0, b.grads[0], this.patch, this.filters, pixels, 0, Act.Linear, 0);
-    if (this.l2 > 0) k.f32_l2_grad(b.params[0], b.grads[0], this.patch * this.filters, this.l2);
     if (this.useBias) k.f32_col_sum(b.dy, b.grads[1], pixels, this.filters, 0);
     if (b.dx !== 0) {
       k.f32_gemm_nt(b.dy, b.params[0], 0, b.ws, pixels, this.patch, this.filters, 0, Act.Linear, 0);

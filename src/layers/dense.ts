@@ -113,7 +113,6 @@ export class Dense extends Layer {
       k.f32_activation_grad(b.y, b.dy, b.dy, n, this.act.code, this.act.alpha);
     }
     k.f32_gemm_tn(b.x, b.dy, 0, b.grads[0], this.inDim, this.units, rows, 0, Act.Linear, 0);
-    if (this.l2 > 0) k.f32_l2_grad(b.params[0], b.grads[0], this.inDim * this.units, this.l2);
     if (this.useBias) k.f32_col_sum(b.dy, b.grads[1], rows, this.units, 0);
     if (b.dx !== 0) k.f32_gemm_nt(b.dy, b.params[0], 0, b.dx, rows, this.inDim, this.units, 0, Act.Linear, 0);
   }

@@ -8,9 +8,12 @@ import {
   type BatchNormalizationConfig, type DropoutConfig, type ReshapeConfig,
 } from './shape';
 import { optionsOf } from '../options';
+import { Add, Average, Concatenate, CONCATENATE_OPTIONS, Maximum, Minimum, Multiply, Subtract, type ConcatenateConfig } from './merge';
 import type { LayerConfig } from './layer';
 
-export { Layer, type LayerBinding, type ParamSpec, type LayerConfig } from './layer';
+export { Layer, Node, SymbolicTensor, type LayerBinding, type ParamSpec, type LayerConfig } from './layer';
+export { InputLayer, input, INPUT_OPTIONS, type InputConfig } from './input';
+export { Add, Average, Concatenate, Maximum, Minimum, Multiply, Subtract, type ConcatenateConfig } from './merge';
 export { Dense, Activation, type ActivationConfig, type DenseConfig } from './dense';
 export {
   Conv2D, MaxPooling2D, AveragePooling2D, GlobalAveragePooling2D, type Conv2DConfig, type Pooling2DConfig, type Padding,
@@ -104,9 +107,58 @@ export const layers = {
    * nn.layers.batchNormalization();
    */
   batchNormalization: (c?: BatchNormalizationConfig) => new BatchNormalization(strict('batchNormalization', c, BATCH_NORMALIZATION_OPTIONS)),
+  /**
+   * The sum of its inputs (of one shape): apply it to a list, e.g. a residual connection.
+   *
+   * @example
+   * const y = nn.layers.add().apply([x, nn.layers.dense({ units: 8 }).apply(x)]);
+   */
+  add: (c?: LayerConfig) => new Add(strict('add', c, BASE_OPTIONS)),
+  /**
+   * The first input minus the second (two inputs of one shape).
+   *
+   * @example
+   * const d = nn.layers.subtract().apply([a, b]);
+   */
+  subtract: (c?: LayerConfig) => new Subtract(strict('subtract', c, BASE_OPTIONS)),
+  /**
+   * The elementwise product of its inputs (of one shape).
+   *
+   * @example
+   * const gated = nn.layers.multiply().apply([features, gate]);
+   */
+  multiply: (c?: LayerConfig) => new Multiply(strict('multiply', c, BASE_OPTIONS)),
+  /**
+   * The mean of its inputs (of one shape).
+   *
+   * @example
+   * const mean = nn.layers.average().apply([a, b, c]);
+   */
+  average: (c?: LayerConfig) => new Average(strict('average', c, BASE_OPTIONS)),
+  /**
+   * The elementwise maximum of its inputs (of one shape).
+   *
+   * @example
+   * const m = nn.layers.maximum().apply([a, b]);
+   */
+  maximum: (c?: LayerConfig) => new Maximum(strict('maximum', c, BASE_OPTIONS)),
+  /**
+   * The elementwise minimum of its inputs (of one shape).
+   *
+   * @example
+   * const m = nn.layers.minimum().apply([a, b]);
+   */
+  minimum: (c?: LayerConfig) => new Minimum(strict('minimum', c, BASE_OPTIONS)),
+  /**
+   * Joins its inputs along an axis (default -1, the last); their other dimensions must agree.
+   *
+   * @example
+   * const joined = nn.layers.concatenate({ axis: -1 }).apply([branchA, branchB]);
+   */
+  concatenate: (c?: ConcatenateConfig) => new Concatenate(strict('concatenate', c, CONCATENATE_OPTIONS)),
 };
 export { layerFromJSON, registerLayer, SERIALIZABLE_LAYERS, type LayerJSON } from './serialize';
 export {
   DENSE_OPTIONS, ACTIVATION_OPTIONS, CONV2D_OPTIONS, POOLING2D_OPTIONS, BASE_OPTIONS, RESHAPE_OPTIONS, DROPOUT_OPTIONS,
-  BATCH_NORMALIZATION_OPTIONS,
+  BATCH_NORMALIZATION_OPTIONS, CONCATENATE_OPTIONS,
 };

@@ -1,5 +1,5 @@
 import type { Kernels } from '../backend/types';
-import { MemoryError, ShapeError, ValueError } from '../errors';
+import { MemoryError, ShapeError, StateError, ValueError } from '../errors';
 import type { InitializerName } from '../initializers';
 import { MAX_RANK, MAX_VALUES, nameOption, optionsOf, show } from '../options';
 import type { Rng } from '../random';
@@ -10,11 +10,15 @@ import type { Rng } from '../random';
  * @internal
  */
 export interface LayerBinding {
-  /** Input activations, [rows, inSize]. */
+  /** Input activations, [rows, inSize] (the first input: `xs[0]`). */
   x: number;
+  /** Every input's activations, in the order the layer was applied to them (merge layers read these). */
+  xs: number[];
+  /** Every input's gradient, or 0 for an input that needs none (the first: `dx`). */
+  dxs: number[];
   /** Output activations, [rows, outSize]. */
   y: number;
-  /** Gradient w.r.t. the input, or 0 when no layer below needs it. */
+  /** Gradient w.r.t. the (first) input, or 0 when no layer below needs it. Always written, never added to. */
   dx: number;
   /** Gradient w.r.t. the output (the layer may overwrite it). */
   dy: number;
@@ -111,6 +115,52 @@ export function checkWeightCount(who: string, count: number, detail = ''): void 
 }
 
 /**
+ * A value in a graph being built: what `nn.input` or `layer.apply` returns. It holds no data; pass it to other
+ * layers' `apply` and to {@link model}. `shape` is one sample's shape, without the batch axis.
+ *
+ * @example
+ * const x = nn.input({ shape: [784] });          // SymbolicTensor, shape [784]
+ * const h = nn.layers.dense({ units: 32 }).apply(x);
+ * h.shape;                                       // [32]
+ */
+export class SymbolicTensor {
+  /** @internal */
+  constructor(
+    /** Shape of one sample, without the batch axis. */
+    readonly shape: readonly number[],
+    /** The application of a layer that produces it. @internal */
+    readonly node: Node,
+    /** `layerName/k`: the k-th application of the layer that produced it. */
+    readonly name: string,
+  ) {}
+  /** The layer that produced this value (an InputLayer for `nn.input`). */
+  get sourceLayer(): Layer {
+    return this.node.layer;
+  }
+}
+
+/**
+ * One application of a layer to its inputs: the connection and its shapes live here, so one layer can be applied
+ * at several places (a shared layer) with its weights in one place.
+ *
+ * @internal
+ */
+export class Node {
+  /** The value this application produces. */
+  readonly output: SymbolicTensor;
+  constructor(readonly layer: Layer, readonly inputs: readonly SymbolicTensor[], outShape: readonly number[], readonly index: number) {
+    this.output = new SymbolicTensor([...outShape], this, `${layer.name}/${index}`);
+  }
+  /** The shapes of the inputs, one sample each. */
+  get inShapes(): number[][] {
+    return this.inputs.map((t) => [...t.shape]);
+  }
+}
+
+const sameShape = (a: readonly number[], b: readonly number[]) => a.length === b.length && a.every((d, i) => d === b[i]);
+const showShapes = (s: readonly (readonly number[])[]) => s.map((x) => `[${x.join(', ')}]`).join(', ');
+
+/**
  * The base class of every layer. A layer knows its shapes and which kernels to call; the model plans where its
  * data lives. Shapes exclude the batch axis. `forward` and `backward` run on `rows` samples and must not allocate.
  * Create layers with the {@link layers} factories.
@@ -132,6 +182,24 @@ export abstract class Layer {
   inShape: number[] = [];
   /** Shape of one output sample once the model is built; `[]` before. */
   outShape: number[] = [];
+  /** The input shapes the layer was built for (one per input); `[]` before it is built. */
+  inShapes: number[][] = [];
+  /**
+   * False freezes the layer: `fit` leaves its weights unchanged, computes no gradient for them and keeps no
+   * optimizer state for them. Saved as TF.js's `trainable: false`. As in Keras, a change after `compile` takes
+   * effect at the next `compile`. Default true.
+   *
+   * @example
+   * base.trainable = false;       // freeze a pretrained base
+   * model.compile({ optimizer: 'adam', loss: 'categoricalCrossentropy' });
+   */
+  trainable = true;
+  /**
+   * Every application of this layer (`apply`, or its place in a Sequential model), oldest first.
+   *
+   * @internal
+   */
+  readonly inboundNodes: Node[] = [];
 
   /** @param prefix the start of a generated name, e.g. 'dense' */
   constructor(config: LayerConfig | undefined, prefix: string) {
@@ -167,6 +235,99 @@ export abstract class Layer {
     return out;
   }
   protected abstract computeOutputShape(inShape: number[]): number[];
+
+  /**
+   * Builds the layer for its inputs' shapes (one per input) and returns the output shape. Layers of one input
+   * refuse several; merge layers override this.
+   *
+   * @internal
+   */
+  buildInputs(shapes: number[][]): number[] {
+    if (shapes.length !== 1) {
+      throw new ShapeError(`layer '${this.name}' (${this.className}) takes one input, but was applied to ${shapes.length} (${showShapes(shapes)})`);
+    }
+    const out = this.build(shapes[0]);
+    this.inShapes = [[...shapes[0]]];
+    return out;
+  }
+
+  /** True once the layer's shapes are fixed (by `apply` or a model's build). */
+  get built(): boolean {
+    return this.inShapes.length > 0;
+  }
+
+  /**
+   * Applies the layer to symbolic inputs (from {@link input} or other layers' `apply`) and returns its symbolic
+   * output, for building graph models with {@link model}. Applying one layer several times shares its weights; the
+   * inputs must then have the shapes of the first application.
+   *
+   * @example
+   * const input = nn.input({ shape: [8] });
+   * const shared = nn.layers.dense({ units: 4, activation: 'relu' });
+   * const a = shared.apply(input);
+   * const b = shared.apply(a);                  // the same weights, applied twice
+   * const model = nn.model({ inputs: input, outputs: b });
+   */
+  apply(inputs: SymbolicTensor | SymbolicTensor[]): SymbolicTensor {
+    const list = Array.isArray(inputs) ? inputs : [inputs];
+    list.forEach((t, i) => {
+      if (!(t instanceof SymbolicTensor)) {
+        throw new ValueError(`layer '${this.name}' (${this.className}).apply takes symbolic tensors from nn.input() or another layer's ` +
+          `apply(), but input ${i} is ${show(t)}; to run a layer on data, put it in a model and call predict`);
+      }
+    });
+    if (list.length === 0) throw new ValueError(`layer '${this.name}' (${this.className}).apply needs at least one input`);
+    return this.connect(list).output;
+  }
+
+  /**
+   * Records an application of the layer to `inputs`: builds the layer on the first one, checks the shapes on later
+   * ones.
+   *
+   * @internal
+   */
+  connect(inputs: readonly SymbolicTensor[]): Node {
+    const shapes = inputs.map((t) => [...t.shape]);
+    let out: number[];
+    if (!this.built) {
+      out = this.buildInputs(shapes);
+    } else {
+      if (shapes.length !== this.inShapes.length || !shapes.every((s, i) => sameShape(s, this.inShapes[i]))) {
+        throw new ShapeError(`layer '${this.name}' (${this.className}) was built for input shape ${showShapes(this.inShapes)} and ` +
+          `cannot be applied to ${showShapes(shapes)}: a shared layer takes the same shapes at every application`);
+      }
+      out = this.outShape;
+    }
+    const node = new Node(this, inputs, out, this.inboundNodes.length);
+    this.inboundNodes.push(node);
+    return node;
+  }
+
+  /**
+   * The symbolic input of the layer's first application (a list for merge layers).
+   *
+   * @example
+   * const features = nn.model({ inputs: base.inputs, outputs: base.getLayer('dense_2').output });
+   */
+  get input(): SymbolicTensor | SymbolicTensor[] {
+    const node = this.firstNode('input');
+    return node.inputs.length === 1 ? node.inputs[0] : [...node.inputs];
+  }
+  /**
+   * The symbolic output of the layer's first application: use it to build a model that ends at this layer
+   * (a feature extractor sharing the weights).
+   *
+   * @example
+   * const features = nn.model({ inputs: base.inputs, outputs: base.getLayer('flatten_1').output });
+   */
+  get output(): SymbolicTensor {
+    return this.firstNode('output').output;
+  }
+  private firstNode(what: string): Node {
+    const node = this.inboundNodes[0];
+    if (!node) throw new StateError(`layer '${this.name}' has no ${what} yet: it was not applied to anything nor used in a built model`);
+    return node;
+  }
 
   /**
    * The weights the layer owns, in TF.js order (dense: kernel, then bias); empty for layers without weights.

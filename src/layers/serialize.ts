@@ -3,6 +3,8 @@ import { AveragePooling2D, Conv2D, GlobalAveragePooling2D, MaxPooling2D } from '
 import { Activation, Dense } from './dense';
 import { BatchNormalization, Dropout, Flatten, Reshape } from './shape';
 import type { Layer } from './layer';
+import { InputLayer } from './input';
+import { Add, Average, Concatenate, Maximum, Minimum, Multiply, Subtract } from './merge';
 
 /**
  * A layer as JSON: Keras/TF.js `{ className, config }`, as {@link Layer.toJSON} writes it.
@@ -32,6 +34,21 @@ const FACTORIES: Record<string, Factory> = {
   Reshape: (c) => new Reshape(c as never),
   Dropout: (c) => new Dropout(c as never),
   BatchNormalization: (c) => new BatchNormalization(c as never),
+  Add: (c) => new Add(c as never),
+  Subtract: (c) => new Subtract(c as never),
+  Multiply: (c) => new Multiply(c as never),
+  Average: (c) => new Average(c as never),
+  Maximum: (c) => new Maximum(c as never),
+  Minimum: (c) => new Minimum(c as never),
+  Concatenate: (c) => new Concatenate(c as never),
+  InputLayer: (c) => {
+    const { inputShape, name, dtype, sparse, ...rest } = c as { inputShape?: unknown; name?: string; dtype?: unknown; sparse?: unknown };
+    if (dtype !== undefined && dtype !== 'float32') throw new FormatError(`InputLayer '${name}': dtype ${JSON.stringify(dtype)} is not supported (float32 only)`);
+    if (sparse) throw new FormatError(`InputLayer '${name}': sparse inputs are not supported`);
+    const unknown = Object.keys(rest);
+    if (unknown.length) throw new FormatError(`InputLayer '${name}': unknown option ${JSON.stringify(unknown[0])}`);
+    return new InputLayer(inputShape as number[], name);
+  },
 };
 
 /** The class names layerFromJSON accepts. */
