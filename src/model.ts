@@ -860,29 +860,32 @@ export class LayersModel implements TrainingTarget {
 
   /** The samples of every input, checked: one tensor per input, all with the same number of samples. */
   private checkXs(x: unknown, what: string): Tensor[] {
-    const net = this.network();
     const names = this.ioNames('input');
     const list = splitIO(x, names, 'input', what, this.name);
-    const xs = list.map((v, i) => {
-      const label = LayersModel.part(what, names, i);
-      const t = toTensor(v, label);
-      const want = net.inputs[i].shape;
-      const got = t.shape;
-      const okRank = got.length === want.length + 1 && want.every((d, j) => got[j + 1] === d);
-      if (!okRank) {
-        const first = net.steps.find((s) => s.inputs.includes(i))?.node.layer ?? net.inputs[i].sourceLayer;
-        throw new ShapeError(`layer '${first.name}' expects samples of shape [${want.join(', ')}], ` +
-          `so ${label} should have shape [n, ${want.join(', ')}], but it has shape [${got.join(', ')}]`);
+    const xs: Tensor[] = [];
+    for (let i = 0; i < list.length; i++) xs.push(this.checkInput(list[i], i, LayersModel.part(what, names, i)));
+    for (let i = 1; i < xs.length; i++) {
+      if (xs[i].shape[0] !== xs[0].shape[0]) {
+        throw new ShapeError(`${LayersModel.part(what, names, 0)} has ${xs[0].shape[0]} samples but ${LayersModel.part(what, names, i)} has ${xs[i].shape[0]}`);
       }
-      if (got[0] === 0) throw new ShapeError(`${label} has no samples`);
-      return t;
-    });
-    xs.forEach((t, i) => {
-      if (t.shape[0] !== xs[0].shape[0]) {
-        throw new ShapeError(`${LayersModel.part(what, names, 0)} has ${xs[0].shape[0]} samples but ${LayersModel.part(what, names, i)} has ${t.shape[0]}`);
-      }
-    });
+    }
     return xs;
+  }
+
+  /** The samples of input i, checked against its shape. */
+  private checkInput(v: unknown, i: number, label: string): Tensor {
+    const net = this.network();
+    const t = toTensor(v, label);
+    const want = net.inputs[i].shape;
+    const got = t.shape;
+    const okRank = got.length === want.length + 1 && want.every((d, j) => got[j + 1] === d);
+    if (!okRank) {
+      const first = net.steps.find((s) => s.inputs.includes(i))?.node.layer ?? net.inputs[i].sourceLayer;
+      throw new ShapeError(`layer '${first.name}' expects samples of shape [${want.join(', ')}], ` +
+        `so ${label} should have shape [n, ${want.join(', ')}], but it has shape [${got.join(', ')}]`);
+    }
+    if (got[0] === 0) throw new ShapeError(`${label} has no samples`);
+    return t;
   }
 
   /** The targets of every output, checked against its loss: `n` samples each. */

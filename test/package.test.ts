@@ -120,8 +120,9 @@ describe('packed tarball', () => {
       // a stack frame shows the identifier a function is defined with: readable in the unminified Node builds;
       // the browser build's identifiers are short, and devtools show the names through its source map
       const fn = build === 'browser' ? '[\\w$]+' : 'Sequential';
-      expect(frames[1]).toMatch(new RegExp(`^ +at ${fn}\\.checkX \\(.*${file.replace('.', '\\.')}:\\d+:\\d+\\)$`));
-      expect(frames[2]).toMatch(new RegExp(`^ +at ${fn}\\.fit \\(`));
+      expect(frames[1]).toMatch(new RegExp(`^ +at ${fn}\\.checkInput \\(.*${file.replace('.', '\\.')}:\\d+:\\d+\\)$`));
+      expect(frames[2]).toMatch(new RegExp(`^ +at ${fn}\\.checkXs \\(`));
+      expect(frames[3]).toMatch(new RegExp(`^ +at ${fn}\\.fit \\(`));
     });
 
   it('ships a source map beside each bundle, and node --enable-source-maps traces into src/', () => {
@@ -134,15 +135,17 @@ describe('packed tarball', () => {
     const r = spawnSync('node', ['--enable-source-maps', 'uncaught.mjs'], { cwd: dir, encoding: 'utf8' });
     expect(r.status).toBe(1);
     const frames = r.stderr.split('\n').filter((l) => /^ +at Sequential\./.test(l));
-    // the frames point at the lines of src/model.ts that hold the calls: the throw in checkX, the call in fit
+    // the frames point at the lines of src/model.ts that hold the calls: the throw in checkInput, the calls in
+    // checkXs and in fit
     const src = readFileSync(join(root, 'src/model.ts'), 'utf8').split('\n');
     const at = (frame: string | undefined) => {
       const m = /\/src\/model\.ts:(\d+):\d+\)$/.exec(frame ?? '');
       expect(m, frame).not.toBeNull();
       return src[Number(m![1]) - 1];
     };
-    expect(at(frames[0])).toMatch(/throw new ShapeError\(`layer '\$\{this\.layers\[0\]\.name\}' expects samples/);
-    expect(at(frames[1])).toMatch(/this\.checkX\(x, 'x'\)/);
+    expect(at(frames[0])).toMatch(/throw new ShapeError\(`layer '\$\{first\.name\}' expects samples/);
+    expect(at(frames[1])).toMatch(/this\.checkInput\(list\[i\], i, /);
+    expect(at(frames[2])).toMatch(/this\.checkXs\(x, 'x'\)/);
   });
 
   it('an uncaught error prints its message and frames, not a screen of bundled code', () => {
