@@ -153,10 +153,11 @@ describe.each(BACKENDS)('gemm on %s', (backend) => {
         }
       });
 
-      it('handles k beyond one packed chunk (4096 rows) and A beyond one packed block', () => {
-        // k > 4096 is split into chunks whose partial sums pass through C (or, with accumulate, a plain
-        // loop); m = 70 at k = 1000 needs two blocks of packed A; m = 3 takes the unpacked row path.
-        for (const [m, n, k] of [[6, 9, 4101], [5, 8, 4097], [2, 5, 4098], [70, 9, 1000], [3, 19, 1003]] as const) {
+      it('handles k beyond one packed chunk (1024 rows; 4096 with accumulate) and A beyond one packed block', () => {
+        // k > 1024 is split into chunks whose partial sums pass through C (with accumulate, k > 4096 takes a
+        // plain loop); m = 70 at k = 1000 needs two blocks of packed A; m = 3 takes the unpacked row path.
+        for (const [m, n, k] of [[6, 9, 4101], [5, 8, 4097], [2, 5, 4098], [70, 9, 1000], [3, 19, 1003], [10, 16, 1024],
+          [11, 17, 1025], [203, 16, 2049], [26, 8, 3073]] as const) {
           const t = makeCase(m, n, k, 31 * k + m);
           for (const [accumulate, useBias, act] of [[false, false, 0], [false, true, 1], [true, true, 5]] as const) {
             const err = maxRelErr(run(mem, layout, t, accumulate, useBias, act, 0), reference(layout, t, accumulate, useBias, act, 0));
@@ -244,9 +245,10 @@ describe('gemm: wasm and js agree', () => {
     it(`f32_gemm_${layout}: the same bits for every activation`, () => {
       let seed = 9000;
       // The last four read operands in place: A of tn when n <= 16 (with a last partial panel packed), B of nn
-      // and tn when its rows are 8 floats or few rows of A share it, and both across k chunks of 4096.
+      // and tn when its rows are 8 floats or few rows of A share it, and both across k chunks (1024; 4096 with
+      // accumulate).
       for (const [m, n, k] of [[1, 1, 1], [4, 8, 4], [5, 13, 7], [17, 9, 63], [65, 17, 5], [8, 64, 127], [33, 20, 64], [3, 40, 70], [70, 9, 1000], [6, 9, 4101],
-        [27, 8, 300], [12, 5, 4100], [25, 8, 9000], [203, 16, 70]]) {
+        [27, 8, 300], [12, 5, 4100], [25, 8, 9000], [203, 16, 70], [203, 16, 2049], [41, 24, 1025]]) {
         const t = makeCase(m, n, k, seed++);
         for (const { act, alpha } of ACTS) {
           for (const accumulate of [false, true]) {

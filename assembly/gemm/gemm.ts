@@ -12,12 +12,20 @@ import { act1, act_any_v } from '../act/act';
 // accumulators, B as two v128 per k step, A broadcast with splat loads) runs over every tile. Packing
 // makes the three layouts one kernel: only the packers differ. A block of A (at most ABYTES packed)
 // stays in L2 while each B panel (at most 32 KB for k ≤ 1024) is reused from L1 by every row panel.
-// k > KC is split into chunks whose partial sums go through C as f32 (exact), so the order is unchanged.
+// k > KL1 (KC with accumulate) is split into chunks whose partial sums go through C as f32 (exact), so the order
+// is unchanged.
 //
 // One-to-three-row products of nn/tn (one-sample inference) skip packing and stream B in place.
 
 /** Rows of B per packed panel (k chunk). */
 const KC: i32 = 4096;
+/**
+ * k chunk without accumulate: a packed (or in-place) 8-column panel of B of 1024 steps is 32 KB, so it stays in
+ * L1 while every row panel of the block reads it. The dW products of convolutions (k = the batch's pixels, tens of
+ * thousands) measured 1.16-1.36x faster than with 4096-step chunks (shapes at bench/cnn-profile.ts) and the rest
+ * unchanged; the partial sums pass through C as f32, so the bits are the same.
+ */
+const KL1: i32 = 1024;
 /** Bytes of packed A per block. */
 const ABYTES: i32 = 640 * 1024;
 /** Bytes of one instance's scratch: the packed B panel, the packed A block and a 5x8 edge tile. */
@@ -37,12 +45,16 @@ export function gemm_set_scratch(ptr: usize): void {
   TILE = APACK + <usize>ABYTES;
 }
 
+/** This instance's packed-B panel (KC steps of 8 floats) and 5x8 edge tile, for kernels built on pack_b. */
+export function gemm_bpanel(): usize { return BPANEL; }
+export function gemm_tile(): usize { return TILE; }
+
 /** Bytes that gemm_set_scratch needs. */
 export function gemm_scratch_bytes(): i32 { return SCRATCH; }
 
 // ---- epilogue on finished tiles ----
 
-@inline function fin8(cp: usize, v0: v128, v1: v128, bp: usize, accumulate: i32, act: i32, alpha: f32): void {
+@inline export function fin8(cp: usize, v0: v128, v1: v128, bp: usize, accumulate: i32, act: i32, alpha: f32): void {
   if (accumulate) {
     v0 = f32x4.add(v0, v128.load(cp));
     v1 = f32x4.add(v1, v128.load(cp, 16));
@@ -61,7 +73,7 @@ export function gemm_scratch_bytes(): i32 { return SCRATCH; }
   v128.store(cp, act_any_v(v, act, alpha));
 }
 
-@inline function fin1(cp: usize, s: f32, bp: usize, accumulate: i32, act: i32, alpha: f32): void {
+@inline export function fin1(cp: usize, s: f32, bp: usize, accumulate: i32, act: i32, alpha: f32): void {
   if (accumulate) s += load<f32>(cp);
   if (bp) s += load<f32>(bp);
   store<f32>(cp, act1(s, act, alpha));
@@ -200,7 +212,7 @@ function pack_a(a: usize, rsA: usize, csA: usize, mb: i32, kc: i32): void {
 }
 
 /** Packs columns [0, nb) (nb ≤ 8) of B (k steps kc) into BPANEL; missing columns are zero. */
-function pack_b(b: usize, rsB: usize, csB: usize, nb: i32, kc: i32): void {
+export function pack_b(b: usize, rsB: usize, csB: usize, nb: i32, kc: i32): void {
   if (nb == 8 && csB == 4) {
     // nn, tn: eight contiguous floats per row of B.
     let d = BPANEL;
@@ -255,8 +267,9 @@ function gemm_packed(a: usize, rsA: usize, csA: usize, b: usize, rsB: usize, csB
     return;
   }
   let p0 = 0;
+  const kcMax = accumulate ? KC : KL1;
   do {
-    const kc = min(KC, k - p0), init = p0 > 0 ? 1 : 0, fin = p0 + kc >= k ? 1 : 0;
+    const kc = min(kcMax, k - p0), init = p0 > 0 ? 1 : 0, fin = p0 + kc >= k ? 1 : 0;
     // Rows of A per block: as many 5-row panels as fit in ABYTES; with one column panel, the packed A is read
     // once, right after packing, so blocks of 8 KB keep it in L1 instead of passing it through the outer caches.
     // A of tn has a step's five floats adjacent (csA apart per step): with one or two column panels its packed
