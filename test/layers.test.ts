@@ -45,6 +45,19 @@ describe.each(BACKENDS)('layers (%s)', (backend) => {
     expect(gradCheck(model, x, y)).toBeGreaterThan(20);
   });
 
+  it('conv2d gradients: one input channel, valid, stride 1 (forward reads the image in place: f32_conv2d_direct)', () => {
+    // 6x9x1 → 4x6x9 (9 filters: one panel of 8 and one of 1; 6 wide: a 5-pixel tile and an overlapping one)
+    const model = nn.sequential({ seed: 3, layers: [
+      nn.layers.conv2d({ filters: 9, kernelSize: [3, 4], activation: 'tanh', inputShape: [6, 9, 1] }),
+      nn.layers.conv2d({ filters: 2, kernelSize: 2, activation: 'sigmoid' }),
+      nn.layers.flatten(),
+      nn.layers.dense({ units: 2 }),
+    ] });
+    model.compile({ optimizer: 'sgd', loss: 'mse' });
+    const { x, y } = data(2, 2, [6, 9, 1], [2]);
+    expect(gradCheck(model, x, y)).toBeGreaterThan(20);
+  });
+
   it.each([
     ['maxPooling2d valid', () => nn.layers.maxPooling2d({ poolSize: 2 })],
     ['maxPooling2d same stride 1', () => nn.layers.maxPooling2d({ poolSize: 3, strides: 1, padding: 'same' })],

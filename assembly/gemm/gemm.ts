@@ -48,6 +48,8 @@ export function gemm_set_scratch(ptr: usize): void {
 /** This instance's packed-B panel (KC steps of 8 floats) and 5x8 edge tile, for kernels built on pack_b. */
 export function gemm_bpanel(): usize { return BPANEL; }
 export function gemm_tile(): usize { return TILE; }
+/** This instance's packed-A block (ABYTES), free for other kernels between products. */
+export function gemm_apack(): usize { return APACK; }
 
 /** Bytes that gemm_set_scratch needs. */
 export function gemm_scratch_bytes(): i32 { return SCRATCH; }

@@ -84,6 +84,9 @@ export const SPLITS: Readonly<Record<string, Split>> = {
   f32_softmax_grad: rowwise(3, 4, 0, 1, 2),
   f32_im2col: { count: 2, ptrs: [[0, image], [1, colsOf]], unit: 1, outPerUnit: (a) => colsOf(a) / 4 },
   f32_col2im: { count: 2, ptrs: [[0, colsOf], [1, image]], unit: 1, outPerUnit: (a) => colsOf(a) / 4 },
+  // n is argument 4, h w c 5 6 7, kh kw 8 9, filters 10; images in, output images out
+  f32_conv2d_direct: { count: 4, ptrs: [[0, (a) => 4 * a[5] * a[6] * a[7]], [3, (a) => 4 * (a[5] - a[8] + 1) * (a[6] - a[9] + 1) * a[10]]],
+    unit: 1, outPerUnit: (a) => (a[5] - a[8] + 1) * (a[6] - a[9] + 1) * a[10] * a[8] * a[9] * a[7] },
   f32_maxpool2d: { count: 3, ptrs: [[0, maxIn], [1, maxOut], [2, maxOut]], unit: 1, outPerUnit: (a) => maxIn(a) / 4 },
   f32_maxpool2d_grad: { count: 3, ptrs: [[0, (a) => 4 * a[4]], [1, (a) => 4 * a[4]], [2, (a) => 4 * a[5]]], unit: 1, outPerUnit: (a) => a[5] },
   f32_avgpool2d: { count: 2, ptrs: [[0, image], [1, pooled]], unit: 1, outPerUnit: (a) => image(a) / 4 },

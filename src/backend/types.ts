@@ -210,6 +210,16 @@ export interface Kernels {
     strideH: number, strideW: number, dilH: number, dilW: number, padTop: number, padLeft: number,
     outH: number, outW: number): void;
 
+  /**
+   * y[b, oy, ox, f] = act(Σ x[b, oy + i, ox + j, ch]·w[(i·kw + j)·c + ch, f] (+ bias[f])): a convolution with
+   * stride 1, no dilation and no padding, so oh = h − kh + 1, ow = w − kw + 1 (wd here is w). Each output is the
+   * sum of f32_im2col + f32_gemm_nn (accumulate 0) in the same order, with the same epilogue: the same bits,
+   * without the columns. Needs ow ≥ 5 and kh·kw·c ≤ 4096 (the caller chooses it only then; otherwise it writes
+   * nothing). y must not overlap x, w or bias. Splits over images on threads.
+   */
+  f32_conv2d_direct(x: number, w: number, bias: number, y: number, n: number, h: number, wd: number, c: number,
+    kh: number, kw: number, filters: number, act: number, alpha: number): void;
+
   // ---- pooling (assembly/pool, src/backend/js/pool.ts) ----
   // Same NHWC indexing as convolution, window ph×pw without dilation: input row iy = oy·strideH − padTop + i. The
   // window is clipped to the image; every window must keep at least one in-bounds element (always true for

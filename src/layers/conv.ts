@@ -168,11 +168,30 @@ export class Conv2D extends Layer {
       padTop, padLeft, oh, ow);
   }
 
+  /**
+   * One input channel, stride 1, no dilation or padding, outputs at least 5 wide: f32_conv2d_direct reads the
+   * image in place (the same bits as im2col + gemm; measured 1.4x faster than the product alone on the LeNet's
+   * first layer), and backward builds the columns its kernel gradient needs.
+   */
+  private get direct(): boolean {
+    const { h, w, c, oh, ow } = this.g;
+    const [kh, kw] = this.kernelSize;
+    // the output of a 'valid' window at stride 1 without dilation ('same' with a 1x1 kernel too)
+    return c === 1 && ow >= 5 && oh === h - kh + 1 && ow === w - kw + 1 && this.patch <= 4096 &&
+      [...this.strides, ...this.dilationRate].every((v) => v === 1);
+  }
+
   forward(k: Kernels, b: LayerBinding, rows: number, _training: boolean, logits: boolean): void {
     const pixels = rows * this.g.oh * this.g.ow;
-    this.cols(k, b.x, b.ws, rows, false);
-    k.f32_gemm_nn(b.ws, b.params[0], this.useBias ? b.params[1] : 0, b.y, pixels, this.filters, this.patch, 0,
-      this.act.code, this.act.alpha);
+    if (this.direct) {
+      const { h, w, c } = this.g;
+      k.f32_conv2d_direct(b.x, b.params[0], this.useBias ? b.params[1] : 0, b.y, rows, h, w, c, this.kernelSize[0],
+        this.kernelSize[1], this.filters, this.act.code, this.act.alpha);
+    } else {
+      this.cols(k, b.x, b.ws, rows, false);
+      k.f32_gemm_nn(b.ws, b.params[0], this.useBias ? b.params[1] : 0, b.y, pixels, this.filters, this.patch, 0,
+        this.act.code, this.act.alpha);
+    }
     if (this.act.softmax && !logits) k.f32_softmax(b.y, b.y, pixels, this.filters);
   }
 
@@ -183,6 +202,7 @@ export class Conv2D extends Layer {
     } else if (this.act.code !== Act.Linear) {
       k.f32_activation_grad(b.y, b.dy, b.dy, pixels * this.filters, this.act.code, this.act.alpha);
     }
+    if (this.direct) this.cols(k, b.x, b.ws, rows, false);
     k.f32_gemm_tn(b.ws, b.dy, 0, b.grads[0], this.patch, this.filters, pixels, 0, Act.Linear, 0);
     if (this.useBias) k.f32_col_sum(b.dy, b.grads[1], pixels, this.filters, 0);
     if (b.dx !== 0) {

@@ -1,9 +1,12 @@
 // im2col / col2im: the readable twin of assembly/conv/conv.ts. Element by element, in the order the ABI fixes:
 // cols rows ascending, and inside a row (i, j, ch) ascending, which is the column order (i·kw + j)·c + ch.
 import type { Kernels } from '../types';
+import { activation } from './act';
 import type { JsMemory } from './memory';
 
-type ConvKernels = Pick<Kernels, 'f32_im2col' | 'f32_col2im'>;
+type ConvKernels = Pick<Kernels, 'f32_im2col' | 'f32_col2im' | 'f32_conv2d_direct'>;
+
+const fround = Math.fround;
 
 export function convKernels(mem: JsMemory): ConvKernels {
   return {
@@ -22,6 +25,33 @@ export function convKernels(mem: JsMemory): ConvKernels {
                 const s = xi + ((b * h + iy) * w + ix) * c;
                 for (let ch = 0; ch < c; ch++) F[d++] = inside ? F[s + ch] : 0;
               }
+            }
+          }
+        }
+      }
+    },
+
+    // The twin of assembly/conv/direct.ts: each output the f32 sum over (i, j, ch) ascending, + bias, activation,
+    // as f32_im2col + f32_gemm_nn compute it.
+    f32_conv2d_direct(x, w, bias, y, n, h, wd, c, kh, kw, filters, act, alpha) {
+      const oh = h - kh + 1, ow = wd - kw + 1;
+      if (n <= 0 || oh <= 0 || ow < 5 || kh * kw * c > 4096) return;
+      const F = mem.F32;
+      const xi = x >> 2, wi = w >> 2, bi = bias >> 2;
+      const a = fround(alpha);
+      let d = y >> 2;
+      for (let b = 0; b < n; b++) {
+        for (let oy = 0; oy < oh; oy++) {
+          for (let ox = 0; ox < ow; ox++, d += filters) {
+            for (let f = 0; f < filters; f++) {
+              let s = 0;
+              let p = wi + f;
+              for (let i = 0; i < kh; i++) {
+                const r = xi + ((b * h + oy + i) * wd + ox) * c;
+                for (let t = 0; t < kw * c; t++, p += filters) s = fround(s + fround(F[r + t] * F[p]));
+              }
+              if (bias) s = fround(s + F[bi + f]);
+              F[d + f] = activation(s, act, a);
             }
           }
         }
