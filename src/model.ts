@@ -6,7 +6,7 @@ import { Network } from './graph/network';
 import { initialize } from './initializers';
 import type { SaveOptions, SaveResult, SaveTarget } from './io/model-io';
 import { InputLayer } from './layers/input';
-import { checkWeightCount, Layer, type ParamSpec, type SymbolicTensor } from './layers/layer';
+import { checkWeightCount, Layer, type ParamSpec, type SymbolicTensor, type WeightHolder } from './layers/layer';
 import { alignBytes } from './memory/heap';
 import { ModelMemory } from './memory/residency';
 import { isSparse, lossName, type LossName } from './losses';
@@ -20,9 +20,6 @@ const F32 = 4;
 const product = (s: readonly number[]) => s.reduce((a, b) => a * b, 1);
 /** Bytes of `count` floats, 16-byte aligned, in checked arithmetic. */
 const floats = (count: number) => alignBytes(count * F32);
-
-/** The model each layer belongs to (a WeakMap, so a layer carries no reference to its model). */
-const owners = new WeakMap<Layer, LayersModel>();
 
 /** Frees a dropped model's blocks in linear memory once the collector reclaims it (eviction is the backstop). */
 const finalizer = typeof FinalizationRegistry === 'function'
@@ -202,7 +199,7 @@ export interface TrainingState {
 export interface SequentialConfig {
   /**
    * The layers in order, from nn.layers; default none (add them with {@link Sequential.add}). The first needs an
-   * inputShape. A layer belongs to one model, and names must be unique within it (ValueError, StateError).
+   * inputShape. Names must be unique within a model (ValueError); a layer used by several models shares its weights.
    */
   layers?: Layer[];
   /**
@@ -271,7 +268,7 @@ const isThenable = (v: unknown): v is Promise<unknown> => !!v && typeof (v as Pr
  * model.compile({ optimizer: 'adam', loss: 'binaryCrossentropy', metrics: ['accuracy'] });
  * await model.fit([[0, 0], [0, 1], [1, 0], [1, 1]], [[0], [1], [1], [0]], { epochs: 200 });
  */
-export class LayersModel implements TrainingTarget {
+export class LayersModel implements TrainingTarget, WeightHolder {
   /** The model's name (the `name` option; default 'model', or 'sequential' for a Sequential). */
   readonly name: string;
   /** The seed the weights, shuffling and dropout were drawn from (given, or drawn at random). */
@@ -322,22 +319,14 @@ export class LayersModel implements TrainingTarget {
       if (c.outputs === undefined) throw new ValueError(`model '${this.name}': outputs is required (symbolic tensors from layer.apply())`);
       const net = new Network(Array.isArray(c.inputs) ? c.inputs : [c.inputs], Array.isArray(c.outputs) ? c.outputs : [c.outputs],
         `model '${this.name}'`);
-      const own = net.layers.filter((l) => !(l instanceof InputLayer));
-      for (const l of own) this.checkLayer(l);
       this.checkNames(net.layers);
-      for (const l of own) owners.set(l, this);
       this.net = net;
     }
   }
 
-  /** Throws unless `layer` is a layer that no other model owns. */
+  /** Throws unless `layer` is a layer. */
   protected checkLayer(layer: Layer): void {
     if (!(layer instanceof Layer)) throw new ValueError(`${this.name}.add expects a layer from nn.layers, got ${show(layer)}`);
-    const owner = owners.get(layer);
-    if (owner && owner !== this) {
-      throw new StateError(`layer '${layer.name}' belongs to model '${owner.name}' and cannot be used in model '${this.name}': ` +
-        'a layer belongs to one model (create a new layer, or dispose the other model first)');
-    }
   }
 
   /** A saved model refers to weights by layer name, so two layers with one name could not be loaded again. */
@@ -350,11 +339,6 @@ export class LayersModel implements TrainingTarget {
 
   protected duplicateName(layer: Layer, at: number, other: Layer): ValueError {
     return new ValueError(`model '${this.name}' already has a layer named '${layer.name}' (layer ${at + 1}, ${other.className}); layer names must be unique`);
-  }
-
-  /** The claim a Sequential makes on its layers, and releases in dispose. @internal */
-  protected claim(layer: Layer): void {
-    owners.set(layer, this);
   }
 
   /**
@@ -493,12 +477,59 @@ export class LayersModel implements TrainingTarget {
     const l = this.layout(net);
     const mem = this.newMemory(l.bytes, l.trainable);
     this.setLayout(l);
-    for (const layer of net.layers) if (layer.usesRng) layer.rng = this.initRng.fork();
+    // a layer another model uses already has its random stream and its weights: they are shared, not drawn again
+    for (const layer of net.layers) {
+      if (!layer.usesRng) continue;
+      const rng = this.initRng.fork();
+      layer.rng ??= rng;
+    }
     this.inSizes = net.inputs.map((t) => product(t.shape));
-    for (const e of this.entries) initialize(e.spec.initializer, e.spec.shape, mem.params.subarray(e.offset / F32, e.offset / F32 + e.size), this.initRng);
+    for (const e of this.entries) {
+      if (e.layer.store) continue;
+      initialize(e.spec.initializer, e.spec.shape, mem.params.subarray(e.offset / F32, e.offset / F32 + e.size), this.initRng);
+    }
     this.mem = mem;
     this.built = true;
+    for (const layer of this.byLayer.keys()) layer.store ??= { holder: this, home: undefined };
     finalizer?.register(this, mem, this);
+    this.sync(false);
+  }
+
+  /** True while the model's fit runs (its weights are changing). @internal */
+  get training(): boolean {
+    return this.fitRt !== undefined;
+  }
+
+  /**
+   * Takes over the current copy of every shared layer's weights that another model holds (or that a disposed one
+   * left home), so that this model computes with them. A holder in its fit keeps its copy (this model reads it);
+   * writing then is a StateError.
+   */
+  private sync(write: boolean): void {
+    for (const [layer, entries] of this.byLayer) {
+      const st = layer.store!;
+      if (st.holder === this) continue;
+      const holder = st.holder;
+      if (holder?.training && write) {
+        throw new StateError(`layer '${layer.name}' is shared with model '${holder.name}', whose fit is running: model '${this.name}' ` +
+          'cannot change its weights until that fit resolves');
+      }
+      this.writeEntries(entries, holder ? holder.readLayer(layer) : st.home!);
+      if (holder?.training) continue;
+      st.holder = this;
+      st.home = undefined;
+    }
+  }
+
+  /** A copy of one layer's weights as this model holds them. @internal */
+  readLayer(layer: Layer): Float32Array[] {
+    return this.readEntries(this.byLayer.get(layer) ?? []).map((t) => t.data);
+  }
+
+  /** Replaces one layer's weights in this model's copy. @internal */
+  writeLayer(layer: Layer, values: Float32Array[]): void {
+    this.notInFit(`setWeights of layer '${layer.name}'`);
+    this.writeEntries(this.byLayer.get(layer) ?? [], values);
   }
 
   /**
@@ -593,6 +624,7 @@ export class LayersModel implements TrainingTarget {
       if (need > available) throw new MemoryError(`${need} bytes needed, ${available} available`, need, available);
       m.restore(rt);
       this.bind();
+      this.sync(mode === 'train');
       if (!this.planServes(rows, train)) this.place(planned ?? this.planFor(rows, train));
     } catch (e) {
       m.pins--;
@@ -1327,6 +1359,7 @@ export class LayersModel implements TrainingTarget {
    */
   getWeights(): Tensor[] {
     this.build();
+    this.sync(false);
     return this.readEntries(this.entries);
   }
 
@@ -1346,6 +1379,7 @@ export class LayersModel implements TrainingTarget {
    */
   setWeights(weights: (Tensor | TensorLike)[]): void {
     this.build();
+    this.sync(true);
     this.writeChecked(this.entries, weights, `model '${this.name}'`);
   }
 
@@ -1367,18 +1401,6 @@ export class LayersModel implements TrainingTarget {
     this.writeEntries(entries, values);
   }
 
-  /** The weights of one of the model's layers, in its params() order (used by layer.getWeights). @internal */
-  layerWeights(layer: Layer): Tensor[] {
-    this.build();
-    return this.readEntries(this.byLayer.get(layer) ?? []);
-  }
-  /** Replaces one layer's weights (used by layer.setWeights). @internal */
-  setLayerWeights(layer: Layer, weights: unknown): void {
-    this.build();
-    this.notInFit(`setWeights of layer '${layer.name}'`);
-    this.writeChecked(this.byLayer.get(layer) ?? [], weights, `layer '${layer.name}'`);
-  }
-
   /**
    * All parameters as one flat copy of the parameter block (used to restore best weights): trainable weights
    * first, then non-trainable ones (frozen layers, batch-norm moving statistics), each padded to 4 floats.
@@ -1390,6 +1412,7 @@ export class LayersModel implements TrainingTarget {
    */
   getWeightsFlat(): Float32Array {
     this.build();
+    this.sync(false);
     return this.readParams();
   }
   /**
@@ -1401,6 +1424,7 @@ export class LayersModel implements TrainingTarget {
   setWeightsFlat(w: Float32Array): void {
     this.build();
     if (w.length !== this.paramBytes / F32) throw new ShapeError(`flat weights need ${this.paramBytes / F32} values, got ${w.length}`);
+    this.sync(true);
     const [f, at] = this.paramsView();
     f.set(w, at);
   }
@@ -1482,8 +1506,8 @@ export class LayersModel implements TrainingTarget {
 
   /**
    * Frees the model's memory now instead of when the collector reclaims the model (optional: idle models are
-   * also evicted when memory runs short). Idempotent; any later use of the model throws StateError, and its
-   * layers may be used in another model.
+   * also evicted when memory runs short). Idempotent; any later use of the model throws StateError. Its layers
+   * keep their weights for the other models that use them.
    *
    * @example
    * model.dispose();
@@ -1491,18 +1515,18 @@ export class LayersModel implements TrainingTarget {
   dispose(): void {
     if (this.disposed) return;
     if (this.fitRt) throw new StateError(`model '${this.name}' cannot be disposed while its fit runs; set model.stopTraining = true and dispose after the fit resolves`);
-    const layers = this.net ? this.net.layers : this.ownLayers();
-    this.disposed = true;
     if (this.built) {
+      // the layers it holds keep their weights, for the other models that use them
+      for (const [layer] of this.byLayer) {
+        const st = layer.store!;
+        if (st.holder !== this) continue;
+        st.home = this.readLayer(layer);
+        st.holder = undefined;
+      }
       this.mem.release();
       finalizer?.unregister(this);
     }
-    for (const l of layers) if (owners.get(l) === this) owners.delete(l);
-  }
-
-  /** The layers a model claims before its graph exists (Sequential). @internal */
-  protected ownLayers(): readonly Layer[] {
-    return [];
+    this.disposed = true;
   }
 
   /** Optimizer updates applied since compile (0 before). */
@@ -1735,7 +1759,6 @@ export class Sequential extends LayersModel {
     if (this.chain.includes(layer)) throw new ValueError(`layer '${layer.name}' is already in model '${this.name}'`);
     const i = this.chain.findIndex((l) => l.name === layer.name);
     if (i >= 0) throw this.duplicateName(layer, i, this.chain[i]);
-    this.claim(layer);
     this.chain.push(layer);
   }
 
@@ -1747,10 +1770,6 @@ export class Sequential extends LayersModel {
    */
   override predict(x: unknown, config?: PredictConfig): Tensor {
     return super.predict(x, config) as Tensor;
-  }
-
-  protected override ownLayers(): readonly Layer[] {
-    return this.chain;
   }
 
   /** Applies the layers in turn to an input of the first one's inputShape; a failure leaves every layer as it was. */

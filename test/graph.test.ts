@@ -207,6 +207,41 @@ describe.each(BACKENDS)('graph models (%s)', (backend) => {
     expect(() => m.getLayer(7)).toThrow(nn.ValueError);
   });
 
+  it('transfer: a feature model shares the base\'s weights; a new head on a frozen base trains, the base stays to the bit', async () => {
+    const base = nn.sequential({ seed: 8, name: 'base', layers: [
+      nn.layers.dense({ units: 8, activation: 'relu', inputShape: [6], name: 'hidden1' }),
+      nn.layers.dense({ units: 5, activation: 'tanh', name: 'hidden2' }),
+      nn.layers.dense({ units: 3, activation: 'softmax', name: 'old_head' })] });
+    base.compile({ optimizer: 'adam', loss: 'categoricalCrossentropy' });
+    const X = data(32, 6, 31);
+    await base.fit(X, oneHotRows(32, 3, 32), { epochs: 2, batchSize: 8 });
+    // the features are exactly the base's activations at hidden2
+    const features = nn.model({ inputs: base.inputs, outputs: base.getLayer('hidden2').output, name: 'features' });
+    const twin = nn.sequential({ layers: [nn.layers.dense({ units: 8, activation: 'relu', inputShape: [6] }),
+      nn.layers.dense({ units: 5, activation: 'tanh' })] });
+    twin.setWeights(base.getWeights().slice(0, 4));
+    expect(Array.from((features.predict(X) as nn.Tensor).data)).toEqual(Array.from(twin.predict(X).data));
+    // a new head on the frozen base
+    for (const name of ['hidden1', 'hidden2']) base.getLayer(name).trainable = false;
+    const head = nn.layers.dense({ units: 2, activation: 'softmax', name: 'new_head' });
+    const tuned = nn.model({ inputs: base.inputs, outputs: head.apply(base.getLayer('hidden2').output), seed: 3, name: 'tuned' });
+    tuned.compile({ optimizer: nn.optimizers.adam({ learningRate: 0.05 }), loss: 'categoricalCrossentropy' });
+    const frozen = bitsOf(base.getWeights().slice(0, 4));
+    const Y2 = oneHotRows(32, 2, 33);
+    const h = await tuned.fit(X, Y2, { epochs: 15, batchSize: 8 });
+    expect(h.history.loss[14]).toBeLessThan(h.history.loss[0]);
+    expect(bitsOf(tuned.getWeights().slice(0, 4))).toEqual(frozen);
+    expect(bitsOf(base.getWeights().slice(0, 4))).toEqual(frozen);
+    expect(tuned.getOptimizerWeights().map((w) => w.name)).toEqual(['new_head/kernel/m', 'new_head/bias/m', 'new_head/kernel/v', 'new_head/bias/v']);
+    // fine-tuning: unfreeze, compile again, train; the base sees the tuned weights (one set)
+    for (const name of ['hidden1', 'hidden2']) base.getLayer(name).trainable = true;
+    tuned.compile({ optimizer: nn.optimizers.adam({ learningRate: 1e-3 }), loss: 'categoricalCrossentropy' });
+    await tuned.fit(X, Y2, { epochs: 1, batchSize: 8 });
+    const now = bitsOf(tuned.getWeights().slice(0, 4));
+    expect(now).not.toEqual(frozen);
+    expect(bitsOf(base.getWeights().slice(0, 4))).toEqual(now);
+  });
+
   it('graph steps allocate nothing in the arena and never grow memory', async () => {
     const x = nn.input({ shape: [8] });
     const h = nn.layers.dense({ units: 8, activation: 'relu' }).apply(x);

@@ -470,24 +470,38 @@ describe.each(BACKENDS)('one call at a time, one model per layer (%s)', (backend
     await nn.setBackend(backend);
   });
 
-  it('case 6: a layer another model owns is a StateError naming both; the first model is unchanged', () => {
+  it('case 6: one layer in two models has one set of weights: nothing changes until one trains, then both see it', async () => {
     const shared = nn.layers.dense({ units: 2, inputShape: [3], name: 'shared_dense' });
     const first = nn.sequential({ seed: 1, name: 'first', layers: [shared] });
     const x = [[1, 2, 3]];
     const before = Array.from(first.predict(x).data);
-    const e = (() => { try { nn.sequential({ name: 'second', layers: [nn.layers.dense({ units: 3, inputShape: [3] }), shared] }); } catch (err) { return err; } })() as Error;
-    expect(e).toBeInstanceOf(nn.StateError);
-    expect(e.message).toContain("layer 'shared_dense' belongs to model 'first'");
-    expect(e.message).toContain("model 'second'");
-    const second = nn.sequential({ name: 'second', layers: [nn.layers.dense({ units: 3, inputShape: [3] })] });
-    expect(() => second.add(shared)).toThrow(nn.StateError);
+    const second = nn.sequential({ seed: 2, name: 'second', layers: [shared, nn.layers.dense({ units: 1 })] });
+    // the shared kernel is not drawn again from the second model's seed
+    expect(Array.from(second.getWeights()[0].data)).toEqual(Array.from(first.getWeights()[0].data));
     expect(Array.from(first.predict(x).data)).toEqual(before);
-    // a refused list claims none of its layers; a disposed model frees its layers
-    const free = nn.layers.dense({ units: 2, inputShape: [3] });
-    expect(() => nn.sequential({ layers: [free, shared] })).toThrow(nn.StateError);
-    expect(nn.sequential({ layers: [free] }).predict(x).shape).toEqual([1, 2]);
-    first.dispose();
-    const third = nn.sequential({ seed: 1, name: 'third', layers: [shared] });
-    expect(third.predict(x).shape).toEqual([1, 2]);
+    second.compile({ optimizer: 'sgd', loss: 'meanSquaredError' });
+    // while the second trains, the first reads the weights as they are, and cannot change them
+    let seen: number[] = [];
+    let refused: unknown;
+    await second.fit(x, [[1]], { epochs: 3, callbacks: { onEpochEnd: () => {
+      seen = Array.from(first.predict(x).data);
+      try { first.setWeights(first.getWeights()); } catch (e) { refused = e; }
+    } } });
+    expect(refused).toBeInstanceOf(nn.StateError);
+    expect((refused as Error).message).toContain("layer 'shared_dense' is shared with model 'second', whose fit is running");
+    const trained = second.getWeights().slice(0, 2).map((t) => Array.from(t.data));
+    expect(first.getWeights().map((t) => Array.from(t.data))).toEqual(trained);
+    expect(shared.getWeights().map((t) => Array.from(t.data))).toEqual(trained);
+    expect(Array.from(first.predict(x).data)).toEqual(seen);
+    expect(seen).not.toEqual(before);
+    // a disposed model leaves the layer its weights for the others
+    second.dispose();
+    expect(shared.getWeights().map((t) => Array.from(t.data))).toEqual(trained);
+    const third = nn.sequential({ seed: 3, name: 'third', layers: [shared] });
+    expect(Array.from(third.predict(x).data)).toEqual(seen);
+    // layer.setWeights reaches every model that uses the layer
+    shared.setWeights([nn.tensor([[1, 0], [0, 1], [0, 0]]), nn.tensor([0.5, -0.5])]);
+    expect(Array.from(first.predict(x).data)).toEqual([1.5, 1.5]);
+    expect(Array.from(third.predict(x).data)).toEqual([1.5, 1.5]);
   });
 });

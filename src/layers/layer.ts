@@ -3,6 +3,7 @@ import { MemoryError, ShapeError, StateError, ValueError } from '../errors';
 import type { InitializerName } from '../initializers';
 import { MAX_RANK, MAX_VALUES, nameOption, optionsOf, show } from '../options';
 import type { Rng } from '../random';
+import { Tensor, type TensorLike, toTensor } from '../tensor';
 
 /**
  * Where a layer's data lives in the arena for one run: byte offsets, fixed once the model is planned.
@@ -157,6 +158,33 @@ export class Node {
   }
 }
 
+/**
+ * A model that holds the current copy of a layer's weights.
+ *
+ * @internal
+ */
+export interface WeightHolder {
+  readonly name: string;
+  /** True while its fit runs: its copy is changing, and only it may write. */
+  readonly training: boolean;
+  /** A copy of the layer's weights, in params() order. */
+  readLayer(layer: Layer): Float32Array[];
+  /** Replaces the layer's weights (StateError while the holder trains). */
+  writeLayer(layer: Layer, values: Float32Array[]): void;
+}
+
+/**
+ * Where a layer's weights are. A layer used by several models has one set of weights: the model that last used
+ * it holds the current copy, and another model takes it over (copying it in) when it next runs; a disposed model
+ * hands its copies to `home`.
+ *
+ * @internal
+ */
+export interface WeightStore {
+  holder: WeightHolder | undefined;
+  home: Float32Array[] | undefined;
+}
+
 const sameShape = (a: readonly number[], b: readonly number[]) => a.length === b.length && a.every((d, i) => d === b[i]);
 const showShapes = (s: readonly (readonly number[])[]) => s.map((x) => `[${x.join(', ')}]`).join(', ');
 
@@ -200,6 +228,59 @@ export abstract class Layer {
    * @internal
    */
   readonly inboundNodes: Node[] = [];
+  /**
+   * Where the weights are, once a model using the layer was built; undefined before.
+   *
+   * @internal
+   */
+  store: WeightStore | undefined;
+
+  /**
+   * The layer's weights in TF.js order (dense: kernel [inputDim, units], then bias [units]), as Float32Array
+   * copies with their shapes. Shared by every model that uses the layer. StateError before a model using the
+   * layer was built (the weights do not exist yet); `[]` for a layer without weights.
+   *
+   * @example
+   * const [kernel, bias] = model.getLayer('dense_1').getWeights();
+   */
+  getWeights(): Tensor[] {
+    const specs = this.params();
+    if (specs.length === 0) return [];
+    const st = this.store;
+    if (!st) throw new StateError(`layer '${this.name}' has no weights yet: they are made when a model using it is built (by compile, fit, predict or summary)`);
+    const values = st.holder ? st.holder.readLayer(this) : st.home!.map((v) => v.slice());
+    return values.map((data, i) => new Tensor(data, [...specs[i].shape]));
+  }
+
+  /**
+   * Replaces the layer's weights (in getWeights order and shapes, finite values), for every model that uses it.
+   * StateError before a model using the layer was built, or while a model using it trains.
+   *
+   * @example
+   * layer.setWeights(otherLayer.getWeights());
+   */
+  setWeights(weights: readonly (Tensor | TensorLike)[]): void {
+    const specs = this.params();
+    if (!Array.isArray(weights) || weights.length !== specs.length) {
+      throw new ShapeError(`layer '${this.name}' has ${specs.length} weight tensors (${specs.map((p) => p.name).join(', ')}), but ` +
+        `${Array.isArray(weights) ? weights.length : 'no array'} were given`);
+    }
+    const values = weights.map((w, i) => {
+      const spec = specs[i];
+      const t = toTensor(w, `weight ${this.name}/${spec.name}`);
+      if (!sameShape(t.shape, spec.shape)) {
+        throw new ShapeError(`weight ${this.name}/${spec.name} has shape [${spec.shape.join(', ')}], got [${t.shape.join(', ')}]`);
+      }
+      const f = t.data.slice();
+      const bad = f.findIndex((v) => !Number.isFinite(v));
+      if (bad >= 0) throw new ValueError(`weight ${this.name}/${spec.name} contains ${f[bad]} at index ${bad}`);
+      return f;
+    });
+    const st = this.store;
+    if (!st) throw new StateError(`layer '${this.name}' has no weights yet: they are made when a model using it is built (by compile, fit, predict or summary)`);
+    if (st.holder) st.holder.writeLayer(this, values);
+    else st.home = values;
+  }
 
   /** @param prefix the start of a generated name, e.g. 'dense' */
   constructor(config: LayerConfig | undefined, prefix: string) {
