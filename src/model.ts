@@ -6,7 +6,7 @@ import { Network } from './graph/network';
 import { initialize } from './initializers';
 import type { SaveOptions, SaveResult, SaveTarget } from './io/model-io';
 import { InputLayer } from './layers/input';
-import { checkWeightCount, Layer, type ParamSpec, type SymbolicTensor, type WeightHolder } from './layers/layer';
+import { checkWeightCount, Layer, type ParamSpec, SymbolicTensor, type WeightHolder } from './layers/layer';
 import { alignBytes } from './memory/heap';
 import { ModelMemory } from './memory/residency';
 import { isSparse, lossName, type LossName } from './losses';
@@ -377,6 +377,39 @@ export class LayersModel implements TrainingTarget, WeightHolder {
   /** The symbolic outputs. */
   get outputs(): SymbolicTensor[] {
     return [...this.network().outputs];
+  }
+
+  /**
+   * Applies the whole model to symbolic inputs, as a layer of a bigger graph: each of its layers is applied again
+   * to the new inputs, with the same weights (training the bigger model trains this one's layers). The model's
+   * layers then appear one by one in the bigger model's `layers` (and in its saved file), not as one nested layer.
+   *
+   * @example
+   * const encoder = nn.model({ inputs: x, outputs: code });
+   * const a = nn.input({ shape: [784] });
+   * const b = nn.input({ shape: [784] });
+   * const distance = nn.layers.subtract().apply([encoder.apply(a) as nn.SymbolicTensor, encoder.apply(b) as nn.SymbolicTensor]);
+   */
+  apply(inputs: SymbolicTensor | SymbolicTensor[]): SymbolicTensor | SymbolicTensor[] {
+    const net = this.network();
+    const list = Array.isArray(inputs) ? inputs : [inputs];
+    if (list.length !== net.inputs.length) {
+      throw new ValueError(`model '${this.name}' has ${net.inputs.length} inputs, so apply takes ${net.inputs.length} symbolic tensors, got ${list.length}`);
+    }
+    list.forEach((t, i) => {
+      if (!(t instanceof SymbolicTensor)) {
+        throw new ValueError(`model '${this.name}'.apply takes symbolic tensors from nn.input() or layer.apply(), but input ${i} is ${show(t)}`);
+      }
+      const want = net.inputs[i].shape;
+      if (t.shape.length !== want.length || t.shape.some((d, j) => d !== want[j])) {
+        throw new ShapeError(`model '${this.name}' input ${i} ('${net.inputs[i].sourceLayer.name}') has shape [${want.join(', ')}], ` +
+          `but apply was given [${t.shape.join(', ')}]`);
+      }
+    });
+    const value = new Map<number, SymbolicTensor>(list.map((t, i) => [i, t]));
+    for (const s of net.steps) value.set(s.output, s.node.layer.connect(s.inputs.map((v) => value.get(v)!)).output);
+    const outs = net.outputIds.map((v) => value.get(v)!);
+    return outs.length === 1 ? outs[0] : outs;
   }
 
   /** The graph, built first for a Sequential model. @internal */

@@ -242,6 +242,29 @@ describe.each(BACKENDS)('graph models (%s)', (backend) => {
     expect(bitsOf(base.getWeights().slice(0, 4))).toEqual(now);
   });
 
+  it('a model applied as a layer of another shares its weights: a siamese pair trains one encoder', async () => {
+    const x = nn.input({ shape: [4] });
+    const encoder = nn.model({ inputs: x, outputs: nn.layers.dense({ units: 3, activation: 'tanh', name: 'enc' }).apply(x), seed: 6, name: 'encoder' });
+    const a = nn.input({ shape: [4], name: 'a' });
+    const b = nn.input({ shape: [4], name: 'b' });
+    const ea = encoder.apply(a) as nn.SymbolicTensor;
+    const eb = encoder.apply(b) as nn.SymbolicTensor;
+    const out = nn.layers.dense({ units: 1, name: 'score' }).apply(nn.layers.subtract().apply([ea, eb]));
+    const pair = nn.model({ inputs: [a, b], outputs: out, seed: 7 });
+    expect(pair.layers.map((l) => l.className)).toEqual(['InputLayer', 'InputLayer', 'Dense', 'Subtract', 'Dense']);
+    expect(pair.getLayer('enc')).toBe(encoder.getLayer('enc'));
+    expect(pair.getWeights().length).toBe(4);
+    const X = data(8, 4, 41);
+    const before = Array.from((encoder.predict(X) as nn.Tensor).data);
+    pair.compile({ optimizer: 'sgd', loss: 'meanSquaredError' });
+    expect(gradcheck(pair, [X, data(8, 4, 42)], data(8, 1, 43))).toBeGreaterThan(10);
+    await pair.fit([X, data(8, 4, 42)], data(8, 1, 43), { epochs: 2, batchSize: 4 });
+    const after = Array.from((encoder.predict(X) as nn.Tensor).data);
+    expect(after).not.toEqual(before);
+    expect(bitsOf(encoder.getWeights())).toEqual(bitsOf(pair.getWeights().slice(0, 2)));
+    expect(() => encoder.apply(nn.input({ shape: [5] }))).toThrow(/input 0 \('input_\d+'\) has shape \[4\], but apply was given \[5\]/);
+  });
+
   it('graph steps allocate nothing in the arena and never grow memory', async () => {
     const x = nn.input({ shape: [8] });
     const h = nn.layers.dense({ units: 8, activation: 'relu' }).apply(x);
