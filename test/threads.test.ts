@@ -842,14 +842,56 @@ describe('threads that do not pay fall back to one thread for a while (Governor)
 
   it('compares a split call with the same call measured alone, when there is one', () => {
     const g = new Governor();
-    expect(g.aloneTime(77, 1.5)).toBe(1.5);
-    g.recordAlone(77, 2);
-    g.recordAlone(77, 4);
-    expect(g.aloneTime(77, 1.5)).toBe(2.5); // a moving average
-    expect(g.aloneTime(77 + 1024, 1.5)).toBe(1.5); // another call in the same slot is not taken for it
-    g.recordAlone(77 + 1024, 8);
-    expect(g.aloneTime(77 + 1024, 1.5)).toBe(8);
-    expect(g.aloneTime(77, 1.5)).toBe(1.5);
+    expect(g.aloneTime(77)).toBeUndefined();
+    g.recordAlone(77, 2, 100);
+    g.recordAlone(77, 4, 110);
+    expect(g.aloneTime(77)).toBe(2.5); // a moving average
+    expect(g.aloneTime(77 + 1024)).toBeUndefined(); // another call in the same slot is not taken for it
+    g.recordAlone(77 + 1024, 8, 120);
+    expect(g.aloneTime(77 + 1024)).toBe(8);
+    expect(g.aloneTime(77)).toBeUndefined();
+  });
+
+  it('split calls never measured alone bring a probe: PROBE_MS alone, measured only once the workers sleep', () => {
+    const g = new Governor();
+    let now = 1000;
+    // the caller's own slowness says nothing: without a time alone, no window is judged
+    for (let i = 0; i < Governor.WINDOW_MS - 1; i++) { now += 1; g.record(1, undefined, now); }
+    expect(g.solo(now)).toBe(false);
+    now += 1;
+    g.record(1, undefined, now);
+    expect(g.probes).toBe(1);
+    expect(g.fallbacks).toBe(0);
+    const from = now;
+    expect(g.solo(from + Governor.PROBE_MS - 0.01)).toBe(true);
+    expect(g.solo(from + Governor.PROBE_MS)).toBe(false);
+    // a short call while the workers may still spin is not taken for a time alone; after SETTLE_MS it is
+    g.recordAlone(5, 0.5, from + 1);
+    expect(g.aloneTime(5)).toBeUndefined();
+    g.recordAlone(5, 0.5, from + Governor.SETTLE_MS + 0.5);
+    expect(g.aloneTime(5)).toBe(0.5);
+    // a long call that their spin overlapped by less than a tenth is
+    g.recordAlone(6, 40, from + 40);
+    expect(g.aloneTime(6)).toBe(40);
+    // judged against that: a split call slower than alone falls back (a busy core), a faster one does not
+    const slow = new Governor();
+    slow.recordAlone(5, 0.5, 10);
+    for (let i = 0; i < 4; i++) slow.record(1, slow.aloneTime(5), 11 + i);
+    expect(slow.fallbacks).toBe(1);
+    expect(slow.probes).toBe(0);
+  });
+
+  it('a time alone older than REPROBE_MS brings a probe, so that they follow the load', () => {
+    const g = new Governor();
+    g.recordAlone(5, 1, 100);
+    let now = 100;
+    for (let i = 0; i < 100; i++) { now += 0.5; g.record(0.5, 1, now); }
+    expect(g.probes).toBe(0);
+    now = 100 + Governor.REPROBE_MS + 1;
+    g.record(0.5, 1, now);
+    expect(g.probes).toBe(1);
+    expect(g.solo(now + Governor.PROBE_MS / 2)).toBe(true);
+    expect(g.fallbacks).toBe(0);
   });
 
   it('while it falls back, a split kernel runs on the calling thread in one call, with the same bits', async () => {

@@ -87,26 +87,40 @@ interface WorkerLike {
 
 /**
  * Whether threads are paying for themselves, from the calls' own times: each split call's wall time against what
- * it takes on the calling thread alone. That is measured, for calls of the same kernel and arguments (a training
- * step repeats its calls), while the pool runs alone; before any such measurement, it is the caller's own time
- * on its chunks scaled by the share of the units it ran. Over a window of at least WINDOW_MS of one-thread time
- * (or sooner, once the calls have lost EXCESS_MS), if the split calls were not faster, the pool runs on the
- * calling thread alone for a while: SOLO_MS, doubled after each window that fails again, up to SOLO_MAX_MS, and
- * halved (down to SOLO_MS) by each window that pays. A core taken by another process is what makes the workers
- * lose: a worker that holds a chunk and loses its core keeps the caller waiting. Running alone computes the same
- * chunks' arithmetic in one call, so the bits never depend on this.
+ * the same call (kernel and arguments: a training step repeats its calls) takes on the calling thread alone. That
+ * is measured only while the workers sleep, as they do on one thread: in the stretches when the calls run alone,
+ * from SETTLE_MS after the last split call (a worker spins SPIN_MS before it sleeps), or in a call alone that
+ * the workers' last spin overlapped by at most a tenth. A split call with no such
+ * measurement yet counts towards a probe: after WINDOW_MS of them, the calls run alone for PROBE_MS, so that their
+ * times alone get measured (a caller's own time on its chunks says nothing here: a busy core slows it too). A
+ * probe also comes when the last measurement is older than REPROBE_MS, so that they follow the machine's load.
+ * Over a window of at least WINDOW_MS of one-thread time (or sooner, once the calls have lost EXCESS_MS), if the
+ * split calls were not faster, the pool runs on the calling thread alone for a while: SOLO_MS, doubled after each
+ * window that fails again, up to SOLO_MAX_MS, and halved (down to SOLO_MS) by each window that pays. A core taken
+ * by another process is what makes the workers lose: a worker that holds a chunk and loses its core keeps the
+ * caller waiting, and a spinning worker that shares the caller's core slows the caller. Running alone computes the
+ * same chunks' arithmetic in one call, so the bits never depend on this.
  */
 export class Governor {
   static readonly WINDOW_MS = 10;
   static readonly EXCESS_MS = 2;
   static readonly SOLO_MS = 250;
   static readonly SOLO_MAX_MS = 4000;
+  static readonly PROBE_MS = 20;
+  static readonly SETTLE_MS = 3;
+  static readonly REPROBE_MS = 5000;
   private wall = 0;
   private alone = 0;
+  /** Split calls' wall time (ms) with no measurement alone, since the last probe. */
+  private unknown = 0;
+  private soloFrom = -Infinity;
   private soloUntil = -Infinity;
   private soloMs = Governor.SOLO_MS;
-  /** Windows that went to one thread (for tests and benchmarks). */
+  /** When a call's time alone was last measured. */
+  private measuredAt = -Infinity;
+  /** Windows that went to one thread, and probes (for tests and benchmarks). */
   fallbacks = 0;
+  probes = 0;
   /** Calls' times alone, by a hash of their kernel and arguments (direct-mapped; the tag is the full hash). */
   private readonly tags = new Int32Array(1024);
   private readonly times = new Float64Array(1024);
@@ -116,32 +130,54 @@ export class Governor {
     return now < this.soloUntil;
   }
 
-  /** Records that a call with hash `key` took `ms` on the calling thread alone. */
-  recordAlone(key: number, ms: number): void {
+  /** Records that a call with hash `key` took `ms` on the calling thread alone, ending at `now`. */
+  recordAlone(key: number, ms: number, now: number): void {
+    // not a call whose start the workers' last spin overlapped by more than a tenth of it
+    if (this.soloFrom + Governor.SETTLE_MS - (now - ms) > 0.1 * ms) return;
+    this.measuredAt = now;
     const i = key & 1023;
     if (this.tags[i] === key && this.times[i] > 0) this.times[i] += 0.25 * (ms - this.times[i]);
     else { this.tags[i] = key; this.times[i] = ms; }
   }
 
-  /** The time alone measured for calls with hash `key`, else `fallback`. */
-  aloneTime(key: number, fallback: number): number {
+  /** The time alone measured for calls with hash `key`, if there is one. */
+  aloneTime(key: number): number | undefined {
     const i = key & 1023;
-    return this.tags[i] === key && this.times[i] > 0 ? this.times[i] : fallback;
+    return this.tags[i] === key && this.times[i] > 0 ? this.times[i] : undefined;
   }
 
-  /** Records a split call that took `wall` ms where the calling thread alone would have taken `alone`. */
-  record(wall: number, alone: number, now: number): void {
+  /**
+   * Records a split call that took `wall` ms, ending at `now`, where the calling thread alone takes `alone` ms
+   * (undefined: not measured yet).
+   */
+  record(wall: number, alone: number | undefined, now: number): void {
+    if (alone === undefined) {
+      this.unknown += wall;
+      if (this.unknown >= Governor.WINDOW_MS) this.goSolo(now, Governor.PROBE_MS, true);
+      return;
+    }
+    if (now - this.measuredAt > Governor.REPROBE_MS && this.measuredAt > -Infinity) {
+      this.goSolo(now, Governor.PROBE_MS, true);
+      return;
+    }
     this.wall += wall;
     this.alone += alone;
     if (this.alone < Governor.WINDOW_MS && this.wall - this.alone < Governor.EXCESS_MS) return;
     if (this.wall >= this.alone) {
       this.fallbacks++;
-      this.soloUntil = now + this.soloMs;
+      this.goSolo(now, this.soloMs, false);
       this.soloMs = Math.min(Governor.SOLO_MAX_MS, this.soloMs * 2);
     } else {
       this.soloMs = Math.max(Governor.SOLO_MS, this.soloMs / 2);
     }
     this.wall = this.alone = 0;
+  }
+
+  private goSolo(now: number, ms: number, probe: boolean): void {
+    if (probe) this.probes++;
+    this.soloFrom = now;
+    this.soloUntil = now + ms;
+    this.wall = this.alone = this.unknown = 0;
   }
 }
 
@@ -410,7 +446,8 @@ export class ThreadPool {
     if (adaptive && this.governor.solo(t0)) {
       this.lookAtSleeping(t0);
       const r = this.alone(fn, self, base, countAt, total);
-      this.governor.recordAlone(callKey(fn, total, base), performance.now() - t0);
+      const now = performance.now();
+      this.governor.recordAlone(callKey(fn, total, base), now - t0, now);
       return r;
     }
     const j32 = this.j32, jf = this.jf;
@@ -433,13 +470,12 @@ export class ThreadPool {
     for (let w = 0; w < workers; w++) this.post(w);
     const a = this.args;
     let mine: unknown;
-    let myChunks = 0, myUnits = 0;
+    let myChunks = 0;
     for (let q: number; !this.workersOnly && (q = Atomics.add(j32, NEXT, 1)) < chunks;) {
       const lo = q < big ? q * chunk : big * chunk + (q - big) * small;
       for (let i = 0; i < MAX_ARGS; i++) a[i] = jf[F64_BASE + i] + lo * jf[F64_DELTA + i];
-      const units = (a[countAt] = Math.min(total, lo + (q < big ? chunk : small)) - lo);
+      a[countAt] = Math.min(total, lo + (q < big ? chunk : small)) - lo;
       myChunks++;
-      myUnits += units;
       try {
         if (self(a[0], a[1], a[2], a[3], a[4], a[5], a[6], a[7], a[8], a[9], a[10], a[11], a[12], a[13], a[14], a[15], a[16],
           a[17], a[18], a[19]) === 0) j32[ZERO] = 1;
@@ -464,9 +500,9 @@ export class ThreadPool {
         throw new NeuriteError(`neurite kernel ${this.names[fn]} failed: ${lost} before finishing its chunks; ` +
           'later calls run on one thread (nn.ready({ threads }) starts new workers)');
       }
-    } else if (adaptive && myUnits > 0) {
+    } else if (adaptive) {
       const now = performance.now();
-      this.governor.record(now - t0, this.governor.aloneTime(callKey(fn, total, base), ((t1 - t0) * total) / myUnits), now);
+      this.governor.record(now - t0, this.governor.aloneTime(callKey(fn, total, base)), now);
     }
     // a kernel that throws on any thread (a wasm trap: an argument no caller should pass) fails the whole call alike
     const failed = j32[FAILED];
