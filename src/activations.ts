@@ -2,7 +2,20 @@ import { Act } from './backend/types';
 import { checkName, ValueError } from './errors';
 import { numberOption } from './options';
 
+/**
+ * An activation function, by name, as layers take it: linear (identity), relu, leakyRelu (slope alpha below 0,
+ * default 0.2), elu (scale alpha, default 1), sigmoid, tanh, softmax (over the last axis).
+ *
+ * @example
+ * nn.layers.dense({ units: 8, activation: 'leakyRelu', alpha: 0.1 });
+ */
 export type ActivationName = 'linear' | 'relu' | 'leakyRelu' | 'elu' | 'sigmoid' | 'tanh' | 'softmax';
+/**
+ * Every activation name layers take.
+ *
+ * @example
+ * nn.ACTIVATION_NAMES;   // ['linear', 'relu', 'leakyRelu', 'elu', 'sigmoid', 'tanh', 'softmax']
+ */
 export const ACTIVATION_NAMES: readonly ActivationName[] =
   ['linear', 'relu', 'leakyRelu', 'elu', 'sigmoid', 'tanh', 'softmax'];
 

@@ -26,9 +26,12 @@ export {
   sequential, Sequential, model, LayersModel, History, type CompileConfig, type FitConfig, type SequentialConfig, type ModelConfig,
   type TrainingState, type PredictConfig,
 } from './model';
-export { optimizers, Optimizer, OPTIMIZER_NAMES, type OptimizerConfig } from './optimizers';
+export {
+  optimizers, Optimizer, OPTIMIZER_NAMES, type OptimizerName, type OptimizerConfig, type MomentumConfig, type AdamConfig,
+  type AdamWConfig, type AdadeltaConfig, type RMSpropConfig, type AdagradConfig,
+} from './optimizers';
 export { stepDecay, exponentialDecay, cosineDecay, type Schedule } from './schedules';
-export { Callback, type CallbackHooks, type Logs } from './callbacks';
+export { Callback, EarlyStopping, type EarlyStoppingConfig, type CallbackHooks, type Logs } from './callbacks';
 export { ACTIVATION_NAMES, type ActivationName } from './activations';
 export { LOSS_NAMES, type LossName } from './losses';
 export { INITIALIZER_NAMES, type InitializerName } from './initializers';
@@ -36,7 +39,7 @@ export { Rng } from './random';
 export {
   NeuriteError, ShapeError, ValueError, UnknownNameError, StateError, TrainingError, FormatError, MemoryError,
 } from './errors';
-export { parseIdx, encodeIdx, type IdxDtype, type IdxTensor } from './io/idx';
+export { parseIdx, encodeIdx, type IdxDtype, type IdxTensor, type IdxArrays } from './io/idx';
 export { loadMnist, type MnistSplit, type MnistOptions } from './io/mnist';
 export { oneHot } from './io/labels';
 export {
@@ -51,39 +54,11 @@ export {
   type SaveResult, type WeightSpec,
 } from './io/model-io';
 export type { ModelCheckpointConfig } from './io/checkpoint';
+export type { FileSystemOptions } from './io/file-target';
 
-import { callbacks as trainingCallbacks } from './callbacks';
-import { browserDownloads, browserFiles, browserIndexedDB, browserLocalStorage } from './io/browser-targets';
-import { modelCheckpoint } from './io/checkpoint';
-import { fileSystem } from './io/file-target';
-import { fromMemory, saveToBytes, saveToJSON, toArtifacts, withSaveHandler } from './io/model-io';
-import { l2 } from './layers/regularizers';
-import { cosineDecay, exponentialDecay, stepDecay } from './schedules';
-
-/** Learning-rate schedules for an optimizer's learningRate. */
-export const schedules = { stepDecay, exponentialDecay, cosineDecay };
-/** Weight penalties for a layer's kernelRegularizer. */
-export const regularizers = { l2 };
-
-/**
- * Callback factories in TF.js style: earlyStopping, modelCheckpoint.
- *
- * @example
- * await model.fit(x, y, { epochs: 50, validationSplit: 0.1, callbacks: [
- *   nn.callbacks.earlyStopping({ monitor: 'val_loss', patience: 3 }),
- *   nn.callbacks.modelCheckpoint({ path: 'file://./ckpt', saveBestOnly: true })] });
- */
-export const callbacks: typeof trainingCallbacks & { modelCheckpoint: typeof modelCheckpoint } = { ...trainingCallbacks, modelCheckpoint };
-
-/**
- * Model storage in TF.js style: handlers for nn.loadModel and model.save, and one-blob encodings.
- *
- * @example
- * let artifacts;
- * await model.save(nn.io.withSaveHandler(async (a) => { artifacts = a; }));
- * const copy = await nn.loadModel(nn.io.fromMemory(artifacts));
- */
-export const io = {
-  fromMemory, withSaveHandler, toArtifacts, saveToBytes, saveToJSON, fileSystem, browserIndexedDB, browserLocalStorage,
-  browserDownloads, browserFiles,
-};
+// Namespaces: each is a module of re-exports, so an editor shows each function's own documentation under
+// nn.io.*, nn.schedules.*, ..., and a bundler can drop the members a program does not use.
+export * as schedules from './api/schedules';
+export * as regularizers from './api/regularizers';
+export * as callbacks from './api/callbacks';
+export * as io from './api/io';

@@ -1,7 +1,21 @@
 import { checkName } from './errors';
 import type { Rng } from './random';
 
+/**
+ * A weight initializer, by name, as layers take it (kernelInitializer, biasInitializer), with Keras's formulas:
+ * glorotUniform U(±√(6 / (fanIn + fanOut))), glorotNormal and heNormal truncated normals with variance
+ * 2 / (fanIn + fanOut) and 2 / fanIn, heUniform U(±√(6 / fanIn)), zeros, ones. All draw from the model's seed.
+ *
+ * @example
+ * nn.layers.dense({ units: 64, activation: 'relu', kernelInitializer: 'heNormal' });
+ */
 export type InitializerName = 'glorotUniform' | 'glorotNormal' | 'heNormal' | 'heUniform' | 'zeros' | 'ones';
+/**
+ * Every initializer name layers take.
+ *
+ * @example
+ * nn.INITIALIZER_NAMES.includes('heUniform');   // true
+ */
 export const INITIALIZER_NAMES: readonly InitializerName[] =
   ['glorotUniform', 'glorotNormal', 'heNormal', 'heUniform', 'zeros', 'ones'];
 

@@ -1,7 +1,21 @@
 import { checkName, describe, UnknownNameError } from './errors';
 
+/**
+ * A loss, by its canonical name. compile also takes 'mse' and the Keras snake_case names
+ * ('mean_squared_error', 'binary_crossentropy', 'categorical_crossentropy', 'sparse_categorical_crossentropy').
+ *
+ * @example
+ * const loss: nn.LossName = 'sparseCategoricalCrossentropy';   // y holds integer labels
+ * model.compile({ optimizer: 'adam', loss });
+ */
 export type LossName = 'meanSquaredError' | 'binaryCrossentropy' | 'categoricalCrossentropy' |
   'sparseCategoricalCrossentropy';
+/**
+ * Every canonical loss name compile takes (aliases aside).
+ *
+ * @example
+ * nn.LOSS_NAMES.length;   // 4
+ */
 export const LOSS_NAMES: readonly LossName[] =
   ['meanSquaredError', 'binaryCrossentropy', 'categoricalCrossentropy', 'sparseCategoricalCrossentropy'];
 

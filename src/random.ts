@@ -1,6 +1,13 @@
+import { ValueError } from './errors';
+
 /**
  * Seeded pseudo-random numbers: sfc32 seeded through splitmix32. Integer arithmetic only for the stream
  * itself, so the same seed gives the same numbers in every JavaScript engine.
+ *
+ * @example
+ * const rng = new nn.Rng(42);
+ * rng.next();      // a number in [0, 1), the same for seed 42 everywhere
+ * rng.int(10);     // an integer in [0, 10)
  */
 export class Rng {
   private a: number;
@@ -9,6 +16,12 @@ export class Rng {
   private d: number;
   private spare = NaN;
 
+  /**
+   * A generator for `seed` (any number; integers up to 2^53 use all their bits).
+   *
+   * @example
+   * new nn.Rng(7).normal();
+   */
   constructor(seed: number) {
     let s = (seed >>> 0) ^ Math.floor(seed / 4294967296);
     const mix = () => {
@@ -86,9 +99,19 @@ export class Rng {
   getState(): number[] {
     return [this.a >>> 0, this.b >>> 0, this.c >>> 0, this.d >>> 0, this.spare];
   }
+  /**
+   * Resumes the stream getState returned: four 32-bit unsigned integers and a spare normal (NaN for none);
+   * ValueError for anything else.
+   *
+   * @example
+   * const saved = rng.getState();
+   * const a = rng.next();
+   * rng.setState(saved);
+   * rng.next() === a;   // true
+   */
   setState(s: readonly number[]): void {
     if (!Array.isArray(s) || s.length !== 5 || !s.slice(0, 4).every((v) => Number.isInteger(v) && v >= 0 && v < 2 ** 32)) {
-      throw new Error('Rng state must be four 32-bit unsigned integers and a spare normal');
+      throw new ValueError('Rng state must be four 32-bit unsigned integers and a spare normal');
     }
     [this.a, this.b, this.c, this.d] = s.map((v) => v | 0);
     this.spare = typeof s[4] === 'number' ? s[4] : NaN;

@@ -1,7 +1,22 @@
 import { ShapeError, ValueError } from './errors';
 import { MAX_RANK, show } from './options';
 
+/**
+ * A number, or arrays of them nested to any depth up to 32 levels, all branches of one length per level
+ * (ragged arrays are a ShapeError).
+ *
+ * @example
+ * const rows: nn.NestedArray = [[0, 1], [1, 0]];
+ */
 export type NestedArray = number | NestedArray[];
+/**
+ * What fit, predict and evaluate take as data: an nn.Tensor, nested number arrays (the first level is the
+ * samples), or a Float32Array holding whole samples back to back.
+ *
+ * @example
+ * const x: nn.TensorLike = [[0, 0], [0, 1]];
+ * model.predict(x);
+ */
 export type TensorLike = Tensor | NestedArray[] | Float32Array;
 
 /**
@@ -13,8 +28,17 @@ export type TensorLike = Tensor | NestedArray[] | Float32Array;
  * t.toArray();  // [[1, 2, 3], [4, 5, 6]]
  */
 export class Tensor {
+  /** The size of each dimension (frozen), e.g. `[2, 3]`; `[]` for a scalar. */
   readonly shape: readonly number[];
+  /** The values in row-major order (the last dimension varies fastest); its length is the product of shape. */
   readonly data: Float32Array;
+  /**
+   * Wraps `data` (not copied) with `shape`. ValueError unless data is a Float32Array; ShapeError unless shape is
+   * at most 32 non-negative integers whose product is data.length. nn.tensor also takes nested arrays.
+   *
+   * @example
+   * new nn.Tensor(new Float32Array([1, 2, 3, 4]), [2, 2]);
+   */
   constructor(data: Float32Array, shape: readonly number[]) {
     if (!(data instanceof Float32Array)) throw new ValueError(`tensor data must be a Float32Array, got ${show(data)}`);
     checkTensorShape('tensor', shape);
@@ -25,9 +49,16 @@ export class Tensor {
     this.shape = Object.freeze([...shape]);
     this.data = data;
   }
+  /** The number of dimensions, shape.length (0 for a scalar). */
   get rank(): number { return this.shape.length; }
+  /** The number of values, data.length (the product of shape). */
   get size(): number { return this.data.length; }
-  /** The data as nested number arrays of this tensor's shape. */
+  /**
+   * The data as nested number arrays of this tensor's shape (a plain number for a scalar).
+   *
+   * @example
+   * nn.tensor([1, 2, 3, 4], [2, 2]).toArray();   // [[1, 2], [3, 4]]
+   */
   toArray(): NestedArray {
     if (this.shape.length === 0) return this.data[0];
     const build = (dim: number, offset: number): NestedArray[] => {
@@ -41,6 +72,7 @@ export class Tensor {
     };
     return build(0, 0);
   }
+  /** `Tensor [2, 3]`: the shape, not the values (print toArray() for those). */
   toString(): string {
     return `Tensor [${this.shape.join(', ')}]`;
   }
@@ -89,6 +121,10 @@ function flatten(data: NestedArray, out: Float32Array, at: { i: number }): void 
 
 /**
  * Makes a Tensor from nested number arrays (shape inferred) or from a Float32Array / number[] with a shape.
+ * A typed array without a shape becomes 1-D; other typed arrays (Int32Array, Uint8Array, ...) are converted to
+ * f32, a Float32Array is used as is (not copied), and a Tensor with a new shape shares its data. ShapeError when
+ * the shape does not match the values or arrays are ragged; ValueError for non-numbers, BigInt arrays and
+ * DataViews.
  *
  * @example
  * nn.tensor([[0, 1], [1, 0]]);                          // shape [2, 2]

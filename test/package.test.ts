@@ -50,6 +50,7 @@ describe('packed tarball', () => {
   beforeAll(() => {
     // npm test has just rebuilt the wasm; rebuild dist from it so the tarball holds the current code.
     execFileSync('npx', ['tsup'], { cwd: root, stdio: 'pipe' });
+    execFileSync('node', ['scripts/dts-namespace-docs.mjs', 'dist/index.d.ts', 'dist/index.d.cts'], { cwd: root, stdio: 'pipe' });
     dir = mkdtempSync(join(tmpdir(), 'neurite-pack-'));
     const out = execFileSync('npm', ['pack', '--ignore-scripts', '--json', '--pack-destination', dir], { cwd: root, encoding: 'utf8' });
     const tgz = join(dir, JSON.parse(out)[0].filename);
@@ -67,6 +68,41 @@ describe('packed tarball', () => {
     expect(pkg.dependencies ?? {}).toEqual({});
     expect(existsSync(join(dir, 'node_modules/neurite/dist/index.d.ts'))).toBe(true);
     expect(existsSync(join(dir, 'node_modules/neurite/src'))).toBe(false);
+  });
+
+  it("an editor's hover shows documentation and an example for every value export and namespace member", async () => {
+    const ts = (await import('typescript')).default;
+    const nn = await import('../src/index');
+    // every nn.X, and every nn.ns.Y of the namespaces and factory objects (io, schedules, layers, optimizers, ...)
+    const paths = Object.keys(nn).flatMap((k) => {
+      const v = (nn as Record<string, unknown>)[k];
+      const members = typeof v === 'object' && v !== null && !Array.isArray(v) ? Object.keys(v).map((m) => `${k}.${m}`) : [];
+      return [k, ...members];
+    });
+    const file = join(dir, 'hover.ts');
+    const lines = paths.map((p) => `nn.${p};`);
+    const text = `import * as nn from 'neurite';\n${lines.join('\n')}\n`;
+    writeFileSync(file, text);
+    const options = { module: ts.ModuleKind.ESNext, moduleResolution: ts.ModuleResolutionKind.Bundler, target: ts.ScriptTarget.ES2022, strict: true };
+    const service = ts.createLanguageService({
+      getScriptFileNames: () => [file], getScriptVersion: () => '1', getCurrentDirectory: () => dir,
+      getScriptSnapshot: (f) => (existsSync(f) ? ts.ScriptSnapshot.fromString(readFileSync(f, 'utf8')) : undefined),
+      getCompilationSettings: () => options, getDefaultLibFileName: (o) => ts.getDefaultLibFilePath(o),
+      fileExists: ts.sys.fileExists, readFile: ts.sys.readFile, readDirectory: ts.sys.readDirectory,
+      directoryExists: ts.sys.directoryExists, getDirectories: ts.sys.getDirectories,
+    });
+    const bare: string[] = [];
+    let offset = text.indexOf('\n') + 1;
+    for (const [i, p] of paths.entries()) {
+      const at = offset + lines[i].lastIndexOf('.') + 1;   // the last name of nn.a.b
+      offset += lines[i].length + 1;
+      const info = service.getQuickInfoAtPosition(file, at);
+      const doc = ts.displayPartsToString(info?.documentation ?? []);
+      if (doc.length < 20 || !info?.tags?.some((t) => t.name === 'example')) bare.push(p);
+    }
+    expect(paths.length).toBeGreaterThan(90);
+    expect(bare).toEqual([]);
+    expect(service.getSemanticDiagnostics(file).map((d) => ts.flattenDiagnosticMessageText(d.messageText, '\n'))).toEqual([]);
   });
 
   it('keeps the browser build within the size budget, gzipped, wasm included', async () => {

@@ -8,6 +8,13 @@ import { SHORT_SPIN_MS, ThreadPool } from './threads';
 import type { Backend } from './types';
 import { createWasmBackend, createWasmBackendSync, wasmSimdSupported, type WasmBackend } from './wasm';
 
+/**
+ * A backend: 'wasm' (the AssemblyScript kernels, f32x4 SIMD) or 'js' (the same kernels in plain TypeScript, a
+ * fallback and a reference).
+ *
+ * @example
+ * const name: nn.BackendName = await nn.ready();
+ */
 export type BackendName = 'wasm' | 'js';
 export const BACKEND_NAMES: readonly BackendName[] = ['wasm', 'js'];
 
@@ -80,8 +87,17 @@ async function loadDefault(): Promise<Runtime> {
   }
 }
 
+/**
+ * What nn.ready takes; every field is optional. A bad value is a ValueError (UnknownNameError for a backend name).
+ *
+ * @example
+ * await nn.ready({ backend: 'wasm', threads: 'auto', maxMemoryBytes: 512 * 2 ** 20 });
+ */
 export interface ReadyOptions {
-  /** 'wasm' (the default where WebAssembly SIMD exists) or 'js'. */
+  /**
+   * 'wasm' (the default where WebAssembly SIMD exists; NeuriteError where it does not) or 'js'. Default: the
+   * current backend, or wasm if available, else js with one console notice.
+   */
   backend?: BackendName;
   /**
    * Threads for the wasm backend's kernels, the calling thread included: a count, or 'auto' for every core
@@ -89,6 +105,7 @@ export interface ReadyOptions {
    * a few microseconds each), until a later ready({ threads }) asks
    * for the same count again and wakes them (another count starts new ones; nn.shutdown() ends them). Without
    * shared memory (a page that is not cross-origin isolated) neurite stays on one thread and says so once.
+   * An integer from 1 to 256 or 'auto'; default: unchanged (1 until asked).
    */
   threads?: 'auto' | number;
   /**
@@ -97,7 +114,8 @@ export interface ReadyOptions {
    * neurite evicts the least recently used models that are not in a call (their weights and optimizer state
    * stay on the JS heap and come back on their next call) and tries again; when that is not enough, the call
    * throws a MemoryError. Memory already grown is not given back (wasm memory cannot shrink): blocks past
-   * the cap are not handed out again. `Infinity` removes the cap.
+   * the cap are not handed out again. An integer ≥ 1048576 (1 MiB), or `Infinity`, which removes the cap;
+   * default: unchanged (no cap until set).
    */
   maxMemoryBytes?: number;
 }
@@ -219,6 +237,10 @@ function stopPool(): void {
 /**
  * Threads the current backend's kernels run on, the calling thread included: 1 unless ready({ threads }) started
  * more, and always 1 on the js backend (the pool serves the wasm backend; it resumes when you switch back).
+ *
+ * @example
+ * await nn.ready({ threads: 2 });
+ * nn.getThreads();   // 2 (1 where shared memory is unavailable)
  */
 export function getThreads(): number {
   return pool?.alive && !parked && current?.backend.name === 'wasm' ? pool.size + 1 : 1;
@@ -227,15 +249,21 @@ export function getThreads(): number {
 /**
  * Stops neurite's worker threads, running or parked by ready({ threads: 1 }); kernels run on the calling thread
  * from then on. A Node script need not call it to exit (the workers never keep the process alive); it frees
- * them early.
+ * them early. Calling it with no pool does nothing.
+ *
+ * @example
+ * await nn.ready({ threads: 'auto' });
+ * // ... train ...
+ * nn.shutdown();   // nn.getThreads() is 1 again
  */
 export function shutdown(): void {
   stopPool();
 }
 
 /**
- * Switches the backend that models use from now on. Models built on another backend move their weights
- * over on their next call.
+ * Switches the backend that models use from now on, preparing it if needed; resolves to its name. Models built
+ * on another backend move their weights over on their next call (a model in a fit stays until the fit ends).
+ * UnknownNameError for a name other than 'wasm' or 'js'; NeuriteError for 'wasm' without WebAssembly SIMD.
  *
  * @example
  * await nn.setBackend('js');
@@ -246,7 +274,13 @@ export async function setBackend(name: BackendName): Promise<BackendName> {
   return name;
 }
 
-/** What nn.memory() reports. */
+/**
+ * What nn.memory() reports; all sizes in bytes.
+ *
+ * @example
+ * const info: nn.MemoryInfo = nn.memory('wasm');
+ * console.log(`${info.residentModels} models, ${info.residentBytes} of ${info.memoryBytes} bytes`);
+ */
 export interface MemoryInfo {
   /** The backend these figures are for. */
   backend: BackendName;
@@ -280,7 +314,13 @@ export function memory(backend?: BackendName): MemoryInfo {
   };
 }
 
-/** The name of the current backend ('wasm' or 'js'); prepares the default one if none is yet. */
+/**
+ * The name of the current backend ('wasm' or 'js'); prepares the default one if none is yet (synchronously:
+ * a browser's main thread must `await nn.ready()` first).
+ *
+ * @example
+ * nn.getBackend();   // 'wasm'
+ */
 export function getBackend(): BackendName {
   return runtime().backend.name;
 }

@@ -60,7 +60,13 @@ const SIMD_PROBE = new Uint8Array([
   0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 253, 27, 0, 11,
 ]);
 
-/** True when this runtime can compile WebAssembly with SIMD. */
+/**
+ * True when this runtime can compile WebAssembly with SIMD (checked with a 46-byte probe module, not the
+ * kernels), so nn.ready() will choose the wasm backend.
+ *
+ * @example
+ * if (!nn.wasmSimdSupported()) console.log('training on the js backend');
+ */
 export function wasmSimdSupported(): boolean {
   try {
     return typeof WebAssembly === 'object' && WebAssembly.validate(SIMD_PROBE);

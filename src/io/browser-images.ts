@@ -4,9 +4,17 @@ import { NeuriteError, ShapeError, ValueError } from '../errors';
 import { Tensor } from '../tensor';
 import { checkChannels, checkSize, resizePixels, type Pixels } from './resize';
 
-/** Anything shaped like ImageData: width, height and width*height*channels bytes (RGBA for real ImageData). */
+/**
+ * Anything shaped like ImageData: width, height and width*height*channels bytes (RGBA for real ImageData).
+ *
+ * @example
+ * const pixel: nn.ImageDataLike = { width: 1, height: 1, data: [255, 0, 0, 255] };
+ * nn.fromPixels(pixel);
+ */
 export interface ImageDataLike {
+  /** Pixels per row, an integer ≥ 1. */
   width: number;
+  /** Rows, an integer ≥ 1. */
   height: number;
   /** Row-major interleaved bytes with 4 (RGBA), 3 (RGB), 2 (gray+alpha) or 1 (gray) values per pixel. */
   data: ArrayLike<number>;
@@ -18,7 +26,13 @@ export interface ImageDataLike {
  */
 type Dom<K extends string> = typeof globalThis extends Record<K, { prototype: infer T }> ? T : never;
 
-/** What {@link fromPixels} reads. Only ImageData-like objects work outside a browser. */
+/**
+ * What {@link fromPixels} reads. Only ImageData-like objects work outside a browser.
+ *
+ * @example
+ * const source: nn.PixelSource = document.querySelector('canvas')!;
+ * nn.fromPixels(source, { size: [28, 28], channels: 1 });
+ */
 export type PixelSource =
   | ImageDataLike
   | Dom<'HTMLCanvasElement'>
@@ -28,7 +42,12 @@ export type PixelSource =
   | Dom<'ImageBitmap'>;
 type DomSource = HTMLCanvasElement | OffscreenCanvas | HTMLImageElement | HTMLVideoElement | ImageBitmap;
 
-/** Options of {@link fromPixels}. */
+/**
+ * Options of {@link fromPixels}; every field is optional. A bad value is a ValueError.
+ *
+ * @example
+ * nn.fromPixels(canvas, { size: [28, 28], channels: 1 });
+ */
 export interface FromPixelsOptions {
   /** [height, width] to resize to (bilinear, stretched); default: the source's own size. */
   size?: readonly [number, number];

@@ -3,19 +3,25 @@ import { ValueError } from '../errors';
 import { boolOption, intOption, optionsOf, show } from '../options';
 import type { IOHandler, SaveOptions, SaveTarget } from './model-io';
 
+/**
+ * The options of nn.callbacks.modelCheckpoint; `path` is required. A bad value is a ValueError.
+ *
+ * @example
+ * nn.callbacks.modelCheckpoint({ path: 'file://./ckpt/epoch-{epoch}', everyEpochs: 5, includeOptimizer: false });
+ */
 export interface ModelCheckpointConfig {
   /**
    * Where to save: a URL or handler as for model.save. In a URL, `{epoch}` becomes the 1-based epoch number
    * ('file://ckpt/epoch-{epoch}'). A function gets (epoch, logs) and returns the target.
    */
   path: SaveTarget | ((epoch: number, logs: Logs) => SaveTarget);
-  /** Save every this many epochs (default 1). */
+  /** Save every this many epochs, a safe integer ≥ 1 (default 1: after every epoch). */
   everyEpochs?: number;
   /** Only save when `monitor` improved on the best value seen so far (default false). */
   saveBestOnly?: boolean;
-  /** Log key compared by saveBestOnly (default 'val_loss'). */
+  /** Log key compared by saveBestOnly (default 'val_loss', which needs validationSplit or validationData). */
   monitor?: string;
-  /** 'min', 'max', or 'auto' (max for accuracy-like keys); default 'auto'. */
+  /** Whether lower or higher `monitor` is better: 'min', 'max', or 'auto' (max for keys containing 'acc'); default 'auto'. */
   mode?: 'auto' | 'min' | 'max';
   /** Store the optimizer state and training position too, so that training can resume exactly (default true). */
   includeOptimizer?: boolean;

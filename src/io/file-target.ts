@@ -312,11 +312,19 @@ async function takeOver(io: FileOps, path: Path, file: string, seen: Uint8Array)
 
 // ------------------------------------------------------------------------------------------------ save
 
-/** Options of a file:// save or load. */
+/**
+ * Options of nn.io.fileSystem. A negative or non-finite lockTimeout is a ValueError.
+ *
+ * @example
+ * await model.save(nn.io.fileSystem('./my-model', { lockTimeout: 5000 }));
+ */
 export interface FileSystemOptions {
-  /** File operations to use instead of node:fs (tests inject failures). */
+  /** File operations to use instead of node:fs (tests inject failures). @internal */
   ops?: FileOps;
-  /** How long a save waits for another save to the same folder (another process's lock), in ms; default 120000. */
+  /**
+   * How long a save waits for another save to the same folder (another process's lock), in ms, ≥ 0; default
+   * 120000. A save that waits longer rejects with a NeuriteError naming the lock file.
+   */
   lockTimeout?: number;
 }
 

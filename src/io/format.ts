@@ -4,7 +4,13 @@
 // object's prototype are refused.
 import { FormatError } from '../errors';
 
-/** What TF.js calls ModelArtifacts: one model in memory, as save handlers receive it and load handlers return it. */
+/**
+ * What TF.js calls ModelArtifacts: one model in memory, as save handlers receive it and load handlers return it.
+ *
+ * @example
+ * const a: nn.ModelArtifacts = await nn.io.toArtifacts(model);
+ * a.weightSpecs.map((s) => s.shape);   // [[2, 16], [16], [16, 1], [1]]
+ */
 export interface ModelArtifacts {
   /** Keras-style `{ class_name: 'Sequential', config: { name, layers }, keras_version, backend }`. */
   modelTopology: Record<string, unknown>;
@@ -12,29 +18,54 @@ export interface ModelArtifacts {
   weightSpecs: WeightSpec[];
   /** The tensors' values, little-endian, concatenated in weightSpecs order. */
   weightData: ArrayBuffer;
+  /** The file format, 'layers-model' when neurite writes it. */
   format?: string;
+  /** What wrote the file, e.g. 'neurite' or 'TensorFlow.js tfjs-layers v4.22.0'. */
   generatedBy?: string;
+  /** The converter that made the file from another format (TF.js's field), or null. */
   convertedBy?: string | null;
   /** Loss, metrics and optimizer (TF.js fields), plus neurite's exact training position under `neurite`. */
   trainingConfig?: Record<string, unknown>;
+  /** Any JSON the writer attached (TF.js's field); kept as read. */
   userDefinedMetadata?: Record<string, unknown>;
 }
 
-/** One tensor of a weights manifest. Optimizer state carries `group: 'optimizer'`. */
+/**
+ * One tensor of a weights manifest. Optimizer state carries `group: 'optimizer'`.
+ *
+ * @example
+ * const spec: nn.WeightSpec = { name: 'dense_1/kernel', shape: [784, 128], dtype: 'float32' };
+ */
 export interface WeightSpec {
+  /** `layer/param` ('dense_1/kernel'), or `layer/param/slot` for optimizer state. */
   name: string;
+  /** The tensor's shape; its values take 4 bytes each in weightData. */
   shape: number[];
+  /** 'float32' for weights and state, 'int32' for counters such as the optimizer's step. */
   dtype: 'float32' | 'int32';
+  /** 'optimizer' for optimizer state; absent for the model's weights. */
   group?: string;
 }
 
-/** What TF.js's save handlers return. */
+/**
+ * What TF.js's save handlers return, and so what model.save resolves to.
+ *
+ * @example
+ * const { modelArtifactsInfo } = await model.save('file://./my-model');
+ * modelArtifactsInfo.weightDataBytes;   // 4 bytes per weight
+ */
 export interface SaveResult {
+  /** Sizes of what was written and when. */
   modelArtifactsInfo: {
+    /** When the save happened. */
     dateSaved: Date;
+    /** Always 'JSON' (the topology is JSON). */
     modelTopologyType: 'JSON';
+    /** Bytes of the topology as JSON text (UTF-8). */
     modelTopologyBytes: number;
+    /** Bytes of the weight specs as JSON text (UTF-8). */
     weightSpecsBytes: number;
+    /** Bytes of weightData. */
     weightDataBytes: number;
   };
 }

@@ -2,24 +2,52 @@
 // [0x00, 0x00, type, ndim], ndim big-endian u32 sizes, then the elements big-endian, row-major.
 import { FormatError, ShapeError, ValueError, checkName } from '../errors';
 
-/** Element types an IDX file can hold. */
+/**
+ * Element types an IDX file can hold: unsigned and signed bytes, big-endian 16- and 32-bit integers, 32- and
+ * 64-bit floats (type codes 0x08, 0x09, 0x0b, 0x0c, 0x0d, 0x0e).
+ *
+ * @example
+ * const dtype: nn.IdxDtype = 'u8';   // MNIST images and labels
+ */
 export type IdxDtype = 'u8' | 'i8' | 'i16' | 'i32' | 'f32' | 'f64';
 
-/** The typed array that holds each IDX element type. */
+/**
+ * The typed array that holds each IDX element type.
+ *
+ * @example
+ * const t = nn.parseIdx(bytes);
+ * if (t.dtype === 'f32') t.data;   // IdxArrays['f32'], a Float32Array
+ */
 export interface IdxArrays {
+  /** Unsigned bytes. */
   u8: Uint8Array;
+  /** Signed bytes. */
   i8: Int8Array;
+  /** 16-bit integers. */
   i16: Int16Array;
+  /** 32-bit integers. */
   i32: Int32Array;
+  /** 32-bit floats. */
   f32: Float32Array;
+  /** 64-bit floats. */
   f64: Float64Array;
 }
 
 /**
  * A decoded IDX file: its element type, its dimension sizes (outermost first) and its elements in
  * row-major order. Checking `dtype` narrows `data` to the matching typed array.
+ *
+ * @example
+ * const { dtype, shape, data } = nn.parseIdx(bytes);   // e.g. 'u8', [60000, 28, 28], a Uint8Array
  */
-export type IdxTensor = { [D in IdxDtype]: { dtype: D; shape: number[]; data: IdxArrays[D] } }[IdxDtype];
+export type IdxTensor = { [D in IdxDtype]: {
+  /** The element type, from the magic number's third byte. */
+  dtype: D;
+  /** The dimension sizes, outermost first (1 to 255 of them). */
+  shape: number[];
+  /** The elements in row-major order (u8 and i8 are views into the bytes given to parseIdx). */
+  data: IdxArrays[D];
+} }[IdxDtype];
 
 const DTYPES: readonly IdxDtype[] = ['u8', 'i8', 'i16', 'i32', 'f32', 'f64'];
 const CODE_OF: Record<IdxDtype, number> = { u8: 0x08, i8: 0x09, i16: 0x0b, i32: 0x0c, f32: 0x0d, f64: 0x0e };
@@ -49,7 +77,7 @@ const hex = (b: number) => '0x' + b.toString(16).padStart(2, '0');
  *
  * @example
  * const bytes = new Uint8Array([0, 0, 0x08, 2,  0, 0, 0, 2,  0, 0, 0, 3,  1, 2, 3, 4, 5, 6]);
- * const { dtype, shape, data } = parseIdx(bytes, 'tiny.idx');
+ * const { dtype, shape, data } = nn.parseIdx(bytes, 'tiny.idx');
  * // dtype 'u8', shape [2, 3], data Uint8Array [1, 2, 3, 4, 5, 6]
  */
 export function parseIdx(bytes: Uint8Array, name = 'IDX data'): IdxTensor {
@@ -191,9 +219,9 @@ function inferDtype(data: ArrayLike<number>): IdxDtype | undefined {
  * stored as given (f32 rounds).
  *
  * @example
- * const bytes = encodeIdx(new Float32Array([1.5, -2]), [2], 'f32');
+ * const bytes = nn.encodeIdx(new Float32Array([1.5, -2]), [2], 'f32');
  * // bytes: 00 00 0d 01  00 00 00 02  3f c0 00 00  c0 00 00 00
- * parseIdx(bytes).data; // Float32Array [1.5, -2]
+ * nn.parseIdx(bytes).data; // Float32Array [1.5, -2]
  */
 export function encodeIdx(data: ArrayLike<number>, shape: readonly number[], dtype?: IdxDtype): Uint8Array {
   const dt: IdxDtype = dtype === undefined ? (inferDtype(data) ?? 'f64') : checkName('IDX dtype', dtype, DTYPES);

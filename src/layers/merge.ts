@@ -259,6 +259,7 @@ export class Concatenate extends Merge {
       at += this.inner[i];
     });
   }
+  /** Its options in Keras spelling, as a saved model holds them: `axis`, and `batchInputShape` when given. */
   override getConfig(): Record<string, unknown> {
     return { axis: this.axis, ...super.getConfig() };
   }

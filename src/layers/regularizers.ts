@@ -19,7 +19,10 @@ export interface Regularizer {
  * @example
  * nn.layers.dense({ units: 64, kernelRegularizer: nn.regularizers.l2({ l2: 1e-4 }) });
  */
-export function l2(config?: { l2?: number }): Regularizer {
+export function l2(config?: {
+  /** The factor λ in the penalty λ·Σw² added to the loss, ≥ 0 and float32-representable; default 0.01. */
+  l2?: number;
+}): Regularizer {
   const c = optionsOf<{ l2: number }>('l2', config, ['l2']);
   return { l2: numberOption('l2 factor', c.l2 ?? 0.01, { min: 0, f32: true }) };
 }

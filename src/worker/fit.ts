@@ -9,7 +9,12 @@ import {
   type WeightsMessage,
 } from './protocol';
 
-/** fit's options, plus where and how the worker trains. */
+/**
+ * fit's options, plus where and how the worker trains.
+ *
+ * @example
+ * await nn.fitInWorker(model, x, y, { epochs: 10, backend: 'wasm', threads: 2 });
+ */
 export interface WorkerFitConfig extends FitConfig {
   /** Backend the worker trains on; default: the calling thread's current backend. */
   backend?: BackendName;
@@ -18,11 +23,14 @@ export interface WorkerFitConfig extends FitConfig {
    * many as the calling thread has (nn.getThreads()). The weights are the same whatever the count.
    */
   threads?: 'auto' | number;
-  /** Aborting it ends the worker at once; fitInWorker then rejects with the signal's reason and the model keeps its weights. */
+  /**
+   * Aborting it ends the worker at once; fitInWorker then rejects with the signal's reason and the model keeps
+   * its weights. Default none.
+   */
   signal?: AbortSignal;
   /**
    * Called on this thread with a copy of the worker's weights (in `model.getWeights()` order) while it trains:
-   * after each epoch's onEpochEnd, and also every `weightsEvery` batches when that is a number. `at.batch` is
+   * after each epoch's onEpochEnd, and also every `weightsEvery` batches when that is a number (default none). `at.batch` is
    * the batch index within the epoch for a batch report, undefined at an epoch's end. Use it to follow training
    * with a second model on this thread, e.g. `viewer.setWeights(weights)` then `viewer.predict(...)`.
    *
