@@ -285,6 +285,8 @@ export class LayersModel implements TrainingTarget, WeightHolder {
   private mem!: ModelMemory;
   private entries: ParamEntry[] = [];
   private byLayer = new Map<Layer, ParamEntry[]>();
+  /** The layers that have weights, in order. */
+  private weighted: Layer[] = [];
   private paramBytes = 0;
   /** Bytes of the leading trainable part of the parameter block (what the optimizer updates). */
   private trainableBytes = 0;
@@ -488,6 +490,7 @@ export class LayersModel implements TrainingTarget, WeightHolder {
       list.push(e);
       this.byLayer.set(e.layer, list);
     }
+    this.weighted = [...this.byLayer.keys()];
   }
 
   /**
@@ -539,9 +542,10 @@ export class LayersModel implements TrainingTarget, WeightHolder {
    * writing then is a StateError.
    */
   private sync(write: boolean): void {
-    for (const [layer, entries] of this.byLayer) {
+    for (const layer of this.weighted) {
       const st = layer.store!;
       if (st.holder === this) continue;
+      const entries = this.byLayer.get(layer)!;
       const holder = st.holder;
       if (holder?.training && write) {
         throw new StateError(`layer '${layer.name}' is shared with model '${holder.name}', whose fit is running: model '${this.name}' ` +
@@ -799,9 +803,12 @@ export class LayersModel implements TrainingTarget, WeightHolder {
     p.forward(this.rt.backend.kernels, rows, training, logits ?? this.noLogits());
   }
 
-  private noLogits(): boolean[] {
-    return this.network().steps.map(() => false);
+  /** No step's softmax left out: what predict runs. */
+  private noLogits(): readonly boolean[] {
+    this.plainSteps ??= this.network().steps.map(() => false);
+    return this.plainSteps;
   }
+  private plainSteps: boolean[] | undefined;
 
   /** The loss of output `o` over `rows` samples; writes its gradient when `grad`. */
   private headLoss(o: number, rows: number, target: number, grad: boolean): number {
@@ -839,11 +846,12 @@ export class LayersModel implements TrainingTarget, WeightHolder {
     const heads = this.compiled!.heads;
     const p = this.plan!;
     let loss = 0;
-    heads.forEach((h, o) => {
+    for (let o = 0; o < heads.length; o++) {
+      const h = heads[o];
       const l = this.headLoss(o, rows, isSparse(h.loss) ? p.labelPtrs[o] : p.targetPtrs[o], grad);
       if (each) each[o] = l;
       loss = o === 0 && h.weight === 1 ? l : loss + h.weight * l;
-    });
+    }
     return this.regularized(loss);
   }
 
@@ -913,10 +921,12 @@ export class LayersModel implements TrainingTarget, WeightHolder {
   // ---------------------------------------------------------------- data at the edge
 
   /** Names of the inputs and of the outputs (their layers' names), for name maps and messages. */
-  private ioNames(kind: 'input' | 'output'): string[] {
+  private ioNames(kind: 'input' | 'output'): readonly string[] {
     const net = this.network();
-    return (kind === 'input' ? net.inputs : net.outputs).map((t) => t.sourceLayer.name);
+    this.names ??= { input: net.inputs.map((t) => t.sourceLayer.name), output: net.outputs.map((t) => t.sourceLayer.name) };
+    return this.names[kind];
   }
+  private names: { input: string[]; output: string[] } | undefined;
 
   /** How `what` names element i of a per-input or per-output value in messages. */
   private static part(what: string, names: readonly string[], i: number): string {
@@ -1062,20 +1072,22 @@ export class LayersModel implements TrainingTarget, WeightHolder {
   private load(xs: Tensor[], ys: Target[] | undefined, from: number, rows: number, what: string): void {
     const mem = this.rt.backend.memory;
     const p = this.plan!;
-    xs.forEach((x, i) => {
+    for (let i = 0; i < xs.length; i++) {
       const size = this.inSizes[i];
-      mem.f32().set(x.data.subarray(from * size, (from + rows) * size), p.inputPtrs[i] / F32);
+      mem.f32().set(xs[i].data.subarray(from * size, (from + rows) * size), p.inputPtrs[i] / F32);
       if (!this.rt.backend.kernels.f32_all_finite(p.inputPtrs[i], rows * size)) {
-        this.nonFinite(x, i, from, rows, LayersModel.part(what, this.ioNames('input'), i));
+        this.nonFinite(xs[i], i, from, rows, LayersModel.part(what, this.ioNames('input'), i));
       }
-    });
-    ys?.forEach((y, o) => {
+    }
+    if (!ys) return;
+    for (let o = 0; o < ys.length; o++) {
+      const y = ys[o];
       if (y instanceof Int32Array) mem.i32().set(y.subarray(from, from + rows), p.labelPtrs[o] / F32);
       else {
         const size = this.compiled!.heads[o].size;
         mem.f32().set(y.data.subarray(from * size, (from + rows) * size), p.targetPtrs[o] / F32);
       }
-    });
+    }
   }
 
   /** The logs of a pass over n samples: the mean loss, each output's mean loss (several outputs) and accuracy. */
@@ -1211,6 +1223,7 @@ export class LayersModel implements TrainingTarget, WeightHolder {
       let lastYield = performance.now();
       const batches = Math.ceil(nTrain / batchSize);
       const each = heads.map(() => 0);
+      const right = heads.map(() => 0);
       for (let epoch = initialEpoch; epoch < epochs && !this.stopTraining; epoch++) {
         await call('onEpochBegin', epoch, {});
         bar?.epochBegin();
@@ -1232,21 +1245,19 @@ export class LayersModel implements TrainingTarget, WeightHolder {
           if (batchHooks.length) await call('onBatchBegin', b, { batch: b, size: rows });
           const k = kern();
           const p = this.plan!;
-          train.xs.forEach((xp, i) => k.f32_gather_rows(xp, train!.idx, start, p.inputPtrs[i], rows, this.inSizes[i]));
-          Y.forEach((t, o) => {
-            if (t instanceof Int32Array) k.i32_gather(train!.ys[o], train!.idx, start, p.labelPtrs[o], rows);
-            else k.f32_gather_rows(train!.ys[o], train!.idx, start, p.targetPtrs[o], rows, heads[o].size);
-          });
+          for (let i = 0; i < train.xs.length; i++) k.f32_gather_rows(train.xs[i], train.idx, start, p.inputPtrs[i], rows, this.inSizes[i]);
+          for (let o = 0; o < Y.length; o++) {
+            if (Y[o] instanceof Int32Array) k.i32_gather(train.ys[o], train.idx, start, p.labelPtrs[o], rows);
+            else k.f32_gather_rows(train.ys[o], train.idx, start, p.targetPtrs[o], rows, heads[o].size);
+          }
           const loss = this.trainStep(rows, epoch, b, each);
           lossSum += loss * rows;
           seen += rows;
-          const right = heads.map((h, o) => {
+          for (let o = 0; o < heads.length; o++) {
             eachSums[o] += each[o] * rows;
-            if (h.accuracy === 'none') return 0;
-            const r = this.correct(o, rows);
-            correct[o] += r;
-            return r;
-          });
+            right[o] = heads[o].accuracy === 'none' ? 0 : this.correct(o, rows);
+            correct[o] += right[o];
+          }
           if (batchHooks.length) {
             const logs: Logs = { batch: b, size: rows, ...this.logsOf(loss, each, right, rows) };
             for (const h of batchHooks) {
@@ -1311,10 +1322,10 @@ export class LayersModel implements TrainingTarget, WeightHolder {
         this.forward(rows, false, undefined);
         const mem = this.rt.backend.memory.f32();
         const p = this.plan!;
-        outs.forEach((out, o) => {
+        for (let o = 0; o < outs.length; o++) {
           const at = p.outputPtrs[o] / F32;
-          out.set(mem.subarray(at, at + rows * sizes[o]), start * sizes[o]);
-        });
+          outs[o].set(mem.subarray(at, at + rows * sizes[o]), start * sizes[o]);
+        }
       }
     } finally {
       this.leave();
