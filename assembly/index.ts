@@ -17,7 +17,7 @@ export {
   f32_sum_squares, f32_scale, f32_fill, f32_copy, f32_gather_rows, i32_gather, f32_all_finite, heap_base,
 } from './util/util';
 export { f32_im2col, f32_col2im } from './conv/conv';
-export { f32_conv2d_direct } from './conv/direct';
+export { f32_conv2d_direct, f32_conv2d_direct_dw } from './conv/direct';
 export {
   f32_maxpool2d, f32_maxpool2d_grad, f32_avgpool2d, f32_avgpool2d_grad, f32_global_avgpool, f32_global_avgpool_grad,
 } from './pool/pool';

@@ -1,4 +1,4 @@
-// Where a CNN training step's time goes, kernel by kernel: npx tsx bench/cnn-profile.ts [lenet|cifar] [batches]
+// Where a training step's time goes, kernel by kernel: npx tsx bench/cnn-profile.ts [lenet|cifar|mlp] [batches]
 // Every kernel of the wasm backend is wrapped in a timer (process CPU time around each call, so time the process
 // spends waiting for a core on a busy machine does not count; a step makes a few dozen calls, so the timers cost
 // little of it) while the model trains `batches` batches after an
@@ -14,13 +14,16 @@ const now = () => cpuSeconds() * 1e3;
 
 const net = process.argv[2] ?? 'lenet';
 const batches = Number(process.argv[3] ?? 40);
-const lenet = net === 'lenet';
-const batch = lenet ? 64 : 32;
-const shape: [number, number, number] = lenet ? [28, 28, 1] : [32, 32, 3];
+const lenet = net === 'lenet', mlp = net === 'mlp';
+const batch = lenet || mlp ? 64 : 32;
+const shape: number[] = mlp ? [784] : lenet ? [28, 28, 1] : [32, 32, 3];
 const relu = 'relu' as const;
 
 function model(): nn.Sequential {
-  const layers = lenet
+  const layers = mlp
+    ? [nn.layers.dense({ units: 128, activation: relu, inputShape: shape }), nn.layers.dense({ units: 64, activation: relu }),
+      nn.layers.dense({ units: 10, activation: 'softmax' })]
+    : lenet
     ? [nn.layers.conv2d({ filters: 8, kernelSize: 5, activation: relu, inputShape: shape }), nn.layers.maxPooling2d({ poolSize: 2 }),
       nn.layers.conv2d({ filters: 16, kernelSize: 5, activation: relu }), nn.layers.maxPooling2d({ poolSize: 2 }),
       nn.layers.flatten(), nn.layers.dense({ units: 10, activation: 'softmax' })]
@@ -64,7 +67,7 @@ async function main(): Promise<void> {
       return r;
     };
   }
-  const width = shape[0] * shape[1] * shape[2];
+  const width = shape.reduce((a, b) => a * b, 1);
   const rand = mulberry32(3);
   const n = batch * batches;
   const x = nn.tensor(Float32Array.from({ length: n * width }, () => rand()), [n, ...shape]);

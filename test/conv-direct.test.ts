@@ -131,3 +131,73 @@ describe('f32_conv2d_direct: wasm and js agree bit for bit', () => {
     }
   });
 });
+
+/** f32_conv2d_direct_dw's output, with sentinels around dw. */
+function directDw(mem: Mem, g: G, x: Float32Array, dy: Float32Array): Float32Array {
+  const SENT = 16, size = K(g) * g.f;
+  const px = mem.f32(x), pdy = mem.f32(dy), pw = mem.f32(new Float32Array(size + 2 * SENT).fill(-12345.5));
+  mem.k.f32_conv2d_direct_dw(px, pdy, pw + 4 * SENT, g.n, g.h, g.w, g.c, g.kh, g.kw, g.f);
+  const all = mem.read(pw, size + 2 * SENT);
+  mem.free();
+  for (let i = 0; i < SENT; i++) {
+    expect(all[i], `${label(g)}: write before dw`).toBe(-12345.5);
+    expect(all[SENT + size + i], `${label(g)}: write after dw`).toBe(-12345.5);
+  }
+  return all.slice(SENT, SENT + size);
+}
+
+function dwViaGemm(mem: Mem, g: G, x: Float32Array, dy: Float32Array): Float32Array {
+  const rows = g.n * oh(g) * ow(g);
+  const px = mem.f32(x), pdy = mem.f32(dy), pc = mem.f32(rows * K(g)), pw = mem.f32(K(g) * g.f);
+  mem.k.f32_im2col(px, pc, g.n, g.h, g.w, g.c, g.kh, g.kw, 1, 1, 1, 1, 0, 0, oh(g), ow(g));
+  mem.k.f32_gemm_tn(pc, pdy, 0, pw, K(g), g.f, rows, 0, 0, 0);
+  const w = mem.read(pw, K(g) * g.f);
+  mem.free();
+  return w;
+}
+
+function dw64(g: G, x: ArrayLike<number>, dy: ArrayLike<number>): Float64Array {
+  const w = new Float64Array(K(g) * g.f);
+  let p = 0;
+  for (let b = 0; b < g.n; b++) for (let oy = 0; oy < oh(g); oy++) for (let ox = 0; ox < ow(g); ox++, p++) {
+    for (let i = 0; i < g.kh; i++) for (let j = 0; j < g.kw; j++) for (let ch = 0; ch < g.c; ch++) {
+      const xv = x[((b * g.h + oy + i) * g.w + ox + j) * g.c + ch], t = (i * g.kw + j) * g.c + ch;
+      for (let f = 0; f < g.f; f++) w[t * g.f + f] += xv * dy[p * g.f + f];
+    }
+  }
+  return w;
+}
+
+// kernel-gradient geometries: every output width from 1, patches of 1 to 75 terms (panels of 5 and a partial one)
+const DW_GEOMS: G[] = [...GEOMS, { n: 2, h: 4, w: 3, c: 1, kh: 2, kw: 3, f: 5 }, { n: 1, h: 1, w: 1, c: 1, kh: 1, kw: 1, f: 9 },
+  { n: 3, h: 6, w: 8, c: 3, kh: 5, kw: 5, f: 16 }, { n: 64, h: 28, w: 28, c: 1, kh: 5, kw: 5, f: 8 }];
+
+describe.each(BACKENDS)('f32_conv2d_direct_dw on %s', (backend) => {
+  const mem = new Mem(backend);
+  afterAll(() => mem.free());
+  it(`matches the float64 kernel gradient and gives the bits of im2col + gemm_tn (${DW_GEOMS.length} geometries)`, () => {
+    let seed = 700;
+    for (const g of DW_GEOMS) {
+      const r = rand(seed++);
+      const x = r(g.n * g.h * g.w * g.c), dy = r(outSize(g));
+      const w = directDw(mem, g, x, dy);
+      const scale = dw64(g, x.map(Math.abs), dy.map(Math.abs));
+      expect(maxErr(w, dw64(g, x, dy), scale), label(g)).toBeLessThan(2e-7 * (g.n * oh(g) * ow(g) + 2));
+      expect(bitDiff(w, dwViaGemm(mem, g, x, dy)), label(g)).toBe(0);
+    }
+  });
+});
+
+describe('f32_conv2d_direct_dw: wasm and js agree bit for bit', () => {
+  const wasm = new Mem('wasm'), js = new Mem('js');
+  afterAll(() => { wasm.free(); js.free(); });
+  it('on every geometry, including inputs with −0 and an ∞', () => {
+    let seed = 1900;
+    for (const g of DW_GEOMS) {
+      const r = rand(seed++);
+      const x = r(g.n * g.h * g.w * g.c, -100, 100), dy = r(outSize(g));
+      if (seed % 3 === 0) { x[0] = seed % 2 ? Infinity : -Infinity; x[x.length - 1] = -0; }
+      expect(bitDiff(directDw(wasm, g, x, dy), directDw(js, g, x, dy)), label(g)).toBe(0);
+    }
+  });
+});

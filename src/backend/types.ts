@@ -220,6 +220,15 @@ export interface Kernels {
   f32_conv2d_direct(x: number, w: number, bias: number, y: number, n: number, h: number, wd: number, c: number,
     kh: number, kw: number, filters: number, act: number, alpha: number): void;
 
+  /**
+   * dw[(i·kw + j)·c + ch, f] = Σ_p x[b, oy + i, ox + j, ch]·dy[p, f] over the output pixels p = (b, oy, ox) ascending:
+   * the kernel gradient of f32_conv2d_direct's convolution (stride 1, no dilation or padding), the sums and bits of
+   * f32_im2col + f32_gemm_tn (accumulate 0, no bias, linear) without the columns. Needs kh·kw·c ≤ 4096 (else it
+   * writes nothing). dw must not overlap x or dy. One thread (its sums run over every image).
+   */
+  f32_conv2d_direct_dw(x: number, dy: number, dw: number, n: number, h: number, wd: number, c: number, kh: number,
+    kw: number, filters: number): void;
+
   // ---- pooling (assembly/pool, src/backend/js/pool.ts) ----
   // Same NHWC indexing as convolution, window ph×pw without dilation: input row iy = oy·strideH − padTop + i. The
   // window is clipped to the image; every window must keep at least one in-bounds element (always true for

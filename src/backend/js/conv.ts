@@ -4,7 +4,7 @@ import type { Kernels } from '../types';
 import { activation } from './act';
 import type { JsMemory } from './memory';
 
-type ConvKernels = Pick<Kernels, 'f32_im2col' | 'f32_col2im' | 'f32_conv2d_direct'>;
+type ConvKernels = Pick<Kernels, 'f32_im2col' | 'f32_col2im' | 'f32_conv2d_direct' | 'f32_conv2d_direct_dw'>;
 
 const fround = Math.fround;
 
@@ -53,6 +53,29 @@ export function convKernels(mem: JsMemory): ConvKernels {
               if (bias) s = fround(s + F[bi + f]);
               F[d + f] = activation(s, act, a);
             }
+          }
+        }
+      }
+    },
+
+    // dw[t, f]: the f32 sum over output pixels ascending, as f32_im2col + f32_gemm_tn computes it.
+    f32_conv2d_direct_dw(x, dy, dw, n, h, wd, c, kh, kw, filters) {
+      const oh = h - kh + 1, ow = wd - kw + 1, q = kw * c;
+      if (n <= 0 || oh <= 0 || ow <= 0 || kh * q > 4096) return;
+      const F = mem.F32;
+      const xi = x >> 2, di = dy >> 2, wi = dw >> 2;
+      for (let i = 0; i < kh; i++) {
+        for (let t = 0; t < q; t++) {
+          for (let f = 0; f < filters; f++) {
+            let s = 0;
+            let d = di + f;
+            for (let b = 0; b < n; b++) {
+              for (let oy = 0; oy < oh; oy++) {
+                const r = xi + ((b * h + oy + i) * wd) * c + t;
+                for (let ox = 0; ox < ow; ox++, d += filters) s = fround(s + fround(F[r + ox * c] * F[d]));
+              }
+            }
+            F[wi + (i * q + t) * filters + f] = s;
           }
         }
       }
