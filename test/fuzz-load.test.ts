@@ -88,7 +88,7 @@ function mutateBytes(b: Uint8Array, r: Rng, header = false): Uint8Array {
 }
 
 /** The loaded model's weights are so large (or a batch-norm epsilon so small) that float32 overflow is possible. */
-function mayOverflow(m: nn.Sequential): boolean {
+function mayOverflow(m: nn.LayersModel): boolean {
   let max = 0;
   for (const w of m.getWeights()) for (const v of w.data) max = Math.max(max, Math.abs(v));
   return max > 1e4 || m.layers.some((l) => l instanceof nn.BatchNormalization && l.epsilon < 1e-6);
@@ -96,9 +96,9 @@ function mayOverflow(m: nn.Sequential): boolean {
 
 const stats = { cases: 0, refused: 0, loaded: 0, overflowed: 0, messages: new Set<string>(), failures: [] as string[] };
 
-async function check(label: string, load: () => Promise<nn.Sequential>): Promise<void> {
+async function check(label: string, load: () => Promise<nn.LayersModel>): Promise<void> {
   stats.cases++;
-  let m: nn.Sequential;
+  let m: nn.LayersModel;
   try {
     m = await load();
   } catch (e) {
@@ -112,12 +112,14 @@ async function check(label: string, load: () => Promise<nn.Sequential>): Promise
   }
   stats.loaded++;
   try {
-    const shape = m.inputShape;
-    const n = shape.reduce((a, b) => a * b, 1);
-    const x = nn.tensor(Float32Array.from({ length: 2 * n }, (_, i) => Math.sin(i * 1.7)), [2, ...shape]);
-    const y = m.predict(x);
-    expect(y.shape).toEqual([2, ...m.outputShape]);
-    if (!y.data.every(Number.isFinite)) {
+    const xs = m.inputs.map((t) => {
+      const n = t.shape.reduce((a, b) => a * b, 1);
+      return nn.tensor(Float32Array.from({ length: 2 * n }, (_, i) => Math.sin(i * 1.7)), [2, ...t.shape]);
+    });
+    const out = m.predict(xs.length === 1 ? xs[0] : xs);
+    const ys = Array.isArray(out) ? out : [out];
+    expect(ys.map((y) => y.shape)).toEqual(m.outputs.map((t) => [2, ...t.shape]));
+    if (!ys.every((y) => y.data.every(Number.isFinite))) {
       if (mayOverflow(m)) stats.overflowed++;
       else stats.failures.push(`${label}: predicted non-finite numbers with small weights`);
     }
@@ -146,7 +148,21 @@ beforeAll(async () => {
     nn.layers.dense({ units: 2, activation: 'sigmoid' })] });
   cnn.compile({ optimizer: nn.optimizers.momentum({ learningRate: 0.01 }), loss: 'binaryCrossentropy' });
   await cnn.fit(nn.tensor(r(100), [4, 5, 5, 1]), nn.tensor([1, 0, 0, 1, 1, 1, 0, 0], [4, 2]), { epochs: 1, batchSize: 2 });
-  const asBase = async (name: string, m: nn.Sequential, includeOptimizer: boolean, tfjsStyle = false): Promise<Base> => {
+  // a graph: two inputs, a shared dense layer, a residual add, a concatenation, two outputs
+  const a = nn.input({ shape: [4], name: 'a' });
+  const b = nn.input({ shape: [4], name: 'b' });
+  const shared = nn.layers.dense({ units: 4, activation: 'tanh', name: 'shared' });
+  const sa = shared.apply(a);
+  const sb = shared.apply(b);
+  const res = nn.layers.add({ name: 'res' }).apply([sa, a]);
+  const cat = nn.layers.concatenate({ name: 'cat' }).apply([res, sb]);
+  const out1 = nn.layers.dense({ units: 3, activation: 'softmax', name: 'out1' }).apply(cat);
+  const out2 = nn.layers.dense({ units: 1, activation: 'leakyRelu', name: 'out2' }).apply(shared.apply(res));
+  const graph = nn.model({ inputs: [a, b], outputs: [out1, out2], seed: 5 });
+  graph.compile({ optimizer: 'adam', loss: ['categoricalCrossentropy', 'meanSquaredError'], lossWeights: [1, 0.5] });
+  await graph.fit([nn.tensor(r(12), [3, 4]), nn.tensor(r(12).reverse(), [3, 4])],
+    [nn.tensor([1, 0, 0, 0, 1, 0, 0, 0, 1], [3, 3]), nn.tensor([0.5, -1, 2], [3, 1])], { epochs: 1, batchSize: 2 });
+  const asBase = async (name: string, m: nn.LayersModel, includeOptimizer: boolean, tfjsStyle = false): Promise<Base> => {
     const a = await nn.io.toArtifacts(m, { includeOptimizer });
     const json: Json = { modelTopology: a.modelTopology, format: a.format, generatedBy: a.generatedBy, convertedBy: null,
       weightsManifest: [{ paths: ['weights.bin'], weights: a.weightSpecs }], trainingConfig: a.trainingConfig };
@@ -160,8 +176,8 @@ beforeAll(async () => {
     return { name, json, weights: new Uint8Array(a.weightData) };
   };
   bases = [await asBase('mlp+adam', mlp, true), await asBase('cnn+momentum', cnn, true), await asBase('tfjs-style mlp', mlp, true, true),
-    await asBase('plain cnn', cnn, false)];
-  for (const b of bases) await expect(nn.loadModel(nn.io.fromMemory({ ...b.json, weightData: b.weights }))).resolves.toBeInstanceOf(nn.Sequential);
+    await asBase('plain cnn', cnn, false), await asBase('graph+adam', graph, true)];
+  for (const b of bases) await expect(nn.loadModel(nn.io.fromMemory({ ...b.json, weightData: b.weights }))).resolves.toBeInstanceOf(nn.LayersModel);
 });
 afterAll(() => rmSync(root, { recursive: true, force: true }));
 

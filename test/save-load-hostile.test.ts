@@ -73,7 +73,8 @@ describe('hostile model files', () => {
   it('missing or mistyped fields name the field', async () => {
     expect(await refusal((a) => { delete a.modelTopology; })).toMatch(/modelTopology must be an object/);
     expect(await refusal((a) => { a.modelTopology = 'Sequential'; })).toMatch(/modelTopology must be an object/);
-    expect(await refusal((a) => { a.modelTopology.class_name = 'Functional'; })).toMatch(/"Functional" models are not supported/);
+    expect(await refusal((a) => { a.modelTopology.class_name = 'Functional'; })).toMatch(/config.input_layers: must be a list of \[layerName, nodeIndex, tensorIndex\]/);
+    expect(await refusal((a) => { a.modelTopology.class_name = 'Graph'; })).toMatch(/"Graph" models are not supported/);
     expect(await refusal((a) => { a.modelTopology.config.layers = {}; })).toMatch(/config\.layers must be a non-empty array/);
     expect(await refusal((a) => { layers(a)[0] = 7; })).toMatch(/config\.layers\[0\]: expected \{ class_name, config \}/);
     expect(await refusal((a) => { delete layers(a)[1].class_name; })).toMatch(/layers\[1\]: class_name must be a string/);
@@ -96,7 +97,7 @@ describe('hostile model files', () => {
     expect(await refusal((a) => { layers(a)[0].config.kernel_constraint = { class_name: 'MaxNorm', config: { max_value: 2 } }; })).toMatch(/option kernelConstraint \("MaxNorm"\) is not supported/);
     expect(await refusal((a) => { layers(a)[0].config.activity_regularizer = { class_name: 'L1L2', config: { l1: 0, l2: 1 } }; })).toMatch(/option activityRegularizer = .* is not supported by neurite's Dense/);
     expect(await refusal((a) => { layers(a)[0].config.kernel_regularizer = { class_name: 'L1L2', config: { l1: 0.1, l2: 0 } }; })).toMatch(/L1 penalty .* not supported/);
-    expect(await refusal((a) => { layers(a)[0].config.trainable = false; })).toMatch(/option trainable = false is not supported/);
+    expect(await refusal((a) => { layers(a)[0].config.trainable = 'no'; })).toMatch(/trainable must be true or false, got "no"/);
     expect(await refusal((a) => { layers(a)[1].config.scale = false; })).toMatch(/option scale = false is not supported \(neurite's BatchNormalization uses true\)/);
     expect(await refusal((a) => { layers(a)[0].config.units_extra = 1; })).toMatch(/option unitsExtra = 1 is not supported/);
   });
@@ -184,7 +185,8 @@ describe('hostile model files', () => {
     expect(await t((a) => { a.trainingConfig.neurite.iterations = 7; })).toMatch(/iterations: is 7 but the optimizer's iter weight is 1/);
     expect(await t((a) => { a.trainingConfig.neurite.shuffleState = [1, 2, 3]; })).toMatch(/shuffleState: must be four 32-bit unsigned integers/);
     expect(await t((a) => { a.trainingConfig.neurite.format = 2; })).toMatch(/format 2 is not one this neurite reads/);
-    expect(await t((a) => { a.trainingConfig.loss = ['mse', 'mse']; })).toMatch(/loss must be one loss name/);
+    expect(await t((a) => { a.trainingConfig.loss = ['mse', 'mse']; })).toMatch(/loss: has 2 losses but the model has 1 output\(s\) \(dense_\d+\)/);
+    expect(await t((a) => { a.trainingConfig.loss = { nothing: 'mse' }; })).toMatch(/loss: names output "nothing"/);
     expect(await t((a) => { a.trainingConfig.metrics = ['auc']; })).toMatch(/metric "auc" is not supported/);
     expect(await t((a) => { a.weightSpecs.pop(); })).toMatch(/has \d+ bytes, \d+ more than/);
     expect(await t((a) => { a.weightSpecs = a.weightSpecs.filter((s: Json) => !s.name.endsWith('/v')); }, )).toMatch(/more than/);

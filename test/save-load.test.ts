@@ -10,9 +10,9 @@ import * as nn from '../src/index';
 import { rand } from './helpers';
 
 const bits = (t: { data: Float32Array }) => Buffer.from(t.data.buffer, t.data.byteOffset, t.data.byteLength).toString('hex');
-const weightBits = (m: nn.Sequential) => m.getWeights().map(bits).join('|');
+const weightBits = (m: nn.LayersModel) => m.getWeights().map(bits).join('|');
 /** Optimizer state by parameter and slot (layer names differ between model instances). */
-const stateBits = (m: nn.Sequential) => m.getOptimizerWeights().map((w) => `${w.name.split('/').slice(1).join('/')}:${bits(w.tensor)}`).join('|');
+const stateBits = (m: nn.LayersModel) => m.getOptimizerWeights().map((w) => `${w.name.split('/').slice(1).join('/')}:${bits(w.tensor)}`).join('|');
 
 let dir = '';
 beforeAll(async () => {
@@ -39,7 +39,7 @@ function cnnData(seed: number, n = 24) {
   return { x: nn.tensor(r(n * 36), [n, 6, 6, 1]), y: nn.tensor(labels.flatMap((l) => [0, 1, 2].map((c) => (c === l ? 1 : 0))), [n, 3]) };
 }
 
-type Store = (m: nn.Sequential, includeOptimizer?: boolean) => Promise<nn.Sequential>;
+type Store = (m: nn.LayersModel, includeOptimizer?: boolean) => Promise<nn.LayersModel>;
 let fileCount = 0;
 const STORES: Record<string, Store> = {
   memory: async (m, includeOptimizer) => {
@@ -76,7 +76,7 @@ describe('round trip', () => {
     expect(back.name).toBe('small_cnn');
     expect(back.layers.map((l) => l.toJSON())).toEqual(m.layers.map((l) => l.toJSON()));
     expect(weightBits(back)).toBe(weightBits(m));
-    expect(bits(back.predict(x))).toBe(bits(m.predict(x)));
+    expect(bits(back.predict(x) as nn.Tensor)).toBe(bits(m.predict(x) as nn.Tensor));
     expect(back.compileConfig).toBeUndefined(); // saved without includeOptimizer
   });
 

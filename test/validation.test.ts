@@ -295,7 +295,7 @@ describe('layer and model names', () => {
     const m = nn.sequential({ seed: 3, layers: [taken, next] });
     const back = await nn.loadModel(await nn.io.saveToBytes(m));
     expect(back.layers.map((l) => l.name)).toEqual([`dense_${n + 1}`, `dense_${n + 2}`]);
-    expect(Array.from(back.predict(X).data)).toEqual(Array.from(m.predict(X).data));
+    expect(Array.from((back.predict(X) as nn.Tensor).data)).toEqual(Array.from(m.predict(X).data));
   });
 });
 

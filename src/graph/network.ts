@@ -54,24 +54,36 @@ export class Network {
     }
     const steps: Step[] = [];
     const visiting = new Set<Node>();
-    // depth first from each output in turn, inputs of a node in order: post-order is a topological order
-    const visit = (t: SymbolicTensor, path: string): number => {
-      const known = id.get(t);
-      if (known !== undefined) return known;
-      const node = t.node;
-      if (node.layer instanceof InputLayer) {
-        throw new ValueError(`${who}: the graph is disconnected: ${path} depends on input '${node.layer.name}' ` +
-          `(shape [${t.shape.join(', ')}]), which is not in the model's inputs (${inputs.map((x) => `'${x.sourceLayer.name}'`).join(', ')})`);
+    // depth first from each output in turn, inputs of a node in order: post-order is a topological order. An
+    // explicit stack, so that a chain of any length cannot exhaust the call stack.
+    const visit = (root: SymbolicTensor, rootPath: string): number => {
+      const stack: { t: SymbolicTensor; path: string; next: number }[] = [{ t: root, path: rootPath, next: 0 }];
+      while (stack.length > 0) {
+        const f = stack[stack.length - 1];
+        const { t } = f;
+        if (f.next === 0) {
+          if (id.has(t)) { stack.pop(); continue; }
+          const node = t.node;
+          if (node.layer instanceof InputLayer) {
+            throw new ValueError(`${who}: the graph is disconnected: ${f.path} depends on input '${node.layer.name}' ` +
+              `(shape [${t.shape.join(', ')}]), which is not in the model's inputs (${inputs.map((x) => `'${x.sourceLayer.name}'`).join(', ')})`);
+          }
+          if (visiting.has(node)) throw new ValueError(`${who}: the graph has a cycle through layer '${node.layer.name}'`);
+          visiting.add(node);
+        }
+        const node = t.node;
+        if (f.next < node.inputs.length) {
+          const x = node.inputs[f.next++];
+          if (!id.has(x)) stack.push({ t: x, path: `layer '${node.layer.name}'`, next: 0 });
+          continue;
+        }
+        visiting.delete(node);
+        id.set(t, values.length);
+        values.push(t);
+        steps.push({ node, inputs: node.inputs.map((x) => id.get(x)!), output: id.get(t)! });
+        stack.pop();
       }
-      if (visiting.has(node)) throw new ValueError(`${who}: the graph has a cycle through layer '${node.layer.name}'`);
-      visiting.add(node);
-      const ins = node.inputs.map((x) => visit(x, `layer '${node.layer.name}'`));
-      visiting.delete(node);
-      const out = values.length;
-      id.set(t, out);
-      values.push(t);
-      steps.push({ node, inputs: ins, output: out });
-      return out;
+      return id.get(root)!;
     };
     const outputIds = outputs.map((t, i) => visit(t, `outputs[${i}]`));
     const consumers: [number, number][][] = values.map(() => []);
@@ -82,7 +94,13 @@ export class Network {
       }
     });
     const layers: Layer[] = inputs.map((t) => t.sourceLayer);
-    for (const s of steps) if (!layers.includes(s.node.layer)) layers.push(s.node.layer);
+    const seen = new Set(layers);
+    for (const s of steps) {
+      if (!seen.has(s.node.layer)) {
+        seen.add(s.node.layer);
+        layers.push(s.node.layer);
+      }
+    }
     this.inputs = [...inputs];
     this.outputs = [...outputs];
     this.outputIds = outputIds;

@@ -1,7 +1,7 @@
 // Saving and loading models: model ⇄ TF.js Layers artifacts, and the targets they go to (memory, one-blob
 // binary or JSON, file:// in Node, indexeddb:// localstorage:// downloads:// in browsers).
 import { FormatError, NeuriteError, ValueError } from '../errors';
-import { Sequential } from '../model';
+import { LayersModel, model as graphModel, Sequential } from '../model';
 import { Tensor } from '../tensor';
 import {
   checkDataLength, fail, fromBase64, isObject, LIMITS, modelJson, own, parseJson, parseJsonBytes, plainJson,
@@ -10,7 +10,8 @@ import {
 } from './format';
 import { browserDownloads, browserIndexedDB, browserLocalStorage } from './browser-targets';
 import { fileSystem } from './file-target';
-import { topologyFromTfjs, topologyToTfjs } from './topology';
+import { functionalToTfjs, topologyFromTfjs } from './functional';
+import { topologyToTfjs, type BuiltTopology } from './topology';
 import { compileFromTfjs, seedFrom, trainingToTfjs, type NamedValues } from './training';
 
 export type { ModelArtifacts, SaveResult, WeightSpec } from './format';
@@ -104,8 +105,8 @@ function checkSaveOptions(o: unknown): SaveOptions {
  * const artifacts = await nn.io.toArtifacts(model, { includeOptimizer: true });
  * artifacts.weightSpecs[0].name; // 'dense_1/kernel'
  */
-export async function toArtifacts(model: Sequential, options?: SaveOptions): Promise<ModelArtifacts> {
-  if (!(model instanceof Sequential)) throw new ValueError(`expected a model from nn.sequential, got ${show(model)}`);
+export async function toArtifacts(model: LayersModel, options?: SaveOptions): Promise<ModelArtifacts> {
+  if (!(model instanceof LayersModel)) throw new ValueError(`expected a model from nn.sequential or nn.model, got ${show(model)}`);
   const opts = checkSaveOptions(options);
   const weights = model.getWeights();
   const names = model.layers.flatMap((l) => l.params().map((p) => `${l.name}/${p.name}`));
@@ -116,7 +117,7 @@ export async function toArtifacts(model: Sequential, options?: SaveOptions): Pro
   let at = 0;
   for (const w of list) { writeLE(data, at, w.values); at += 4 * w.values.length; }
   return {
-    modelTopology: topologyToTfjs(model.name, model.layers),
+    modelTopology: topologyOf(model),
     format: 'layers-model',
     generatedBy: 'neurite',
     convertedBy: null,
@@ -124,6 +125,26 @@ export async function toArtifacts(model: Sequential, options?: SaveOptions): Pro
     weightData: data.buffer,
     ...(training ? { trainingConfig: training.trainingConfig } : {}),
   };
+}
+
+/** The TF.js topology of a model: Sequential for a chain, a functional 'Model' for any other graph. */
+export function topologyOf(model: LayersModel): JsonObject {
+  return model instanceof Sequential ? topologyToTfjs(model.name, model.layers) : functionalToTfjs(model.name, model.inputs, model.outputs);
+}
+
+/**
+ * A model from a checked topology (see topologyFromTfjs), its weights initialized from `seed`: a Sequential for a
+ * chain, a graph model otherwise. Layer errors are FormatErrors saying where.
+ */
+export function modelFromTopology(topo: BuiltTopology, where: string, seed?: number): LayersModel {
+  const common = { ...(topo.name !== undefined ? { name: topo.name } : {}), ...(seed !== undefined ? { seed } : {}) };
+  try {
+    return topo.kind === 'sequential' ? new Sequential({ layers: topo.layers, ...common })
+      : graphModel({ inputs: topo.inputs, outputs: topo.outputs, ...common });
+  } catch (e) {
+    if (e instanceof FormatError) throw e;
+    throw new FormatError(`${where}: ${(e as Error).message}`);
+  }
 }
 
 const utf8Length = (s: string) => new TextEncoder().encode(s).length;
@@ -190,7 +211,7 @@ function checkLoadOptions(o: unknown): LoadOptions {
 interface LoadPlan {
   entries: WeightEntry[];
   bytes: number;
-  topo: ReturnType<typeof topologyFromTfjs>;
+  topo: BuiltTopology;
   /** The manifest entry of each layer weight, in the model's order. */
   weights: { entry: WeightEntry; shape: readonly number[]; variance: boolean }[];
 }
@@ -237,7 +258,7 @@ function planFromRaw(raw: RawModel, where: string, options: LoadOptions): LoadPl
  * Builds a model from checked parts. Order matters for hostile files: sizes are checked and the layers' shapes
  * computed (planFromRaw) before any weight memory is allocated, then byte lengths are verified.
  */
-export function modelFromRaw(raw: RawModel, where: string, options: LoadOptions = {}, plan = planFromRaw(raw, where, options)): Sequential {
+export function modelFromRaw(raw: RawModel, where: string, options: LoadOptions = {}, plan = planFromRaw(raw, where, options)): LayersModel {
   const { entries, bytes, topo } = plan;
   checkDataLength(entries, bytes, raw.weightData.length, where);
   const values: Tensor[] = [];
@@ -250,7 +271,7 @@ export function modelFromRaw(raw: RawModel, where: string, options: LoadOptions 
     values.push(new Tensor(v, shape));
   }
   const seed = options.seed ?? seedFrom(raw.trainingConfig);
-  const model = new Sequential({ layers: topo.layers, ...(topo.name !== undefined ? { name: topo.name } : {}), ...(seed !== undefined ? { seed } : {}) });
+  const model = modelFromTopology(topo, where, seed);
   try {
     model.setWeights(values);
   } catch (e) {
@@ -263,7 +284,7 @@ export function modelFromRaw(raw: RawModel, where: string, options: LoadOptions 
 }
 
 /** modelFromRaw for parts whose weights are still to be read: plans, reads exactly the planned bytes, builds. */
-async function modelFromLoaded(raw: RawModel, where: string, options: LoadOptions): Promise<Sequential> {
+async function modelFromLoaded(raw: RawModel, where: string, options: LoadOptions): Promise<LayersModel> {
   if (!raw.readWeights) return modelFromRaw(raw, where, options);
   const plan = planFromRaw(raw, where, options);
   raw.weightData = await raw.readWeights(plan.entries, plan.bytes);
@@ -311,7 +332,7 @@ const HEADER = 16;
  * const bytes = await nn.io.saveToBytes(model, { includeOptimizer: true });
  * const copy = await nn.loadModel(bytes);
  */
-export async function saveToBytes(model: Sequential, options?: SaveOptions): Promise<Uint8Array> {
+export async function saveToBytes(model: LayersModel, options?: SaveOptions): Promise<Uint8Array> {
   return artifactsToBytes(await toArtifacts(model, options));
 }
 
@@ -357,7 +378,7 @@ function rawFromBinary(b: Uint8Array, where: string): RawModel {
  * const text = await nn.io.saveToJSON(model);
  * const copy = await nn.loadModel(text);
  */
-export async function saveToJSON(model: Sequential, options?: SaveOptions): Promise<string> {
+export async function saveToJSON(model: LayersModel, options?: SaveOptions): Promise<string> {
   const a = await toArtifacts(model, options);
   return JSON.stringify({ ...modelJson(a, []), weightData: toBase64(new Uint8Array(a.weightData)) });
 }
@@ -409,7 +430,7 @@ async function handlerFor(url: string, purpose: 'save' | 'load'): Promise<IOHand
 }
 
 /** What model.save does: converts the model and hands the artifacts to the target. */
-export async function saveModel(model: Sequential, target: SaveTarget, options?: SaveOptions): Promise<SaveResult> {
+export async function saveModel(model: LayersModel, target: SaveTarget, options?: SaveOptions): Promise<SaveResult> {
   const handler = typeof target === 'string' ? await handlerFor(target, 'save') : target;
   if (!handler || typeof handler.save !== 'function') {
     throw new ValueError(`model.save expects a URL (${SCHEMES.join(', ')}) or a handler with a save method, got ${show(target)}`);
@@ -450,7 +471,7 @@ function rawFromBytes(b: Uint8Array, where: string): RawModel {
  * const model = await nn.loadModel('file://./my-model');
  * model.predict([[0, 1]]);
  */
-export async function loadModel(source: LoadSource, options?: LoadOptions): Promise<Sequential> {
+export async function loadModel(source: LoadSource, options?: LoadOptions): Promise<LayersModel> {
   const opts = checkLoadOptions(options);
   let raw: RawModel;
   let where: string;
@@ -487,7 +508,7 @@ export async function loadModel(source: LoadSource, options?: LoadOptions): Prom
 }
 
 /** Loads through a handler, starting again when its files were replaced by a save while they were read. */
-async function loadFromHandler(load: () => Promise<unknown>, where: string, options: LoadOptions): Promise<Sequential> {
+async function loadFromHandler(load: () => Promise<unknown>, where: string, options: LoadOptions): Promise<LayersModel> {
   for (let attempt = 1; ; attempt++) {
     try {
       return await modelFromLoaded(rawFromLoaded(await load(), where), where, options);

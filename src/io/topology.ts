@@ -4,7 +4,7 @@
 // code here; an option the neurite layer does not reproduce is refused by name (see checkEcho).
 import { FormatError, NeuriteError } from '../errors';
 import { INITIALIZER_NAMES } from '../initializers';
-import type { Layer } from '../layers/layer';
+import type { Layer, SymbolicTensor } from '../layers/layer';
 import { layerFromJSON } from '../layers/serialize';
 import { checkShape, fail, isObject, LIMITS, own, show, type JsonObject } from './format';
 
@@ -145,7 +145,7 @@ export function layerToTfjs(layer: Layer): JsonObject[] {
         const rest: JsonObject = { ...config };
         delete rest.activation;
         delete rest.alpha;
-        return [{ class_name: standalone, config: { alpha, ...(tsToPythonic(rest) as JsonObject), trainable: true, dtype: 'float32' } }];
+        return [{ class_name: standalone, config: { alpha, ...(tsToPythonic(rest) as JsonObject), trainable: layer.trainable, dtype: 'float32' } }];
       }
       out.activation = standalone ? 'linear' : v;
       if (standalone) extra = { class_name: standalone, config: { alpha, name: `${layer.name}_activation`, trainable: true, dtype: 'float32' } };
@@ -154,7 +154,7 @@ export function layerToTfjs(layer: Layer): JsonObject[] {
       out[toSnake(k)] = { class_name: 'L1L2', config: { l1: 0, l2: v.l2 } };
     } else out[toSnake(k)] = tsToPythonic(v, k);
   }
-  out.trainable = true;
+  out.trainable = layer.trainable;
   out.dtype = 'float32';
   return extra ? [{ class_name: className, config: out }, extra] : [{ class_name: className, config: out }];
 }
@@ -173,7 +173,6 @@ export function topologyToTfjs(name: string, layers: Layer[]): JsonObject {
 
 /** Values TF.js writes for options neurite's layers do not have but behave as if set to (by option name). */
 const NEUTRAL: Record<string, unknown> = {
-  trainable: true,
   dtype: 'float32',
   inputDtype: 'float32',
   dataFormat: 'channelsLast',
@@ -183,7 +182,7 @@ const NEUTRAL: Record<string, unknown> = {
 const isNeutral = (k: string, v: unknown) => Object.hasOwn(NEUTRAL, k) && NEUTRAL[k] === v;
 
 /** A layer read from a file, before and after construction. */
-interface Pending {
+export interface Pending {
   className: string;
   /** Converted (camelCase, normalized) config handed to the layer. */
   config: JsonObject;
@@ -192,6 +191,8 @@ interface Pending {
   where: string;
   /** The softmax axis of a TF.js Softmax layer, checked against the input rank once shapes are known. */
   softmaxAxis?: number;
+  /** False for a layer the file freezes (`trainable: false`). */
+  trainable: boolean;
 }
 
 /** TF.js layer classes that neurite runs as an Activation layer. */
@@ -219,7 +220,7 @@ function activationAlias(cls: string, c: JsonObject, where: string): JsonObject 
 }
 
 /** Converts one TF.js layer config and normalizes the values whose form differs between TF.js and neurite. */
-function pendingLayer(raw: unknown, where: string, maxParams: number): Pending {
+export function pendingLayer(raw: unknown, where: string, maxParams: number): Pending {
   if (!isObject(raw)) return fail(where, `expected { class_name, config }, got ${show(raw)}`);
   const className = own(raw, 'class_name') ?? own(raw, 'className');
   if (typeof className !== 'string' || className.length > 200) return fail(where, `class_name must be a string, got ${show(className)}`);
@@ -232,6 +233,10 @@ function pendingLayer(raw: unknown, where: string, maxParams: number): Pending {
     fail(here, `name must be a non-empty string, got ${show(name)}`);
   }
   const at = typeof name === 'string' ? `layer ${show(name)} (${className}) at ${where}` : here;
+  const tr = own(c, 'trainable');
+  if (tr !== undefined && tr !== null && typeof tr !== 'boolean') fail(at, `trainable must be true or false, got ${show(tr)}`);
+  const trainable = tr !== false;
+  delete c.trainable;
   const bis = own(c, 'batchInputShape');
   if (bis !== undefined && bis !== null) {
     if (!Array.isArray(bis) || bis.length < 2 || (bis[0] !== null && bis[0] !== undefined && typeof bis[0] !== 'number')) {
@@ -251,9 +256,9 @@ function pendingLayer(raw: unknown, where: string, maxParams: number): Pending {
     if (className === 'Softmax' && axis !== undefined && axis !== null && axis !== -1 && !(Array.isArray(axis) && axis.length === 1 && axis[0] === -1)) {
       const a = Array.isArray(axis) && axis.length === 1 ? axis[0] : axis;
       if (!Number.isInteger(a)) fail(at, `Softmax axis must be an integer, got ${show(axis)}`);
-      return { className: 'Activation', config: alias, echo: [], where: at, softmaxAxis: a as number };
+      return { className: 'Activation', config: alias, echo: [], where: at, softmaxAxis: a as number, trainable };
     }
-    return { className: 'Activation', config: alias, echo: [], where: at };
+    return { className: 'Activation', config: alias, echo: [], where: at, trainable };
   }
   const config: JsonObject = {};
   const echo: string[] = [];
@@ -280,7 +285,7 @@ function pendingLayer(raw: unknown, where: string, maxParams: number): Pending {
     config[k] = k === 'targetShape' && Array.isArray(v) ? v.map((d) => (d === null ? -1 : d)) : v;
     echo.push(k);
   }
-  return { className, config, echo, where: at };
+  return { className, config, echo, where: at, trainable };
 }
 
 /** Loose equality for echoed options: deep equality, where a number equals an array of copies of it ([3, 3] vs 3). */
@@ -302,7 +307,7 @@ function sameOption(a: unknown, b: unknown): boolean {
  * a layer does not list in its config are checked against its parameters' initializers instead; an `axis` may
  * name the last axis by its index.
  */
-function checkEcho(layer: Layer, p: Pending): void {
+export function checkEcho(layer: Layer, p: Pending): void {
   const echoed = (layer.toJSON() as { config: JsonObject }).config;
   for (const k of p.echo) {
     let given = p.config[k];
@@ -327,7 +332,7 @@ function checkEcho(layer: Layer, p: Pending): void {
 }
 
 /** A layer whose activation was split off on save (see layerToTfjs) gets it back. */
-function fuseActivations(list: Pending[]): Pending[] {
+export function fuseActivations(list: Pending[]): Pending[] {
   const out: Pending[] = [];
   for (const p of list) {
     const prev = out[out.length - 1];
@@ -343,18 +348,27 @@ function fuseActivations(list: Pending[]): Pending[] {
   return out;
 }
 
-/** Rebuilt layers with their shapes fixed, and the model's name. */
-export interface BuiltTopology {
+/** A Sequential topology: layers with their shapes fixed, and the model's name. */
+export interface BuiltSequential {
+  kind: 'sequential';
   name: string | undefined;
   layers: Layer[];
 }
 
-/**
- * Reads a Keras/TF.js Sequential topology into neurite layers, built (shapes fixed) but with no memory allocated:
- * every per-sample activation and every weight is checked against `maxParams` first. Throws FormatError naming
- * the layer and option for anything neurite does not support.
- */
-export function topologyFromTfjs(topology: unknown, where: string, maxParams: number): BuiltTopology {
+/** A functional topology: the graph's symbolic inputs and outputs, and its layers in the model's order. */
+export interface BuiltFunctional {
+  kind: 'functional';
+  name: string | undefined;
+  inputs: SymbolicTensor[];
+  outputs: SymbolicTensor[];
+  layers: Layer[];
+}
+
+/** Rebuilt layers (and graph) with their shapes fixed, and the model's name. */
+export type BuiltTopology = BuiltSequential | BuiltFunctional;
+
+/** The class and config of a topology (or of a nested model), with TF.js's `model_config` wrapper removed. */
+export function modelClass(topology: unknown, where: string): { cls: unknown; t: JsonObject } {
   if (!isObject(topology)) return fail(where, `modelTopology must be an object, got ${show(topology)}`);
   let t: JsonObject = topology;
   const inner = own(t, 'model_config');
@@ -362,18 +376,96 @@ export function topologyFromTfjs(topology: unknown, where: string, maxParams: nu
     if (!isObject(inner)) return fail(where, `model_config must be an object, got ${show(inner)}`);
     t = inner;
   }
-  const cls = own(t, 'class_name') ?? own(t, 'className');
-  if (cls !== 'Sequential') {
-    return fail(where, `${show(cls)} models are not supported; neurite loads Sequential models`);
-  }
-  const cfg = own(t, 'config');
-  const layerList = Array.isArray(cfg) ? cfg : isObject(cfg) ? own(cfg, 'layers') : undefined;
-  if (!Array.isArray(layerList) || layerList.length === 0) return fail(where, 'config.layers must be a non-empty array of layers');
-  if (layerList.length > 10_000) fail(where, `${layerList.length} layers are more than the 10000 supported`);
+  return { cls: own(t, 'class_name') ?? own(t, 'className'), t };
+}
+
+/** A model name from a file: absent, or a string of at most maxNameChars. */
+export function modelName(cfg: unknown, where: string): string | undefined {
   const nameValue = isObject(cfg) ? own(cfg, 'name') : undefined;
   if (nameValue !== undefined && (typeof nameValue !== 'string' || nameValue.length > LIMITS.maxNameChars)) {
     fail(where, `the model name must be a string, got ${show(nameValue)}`);
   }
+  return nameValue as string | undefined;
+}
+
+/** The batch shape of an InputLayer entry (`batch_input_shape`, or Keras 3's `batch_shape`), checked. */
+export function inputLayerShape(raw: unknown, at: string, maxParams: number): unknown[] {
+  const c = isObject(raw) && isObject(own(raw, 'config')) ? pythonicToTs(own(raw, 'config')) as JsonObject : {};
+  const shape = own(c, 'batchInputShape') ?? own(c, 'batchShape');
+  if (!Array.isArray(shape) || shape.length < 2) fail(at, `InputLayer needs a batch_input_shape, got ${show(shape)}`);
+  checkShape((shape as unknown[]).slice(1), `${at} batch_input_shape`, maxParams);
+  const dtype = own(c, 'dtype');
+  if (dtype !== undefined && dtype !== null && dtype !== 'float32') fail(at, `InputLayer dtype ${show(dtype)} is not supported`);
+  if (own(c, 'sparse') === true || own(c, 'ragged') === true) fail(at, 'sparse or ragged inputs are not supported');
+  return shape as unknown[];
+}
+
+/** Builds the neurite layer of a pending one (not yet connected); its own validation errors become FormatErrors. */
+export function makeLayer(p: Pending): Layer {
+  let layer: Layer;
+  try {
+    layer = layerFromJSON({ className: p.className, config: p.config }, p.where);
+  } catch (e) {
+    throw wrap(e, p.where);
+  }
+  layer.trainable = p.trainable;
+  return layer;
+}
+
+/** The arena one sample needs (16-byte aligned buffers, as the model plans them). */
+const bytesOf = (shape: readonly number[]) => Math.ceil(shape.reduce((a, b) => a * b, 4) / 16) * 16;
+
+/**
+ * Sums what a loaded model will need, per node and per layer, and refuses it past the limits before any memory is
+ * asked for: the bytes per sample of every value, its gradient and the workspace, and the weights.
+ */
+export class Budget {
+  private sampleBytes = 0;
+  private params = 0;
+  constructor(private readonly maxParams: number) {}
+  /** A model input of this shape. */
+  input(shape: readonly number[]): void {
+    this.sampleBytes += bytesOf(shape);
+  }
+  /** One application of `layer` producing `shape`. */
+  node(layer: Layer, shape: readonly number[], where: string): void {
+    checkShape(shape as number[], `${where} output`, this.maxParams);
+    const ws = layer.workspaceBytes(1);
+    if (!(ws / 4 <= this.maxParams)) fail(where, `needs ${ws} bytes of workspace per sample, more than allowed`);
+    this.sampleBytes += 2 * bytesOf(shape) + Math.ceil(ws / 16) * 16;
+    if (this.sampleBytes > LIMITS.maxSampleBytes) {
+      fail(where, `the layers up to this one need ${this.sampleBytes} bytes of memory per sample (outputs, their gradients and ` +
+        `workspace), more than the ${LIMITS.maxSampleBytes} allowed`);
+    }
+  }
+  /** The weights of `layer` (count each layer once). */
+  weights(layer: Layer, where: string): void {
+    for (const spec of layer.params()) {
+      this.params += checkShape(spec.shape, `${where} weight ${spec.name}`, this.maxParams);
+      if (this.params > this.maxParams) fail(where, `the model has more than ${this.maxParams} weights, the most allowed (loadModel option maxParams)`);
+    }
+  }
+}
+
+/** Checks what only a built layer can tell: its echoed options and a Softmax layer's axis. */
+export function checkBuilt(layer: Layer, p: Pending): void {
+  if (p.softmaxAxis !== undefined && p.softmaxAxis !== layer.inShape.length) {
+    fail(p.where, `Softmax over axis ${p.softmaxAxis} is not supported; neurite applies softmax over the last axis (${layer.inShape.length})`);
+  }
+  checkEcho(layer, p);
+}
+
+/**
+ * Reads a Keras/TF.js Sequential topology (its class and config, see modelClass) into neurite layers, built (shapes
+ * fixed) but with no memory allocated: every per-sample activation and every weight is checked against `maxParams`
+ * first. Throws FormatError naming the layer and option for anything neurite does not support.
+ */
+export function sequentialFromTfjs(t: JsonObject, where: string, maxParams: number): BuiltSequential {
+  const cfg = own(t, 'config');
+  const layerList = Array.isArray(cfg) ? cfg : isObject(cfg) ? own(cfg, 'layers') : undefined;
+  if (!Array.isArray(layerList) || layerList.length === 0) return fail(where, 'config.layers must be a non-empty array of layers');
+  if (layerList.length > MAX_LAYERS) fail(where, `${layerList.length} layers are more than the ${MAX_LAYERS} supported`);
+  const name = modelName(cfg, where);
 
   let pending: Pending[] = [];
   let inputShape: unknown;
@@ -381,15 +473,11 @@ export function topologyFromTfjs(topology: unknown, where: string, maxParams: nu
     const at = `${where}.config.layers[${i}]`;
     const cn = isObject(raw) ? own(raw, 'class_name') ?? own(raw, 'className') : undefined;
     if (cn === 'InputLayer') {
-      const c = isObject(raw) && isObject(own(raw, 'config')) ? pythonicToTs(own(raw, 'config')) as JsonObject : {};
-      const shape = own(c, 'batchInputShape') ?? own(c, 'batchShape');
-      if (!Array.isArray(shape) || shape.length < 2) fail(at, `InputLayer needs a batch_input_shape, got ${show(shape)}`);
-      checkShape((shape as unknown[]).slice(1), `${at} batch_input_shape`, maxParams);
-      const dtype = own(c, 'dtype');
-      if (dtype !== undefined && dtype !== null && dtype !== 'float32') fail(at, `InputLayer dtype ${show(dtype)} is not supported`);
-      if (own(c, 'sparse') === true || own(c, 'ragged') === true) fail(at, 'sparse or ragged inputs are not supported');
-      inputShape = shape;
+      inputShape = inputLayerShape(raw, at, maxParams);
       return;
+    }
+    if (cn === 'Sequential' || cn === 'Model' || cn === 'Functional') {
+      fail(at, `a ${cn} model inside a Sequential is not supported; save the outer model as a functional model`);
     }
     const p = pendingLayer(raw, at, maxParams);
     if (inputShape !== undefined && pending.length === 0 && p.config.batchInputShape === undefined) p.config.batchInputShape = inputShape;
@@ -399,12 +487,7 @@ export function topologyFromTfjs(topology: unknown, where: string, maxParams: nu
 
   const names = new Set<string>();
   const layers = pending.map((p) => {
-    let layer: Layer;
-    try {
-      layer = layerFromJSON({ className: p.className, config: p.config }, p.where);
-    } catch (e) {
-      throw wrap(e, p.where);
-    }
+    const layer = makeLayer(p);
     if (names.has(layer.name)) fail(p.where, `the layer name ${show(layer.name)} is used twice`);
     names.add(layer.name);
     return layer;
@@ -413,10 +496,8 @@ export function topologyFromTfjs(topology: unknown, where: string, maxParams: nu
   const first = layers[0];
   if (!first.inputShape) fail(pending[0].where, 'the first layer needs a batch_input_shape (or an InputLayer before it)');
   let shape = first.inputShape!;
-  let params = 0;
-  // the arena one sample needs, summed over the whole chain (16-byte aligned buffers, as the model plans them)
-  const bytesOf = (shape: readonly number[]) => Math.ceil(shape.reduce((a, b) => a * b, 4) / 16) * 16;
-  let sampleBytes = bytesOf(shape);
+  const budget = new Budget(maxParams);
+  budget.input(shape);
   layers.forEach((layer, i) => {
     const p = pending[i];
     try {
@@ -424,25 +505,15 @@ export function topologyFromTfjs(topology: unknown, where: string, maxParams: nu
     } catch (e) {
       throw wrap(e, p.where);
     }
-    checkShape(shape, `${p.where} output`, maxParams);
-    const ws = layer.workspaceBytes(1);
-    if (!(ws / 4 <= maxParams)) fail(p.where, `needs ${ws} bytes of workspace per sample, more than allowed`);
-    sampleBytes += 2 * bytesOf(shape) + Math.ceil(ws / 16) * 16;
-    if (sampleBytes > LIMITS.maxSampleBytes) {
-      fail(p.where, `the layers up to this one need ${sampleBytes} bytes of memory per sample (outputs, their gradients and ` +
-        `workspace), more than the ${LIMITS.maxSampleBytes} allowed`);
-    }
-    for (const spec of layer.params()) {
-      params += checkShape(spec.shape, `${p.where} weight ${spec.name}`, maxParams);
-      if (params > maxParams) fail(p.where, `the model has more than ${maxParams} weights, the most allowed (loadModel option maxParams)`);
-    }
-    if (p.softmaxAxis !== undefined && p.softmaxAxis !== layer.inShape.length) {
-      fail(p.where, `Softmax over axis ${p.softmaxAxis} is not supported; neurite applies softmax over the last axis (${layer.inShape.length})`);
-    }
-    checkEcho(layer, p);
+    budget.node(layer, shape, p.where);
+    budget.weights(layer, p.where);
+    checkBuilt(layer, p);
   });
-  return { name: nameValue as string | undefined, layers };
+  return { kind: 'sequential', name, layers };
 }
+
+/** The most layers a topology may list (a nested model's count with its own). */
+export const MAX_LAYERS = 10_000;
 
 /** Any error from a layer's own validation becomes a FormatError that says where in the file it came from. */
 export function wrap(e: unknown, where: string): FormatError {

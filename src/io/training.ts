@@ -13,7 +13,8 @@
 // `<w>/velocity` block after TF.js's momentum accumulation, load through that accumulation.
 import { FormatError, NeuriteError, ValueError } from '../errors';
 import { LOSS_NAMES, lossName, type LossName } from '../losses';
-import type { Sequential } from '../model';
+import { InputLayer } from '../layers/input';
+import type { LayersModel } from '../model';
 import { type Optimizer, OPTIMIZER_NAMES, optimizers, type OptimizerName } from '../optimizers';
 import { fromScheduleConfig, type Schedule } from '../schedules';
 import { Tensor } from '../tensor';
@@ -64,7 +65,7 @@ function tfjsOptimizer(opt: Optimizer, lr: number): JsonObject {
 /**
  * The trainingConfig and optimizer-state tensors of a compiled model, or undefined when it is not compiled.
  */
-export function trainingToTfjs(model: Sequential): { trainingConfig: JsonObject; weights: NamedValues[] } | undefined {
+export function trainingToTfjs(model: LayersModel): { trainingConfig: JsonObject; weights: NamedValues[] } | undefined {
   const cc = model.compileConfig;
   if (!cc) return undefined;
   const opt = cc.optimizer;
@@ -74,13 +75,17 @@ export function trainingToTfjs(model: Sequential): { trainingConfig: JsonObject;
   for (const [k, v] of Object.entries(opt.getConfig())) config[k] = k === 'learningRate' ? scheduleToJson(v as number | Schedule, opt.name) : v;
   if (opt.clipNorm !== undefined) config.clipNorm = opt.clipNorm;
   const trainingConfig: JsonObject = {
-    loss: toSnake(cc.loss),
+    // one loss for a model of one output, else one per output in order (TF.js and Keras read both)
+    loss: cc.losses.length === 1 ? toSnake(cc.loss) : cc.losses.map((l) => toSnake(l)),
+
     metrics: cc.metrics.map(() => 'accuracy'),
     optimizer_config: tfjsOptimizer(opt, lr),
     neurite: {
       format: TRAINING_FORMAT,
       optimizer: { name: opt.name, config },
       seed: model.seed,
+      // TF.js refuses a training config with loss_weights, so they live here (Keras files have them at the top)
+      ...(cc.lossWeights.some((w) => w !== 1) ? { lossWeights: [...cc.lossWeights] } : {}),
       epochsTrained: state.epochsTrained,
       iterations: state.iterations,
       shuffleState: state.shuffleState.map((v) => (Number.isFinite(v) ? v : null)),
@@ -113,9 +118,47 @@ function rngState(v: unknown, where: string): number[] {
   return v.map((x) => (x === null ? NaN : x)) as number[];
 }
 
+/**
+ * The loss of each output: one name for all, a list in output order, or a map keyed by output layer name (as Keras
+ * and TF.js write them).
+ */
+function readLosses(v: unknown, names: readonly string[], where: string): LossName[] {
+  if (Array.isArray(v)) {
+    if (v.length !== names.length) fail(where, `has ${v.length} losses but the model has ${names.length} output(s) (${names.join(', ')})`);
+    return v.map((x, i) => readLoss(x, `${where}[${i}]`));
+  }
+  if (isObject(v)) {
+    for (const k of Object.keys(v)) if (!names.includes(k)) fail(where, `names output ${show(k)}, but the outputs are ${names.join(', ')}`);
+    return names.map((n) => {
+      if (own(v, n) === undefined) fail(where, `has no loss for output ${show(n)}`);
+      return readLoss(own(v, n), `${where}.${n}`);
+    });
+  }
+  const one = readLoss(v, where);
+  return names.map(() => one);
+}
+
+/** loss_weights: undefined (all 1), a list in output order or a map keyed by output layer name. */
+function readLossWeights(v: unknown, names: readonly string[], where: string): number[] | undefined {
+  if (v === undefined || v === null) return undefined;
+  const check = (x: unknown, at: string) => {
+    if (typeof x !== 'number' || !Number.isFinite(x) || x < 0) fail(at, `must be a finite number ≥ 0, got ${show(x)}`);
+    return x as number;
+  };
+  if (Array.isArray(v)) {
+    if (v.length !== names.length) fail(where, `has ${v.length} weights but the model has ${names.length} output(s)`);
+    return v.map((x, i) => check(x, `${where}[${i}]`));
+  }
+  if (isObject(v)) {
+    for (const k of Object.keys(v)) if (!names.includes(k)) fail(where, `names output ${show(k)}, but the outputs are ${names.join(', ')}`);
+    return names.map((n) => (own(v, n) === undefined ? 1 : check(own(v, n), `${where}.${n}`)));
+  }
+  return fail(where, `must be a list or a map of numbers, got ${show(v)}`);
+}
+
 /** The loss (Keras snake_case or TF.js camelCase) as a neurite loss name. */
 function readLoss(v: unknown, where: string): LossName {
-  if (typeof v !== 'string') return fail(where, `loss must be one loss name (neurite models have one output), got ${show(v)}`);
+  if (typeof v !== 'string') return fail(where, `loss must be a loss name, got ${show(v)}`);
   const camel = toCamel(v);
   const known = v === 'mse' || (LOSS_NAMES as readonly string[]).includes(camel);
   if (!known) return fail(where, `loss ${show(v)} is not supported; neurite has ${LOSS_NAMES.join(', ')}`);
@@ -216,21 +259,24 @@ function tfjsOptimizerFrom(v: unknown, where: string): Optimizer {
  * Compiles a freshly loaded model from a trainingConfig and restores the optimizer state and training position.
  * `optimizerEntries` are the manifest's `group: 'optimizer'` weights, in order.
  */
-export function compileFromTfjs(model: Sequential, tc: unknown, optimizerEntries: WeightEntry[], bytes: Uint8Array, where: string): void {
+export function compileFromTfjs(model: LayersModel, tc: unknown, optimizerEntries: WeightEntry[], bytes: Uint8Array, where: string): void {
   // biome-ignore lint/correctness/noVoidTypeReturn: fail() never returns; the return narrows tc
   if (!isObject(tc)) return fail(where, `trainingConfig must be an object, got ${show(tc)}`);
-  for (const k of ['weighted_metrics', 'loss_weights', 'sample_weight_mode']) {
+  for (const k of ['weighted_metrics', 'sample_weight_mode']) {
     if (own(tc, k) !== undefined && own(tc, k) !== null) fail(where, `trainingConfig.${k} is not supported`);
   }
   const block = own(tc, 'neurite');
   const nb = block === undefined ? undefined : isObject(block) ? block : fail(`${where}.neurite`, `must be an object, got ${show(block)}`);
   if (nb && own(nb, 'format') !== TRAINING_FORMAT) fail(`${where}.neurite`, `format ${show(own(nb, 'format'))} is not one this neurite reads (${TRAINING_FORMAT})`);
-  const loss = readLoss(own(tc, 'loss'), `${where}.loss`);
+  const outputs = model.outputs.map((t) => t.sourceLayer.name);
+  const losses = readLosses(own(tc, 'loss'), outputs, `${where}.loss`);
+  const lossWeights = nb && own(nb, 'lossWeights') !== undefined ? readLossWeights(own(nb, 'lossWeights'), outputs, `${where}.neurite.lossWeights`)
+    : readLossWeights(own(tc, 'loss_weights'), outputs, `${where}.loss_weights`);
   const metrics = readMetrics(own(tc, 'metrics'), `${where}.metrics`);
   const optimizer = nb ? neuriteOptimizer(own(nb, 'optimizer'), `${where}.neurite.optimizer`)
     : tfjsOptimizerFrom(own(tc, 'optimizer_config'), `${where}.optimizer_config`);
   try {
-    model.compile({ optimizer, loss, metrics });
+    model.compile({ optimizer, loss: losses.length === 1 ? losses[0] : losses, metrics, ...(lossWeights ? { lossWeights } : {}) });
   } catch (e) {
     throw new FormatError(`${where}: ${(e as Error).message}`);
   }
@@ -248,11 +294,13 @@ export function compileFromTfjs(model: Sequential, tc: unknown, optimizerEntries
   }
   if (nb && own(nb, 'layerRngStates') !== undefined) {
     const ls = own(nb, 'layerRngStates');
-    if (!Array.isArray(ls) || ls.length !== model.layers.length) fail(`${where}.neurite.layerRngStates`, `must have one entry per layer (${model.layers.length})`);
+    // one per layer, InputLayers aside
+    const layers = model.layers.filter((l) => !(l instanceof InputLayer));
+    if (!Array.isArray(ls) || ls.length !== layers.length) fail(`${where}.neurite.layerRngStates`, `must have one entry per layer (${layers.length})`);
     state.layerRngStates = (ls as unknown[]).map((s, i) => {
       if (s === null) return null;
       const st = rngState(s, `${where}.neurite.layerRngStates[${i}]`);
-      if (!model.layers[i].usesRng) fail(`${where}.neurite.layerRngStates[${i}]`, `layer '${model.layers[i].name}' has no random stream`);
+      if (!layers[i].usesRng) fail(`${where}.neurite.layerRngStates[${i}]`, `layer '${layers[i].name}' has no random stream`);
       return st;
     });
   }
@@ -279,7 +327,7 @@ const NON_NEGATIVE = new Set(['v', 'rms', 'accumulator', 'accum_grad', 'accum_va
  * Sets the compiled model's optimizer state from the `group: 'optimizer'` weights: `iter`, then slot blocks.
  * Returns the step count from `iter`, or undefined when the file has no optimizer weights (fresh state).
  */
-function restoreOptimizerState(model: Sequential, optimizer: Optimizer, neuriteFile: boolean, entries: WeightEntry[],
+function restoreOptimizerState(model: LayersModel, optimizer: Optimizer, neuriteFile: boolean, entries: WeightEntry[],
   bytes: Uint8Array, where: string): number | undefined {
   if (entries.length === 0) return undefined;
   const iter = entries[0];
@@ -290,7 +338,7 @@ function restoreOptimizerState(model: Sequential, optimizer: Optimizer, neuriteF
   const rest = entries.slice(1);
   if (rest.length === 0) return iterations;
 
-  const trainable = model.layers.flatMap((l) => l.params().filter((p) => p.trainable ?? true)
+  const trainable = model.layers.flatMap((l) => (l.trainable ? l.params() : []).filter((p) => p.trainable ?? true)
     .map((p) => ({ name: `${l.name}/${p.name}`, shape: p.shape })));
   const blocks = trainable.length === 0 ? NaN : rest.length / trainable.length;
   if (!blocksAccepted(optimizer, blocks)) {
