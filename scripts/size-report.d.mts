@@ -4,3 +4,4 @@ export function measure(distDir?: string): { browser: BundleSize; node: BundleSi
 export function moduleShares(): Promise<{ module: string; bytes: number; share: number }[]>;
 export const PAGES: { whole: string; predict: string };
 export function pageSizes(distDir?: string, fromModules?: boolean): Promise<Record<'whole' | 'predict', { bytes: number; gzipBytes: number }>>;
+export function separateWorkerSizes(): Promise<{ workerGzipBytes: number; wholeWithWorkerGzipBytes: number }>;

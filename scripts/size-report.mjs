@@ -82,6 +82,25 @@ export async function pageSizes(distDir = join(root, 'dist'), fromModules = fals
   return out;
 }
 
+/**
+ * The cost of the alternative to the factory function: were the package plain modules (so that bundlers could drop
+ * what a page does not use), fitInWorker could no longer start its worker from its own text, and without a file
+ * for the user to locate (esbuild leaves `new URL('./worker.js', import.meta.url)` alone) the worker would have to
+ * be a second, self-contained copy of the library that fitInWorker loads with import(). A page that calls
+ * fitInWorker and is bundled into one file (esbuild's default, without splitting) would then carry the library
+ * twice. Returns the copy's gzipped size and an estimate of that page's (the whole page from src/ plus the copy).
+ */
+export async function separateWorkerSizes() {
+  const [copy] = (await build({ ...BROWSER_BUILD, metafile: false })).outputFiles;
+  const r = await build({
+    stdin: { contents: PAGES.whole, resolveDir: root, loader: 'js' }, bundle: true, format: 'esm', platform: 'browser', target: 'es2022',
+    minify: true, write: false, logLevel: 'silent', alias: { neurite: join(root, 'src/index.ts') }, define: BROWSER_BUILD.define,
+    plugins: [browserVariants()], keepNames: true,
+  });
+  const page = r.outputFiles[0].contents;
+  return { workerGzipBytes: gz(copy.contents), wholeWithWorkerGzipBytes: gz(Buffer.concat([page, copy.contents])) };
+}
+
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
   const dist = process.argv[2];
   const { browser: b, node: n, budgetBytes } = measure(dist);
@@ -95,6 +114,10 @@ if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
   console.log(`size: pages bundled by esbuild with the package: one that imports all of neurite ${kb(pages.whole.gzipBytes)} gzipped, ` +
     `one that only calls loadModel and predict ${kb(pages.predict.gzipBytes)} gzipped (the package is one factory function, ` +
     `which no bundler splits); from the modules in src/, they would be ${kb(mods.whole.gzipBytes)} and ${kb(mods.predict.gzipBytes)}`);
+  const split = await separateWorkerSizes();
+  console.log(`size: were the package plain modules, fitInWorker's worker would be a second copy of the library ` +
+    `(${kb(split.workerGzipBytes)} gzipped) loaded with import(), and a one-file page that calls fitInWorker would weigh about ` +
+    `${kb(split.wholeWithWorkerGzipBytes)} gzipped (${split.wholeWithWorkerGzipBytes <= BUDGET_BYTES ? 'within' : 'over'} the budget)`);
   const shares = await moduleShares();
   console.log('size: modules of the browser build, minified, before gzip:');
   const shown = shares.filter((r) => r.share >= 0.01);
