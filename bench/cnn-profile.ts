@@ -44,6 +44,11 @@ function site(name: string, a: number[]): { key: string; flops: number } {
     return { key: `${name.slice(4)} ${m}×${k}·${k}×${n}${a[2] ? ' +bias' : ''}${a[8] ? ' +act' : ''}`, flops: 2 * m * n * k };
   }
   if (name === 'f32_im2col' || name === 'f32_col2im') return { key: `${name.slice(4)} n${a[2]} ${a[3]}×${a[4]}×${a[5]} k${a[6]}×${a[7]}`, flops: 0 };
+  if (name === 'f32_conv2d_direct' || name === 'f32_conv2d_direct_dw') {
+    // direct: n h w c kh kw filters from argument 4; direct_dw: from argument 3
+    const [n, h, w, c, kh, kw, f] = a.slice(name === 'f32_conv2d_direct' ? 4 : 3);
+    return { key: `${name.slice(4)} n${n} ${h}×${w}×${c} k${kh}×${kw} f${f}`, flops: 2 * n * (h - kh + 1) * (w - kw + 1) * kh * kw * c * f };
+  }
   if (name === 'f32_maxpool2d') return { key: `maxpool2d ${a[4]}×${a[5]}×${a[6]}`, flops: 0 };
   return { key: `${name.slice(4)}`, flops: 0 };
 }
