@@ -69,6 +69,40 @@ describe('fitInWorker (Node, built package)', () => {
     expect(snapshot(there)).toEqual(snapshot(here));
   });
 
+  it('runs a graph model (two inputs, two outputs, a shared layer, dropout): the bits of model.fit, lists and name maps alike', async () => {
+    const make = () => {
+      const a = nn.input({ shape: [6], name: 'a' });
+      const b = nn.input({ shape: [6], name: 'b' });
+      const shared = nn.layers.dense({ units: 8, activation: 'relu', name: 'shared' });
+      const sa = nn.layers.dropout({ rate: 0.25, name: 'drop' }).apply(shared.apply(a));
+      const sb = shared.apply(b);
+      const cls = nn.layers.dense({ units: 3, activation: 'softmax', name: 'cls' }).apply(nn.layers.concatenate().apply([sa, sb]));
+      const reg = nn.layers.dense({ units: 1, name: 'reg' }).apply(nn.layers.add().apply([sa, sb]));
+      const m = nn.model({ inputs: [a, b], outputs: [cls, reg], seed: 21 });
+      m.compile({ optimizer: nn.optimizers.adam({ learningRate: 0.01 }), loss: ['sparseCategoricalCrossentropy', 'meanSquaredError'],
+        lossWeights: [1, 0.5], metrics: ['accuracy'] });
+      return m;
+    };
+    const { x, y } = data(nn);
+    const x2 = nn.tensor(x.data.map((v) => 1 - v), [120, 6]);
+    const target = nn.tensor(Float32Array.from({ length: 120 }, (_, i) => x.data[i * 6] - x.data[i * 6 + 2]), [120, 1]);
+    const here = make();
+    const there = make();
+    const h1 = await here.fit([x, x2], [y, target], FIT);
+    const h2 = await nn.fitInWorker(there, [x, x2], { cls: y, reg: target }, FIT);
+    expect(Object.keys(h2.history)).toEqual(expect.arrayContaining(['loss', 'cls_loss', 'reg_loss', 'val_cls_accuracy']));
+    expect(h2.history).toEqual(h1.history);
+    const bits = (m: source.LayersModel) => ({ w: m.getWeights().map((t) => Array.from(t.data)), o: m.getOptimizerWeights().map((t) => Array.from(t.tensor.data)),
+      s: m.getTrainingState() });
+    expect(bits(there)).toEqual(bits(here));
+    // and with validation data given as name maps, a second run continues the same
+    const val: [unknown, unknown] = [{ a: x, b: x2 }, [y, target]];
+    await here.fit({ a: x, b: x2 }, [y, target], { epochs: 1, batchSize: 16, validationData: val });
+    await nn.fitInWorker(there, { a: x, b: x2 }, [y, target], { epochs: 1, batchSize: 16, validationData: val });
+    expect(bits(there)).toEqual(bits(here));
+    await expect(nn.fitInWorker(there, [x], [y, target], FIT)).rejects.toThrow(/2 inputs \('a', 'b'\).*got a list of 1/);
+  });
+
   it('copies data larger than one message in slices and trains on exactly the same values', async () => {
     const n = 700;
     const rng = new nn.Rng(3);

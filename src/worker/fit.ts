@@ -1,11 +1,12 @@
 import { checkThreads, getBackend, getThreads, type BackendName, BACKEND_NAMES } from '../backend/index';
 import { Callback, EarlyStopping, type CallbackHooks, type EarlyStoppingConfig } from '../callbacks';
 import { checkName, StateError, ValueError } from '../errors';
-import { History, Sequential, type FitConfig } from '../model';
-import { Tensor, toTensor, type TensorLike } from '../tensor';
+import { topologyOf } from '../io/model-io';
+import { History, LayersModel, type FitConfig } from '../model';
+import { Tensor, toTensor } from '../tensor';
 import { startWorker, type TrainingWorker } from './platform';
 import {
-  errorFromWorker, type DataKey, type DataShapes, type FitRequest, type FromWorker, type OptimizerWire, type TensorWire,
+  errorFromWorker, type DataKey, type DataLayout, type DataPart, type DataShapes, type FitRequest, type FromWorker, type OptimizerWire, type TensorWire,
   type WeightsMessage,
 } from './protocol';
 
@@ -66,31 +67,69 @@ function nextTurn(): Promise<void> {
   });
 }
 
-/** Training data as flat arrays and shapes; integer labels stay an Int32Array. */
-function collectData(x: unknown, y: unknown, validationData: unknown): { arrays: Map<DataKey, Float32Array | Int32Array>; shapes: DataShapes } {
-  const arrays = new Map<DataKey, Float32Array | Int32Array>();
-  const shapes: DataShapes = {};
-  const add = (key: DataKey, v: unknown, what: string) => {
-    if (v instanceof Int32Array) {
-      arrays.set(key, v);
-      shapes[key] = 'labels';
-    } else {
-      const t = toTensor(v, what);
-      arrays.set(key, t.data);
-      shapes[key] = [...t.shape];
-    }
-  };
-  add('x', x, 'x');
-  add('y', y, 'y');
-  if (validationData !== undefined) {
-    if (!Array.isArray(validationData) || validationData.length !== 2) throw new ValueError('validationData must be [x, y]');
-    add('valX', validationData[0], 'validationData x');
-    add('valY', validationData[1], 'validationData y');
+const isNameMap = (v: unknown): v is Record<string, unknown> => !!v && typeof v === 'object' && !Array.isArray(v) &&
+  !ArrayBuffer.isView(v) && !(v instanceof Tensor) && Object.getPrototypeOf(v) === Object.prototype;
+
+/**
+ * One value per model input (or output), as fit reads them: the value itself for one, a list in order or an object
+ * keyed by input (output) layer name for several.
+ */
+function split(v: unknown, names: readonly string[], what: string): { layout: 'one' | number; parts: unknown[] } {
+  if (names.length === 1) {
+    if (isNameMap(v) && Object.keys(v).length === 1 && Object.hasOwn(v, names[0])) return { layout: 'one', parts: [v[names[0]]] };
+    return { layout: 'one', parts: [v] };
   }
-  return { arrays, shapes };
+  const expect = `the model has ${names.length} ${what === 'y' || what === 'validationData y' ? 'outputs' : 'inputs'} ` +
+    `(${names.map((n) => `'${n}'`).join(', ')}): pass ${what} as a list in that order or an object keyed by name`;
+  if (Array.isArray(v)) {
+    if (v.length !== names.length) throw new ValueError(`fitInWorker: ${expect}; got a list of ${v.length}`);
+    return { layout: names.length, parts: v };
+  }
+  if (isNameMap(v)) {
+    for (const k of Object.keys(v)) if (!names.includes(k)) throw new ValueError(`fitInWorker: ${expect}; ${JSON.stringify(k)} is not one of them`);
+    return { layout: names.length, parts: names.map((n) => {
+      if (!Object.hasOwn(v, n)) throw new ValueError(`fitInWorker: ${expect}; '${n}' is missing`);
+      return v[n];
+    }) };
+  }
+  throw new ValueError(`fitInWorker: ${expect}`);
 }
 
-function optimizerWire(model: Sequential): OptimizerWire {
+/** Training data as flat arrays and shapes (one per model input and output); integer labels stay an Int32Array. */
+function collectData(model: LayersModel, x: unknown, y: unknown, validationData: unknown):
+  { arrays: Map<DataKey, Float32Array | Int32Array>; shapes: DataShapes; layout: DataLayout } {
+  const arrays = new Map<DataKey, Float32Array | Int32Array>();
+  const shapes: DataShapes = {};
+  const layout: DataLayout = {};
+  const inputs = model.inputs.map((t) => t.sourceLayer.name);
+  const outputs = model.outputs.map((t) => t.sourceLayer.name);
+  const add = (part: DataPart, v: unknown, names: string[], what: string) => {
+    const s = split(v, names, what);
+    layout[part] = s.layout;
+    s.parts.forEach((p, i) => {
+      const key: DataKey = s.layout === 'one' ? part : `${part}.${i}`;
+      const label = s.layout === 'one' ? what : `${what}['${names[i]}']`;
+      if (p instanceof Int32Array) {
+        arrays.set(key, p);
+        shapes[key] = 'labels';
+      } else {
+        const t = toTensor(p, label);
+        arrays.set(key, t.data);
+        shapes[key] = [...t.shape];
+      }
+    });
+  };
+  add('x', x, inputs, 'x');
+  add('y', y, outputs, 'y');
+  if (validationData !== undefined) {
+    if (!Array.isArray(validationData) || validationData.length !== 2) throw new ValueError('validationData must be [x, y]');
+    add('valX', validationData[0], inputs, 'validationData x');
+    add('valY', validationData[1], outputs, 'validationData y');
+  }
+  return { arrays, shapes, layout };
+}
+
+function optimizerWire(model: LayersModel): OptimizerWire {
   const opt = model.compileConfig!.optimizer;
   const config: Record<string, unknown> = { ...opt.getConfig(), clipNorm: opt.clipNorm };
   const lr = opt.learningRate;
@@ -132,9 +171,9 @@ function earlyStoppingConfig(c: Callback): EarlyStoppingConfig | undefined {
  * model.predict(x);   // uses the weights trained in the worker
  */
 export async function fitInWorker(
-  model: Sequential, x: TensorLike, y: TensorLike | Int32Array | number[], config: WorkerFitConfig = {},
+  model: LayersModel, x: unknown, y: unknown, config: WorkerFitConfig = {},
 ): Promise<History> {
-  if (!(model instanceof Sequential)) throw new ValueError(`fitInWorker expects a model from nn.sequential, got ${String(model)}`);
+  if (!(model instanceof LayersModel)) throw new ValueError(`fitInWorker expects a model from nn.sequential or nn.model, got ${String(model)}`);
   if (config === null || typeof config !== 'object') throw new ValueError('fitInWorker config must be an object');
   const compiled = model.compileConfig;
   if (!compiled) throw new StateError('fitInWorker called before compile: call model.compile({ optimizer, loss }) first');
@@ -171,18 +210,19 @@ export async function fitInWorker(
       throw new ValueError(`fitInWorker callbacks must be objects with hooks such as onEpochEnd, got ${String(h)}`);
     }
   }
-  const data = collectData(x, y, validationData);
+  const data = collectData(model, x, y, validationData);
 
   const request: FitRequest = {
     type: 'fit',
     backend,
     threads,
-    model: { json: model.toJSON() as FitRequest['model']['json'], seed: model.seed },
-    compile: { optimizer: optimizerWire(model), loss: compiled.loss, metrics: compiled.metrics },
+    model: { topology: topologyOf(model), seed: model.seed },
+    compile: { optimizer: optimizerWire(model), losses: compiled.losses, lossWeights: compiled.lossWeights, metrics: compiled.metrics },
     weights: model.getWeights().map(wire),
     optimizerWeights: model.getOptimizerWeights().map((w) => ({ name: w.name, tensor: wire(w.tensor) })),
     trainingState: model.getTrainingState(),
     data: data.shapes,
+    layout: data.layout,
     fit,
     batchEvents: hooks.some((h) => typeof h.onBatchBegin === 'function' || typeof h.onBatchEnd === 'function'),
     earlyStopping,
@@ -240,7 +280,7 @@ export async function fitInWorker(
           if (settled) return;
           model.setWeights(m.weights.map((w) => new Tensor(w.data, w.shape)));
           model.setOptimizerWeights(m.optimizerWeights.map((w) => ({ name: w.name, tensor: new Tensor(w.tensor.data, w.tensor.shape) })));
-          model.setTrainingState(m.trainingState as Parameters<Sequential['setTrainingState']>[0]);
+          model.setTrainingState(m.trainingState as Parameters<LayersModel['setTrainingState']>[0]);
           const history = new History();
           m.history.epoch.forEach((epoch, i) => {
             const logs: Record<string, number> = {};

@@ -23,8 +23,10 @@ export type FitOptionsWire = Omit<FitConfig, 'callbacks' | 'validationData'>;
 /** Hooks the worker reports back to the caller; they are called there, in order. */
 export type HookName = 'onTrainBegin' | 'onTrainEnd' | 'onEpochBegin' | 'onEpochEnd' | 'onBatchBegin' | 'onBatchEnd';
 
-/** The arrays of training data, sent ahead of the fit request in chunks. */
-export type DataKey = 'x' | 'y' | 'valX' | 'valY';
+/** Which data a chunk belongs to: x, y and the validation data, one array per model input or output. */
+export type DataPart = 'x' | 'y' | 'valX' | 'valY';
+/** The arrays of training data, sent ahead of the fit request in chunks: `x` for a model of one input, `x.1` etc. */
+export type DataKey = DataPart | `${DataPart}.${number}`;
 
 /**
  * Part of one data array. Copying tens of megabytes into a worker in one message stalls the sending thread
@@ -42,20 +44,26 @@ export interface ChunkMessage {
 /** Shape of each data array; 'labels' for integer labels (an Int32Array). */
 export type DataShapes = Partial<Record<DataKey, number[] | 'labels'>>;
 
+/** How each part's arrays make up what fit takes: one array (`x`), or a list of them in input/output order. */
+export type DataLayout = Partial<Record<DataPart, 'one' | number>>;
+
 export interface FitRequest {
   type: 'fit';
   backend: BackendName;
   /** Threads for the worker's wasm kernels. */
   threads: 'auto' | number;
-  /** model.toJSON() and the model's seed. */
-  model: { json: { className?: unknown; config?: { name?: unknown; layers?: unknown } }; seed: number };
-  compile: { optimizer: OptimizerWire; loss: string; metrics: string[] };
+  /** The model's TF.js Layers topology (as model.save writes it: Sequential or functional) and its seed. */
+  model: { topology: unknown; seed: number };
+  /** One loss and one loss weight per output, in output order. */
+  compile: { optimizer: OptimizerWire; losses: string[]; lossWeights: number[]; metrics: string[] };
   weights: TensorWire[];
   optimizerWeights: { name: string; tensor: TensorWire }[];
   /** model.getTrainingState(): epochs trained, optimizer steps, random streams. */
   trainingState: unknown;
   /** x, y and any validation data; their values came in chunk messages. */
   data: DataShapes;
+  /** Which arrays form each of x, y, valX and valY. */
+  layout: DataLayout;
   fit: FitOptionsWire;
   /** Send onBatchBegin/onBatchEnd events (only when the caller has such hooks: they are frequent). */
   batchEvents: boolean;

@@ -3,14 +3,15 @@
 import { ready } from '../backend/index';
 import { callbacks as callbackFactories, type CallbackHooks, type Callback } from '../callbacks';
 import { FormatError, ValueError } from '../errors';
-import { layerFromJSON } from '../layers/serialize';
-import { sequential, type Sequential, type TrainingState } from '../model';
+import { topologyFromTfjs } from '../io/functional';
+import { modelFromTopology } from '../io/model-io';
+import type { LayersModel, TrainingState } from '../model';
 import { optimizers, type Optimizer } from '../optimizers';
 import { fromScheduleConfig } from '../schedules';
 import { Tensor } from '../tensor';
 import { nodeImport, isWebWorkerScope } from './platform';
 import {
-  errorToWire, type ChunkMessage, type DataKey, type FitRequest, type FromWorker, type HookName, type OptimizerWire,
+  errorToWire, type ChunkMessage, type DataKey, type DataPart, type FitRequest, type FromWorker, type HookName, type OptimizerWire,
   type TensorWire, type ToWorker,
 } from './protocol';
 
@@ -28,15 +29,14 @@ function optimizerFrom(o: OptimizerWire): Optimizer {
   return make(config);
 }
 
-function modelFrom(req: FitRequest): Sequential {
-  const { json, seed } = req.model;
-  const layers = json?.config?.layers;
-  if (json?.className !== 'Sequential' || !Array.isArray(layers)) {
-    throw new FormatError('training worker: the model must be a Sequential with a config.layers list');
-  }
-  const name = typeof json.config?.name === 'string' ? json.config.name : undefined;
-  const model = sequential({ seed, name, layers: layers.map((l, i) => layerFromJSON(l, `layer ${i}`)) });
-  model.compile({ optimizer: optimizerFrom(req.compile.optimizer), loss: req.compile.loss, metrics: req.compile.metrics });
+/** The caller's model, rebuilt from its saved topology (io's codec), weights, optimizer and training state. */
+function modelFrom(req: FitRequest): LayersModel {
+  const { topology, seed } = req.model;
+  const where = 'training worker: the model';
+  const model = modelFromTopology(topologyFromTfjs(topology, where, 2 ** 28), where, seed);
+  const { losses, lossWeights, metrics } = req.compile;
+  model.compile({ optimizer: optimizerFrom(req.compile.optimizer), loss: (losses.length === 1 ? losses[0] : losses) as never,
+    lossWeights, metrics });
   model.setWeights(req.weights.map(toTensor));
   model.setOptimizerWeights(req.optimizerWeights.map((w) => ({ name: w.name, tensor: toTensor(w.tensor) })));
   model.setTrainingState(req.trainingState as TrainingState);
@@ -84,15 +84,20 @@ async function train(req: FitRequest, post: Post, state: Session): Promise<void>
     }
   }
   const early: Callback[] = req.earlyStopping.map((c) => callbackFactories.earlyStopping(c));
-  const data = (key: DataKey) => {
+  const array = (key: DataKey) => {
     const shape = req.data[key];
     const values = state.arrays.get(key);
     if (!shape || !values) throw new FormatError(`training worker: no data arrived for ${key}`);
     return shape === 'labels' ? values : new Tensor(values as Float32Array, shape);
   };
-  const history = await model.fit(data('x') as Tensor, data('y'), {
+  // what the caller passed: one array, or a list in input (output) order
+  const data = (part: DataPart) => {
+    const layout = req.layout[part];
+    return layout === 'one' || layout === undefined ? array(part) : Array.from({ length: layout }, (_, i) => array(`${part}.${i}`));
+  };
+  const history = await model.fit(data('x'), data('y'), {
     ...req.fit,
-    validationData: req.data.valX ? [data('valX'), data('valY')] : undefined,
+    validationData: req.layout.valX !== undefined ? [data('valX'), data('valY')] : undefined,
     callbacks: [...early, hooks],
   });
   const weights = model.getWeights().map(toWire);
@@ -105,7 +110,7 @@ async function train(req: FitRequest, post: Post, state: Session): Promise<void>
 }
 
 interface Session {
-  model?: Sequential;
+  model?: LayersModel;
   stop: boolean;
   /** Data arrays, filled by chunk messages. */
   arrays: Map<DataKey, Float32Array | Int32Array>;
