@@ -11,6 +11,10 @@ export {
   f32_count_argmax_match, f32_count_argmax_label, f32_count_binary_match,
 } from './loss/loss';
 export {
+  f32_mae, f32_huber, f32_logcosh, f32_hinge, f32_squared_hinge, f32_poisson, f32_mape, f32_msle,
+} from './loss/pointwise';
+export { f32_categorical_hinge, f32_kld, f32_cosine_proximity } from './loss/rowwise';
+export {
   f32_sgd, f32_momentum, f32_adam, f32_adamw, f32_adamax, f32_adadelta, f32_rmsprop, f32_adagrad, f32_l2_grad,
 } from './optim/optim';
 export {

@@ -822,6 +822,17 @@ export class LayersModel implements TrainingTarget, WeightHolder {
     switch (h.loss) {
       case 'meanSquaredError': loss = k.f32_mse(y, target, g, rows, cols); break;
       case 'binaryCrossentropy': loss = k.f32_bce(y, target, g, rows, cols); break;
+      case 'meanAbsoluteError': loss = k.f32_mae(y, target, g, rows, cols); break;
+      case 'huber': loss = k.f32_huber(y, target, g, rows, cols, 1); break;
+      case 'logcosh': loss = k.f32_logcosh(y, target, g, rows, cols); break;
+      case 'hinge': loss = k.f32_hinge(y, target, g, rows, cols); break;
+      case 'squaredHinge': loss = k.f32_squared_hinge(y, target, g, rows, cols); break;
+      case 'categoricalHinge': loss = k.f32_categorical_hinge(y, target, g, rows, cols); break;
+      case 'kullbackLeiblerDivergence': loss = k.f32_kld(y, target, g, rows, cols); break;
+      case 'poisson': loss = k.f32_poisson(y, target, g, rows, cols); break;
+      case 'meanAbsolutePercentageError': loss = k.f32_mape(y, target, g, rows, cols); break;
+      case 'meanSquaredLogarithmicError': loss = k.f32_msle(y, target, g, rows, cols); break;
+      case 'cosineProximity': loss = k.f32_cosine_proximity(y, target, g, rows, cols); break;
       case 'categoricalCrossentropy':
         loss = h.fused ? k.f32_softmax_cce(y, target, y, g, rows, cols) : k.f32_cce(y, target, g, rows, cols);
         break;

@@ -51,14 +51,14 @@ describe('errors name the problem', () => {
   it('unknown names list the valid ones', () => {
     expect(() => nn.layers.dense({ units: 3, activation: 'swishy' as never })).toThrow(nn.UnknownNameError);
     expect(() => nn.layers.dense({ units: 3, activation: 'swishy' as never })).toThrow(/unknown activation "swishy".*relu.*softmax/);
-    expect(() => mlp().compile({ optimizer: 'adam', loss: 'hinge' })).toThrow(/unknown loss "hinge".*categoricalCrossentropy/);
+    expect(() => mlp().compile({ optimizer: 'adam', loss: 'focal' })).toThrow(/unknown loss "focal".*categoricalCrossentropy/);
     expect(() => mlp().compile({ optimizer: 'lion', loss: 'mse' })).toThrow(/unknown optimizer "lion".*adam.*adagrad/);
     expect(() => nn.layers.dense({ units: 3, kernelInitializer: 'orthogonal' as never })).toThrow(/unknown initializer "orthogonal".*heNormal/);
     return rejects(nn.setBackend('webgpu' as never), nn.UnknownNameError, 'unknown backend', 'wasm, js');
   });
 
   it('the list of valid names is spelled as a plural ("losses", not "losss")', () => {
-    expect(() => mlp().compile({ optimizer: 'adam', loss: 'hinge' })).toThrow(/; valid losses are: meanSquaredError, /);
+    expect(() => mlp().compile({ optimizer: 'adam', loss: 'focal' })).toThrow(/; valid losses are: meanSquaredError, /);
     expect(() => nn.layers.dense({ units: 3, activation: 'swishy' as never })).toThrow(/; valid activations are: /);
     expect(() => nn.layers.conv2d({ filters: 2, kernelSize: 3, padding: 'full' as never })).toThrow(/; valid paddings are: /);
   });

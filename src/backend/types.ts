@@ -118,6 +118,54 @@ export interface Kernels {
   /** Softmax fused with sparse CCE from logits; labels are i32. Loss = (1/rows)·Σ_r (lse_r − z[r,label]). */
   f32_softmax_sparse_cce(logits: number, labels: number, probs: number, grad: number, rows: number, cols: number): number;
 
+  // ---- losses beyond the cross-entropies (assembly/loss/pointwise.ts and rowwise.ts, src/backend/js/loss.ts) ----
+  // TF.js Layers' formulas and reduction: elementwise losses are averaged over all rows·cols elements, row
+  // losses (categoricalHinge, kld, cosineProximity) are summed over a row and averaged over the rows. Each
+  // returns that mean and, if grad≠0, writes d(mean)/d(pred) into grad (grad may equal pred). Values are taken
+  // in f64 from the f32 inputs and summed in f64 in ascending order (elements, or c within a row then rows).
+  // ε = f32(1e-7). Where a clip is active the gradient is 0 (TF.js's clipByValue gradient, bounds inclusive);
+  // at a kink of |·| or max(0, ·) the gradient is the subgradient 0. d = p − t below.
+  /** meanAbsoluteError: mean |d|; grad = sign(d)/(rows·cols). */
+  f32_mae(pred: number, target: number, grad: number, rows: number, cols: number): number;
+  /**
+   * huber with threshold delta: mean of 0.5·q² + delta·(|d| − q) with q = min(|d|, delta) (tf.losses.huberLoss);
+   * grad = (|d| ≤ delta ? d : delta·sign(d))/(rows·cols).
+   */
+  f32_huber(pred: number, target: number, grad: number, rows: number, cols: number, delta: number): number;
+  /**
+   * logcosh: mean log(cosh d), taken as |d| + log1p(e^(−2|d|)) − log 2; grad = tanh(f32(d))/(rows·cols) with the
+   * f32 tanh of the activations, so both backends write the same bits.
+   */
+  f32_logcosh(pred: number, target: number, grad: number, rows: number, cols: number): number;
+  /** hinge: mean max(0, 1 − t·p); grad = −t/(rows·cols) where 1 − t·p > 0, else 0. Targets are used as given (±1). */
+  f32_hinge(pred: number, target: number, grad: number, rows: number, cols: number): number;
+  /** squaredHinge: mean max(0, 1 − t·p)²; grad = −2t·(1 − t·p)/(rows·cols) where 1 − t·p > 0, else 0. */
+  f32_squared_hinge(pred: number, target: number, grad: number, rows: number, cols: number): number;
+  /** poisson: mean (p − t·log(p + ε)); grad = (1 − t/(p + ε))/(rows·cols). Predictions must exceed −ε. */
+  f32_poisson(pred: number, target: number, grad: number, rows: number, cols: number): number;
+  /** meanAbsolutePercentageError: mean 100·|d|/max(|t|, ε); grad = 100·sign(d)/(max(|t|, ε)·rows·cols). */
+  f32_mape(pred: number, target: number, grad: number, rows: number, cols: number): number;
+  /**
+   * meanSquaredLogarithmicError: mean (log1p(max(p, ε)) − log1p(max(t, ε)))²; grad = 2·(that difference)/((1 + p)·
+   * rows·cols) where p ≥ ε, else 0. Its gradient goes through the engine's f64 log1p (see the README on bits).
+   */
+  f32_msle(pred: number, target: number, grad: number, rows: number, cols: number): number;
+  /**
+   * categoricalHinge: mean over rows of max(0, 1 + max_c (1 − t)·p − Σ_c t·p); where that is positive,
+   * grad_j = (−t_j + (1 − t_j)·[(1 − t_j)·p_j is the row's max])/rows (every tie takes it, as in TF.js).
+   */
+  f32_categorical_hinge(pred: number, target: number, grad: number, rows: number, cols: number): number;
+  /**
+   * kullbackLeiblerDivergence: (1/rows)·Σ t·log(clip(t, ε, 1)/clip(p, ε, 1)); grad = −t/(p·rows) where
+   * ε ≤ p ≤ 1, else 0. Targets outside [0, 1] are clipped inside the log, as TF.js does.
+   */
+  f32_kld(pred: number, target: number, grad: number, rows: number, cols: number): number;
+  /**
+   * cosineProximity: mean over rows of −Σ t·p/(‖t‖·‖p‖), ‖x‖ = sqrt(max(Σx², ε)) (TF.js's l2Normalize);
+   * grad_j = (Σ t·p · p_j/‖p‖² − t_j)/(‖t‖·‖p‖·rows), the first term only where Σp² ≥ ε.
+   */
+  f32_cosine_proximity(pred: number, target: number, grad: number, rows: number, cols: number): number;
+
   // ---- metrics (assembly/loss/metrics.ts, src/backend/js/loss.ts) ----
   /**
    * Count of rows whose argmax(pred) equals argmax(target) (first maximum wins: only a strictly greater value
