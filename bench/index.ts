@@ -1,4 +1,4 @@
-// npm run bench [-- --quick] [-- --only act|gemm|mnist|cnn|native|threads]
+// npm run bench [-- --quick] [-- --only act|gemm|mnist|cnn|native|threads|resnet]
 // The f32x4 exp/sigmoid/tanh/elu kernels against the scalar ones they replaced, matrix multiply against the SIMD peak and TF.js's wasm backend, MNIST MLP training and inference
 // against TF.js (wasm, cpu), ConvNetJS and brain.js, MNIST CNN training against ConvNetJS and TF.js
 // (cpu; wasm cannot train it), and neurite on two threads against one. Prints markdown tables; writes
@@ -14,6 +14,7 @@ import type { CnnResult } from './cnn';
 import type { GemmResult, MicroKernelResult } from './gemm';
 import type { MnistResult } from './mnist';
 import type { NativeResult } from './native';
+import type { ResnetResult } from './resnet';
 import { actNotes, actTable, cnnNotes, cnnTable, collectMeta, copiesNotes, copiesTable, gemmTable, header, inferTable, threadsNotes, threadsTable, trainTable } from './report';
 import type { ThreadsResult } from './threads';
 import type { BenchOptions } from './util';
@@ -23,7 +24,7 @@ interface Args {
   only: Suite | null;
 }
 
-const SUITES = ['act', 'gemm', 'mnist', 'cnn', 'native', 'threads'] as const;
+const SUITES = ['act', 'gemm', 'mnist', 'cnn', 'native', 'threads', 'resnet'] as const;
 type Suite = (typeof SUITES)[number];
 
 function parseArgs(argv: string[]): Args {
@@ -75,6 +76,7 @@ async function main(): Promise<void> {
   let cnn: CnnResult | null = null;
   let threads: ThreadsResult | null = null;
   let native: NativeResult | null = null;
+  let resnet: ResnetResult | null = null;
   const runs = (suite: Suite) => args.only === null || args.only === suite;
   if (runs('act')) {
     log('activations: f32x4 exp, sigmoid, tanh, elu against the scalar kernels they replaced (interleaved)');
@@ -101,6 +103,10 @@ async function main(): Promise<void> {
   if (runs('threads')) {
     log('threads: neurite on 1 and 2 threads in interleaved rounds (matrix multiply, MNIST MLP, CNN step), wall clock');
     threads = await (await import('./threads')).benchThreads(opts, log);
+  }
+  if (runs('resnet')) {
+    log('ResNet-style graph model: predict and training, neurite wasm on 1 and 2 threads, tfjs-cpu, tfjs-wasm (interleaved, wall clock)');
+    resnet = await (await import('./resnet')).benchResnet(opts, log);
   }
   meta.loadavg.end = os.loadavg().map((x) => Math.round(x * 100) / 100);
   const seconds = (performance.now() - started) / 1000;
@@ -144,13 +150,14 @@ async function main(): Promise<void> {
       out.push('### The machine\'s two-thread ceiling: two independent copies', '', copiesTable(threads), '', ...copiesNotes(threads), '');
     }
   }
+  if (resnet) out.push(...(await import('./resnet')).resnetReport(resnet));
   out.push(`Total run time: ${seconds.toFixed(0)} s.`);
   console.log(out.join('\n'));
 
   const dir = fileURLToPath(new URL('./results/', import.meta.url));
   mkdirSync(dir, { recursive: true });
   const name = `${args.quick ? 'quick' : 'latest'}${args.only ? `-${args.only}` : ''}`;
-  writeFileSync(`${dir}${name}.json`, `${JSON.stringify({ meta, seconds: Math.round(seconds), act, gemm, microKernel, mnist, cnn, native, threads }, null, 2)}\n`);
+  writeFileSync(`${dir}${name}.json`, `${JSON.stringify({ meta, seconds: Math.round(seconds), act, gemm, microKernel, mnist, cnn, native, threads, resnet }, null, 2)}\n`);
   writeFileSync(`${dir}${name}.svg`, chartSvg(meta, gemm, mnist, cnn));
   writeFileSync(`${dir}${name}.md`, `${out.join('\n')}\n`);
   log(`wrote ${dir}${name}.json, .svg and .md`);
