@@ -1,7 +1,7 @@
 import { checkName, NeuriteError, ValueError } from '../errors';
 import { Heap } from '../memory/heap';
 import { Residency } from '../memory/residency';
-import { isNode, nodeImport } from '../worker/platform';
+import { isNode, nodeImport } from '../platform';
 import { createJsBackend } from './js/index';
 import { parallelKernels, THREAD_KERNELS } from './parallel';
 import { SHORT_SPIN_MS, ThreadPool } from './threads';

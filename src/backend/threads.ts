@@ -5,7 +5,7 @@
 // src/backend/parallel.ts decides which kernels split and how.
 import { NeuriteError } from '../errors';
 import type { Heap } from '../memory/heap';
-import { isNode, nodeImport } from '../worker/platform';
+import { isNode, nodeImport } from '../platform';
 import type { WasmBackend } from './wasm';
 
 // A worker's own control block (Int32): SEQ, bumped by the caller for each job; DONE, set by the worker to SEQ

@@ -22,7 +22,7 @@ import {
   concatBytes, fail, isObject, LIMITS, modelJson, own, parseJsonBytes, readManifestGroups, checkDataLength,
   type ModelArtifacts, type SaveResult, type WeightEntry,
 } from './format';
-import { nodeImport } from '../worker/platform';
+import { nodeImport } from '../platform';
 import { artifactsInfo, markRaw, ModelReplaced, type IOHandler, type RawModel } from './model-io';
 
 /** The file operations a save or load needs; tests substitute failing ones. */

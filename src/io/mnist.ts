@@ -2,7 +2,7 @@
 // bundlers do not follow, so a browser bundle of this module neither loads nor tries to resolve them.
 import { FormatError, NeuriteError, ValueError } from '../errors';
 import { checkIdxLength, IDX_MAX_HEADER_BYTES, idxFileBytes, parseIdx, type IdxTensor } from './idx';
-import { nodeImport } from '../worker/platform';
+import { nodeImport } from '../platform';
 import { oneHot } from './labels';
 
 /**

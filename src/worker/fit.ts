@@ -4,7 +4,7 @@ import { checkName, StateError, ValueError } from '../errors';
 import { topologyOf } from '../io/model-io';
 import { History, LayersModel, type FitConfig } from '../model';
 import { Tensor, toTensor } from '../tensor';
-import { startWorker, type TrainingWorker } from './platform';
+import { startWorker, type TrainingWorker } from './spawn';
 import {
   errorFromWorker, type DataKey, type DataLayout, type DataPart, type DataShapes, type FitRequest, type FromWorker, type OptimizerWire, type TensorWire,
   type WeightsMessage,

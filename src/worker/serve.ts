@@ -9,7 +9,7 @@ import type { LayersModel, TrainingState } from '../model';
 import { optimizers, type Optimizer } from '../optimizers';
 import { fromScheduleConfig } from '../schedules';
 import { Tensor } from '../tensor';
-import { nodeImport, isWebWorkerScope } from './platform';
+import { isWebWorkerScope, nodeImport } from '../platform';
 import {
   errorToWire, type ChunkMessage, type DataKey, type DataPart, type FitRequest, type FromWorker, type HookName, type OptimizerWire,
   type TensorWire, type ToWorker,
