@@ -34,6 +34,9 @@ export { stepDecay, exponentialDecay, cosineDecay, type Schedule } from './sched
 export { Callback, EarlyStopping, type EarlyStoppingConfig, type CallbackHooks, type Logs } from './callbacks';
 export { ACTIVATION_NAMES, type ActivationName } from './activations';
 export { LOSS_NAMES, type LossName } from './losses';
+export {
+  metrics, METRIC_NAMES, CustomMetric, TopKMetric, type MetricName, type MetricSpec, type TopKConfig,
+} from './metrics';
 export { INITIALIZER_NAMES, type InitializerName } from './initializers';
 export { Rng } from './random';
 export {

@@ -10,6 +10,7 @@ import { checkWeightCount, Layer, type ParamSpec, SymbolicTensor, type WeightHol
 import { alignBytes } from './memory/heap';
 import { ModelMemory } from './memory/residency';
 import { isSparse, lossName, type LossName } from './losses';
+import { type Metric, type MetricSpec, type MetricState, resolveMetric } from './metrics';
 import { type Optimizer, toOptimizer } from './optimizers';
 import { boolOption, intOption, nameOption, numberOption, optionsOf, show } from './options';
 import { ProgressBar } from './progress';
@@ -36,7 +37,6 @@ interface ParamEntry {
   readonly trainable: boolean;
 }
 
-type Accuracy = 'none' | 'argmax' | 'label' | 'binary';
 
 /** The loss head of one output: its loss, its weight in the total, and its metric. */
 interface Head {
@@ -46,7 +46,8 @@ interface Head {
   readonly weight: number;
   /** A softmax output trained through the fused softmax + cross-entropy kernel. */
   readonly fused: boolean;
-  readonly accuracy: Accuracy;
+  /** The metrics compile asked for on this output. */
+  readonly metrics: readonly Metric[];
   /** Floats per sample, and the sample shape. */
   readonly size: number;
   readonly shape: readonly number[];
@@ -56,6 +57,7 @@ interface Head {
 interface Compiled {
   readonly optimizer: Optimizer;
   readonly heads: readonly Head[];
+  /** compile's metrics by name (custom ones by their name), for saving the training configuration. */
   readonly metrics: readonly string[];
   /** Per step of the network: true when the loss head owns that step's softmax (left out of its forward). */
   readonly logits: readonly boolean[];
@@ -105,11 +107,15 @@ export interface CompileConfig {
    */
   lossWeights?: number[] | Record<string, number>;
   /**
-   * Extra numbers fit and evaluate report: `['accuracy']` (or `'acc'`) adds `accuracy` (and `val_accuracy`) to the
-   * logs, per output for a model of several: argmax match for several units, output ≥ 0.5 for one unit or
-   * binaryCrossentropy. Default: none.
+   * Extra numbers fit and evaluate report (and `val_` ones for validation), per output for a model of several
+   * (a list for every output, or a map by output name): `'accuracy'` (or `'acc'`, resolved from the loss as Keras
+   * does: label match for sparseCategoricalCrossentropy, output ≥ 0.5 for one unit or binaryCrossentropy, argmax
+   * match else), `'binaryAccuracy'`, `'categoricalAccuracy'`, `'sparseCategoricalAccuracy'`,
+   * `'topKCategoricalAccuracy'` and `'sparseTopKCategoricalAccuracy'` (k = 5; other k with
+   * nn.metrics.topKCategoricalAccuracy), `'precision'` and `'recall'` (output > 0.5, counted over the whole pass),
+   * `'mae'`, `'mse'`, and `nn.metrics.custom(...)`. Default: none.
    */
-  metrics?: string[];
+  metrics?: MetricSpec[] | Record<string, MetricSpec[]>;
 }
 
 /**
@@ -761,14 +767,25 @@ export class LayersModel implements TrainingTarget, WeightHolder {
     this.notInFit('compile');
     optionsOf<CompileConfig>('compile', c ?? null, COMPILE_OPTIONS);
     const optimizer = toOptimizer(c.optimizer);
-    const metrics = c.metrics ?? [];
-    if (!Array.isArray(metrics)) throw new ValueError(`metrics must be an array such as ['accuracy'], got ${show(metrics)}`);
-    for (const m of metrics) {
-      if (m !== 'accuracy' && m !== 'acc') throw new ValueError(`unknown metric ${show(m)}; valid metrics are: accuracy, acc`);
-    }
     this.build();
     const net = this.network();
     const names = net.outputs.map((t) => t.sourceLayer.name);
+    // a list applies to every output; a map by output name gives each its own (outputs it leaves out get none)
+    let metricLists: unknown[] = names.map((): unknown[] => []);
+    if (Array.isArray(c.metrics)) metricLists = names.map(() => c.metrics);
+    else if (isNameMap(c.metrics)) {
+      const map = c.metrics;
+      for (const k of Object.keys(map)) {
+        if (!names.includes(k)) throw new ValueError(`compile: metrics names output ${show(k)}, but the outputs are: ${names.join(', ')}`);
+      }
+      metricLists = names.map((n) => (Object.hasOwn(map, n) ? map[n] : []));
+    } else if (c.metrics !== undefined) metricLists = [c.metrics];
+    metricLists.forEach((list, i) => {
+      if (!Array.isArray(list)) {
+        throw new ValueError(`metrics must be a list such as ['accuracy']${names.length > 1 ? ' or a map of such lists by output name' : ''}, ` +
+          `got ${show(list)}${names.length > 1 ? ` for output '${names[i]}'` : ''}`);
+      }
+    });
     const losses = perOutput('loss', c.loss, names, true).map((l) => lossName(l));
     const weights = c.lossWeights === undefined ? names.map(() => 1)
       : perOutput('lossWeights', c.lossWeights, names, false).map((w, i) =>
@@ -780,21 +797,20 @@ export class LayersModel implements TrainingTarget, WeightHolder {
       if (isSparse(loss) && size < 2) {
         throw new ShapeError(`sparseCategoricalCrossentropy needs at least 2 output units, but layer '${layer.name}' has ${size}`);
       }
-      let accuracy: Accuracy = 'none';
-      if (metrics.length > 0) {
-        if (isSparse(loss)) accuracy = 'label';
-        else if (loss === 'binaryCrossentropy' || size === 1) accuracy = 'binary';
-        else accuracy = 'argmax';
-      }
+      const metrics = (metricLists[i] as unknown[]).map((m) => resolveMetric(m, loss, size, layer.name));
+      metrics.forEach((m, j) => {
+        if (metrics.findIndex((o) => o.key === m.key) < j) throw new ValueError(`compile: metric ${m.key} is given twice for output '${layer.name}'`);
+      });
       // the loss head takes over the softmax when nothing else reads the output
       const v = net.outputIds[i];
       const fused = layer.softmaxOutput && (loss === 'categoricalCrossentropy' || isSparse(loss)) && net.consumers[v].length === 0;
-      return { name: layer.name, loss, weight: weights[i], fused, accuracy, size, shape: [...t.shape], layer };
+      return { name: layer.name, loss, weight: weights[i], fused, metrics, size, shape: [...t.shape], layer };
     });
     const logits = net.steps.map((s) => heads.some((h, i) => h.fused && net.outputIds[i] === s.output));
     this.relayout();
     this.mem.resetSlots(optimizer.slots, optimizer.initialState());
-    this.compiled = { optimizer, heads, metrics: metrics.map(() => 'accuracy'), logits };
+    const metricNames = (metricLists[0] as unknown[]).filter((m) => typeof m === 'string').map((m) => (m === 'acc' ? 'accuracy' : m as string));
+    this.compiled = { optimizer, heads, metrics: metricNames, logits };
     this.iterations = 0;
   }
 
@@ -866,23 +882,27 @@ export class LayersModel implements TrainingTarget, WeightHolder {
     return this.regularized(loss);
   }
 
-  /** Correct predictions of output `o` over `rows` samples. */
-  private correct(o: number, rows: number): number {
-    const k = this.rt.backend.kernels;
-    const h = this.compiled!.heads[o];
-    const p = this.plan!;
-    const y = p.outputPtrs[o];
-    switch (h.accuracy) {
-      case 'argmax': return k.f32_count_argmax_match(y, p.targetPtrs[o], rows, h.size);
-      case 'label': return k.f32_count_argmax_label(y, p.labelPtrs[o], rows, h.size);
-      case 'binary': return k.f32_count_binary_match(y, p.targetPtrs[o], rows * h.size, 0.5);
-      default: return 0;
-    }
+  /** Fresh accumulators for a pass: per output, one per metric. */
+  private metricStates(): MetricState[][] {
+    return this.compiled!.heads.map((h) => h.metrics.map((m) => m.make()));
   }
 
-  private accuracyDenominator(o: number, rows: number): number {
-    const h = this.compiled!.heads[o];
-    return h.accuracy === 'binary' ? rows * h.size : rows;
+  /** Adds the batch in the plan's buffers (`rows` samples) to every metric of every output; `into[o][j]` gets its value. */
+  private addMetrics(states: MetricState[][], rows: number, into?: number[][]): void {
+    const heads = this.compiled!.heads;
+    const p = this.plan!;
+    const mem = this.rt.backend.memory;
+    for (let o = 0; o < heads.length; o++) {
+      if (states[o].length === 0) continue;
+      const h = heads[o];
+      const sparse = isSparse(h.loss);
+      const view = { k: this.rt.backend.kernels, f32: () => mem.f32(), i32: () => mem.i32(), pred: p.outputPtrs[o],
+        target: sparse ? 0 : p.targetPtrs[o], labels: sparse ? p.labelPtrs[o] : 0, rows, cols: h.size };
+      for (let j = 0; j < states[o].length; j++) {
+        const v = states[o][j].add(view);
+        if (into) into[o][j] = v;
+      }
+    }
   }
 
   /** Forward, loss and backward on the `rows` samples in the input and target buffers; gradients land in the grad block. */
@@ -1101,38 +1121,43 @@ export class LayersModel implements TrainingTarget, WeightHolder {
     }
   }
 
-  /** The logs of a pass over n samples: the mean loss, each output's mean loss (several outputs) and accuracy. */
-  private logsOf(loss: number, each: readonly number[], correct: readonly number[], n: number): Logs {
+  /**
+   * The logs of a pass: the mean loss, each output's mean loss (several outputs) and the metrics' values
+   * (`values[o][j]`, or the accumulators' values so far).
+   */
+  private logsOf(loss: number, each: readonly number[], values: readonly (readonly number[])[] | MetricState[][]): Logs {
     const heads = this.compiled!.heads;
     const logs: Logs = { loss };
+    const value = (o: number, j: number) => {
+      const v = values[o][j];
+      return typeof v === 'number' ? v : v.value();
+    };
     if (heads.length === 1) {
-      if (heads[0].accuracy !== 'none') logs.accuracy = correct[0] / this.accuracyDenominator(0, n);
+      heads[0].metrics.forEach((m, j) => { logs[m.key] = value(0, j); });
       return logs;
     }
     heads.forEach((h, o) => { logs[`${h.name}_loss`] = each[o]; });
-    heads.forEach((h, o) => { if (h.accuracy !== 'none') logs[`${h.name}_accuracy`] = correct[o] / this.accuracyDenominator(o, n); });
+    heads.forEach((h, o) => h.metrics.forEach((m, j) => { logs[`${h.name}_${m.key}`] = value(o, j); }));
     return logs;
   }
 
-  /** Loss and accuracy over rows [from, from+n) of xs and ys, `batch` rows at a time through the input buffers. */
+  /** Loss and metrics over rows [from, from+n) of xs and ys, `batch` rows at a time through the input buffers. */
   private evaluateRows(xs: Tensor[], ys: Target[], from: number, n: number, batch: number, what: string): Logs {
     const c = this.compiled!;
     const heads = c.heads;
     let lossSum = 0;
     const eachSums = heads.map(() => 0);
-    const correct = heads.map(() => 0);
+    const states = this.metricStates();
     const each = heads.map(() => 0);
     for (let start = 0; start < n; start += batch) {
       const rows = Math.min(batch, n - start);
       this.load(xs, ys, from + start, rows, what);
       this.forward(rows, false, c.logits);
       lossSum += this.lossOf(rows, false, each) * rows;
-      heads.forEach((h, o) => {
-        eachSums[o] += each[o] * rows;
-        if (h.accuracy !== 'none') correct[o] += this.correct(o, rows);
-      });
+      for (let o = 0; o < heads.length; o++) eachSums[o] += each[o] * rows;
+      this.addMetrics(states, rows);
     }
-    return this.logsOf(lossSum / n, eachSums.map((v) => v / n), correct, n);
+    return this.logsOf(lossSum / n, eachSums.map((v) => v / n), states);
   }
 
   private requireCompiled(what: string): Compiled {
@@ -1234,7 +1259,7 @@ export class LayersModel implements TrainingTarget, WeightHolder {
       let lastYield = performance.now();
       const batches = Math.ceil(nTrain / batchSize);
       const each = heads.map(() => 0);
-      const right = heads.map(() => 0);
+      const right = heads.map((h) => h.metrics.map(() => 0));
       for (let epoch = initialEpoch; epoch < epochs && !this.stopTraining; epoch++) {
         await call('onEpochBegin', epoch, {});
         bar?.epochBegin();
@@ -1248,7 +1273,7 @@ export class LayersModel implements TrainingTarget, WeightHolder {
         }
         let lossSum = 0;
         const eachSums = heads.map(() => 0);
-        const correct = heads.map(() => 0);
+        const states = this.metricStates();
         let seen = 0;
         for (let b = 0; b < batches; b++) {
           const start = b * batchSize;
@@ -1264,13 +1289,10 @@ export class LayersModel implements TrainingTarget, WeightHolder {
           const loss = this.trainStep(rows, epoch, b, each);
           lossSum += loss * rows;
           seen += rows;
-          for (let o = 0; o < heads.length; o++) {
-            eachSums[o] += each[o] * rows;
-            right[o] = heads[o].accuracy === 'none' ? 0 : this.correct(o, rows);
-            correct[o] += right[o];
-          }
+          for (let o = 0; o < heads.length; o++) eachSums[o] += each[o] * rows;
+          this.addMetrics(states, rows, right);
           if (batchHooks.length) {
-            const logs: Logs = { batch: b, size: rows, ...this.logsOf(loss, each, right, rows) };
+            const logs: Logs = { batch: b, size: rows, ...this.logsOf(loss, each, right) };
             for (const h of batchHooks) {
               if (typeof h.onBatchEnd !== 'function') continue;
               let r = h.onBatchEnd(b, logs);
@@ -1278,7 +1300,7 @@ export class LayersModel implements TrainingTarget, WeightHolder {
               if (r === 'stop') this.stopTraining = true;
             }
           }
-          if (bar?.due()) bar.update(epoch, seen, this.logsOf(lossSum / seen, eachSums.map((v) => v / seen), correct, seen));
+          if (bar?.due()) bar.update(epoch, seen, this.logsOf(lossSum / seen, eachSums.map((v) => v / seen), states));
           if (this.stopTraining) break;
           const now = performance.now();
           if (now - lastYield > 50) {
@@ -1286,7 +1308,7 @@ export class LayersModel implements TrainingTarget, WeightHolder {
             lastYield = performance.now();
           }
         }
-        const logs: Logs = this.logsOf(lossSum / seen, eachSums.map((v) => v / seen), correct, seen);
+        const logs: Logs = this.logsOf(lossSum / seen, eachSums.map((v) => v / seen), states);
         if (valX) {
           const v = this.evaluateRows(valX, valY!, valFrom, valN, this.plan!.plan.rows, valWhat);
           for (const [key, value] of Object.entries(v)) logs[`val_${key}`] = value;
@@ -1602,7 +1624,7 @@ export class LayersModel implements TrainingTarget, WeightHolder {
     losses: LossName[];
     /** Each output's weight in the total loss. */
     lossWeights: number[];
-    /** The metrics, each 'accuracy'. */
+    /** The metrics given by name ('acc' as 'accuracy'), of the first output. */
     metrics: string[];
   } | undefined {
     const c = this.compiled;
