@@ -7,10 +7,21 @@ import { UnknownNameError, ValueError } from './errors';
 import { type LossName, isSparse } from './losses';
 import { intOption, optionsOf, show } from './options';
 
-/** The metric names compile takes. */
+/**
+ * The metric names compile takes.
+ *
+ * @example
+ * nn.METRIC_NAMES.includes('precision');   // true
+ */
 export const METRIC_NAMES = ['accuracy', 'acc', 'binaryAccuracy', 'categoricalAccuracy', 'sparseCategoricalAccuracy',
   'topKCategoricalAccuracy', 'sparseTopKCategoricalAccuracy', 'precision', 'recall', 'meanAbsoluteError', 'mae',
   'meanSquaredError', 'mse'] as const;
+/**
+ * A built-in metric's name (see {@link CompileConfig.metrics}).
+ *
+ * @example
+ * const names: nn.MetricName[] = ['accuracy', 'mae'];
+ */
 export type MetricName = (typeof METRIC_NAMES)[number];
 
 /**
@@ -52,17 +63,33 @@ export interface TopKConfig {
   sparse?: boolean;
 }
 
-/** The top-k accuracy with its own k: made by {@link metrics}.topKCategoricalAccuracy. */
+/**
+ * The top-k accuracy with its own k: made by {@link metrics}.topKCategoricalAccuracy.
+ *
+ * @example
+ * const top3 = nn.metrics.topKCategoricalAccuracy({ k: 3 });   // top3.name === 'topKCategoricalAccuracy'
+ */
 export class TopKMetric {
   /** The log key: `topKCategoricalAccuracy` or `sparseTopKCategoricalAccuracy`. */
   readonly name: string;
+  /** How many of the highest predictions may hold the target class. */
+  readonly k: number;
+  /** True for integer-label targets. */
+  readonly sparse: boolean;
   /** @internal */
-  constructor(readonly k: number, readonly sparse: boolean) {
+  constructor(k: number, sparse: boolean) {
+    this.k = k;
+    this.sparse = sparse;
     this.name = sparse ? 'sparseTopKCategoricalAccuracy' : 'topKCategoricalAccuracy';
   }
 }
 
-/** What compile's metrics list takes: a name, a custom metric, or a top-k metric with its k. */
+/**
+ * What compile's metrics list takes: a name, a custom metric, or a top-k metric with its k.
+ *
+ * @example
+ * const list: nn.MetricSpec[] = ['accuracy', nn.metrics.topKCategoricalAccuracy({ k: 2 })];
+ */
 // `string & {}` keeps the names' completion in editors while taking any string (checked when compiling)
 export type MetricSpec = MetricName | (string & {}) | CustomMetric | TopKMetric;
 
