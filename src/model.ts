@@ -1414,8 +1414,12 @@ export class LayersModel implements TrainingTarget, WeightHolder {
     this.enter('compute gradients', n, 0, n, 'train');
     try {
       this.load(X, Y, 0, n, 'x');
+      // the forward pass runs as in training: batch normalization updates its moving statistics, which this call
+      // must leave as they were
+      const kept = this.rt.backend.memory.f32().slice((this.paramPtr + this.trainableBytes) / F32, (this.paramPtr + this.paramBytes) / F32);
       const loss = this.gradients(n);
       const mem = this.rt.backend.memory.f32();
+      mem.set(kept, (this.paramPtr + this.trainableBytes) / F32);
       const grads = this.entries.map((e) => {
         const at = (this.gradPtr + e.offset) / F32;
         return new Tensor(e.trainable ? mem.slice(at, at + e.size) : new Float32Array(e.size), e.spec.shape);
@@ -1890,6 +1894,8 @@ export class Sequential extends LayersModel {
 /** Splits a per-input (or per-output) value: the value itself for one, a list in order or a map by name for several. */
 function splitIO(v: unknown, names: readonly string[], kind: 'input' | 'output', what: string, model: string): unknown[] {
   if (names.length === 1) {
+    // a list of one tensor, as TF.js takes it
+    if (Array.isArray(v) && v.length === 1 && v[0] instanceof Tensor) return [v[0]];
     if (isNameMap(v)) {
       const keys = Object.keys(v);
       if (keys.length === 1 && keys[0] === names[0]) return [v[names[0]]];

@@ -265,6 +265,16 @@ describe.each(BACKENDS)('graph models (%s)', (backend) => {
     expect(() => encoder.apply(nn.input({ shape: [5] }))).toThrow(/input 0 \('input_\d+'\) has shape \[4\], but apply was given \[5\]/);
   });
 
+  it('computeGradients leaves batch-normalization statistics as they were; a one-input model takes [x]', () => {
+    const m = nn.sequential({ seed: 4, layers: [nn.layers.dense({ units: 3, inputShape: [2] }), nn.layers.batchNormalization()] });
+    m.compile({ optimizer: 'sgd', loss: 'meanSquaredError' });
+    const x = data(8, 2, 51);
+    const before = bitsOf(m.getWeights());
+    m.computeGradients(x, data(8, 3, 52));
+    expect(bitsOf(m.getWeights())).toEqual(before);
+    expect(Array.from((m.predict([x] as never) as nn.Tensor).data)).toEqual(Array.from(m.predict(x).data));
+  });
+
   it('graph steps allocate nothing in the arena and never grow memory', async () => {
     const x = nn.input({ shape: [8] });
     const h = nn.layers.dense({ units: 8, activation: 'relu' }).apply(x);

@@ -355,7 +355,9 @@ describe.each(BACKENDS)('residency (%s)', (backend) => {
     // 2000 models of about 40 KB each (weights, gradients, Adam's slots, activations, data): 20x the 4 MiB cap; the
     // memory (grown by earlier tests of this file, never shrunk) does not grow, and no block passes the cap
     expect(end.memoryBytes).toBe(Math.max(start.memoryBytes, 4 * MiB));
-    expect(end.evictions - start.evictions).toBeGreaterThan(1500);
+    // most of the freeing is eviction; the collector's finalizers free the rest when they happen to run (seen: 1,493
+    // to over 1,900 evictions, depending on the machine's load)
+    expect(end.evictions - start.evictions).toBeGreaterThan(1000);
     expect(end.usedBytes).toBeLessThanOrEqual(Math.max(start.usedBytes, 4 * MiB));
   });
 
