@@ -181,10 +181,8 @@ describe('same bits everywhere', () => {
         const there = node[backend][model];
         expect(here.fit, `${backend} ${model}`).toMatch(/^[0-9a-f]{64}$/);
         expect(here.fit, `${backend} ${model}: Chromium vs Node`).toBe(there.fit);
-        if (model !== 'graph') {
-          expect(here.worker, `${backend} ${model}: Chromium worker vs Node`).toBe(there.fit);
-          expect(there.worker, `${backend} ${model}: Node worker vs Node`).toBe(there.fit);
-        }
+        expect(here.worker, `${backend} ${model}: Chromium worker vs Node`).toBe(there.fit);
+        expect(there.worker, `${backend} ${model}: Node worker vs Node`).toBe(there.fit);
         if (backend === 'wasm') {
           expect(here.loss, `${backend} ${model}: loss history`).toEqual(there.loss);
         } else {
