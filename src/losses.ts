@@ -55,6 +55,9 @@ const ALIASES: Record<string, LossName> = {
   cosine_proximity: 'cosineProximity',
 };
 
+/** True when `name` is a canonical loss name or one of the aliases compile takes. */
+export const isLossName = (name: string): boolean => Object.hasOwn(ALIASES, name) || (LOSS_NAMES as readonly string[]).includes(name);
+
 /** Resolves a loss name (TF.js camelCase, or the Keras snake_case and short aliases). */
 export function lossName(name: unknown): LossName {
   if (typeof name === 'string' && Object.hasOwn(ALIASES, name)) return ALIASES[name];

@@ -237,6 +237,34 @@ describe('names', () => {
   });
 });
 
+describe('saved training configs', () => {
+  const tiny = () => nn.sequential({ seed: 2, layers: [nn.layers.dense({ units: 2, inputShape: [2], activation: 'sigmoid' })] });
+  const artifacts = async (m: nn.LayersModel) => {
+    let a: nn.ModelArtifacts | undefined;
+    await m.save(nn.io.withSaveHandler((x) => { a = x; }), { includeOptimizer: true });
+    return a!;
+  };
+
+  it('every loss survives a save and load; Keras and short names in a training config load as the canonical loss', async () => {
+    for (const loss of nn.LOSS_NAMES) {
+      const m = tiny();
+      m.compile({ optimizer: 'sgd', loss });
+      const back = await nn.loadModel(nn.io.fromMemory(await artifacts(m)));
+      expect(back.compileConfig!.loss, loss).toBe(loss);
+    }
+    const m = tiny();
+    m.compile({ optimizer: 'sgd', loss: 'mse' });
+    const a = await artifacts(m);
+    for (const [saved, loss] of [['mae', 'meanAbsoluteError'], ['log_cosh', 'logcosh'], ['kl_divergence', 'kullbackLeiblerDivergence'],
+      ['kld', 'kullbackLeiblerDivergence'], ['mean_squared_logarithmic_error', 'meanSquaredLogarithmicError'], ['cosine', 'cosineProximity']]) {
+      const b = await nn.loadModel(nn.io.fromMemory({ ...a, trainingConfig: { ...a.trainingConfig!, loss: saved } }));
+      expect(b.compileConfig!.loss, saved).toBe(loss);
+    }
+    await expect(nn.loadModel(nn.io.fromMemory({ ...a, trainingConfig: { ...a.trainingConfig!, loss: 'focal_loss' } })))
+      .rejects.toThrow(/loss "focal_loss" is not supported/);
+  });
+});
+
 describe.each(BACKENDS)('finite-difference gradients through a model (%s)', (backend) => {
   beforeAll(async () => { await nn.setBackend(backend); });
 

@@ -12,7 +12,7 @@
 // formulas, so the state means the same in both. Files from earlier neurite versions, which also wrote a
 // `<w>/velocity` block after TF.js's momentum accumulation, load through that accumulation.
 import { FormatError, NeuriteError, ValueError } from '../errors';
-import { LOSS_NAMES, lossName, type LossName } from '../losses';
+import { isLossName, LOSS_NAMES, lossName, type LossName } from '../losses';
 import { InputLayer } from '../layers/input';
 import type { LayersModel } from '../model';
 import { type Optimizer, OPTIMIZER_NAMES, optimizers, type OptimizerName } from '../optimizers';
@@ -156,13 +156,13 @@ function readLossWeights(v: unknown, names: readonly string[], where: string): n
   return fail(where, `must be a list or a map of numbers, got ${show(v)}`);
 }
 
-/** The loss (Keras snake_case or TF.js camelCase) as a neurite loss name. */
+/** The loss (Keras snake_case, TF.js camelCase or a short alias such as 'mae') as a neurite loss name. */
 function readLoss(v: unknown, where: string): LossName {
   if (typeof v !== 'string') return fail(where, `loss must be a loss name, got ${show(v)}`);
   const camel = toCamel(v);
-  const known = v === 'mse' || (LOSS_NAMES as readonly string[]).includes(camel);
-  if (!known) return fail(where, `loss ${show(v)} is not supported; neurite has ${LOSS_NAMES.join(', ')}`);
-  return lossName(v === 'mse' ? 'mse' : camel);
+  const name = isLossName(v) ? v : isLossName(camel) ? camel : undefined;
+  if (name === undefined) return fail(where, `loss ${show(v)} is not supported; neurite has ${LOSS_NAMES.join(', ')}`);
+  return lossName(name);
 }
 
 const ACCURACY_NAMES = new Set(['accuracy', 'acc', 'categoricalAccuracy', 'binaryAccuracy', 'sparseCategoricalAccuracy']);
