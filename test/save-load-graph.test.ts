@@ -100,6 +100,18 @@ const GRAPHS: { name: string; build: () => nn.LayersModel }[] = [
     },
   },
   {
+    // L's second application waits for M, listed after L: TF.js's loader recreates L's third one first
+    name: 'a shared layer applied before and after another layer, and again to the input',
+    build: () => {
+      const x = nn.input({ shape: [3], name: 'x' });
+      const L = nn.layers.dense({ units: 3, activation: 'tanh', name: 'L' });
+      const M = nn.layers.dense({ units: 3, name: 'M' });
+      const l1 = L.apply(M.apply(L.apply(x)));
+      const l2 = L.apply(x);
+      return nn.model({ inputs: x, outputs: nn.layers.concatenate({ name: 'c' }).apply([l1, l2]), seed: 15 });
+    },
+  },
+  {
     name: 'a model applied as a layer of another (one encoder for two inputs), and the feature extractor of a layer',
     build: () => {
       const x = nn.input({ shape: [6] });

@@ -8,6 +8,7 @@
 // application, sharing their weights), which computes the same and names the weights as TF.js does
 // (`innerLayer/kernel`). Resolution walks the references with an explicit stack, so a deep graph cannot exhaust the
 // call stack, a reference cycle is reported rather than followed, and every count is bounded.
+import { NeuriteError } from '../errors';
 import { InputLayer } from '../layers/input';
 import type { Layer, Node, SymbolicTensor } from '../layers/layer';
 import { Network } from '../graph/network';
@@ -26,55 +27,120 @@ export const MAX_NESTING = 16;
 
 // ------------------------------------------------------------------------------------------------ saving
 
+/** One application in a written file: a node of the graph, or the split-off activation of one (see layerToTfjs). */
+interface Written {
+  /** The entries of config.layers that produce each input. */
+  inputs: Written[];
+  /** The layer's inputs as the graph has them, for a node; undefined for a split activation. */
+  node?: Node;
+}
+
+/**
+ * The order TF.js's loader creates each entry's applications in, for lists written in `order`: it visits the
+ * entries in turn, applies each queued node whose inputs exist and queues the rest again for the next pass. A node
+ * index in the file is a position in that creation order, so the file is right only when each list is in it.
+ */
+function tfjsCreationOrder(order: Written[][], created: Set<Written>): Written[][] {
+  const queues = order.map((list) => [...list]);
+  const out: Written[][] = order.map(() => []);
+  for (let left = queues.reduce((a, q) => a + q.length, 0); left > 0;) {
+    let made = 0;
+    queues.forEach((q, e) => {
+      const again: Written[] = [];
+      for (const w of q) {
+        if (w.inputs.every((x) => created.has(x))) {
+          created.add(w);
+          out[e].push(w);
+          made++;
+        } else {
+          again.push(w);
+        }
+      }
+      queues[e] = again;
+    });
+    if (made === 0) break; // not reached for an acyclic graph
+    left -= made;
+  }
+  return out;
+}
+
 /**
  * The topology TF.js writes for a functional model (`class_name: 'Model'`, as tf.model saves): every layer once, in
- * the order of its first use, with its applications in `inbound_nodes`; a layer's nodes are numbered in the order
- * the graph runs them, which is the order TF.js and neurite recreate them in when loading.
+ * the order of its first use, with its applications in `inbound_nodes`. Each layer's applications are listed in
+ * the order TF.js's loader will recreate them (a shared layer whose earlier application waits for a layer listed
+ * after it is recreated after its later ones), which is also the order of their node indices, as Keras and
+ * neurite read them.
  */
 export function functionalToTfjs(name: string, inputs: readonly SymbolicTensor[], outputs: readonly SymbolicTensor[]): JsonObject {
   const net = new Network(inputs, outputs, `model '${name}'`);
-  const index = new Map<Node, number>();
-  for (const t of net.inputs) index.set(t.node, 0);
-  const byLayer = new Map<Layer, Node[]>();
-  for (const s of net.steps) {
-    const list = byLayer.get(s.node.layer) ?? [];
-    index.set(s.node, list.length);
-    list.push(s.node);
-    byLayer.set(s.node.layer, list);
+  const heads: JsonObject[] = [];
+  const order: Written[][] = [];
+  const written = new Map<Node, Written>();
+  /** The entry reading a node's output: its split activation when it has one. */
+  const producer = new Map<Node, Written>();
+  const initial = new Set<Written>();
+  const entryOf = new Map<Written, number>();
+  for (const t of net.inputs) {
+    const w: Written = { inputs: [], node: t.node };
+    written.set(t.node, w);
+    producer.set(t.node, w);
+    initial.add(w);
   }
-  // a layer whose activation TF.js lacks is written as two (see layerToTfjs): its outputs are the second one's
-  const split = new Map<Layer, string>();
-  const entries: JsonObject[] = [];
-  const ref = (t: SymbolicTensor) => [split.get(t.sourceLayer) ?? t.sourceLayer.name, index.get(t.node)!, 0];
-  const pending: { layer: Layer; extra?: JsonObject }[] = [];
+  const stepsOf = new Map<Layer, Node[]>();
+  for (const st of net.steps) {
+    const list = stepsOf.get(st.node.layer) ?? [];
+    list.push(st.node);
+    stepsOf.set(st.node.layer, list);
+  }
   for (const l of net.layers) {
     if (l instanceof InputLayer) {
-      entries.push({ name: l.name, class_name: 'InputLayer',
-        config: { batch_input_shape: [null, ...l.outShape], dtype: 'float32', sparse: false, name: l.name }, inbound_nodes: [] });
+      heads.push({ name: l.name, class_name: 'InputLayer',
+        config: { batch_input_shape: [null, ...l.outShape], dtype: 'float32', sparse: false, name: l.name } });
+      const input = net.inputs.find((t) => t.sourceLayer === l)!;
+      order.push([written.get(input.node)!]);
+      entryOf.set(written.get(input.node)!, order.length - 1);
       continue;
     }
     const [main, extra] = layerToTfjs(l);
-    if (extra) split.set(l, (extra.config as JsonObject).name as string);
-    entries.push({ name: l.name, class_name: main.class_name, config: main.config });
-    pending.push({ layer: l, extra });
-  }
-  // inbound nodes once every split is known (a layer may read a split layer listed after it)
-  let at = 0;
-  for (const { layer, extra } of pending) {
-    while (entries[at].class_name === 'InputLayer') at++;
-    const nodes = byLayer.get(layer) ?? [];
-    entries[at].inbound_nodes = nodes.map((n) => n.inputs.map((t) => [...ref(t), {}]));
-    at++;
+    const nodes = stepsOf.get(l) ?? [];
+    const ws = nodes.map((node): Written => ({ inputs: [], node }));
+    ws.forEach((w, k) => written.set(nodes[k], w));
+    heads.push({ name: l.name, class_name: main.class_name, config: main.config });
+    order.push(ws);
+    ws.forEach((w) => entryOf.set(w, order.length - 1));
     if (extra) {
-      const xname = split.get(layer)!;
-      entries.splice(at, 0, { name: xname, class_name: extra.class_name, config: extra.config,
-        inbound_nodes: nodes.map((_n, k) => [[layer.name, k, 0, {}]]) });
-      at++;
+      const xname = (extra.config as JsonObject).name as string;
+      const acts = ws.map((w): Written => ({ inputs: [w] }));
+      nodes.forEach((n, k) => producer.set(n, acts[k]));
+      heads.push({ name: xname, class_name: extra.class_name, config: extra.config });
+      order.push(acts);
+      acts.forEach((w) => entryOf.set(w, order.length - 1));
+    } else {
+      nodes.forEach((n, k) => producer.set(n, ws[k]));
     }
   }
+  for (const w of written.values()) if (w.node && !initial.has(w)) w.inputs = w.node.inputs.map((t) => producer.get(t.node)!);
+  // the creation order of lists written in creation order is that order again, but for contrived sharing; settle it
+  let lists = order;
+  for (let round = 0; ; round++) {
+    const next = tfjsCreationOrder(lists, new Set(initial));
+    const same = next.every((list, e) => list.length === lists[e].length && list.every((w, k) => w === lists[e][k]));
+    if (same) break;
+    if (round === 8) {
+      throw new NeuriteError(`model '${name}' shares a layer in a way TF.js's loader would recreate in another order than it ` +
+        'reads the file; it cannot be saved in the TF.js format');
+    }
+    lists = next;
+  }
+  const index = new Map<Written, number>();
+  for (const list of lists) list.forEach((w, k) => index.set(w, k));
+  const ref = (w: Written) => [heads[entryOf.get(w)!].name as string, index.get(w)!, 0];
+  const layers = heads.map((h, e) => ({ ...h,
+    inbound_nodes: h.class_name === 'InputLayer' ? [] : lists[e].map((w) => w.inputs.map((x) => [...ref(x), {}])) }));
   return {
     class_name: 'Model',
-    config: { name, layers: entries, input_layers: net.inputs.map(ref), output_layers: net.outputs.map(ref) },
+    config: { name, layers, input_layers: net.inputs.map((t) => ref(written.get(t.node)!)),
+      output_layers: net.outputs.map((t) => ref(producer.get(t.node)!)) },
     keras_version: `tfjs-layers ${TFJS_LAYERS_VERSION}`,
     backend: 'tensor_flow.js',
   };
