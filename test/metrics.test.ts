@@ -59,6 +59,23 @@ describe.each(BACKENDS)('metrics (%s)', (backend) => {
     expect(s.evaluate(nn.tensor(pred, [n, c]), labels).sparseTopKCategoricalAccuracy).toBe(cat / n);
   });
 
+  it('fit reads each batch\'s predictions after backward: with a learning rate of 1e-30 (no change in f32) its metrics equal evaluate\'s', async () => {
+    // three layers: the plan reuses dead activations for gradients, so the outputs must outlive backward
+    const m = nn.sequential({ seed: 42, layers: [nn.layers.dense({ units: 16, activation: 'relu', inputShape: [6] }),
+      nn.layers.dense({ units: 8, activation: 'relu' }), nn.layers.dense({ units: 3, activation: 'softmax' })] });
+    m.compile({ optimizer: nn.optimizers.sgd({ learningRate: 1e-30 }), loss: 'categoricalCrossentropy', metrics: ['accuracy', 'mae'] });
+    const r = rand(17);
+    const x = nn.tensor(r(96 * 6, -1, 1), [96, 6]);
+    const t = new Float32Array(96 * 3);
+    for (let i = 0; i < 96; i++) t[i * 3 + (i % 3)] = 1;
+    const y = nn.tensor(t, [96, 3]);
+    const h = await m.fit(x, y, { epochs: 1, batchSize: 16 });
+    const e = m.evaluate(x, y);
+    expect(h.history.accuracy[0]).toBe(e.accuracy);
+    expect(h.history.mae[0]).toBeCloseTo(e.mae, 6);
+    expect(h.history.loss[0]).toBeCloseTo(e.loss, 6);
+  });
+
   it('a custom metric: the batch mean, averaged over the epoch by batch size, in History, batch logs and val_', async () => {
     const maeLike = nn.metrics.custom({ name: 'myMae', compute: (t, p, rows, cols) => {
       let s = 0;

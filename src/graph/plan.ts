@@ -93,6 +93,8 @@ export class GraphPlan {
     const vals = values.map((_, v) => {
       if (v < net.inputs.length) return inputs[v];
       const p = producer[v];
+      // an output is read again after backward (the metrics of the batch), so it lives to the end
+      if (isOutput(v)) return add(floats(rows * sizes[v]), p, end);
       return add(floats(rows * sizes[v]), p, training ? 2 * S - p : Math.max(p, lastRead(v)));
     });
     const grads = values.map((_, v) => {
