@@ -131,8 +131,8 @@ export const metrics = {
 /** Where a batch's values are, for a metric to read. */
 export interface BatchView {
   readonly k: Kernels;
-  readonly f32: () => Float32Array;
-  readonly i32: () => Int32Array;
+  /** The backend's memory (views taken at each read: a grown memory has a new buffer). */
+  readonly memory: { f32(): Float32Array; i32(): Int32Array };
   readonly pred: number;
   /** f32 targets (dense losses) or 0. */
   readonly target: number;
@@ -252,8 +252,8 @@ function stateOf(kind: Kind, key: string, k: number, custom: CustomMetric | unde
         return c / b.rows;
       }
       case 'topk': {
-        const f = b.f32();
-        const labels = b.labels ? b.i32() : undefined;
+        const f = b.memory.f32();
+        const labels = b.labels ? b.memory.i32() : undefined;
         let c = 0;
         for (let r = 0; r < b.rows; r++) {
           const p = b.pred / 4 + r * b.cols;
@@ -274,7 +274,7 @@ function stateOf(kind: Kind, key: string, k: number, custom: CustomMetric | unde
         return c / b.rows;
       }
       case 'precision': case 'recall': {
-        const f = b.f32();
+        const f = b.memory.f32();
         let btp = 0;
         let bfp = 0;
         let bfn = 0;
@@ -292,7 +292,7 @@ function stateOf(kind: Kind, key: string, k: number, custom: CustomMetric | unde
         return d === 0 ? 0 : btp / d;
       }
       case 'mae': case 'mse': {
-        const f = b.f32();
+        const f = b.memory.f32();
         let s = 0;
         for (let i = 0; i < n; i++) {
           const d = f[b.pred / 4 + i] - f[b.target / 4 + i];
@@ -303,9 +303,9 @@ function stateOf(kind: Kind, key: string, k: number, custom: CustomMetric | unde
         return s / n;
       }
       default: {
-        const f = b.f32();
+        const f = b.memory.f32();
         const yTrue = b.labels
-          ? Float32Array.from(b.i32().subarray(b.labels / 4, b.labels / 4 + b.rows))
+          ? Float32Array.from(b.memory.i32().subarray(b.labels / 4, b.labels / 4 + b.rows))
           : f.subarray(b.target / 4, b.target / 4 + n);
         const v = custom!.compute(yTrue, f.subarray(b.pred / 4, b.pred / 4 + n), b.rows, b.cols);
         if (typeof v !== 'number') throw new ValueError(`custom metric '${key}' returned ${show(v)}, not a number`);

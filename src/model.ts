@@ -6,7 +6,7 @@ import { Network } from './graph/network';
 import { initialize } from './initializers';
 import type { SaveOptions, SaveResult, SaveTarget } from './io/model-io';
 import { InputLayer } from './layers/input';
-import { checkWeightCount, Layer, type ParamSpec, SymbolicTensor, type WeightHolder } from './layers/layer';
+import { checkedWeight, checkWeightCount, Layer, type ParamSpec, SymbolicTensor, type WeightHolder } from './layers/layer';
 import { alignBytes } from './memory/heap';
 import { ModelMemory } from './memory/residency';
 import { isSparse, lossName, type LossName } from './losses';
@@ -896,7 +896,7 @@ export class LayersModel implements TrainingTarget, WeightHolder {
       if (states[o].length === 0) continue;
       const h = heads[o];
       const sparse = isSparse(h.loss);
-      const view = { k: this.rt.backend.kernels, f32: () => mem.f32(), i32: () => mem.i32(), pred: p.outputPtrs[o],
+      const view = { k: this.rt.backend.kernels, memory: mem, pred: p.outputPtrs[o],
         target: sparse ? 0 : p.targetPtrs[o], labels: sparse ? p.labelPtrs[o] : 0, rows, cols: h.size };
       for (let j = 0; j < states[o].length; j++) {
         const v = states[o][j].add(view);
@@ -1468,17 +1468,7 @@ export class LayersModel implements TrainingTarget, WeightHolder {
     if (!Array.isArray(weights) || weights.length !== entries.length) {
       throw new ShapeError(`${who} has ${entries.length} weight tensors (${entries.map((e) => `${e.layer.name}/${e.spec.name}`).join(', ')}), but ${Array.isArray(weights) ? weights.length : 'no array'} were given`);
     }
-    const values = weights.map((w, i) => {
-      const e = entries[i];
-      const label = `${e.layer.name}/${e.spec.name}`;
-      const t = toTensor(w, label);
-      if (t.shape.length !== e.spec.shape.length || t.shape.some((d, j) => d !== e.spec.shape[j])) {
-        throw new ShapeError(`weight ${label} has shape [${e.spec.shape.join(', ')}], got [${t.shape.join(', ')}]`);
-      }
-      const bad = firstNonFinite(t.data);
-      if (bad >= 0) throw new ValueError(`weight ${label} contains ${t.data[bad]} at index ${bad}`);
-      return t.data;
-    });
+    const values = weights.map((w, i) => checkedWeight(`${entries[i].layer.name}/${entries[i].spec.name}`, entries[i].spec.shape, w));
     this.writeEntries(entries, values);
   }
 

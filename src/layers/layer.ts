@@ -186,6 +186,19 @@ export interface WeightStore {
 }
 
 const sameShape = (a: readonly number[], b: readonly number[]) => a.length === b.length && a.every((d, i) => d === b[i]);
+/**
+ * The values of weight `label` (`layer/param`) from `w`, checked: the shape of `shape`, finite values. The array
+ * may be the caller's own (copy it to keep it).
+ *
+ * @internal
+ */
+export function checkedWeight(label: string, shape: readonly number[], w: unknown): Float32Array {
+  const t = toTensor(w, label);
+  if (!sameShape(t.shape, shape)) throw new ShapeError(`weight ${label} has shape [${shape.join(', ')}], got [${t.shape.join(', ')}]`);
+  const bad = t.data.findIndex((v) => !Number.isFinite(v));
+  if (bad >= 0) throw new ValueError(`weight ${label} contains ${t.data[bad]} at index ${bad}`);
+  return t.data;
+}
 const showShapes = (s: readonly (readonly number[])[]) => s.map((x) => `[${x.join(', ')}]`).join(', ');
 
 /**
@@ -265,21 +278,11 @@ export abstract class Layer {
       throw new ShapeError(`layer '${this.name}' has ${specs.length} weight tensors (${specs.map((p) => p.name).join(', ')}), but ` +
         `${Array.isArray(weights) ? weights.length : 'no array'} were given`);
     }
-    const values = weights.map((w, i) => {
-      const spec = specs[i];
-      const t = toTensor(w, `weight ${this.name}/${spec.name}`);
-      if (!sameShape(t.shape, spec.shape)) {
-        throw new ShapeError(`weight ${this.name}/${spec.name} has shape [${spec.shape.join(', ')}], got [${t.shape.join(', ')}]`);
-      }
-      const f = t.data.slice();
-      const bad = f.findIndex((v) => !Number.isFinite(v));
-      if (bad >= 0) throw new ValueError(`weight ${this.name}/${spec.name} contains ${f[bad]} at index ${bad}`);
-      return f;
-    });
+    const values = weights.map((w, i) => checkedWeight(`${this.name}/${specs[i].name}`, specs[i].shape, w));
     const st = this.store;
     if (!st) throw new StateError(`layer '${this.name}' has no weights yet: they are made when a model using it is built (by compile, fit, predict or summary)`);
     if (st.holder) st.holder.writeLayer(this, values);
-    else st.home = values;
+    else st.home = values.map((v) => v.slice());
   }
 
   /** @param prefix the start of a generated name, e.g. 'dense' */

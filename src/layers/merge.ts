@@ -59,6 +59,12 @@ abstract class Merge extends Layer {
     return inShape;
   }
 
+  /** y = x0 + x1 + ..., added in input order. */
+  protected sum(k: Kernels, b: LayerBinding, n: number): void {
+    k.f32_add(b.xs[0], b.xs[1], b.y, n);
+    for (let i = 2; i < b.xs.length; i++) k.f32_add(b.y, b.xs[i], b.y, n);
+  }
+
   getConfig(): Record<string, unknown> {
     return this.inputShape ? { batchInputShape: [null, ...this.inputShape] } : {};
   }
@@ -75,9 +81,7 @@ export class Add extends Merge {
   readonly className = 'Add';
   constructor(c?: LayerConfig) { super(c, 'add'); }
   forward(k: Kernels, b: LayerBinding, rows: number): void {
-    const n = rows * this.size;
-    k.f32_add(b.xs[0], b.xs[1], b.y, n);
-    for (let i = 2; i < b.xs.length; i++) k.f32_add(b.y, b.xs[i], b.y, n);
+    this.sum(k, b, rows * this.size);
   }
   backward(k: Kernels, b: LayerBinding, rows: number): void {
     for (const dx of b.dxs) if (dx !== 0) k.f32_copy(b.dy, dx, rows * this.size);
@@ -150,8 +154,7 @@ export class Average extends Merge {
   constructor(c?: LayerConfig) { super(c, 'average'); }
   forward(k: Kernels, b: LayerBinding, rows: number): void {
     const n = rows * this.size;
-    k.f32_add(b.xs[0], b.xs[1], b.y, n);
-    for (let i = 2; i < b.xs.length; i++) k.f32_add(b.y, b.xs[i], b.y, n);
+    this.sum(k, b, n);
     k.f32_scale(b.y, n, 1 / b.xs.length);
   }
   backward(k: Kernels, b: LayerBinding, rows: number): void {
