@@ -1,82 +1,33 @@
+// The public face of a model: LayersModel (graph models) and Sequential (chains) with TF.js's methods. What they
+// do lives in train/: params.ts (the parameter block, optimizer slots, shared weights), head.ts (losses, the fused
+// softmax, metrics, logs), edge.ts (checking and loading x and y), step.ts (one training step), loop.ts (fit's
+// epochs and callbacks). This file holds the model's own state (graph, plan, residency, training position) and
+// ties them together.
 import { runtime, type Runtime } from './backend/index';
-import { Callback, callbackList, type CallbackHooks, type Logs, type TrainingTarget } from './callbacks';
-import { MemoryError, ShapeError, StateError, TrainingError, ValueError } from './errors';
+import { type Callback, callbackList, type CallbackHooks, type Logs, type TrainingTarget } from './callbacks';
+import { MemoryError, ShapeError, StateError, ValueError } from './errors';
 import { type BoundPlan, GraphPlan, MODES, type PlanMode } from './graph/plan';
 import { Network } from './graph/network';
-import { initialize } from './initializers';
 import type { SaveOptions, SaveResult, SaveTarget } from './io/model-io';
 import { InputLayer } from './layers/input';
-import { checkedWeight, checkWeightCount, Layer, type ParamSpec, SymbolicTensor, type WeightHolder } from './layers/layer';
-import { alignBytes } from './memory/heap';
-import { ModelMemory } from './memory/residency';
-import { isSparse, lossName, type LossName } from './losses';
-import { type Metric, type MetricSpec, type MetricState, resolveMetric } from './metrics';
+import { Layer, SymbolicTensor, type WeightHolder } from './layers/layer';
+import type { ModelMemory } from './memory/residency';
+import type { LossName } from './losses';
+import type { MetricSpec } from './metrics';
 import { type Optimizer, toOptimizer } from './optimizers';
 import { boolOption, intOption, nameOption, numberOption, optionsOf, show } from './options';
-import { ProgressBar } from './progress';
 import { Rng } from './random';
-import { Tensor, toTensor, type TensorLike } from './tensor';
+import { Tensor, type TensorLike } from './tensor';
+import { DataEdge, floats, type Staged, type Target, unstage } from './train/edge';
+import { LossHeads, type PerOutput } from './train/head';
+import { type History, runEpochs } from './train/loop';
+import { Params } from './train/params';
+import { type Position, Step } from './train/step';
+
+export { History } from './train/loop';
 
 const F32 = 4;
 const product = (s: readonly number[]) => s.reduce((a, b) => a * b, 1);
-/** Bytes of `count` floats, 16-byte aligned, in checked arithmetic. */
-const floats = (count: number) => alignBytes(count * F32);
-
-/** Frees a dropped model's blocks in linear memory once the collector reclaims it (eviction is the backstop). */
-const finalizer = typeof FinalizationRegistry === 'function'
-  ? new FinalizationRegistry<ModelMemory>((m) => m.release())
-  : undefined;
-
-interface ParamEntry {
-  readonly layer: Layer;
-  readonly spec: ParamSpec;
-  /** Byte offset from the start of the parameter block. */
-  readonly offset: number;
-  readonly size: number;
-  /** In the trainable part of the block (the optimizer updates it). */
-  readonly trainable: boolean;
-}
-
-
-/** The loss head of one output: its loss, its weight in the total, and its metric. */
-interface Head {
-  /** The output's name in logs and name maps: its layer's name. */
-  readonly name: string;
-  readonly loss: LossName;
-  readonly weight: number;
-  /** A softmax output trained through the fused softmax + cross-entropy kernel. */
-  readonly fused: boolean;
-  /** The metrics compile asked for on this output. */
-  readonly metrics: readonly Metric[];
-  /** Floats per sample, and the sample shape. */
-  readonly size: number;
-  readonly shape: readonly number[];
-  readonly layer: Layer;
-}
-
-interface Compiled {
-  readonly optimizer: Optimizer;
-  readonly heads: readonly Head[];
-  /** compile's metrics by name (custom ones by their name), for saving the training configuration. */
-  readonly metrics: readonly string[];
-  /** Per step of the network: true when the loss head owns that step's softmax (left out of its forward). */
-  readonly logits: readonly boolean[];
-}
-
-/** Data copied into the arena for a fit call: per input, per output, and the row order. */
-interface Staged {
-  xs: number[];
-  /** Per output: f32 targets [n, size] or i32 labels [n]. */
-  ys: number[];
-  idx: number;
-  n: number;
-}
-
-/** Per output: float targets, or integer labels for sparseCategoricalCrossentropy. */
-type Target = Tensor | Int32Array;
-
-/** A value per output: one for all, a list in output order, or a map by output name. */
-type PerOutput<T> = T | T[] | Record<string, T>;
 
 /**
  * What {@link LayersModel.compile} takes. Required: optimizer and loss; an unknown key, name or type is a ValueError
@@ -159,26 +110,6 @@ export interface FitConfig {
 }
 
 /**
- * What fit returns: per-epoch logs, as TF.js' History.
- *
- * @example
- * const h = await model.fit(x, y, { epochs: 5, validationSplit: 0.2 });
- * h.epoch;                 // [0, 1, 2, 3, 4]
- * h.history.val_loss[4];   // the last epoch's validation loss
- */
-export class History {
-  /** The epoch numbers that ran, in order (from initialEpoch). */
-  readonly epoch: number[] = [];
-  /** Each log key ('loss', 'accuracy', 'val_loss', ...) with one value per epoch, in the order of `epoch`. */
-  readonly history: Record<string, number[]> = {};
-  /** @internal */
-  push(epoch: number, logs: Logs): void {
-    this.epoch.push(epoch);
-    for (const [k, v] of Object.entries(logs)) (this.history[k] ??= []).push(v);
-  }
-}
-
-/**
  * Where training stands (see {@link LayersModel.getTrainingState}); plain JSON.
  *
  * @example
@@ -258,9 +189,6 @@ export const FIT_OPTIONS = ['epochs', 'batchSize', 'shuffle', 'validationSplit',
   'initialEpoch'] as const;
 export const PREDICT_OPTIONS = ['batchSize'] as const;
 
-const nextTick = () => new Promise<void>((r) => setTimeout(r, 0));
-const isThenable = (v: unknown): v is Promise<unknown> => !!v && typeof (v as Promise<unknown>).then === 'function';
-
 /**
  * A network of layers, trained with compile + fit like a TF.js LayersModel. Build one from symbolic tensors with
  * {@link model} (any graph: several inputs and outputs, shared layers, residual connections), or a chain with
@@ -286,29 +214,17 @@ export class LayersModel implements TrainingTarget, WeightHolder {
   protected net: Network | undefined;
   private readonly initRng: Rng;
   private readonly shuffleRng: Rng;
-  private built = false;
-  /** The parameters' home on the JS heap and their resident copy (set by build). */
-  private mem!: ModelMemory;
-  private entries: ParamEntry[] = [];
-  private byLayer = new Map<Layer, ParamEntry[]>();
-  /** The layers that have weights, in order. */
-  private weighted: Layer[] = [];
-  private paramBytes = 0;
-  /** Bytes of the leading trainable part of the parameter block (what the optimizer updates). */
-  private trainableBytes = 0;
-  private paramPtr = 0;
-  private gradPtr = 0;
-  private statePtrs: number[] = [];
-  private compiled: Compiled | undefined;
-  private iterations = 0;
-  /** Epochs completed by fit over the model's life. */
-  private epochsTrained = 0;
+  /** The parameter block, its gradients and optimizer slots (set by build). */
+  private params: Params | undefined;
+  /** Checks and loads x and y (set by build). */
+  private edge!: DataEdge;
+  /** compile's loss heads and optimizer. */
+  private compiled: Step | undefined;
+  /** Optimizer steps since compile and epochs completed. */
+  private readonly pos: Position = { iterations: 0, epochsTrained: 0 };
   /** The plan in use; valid while planGeneration equals the memory's generation. */
   private plan: BoundPlan | undefined;
   private planGeneration = -1;
-  /** During fit: a copy of the weights at the start of the epoch, restored if an update overflows. */
-  private backupPtr = 0;
-  private inSizes: number[] = [];
   /** The runtime of the fit in progress: a model stays on its backend until its fit ends. */
   private fitRt: Runtime | undefined;
   private disposed = false;
@@ -453,52 +369,6 @@ export class LayersModel implements TrainingTarget, WeightHolder {
     if (this.disposed) throw new StateError(`model '${this.name}' was disposed and cannot ${what}`);
   }
 
-  /** The parameter layout for the layers' current `trainable` flags: trainable weights first, in one block. */
-  private layout(net: Network): { entries: ParamEntry[]; bytes: number; trainable: number } {
-    const specs = net.layers.flatMap((layer) => layer.params().map((spec) => ({ layer, spec, size: product(spec.shape),
-      trainable: (spec.trainable ?? true) && layer.trainable })));
-    checkWeightCount(`model '${this.name}'`, specs.reduce((a, e) => a + e.size, 0));
-    const offsets = new Map<object, number>();
-    let offset = 0;
-    let trainable = 0;
-    for (const pass of [true, false]) {
-      for (const e of specs) {
-        if (e.trainable !== pass) continue;
-        offsets.set(e, offset);
-        offset += floats(e.size);
-      }
-      if (pass) trainable = offset;
-    }
-    // with its gradients the block must fit in the largest linear memory (wasm32: 4 GiB)
-    if (2 * offset > 2 ** 32) {
-      throw new MemoryError(`model '${this.name}' has ${specs.reduce((a, e) => a + e.size, 0)} weights: with their gradients they need ` +
-        `${2 * offset} bytes, more than the 4 GiB of wasm32 memory`, 2 * offset, 2 ** 32);
-    }
-    // `entries` stays in TF.js weight order (per layer, as params() lists them)
-    return { entries: specs.map((e) => ({ ...e, offset: offsets.get(e)! })), bytes: offset, trainable };
-  }
-
-  private newMemory(bytes: number, trainable: number): ModelMemory {
-    try {
-      return new ModelMemory(bytes, trainable);
-    } catch (e) {
-      throw new MemoryError(`model '${this.name}' needs ${bytes} bytes for its weights, which the JS heap refused (${(e as Error).message})`, bytes, 0);
-    }
-  }
-
-  private setLayout(l: { entries: ParamEntry[]; bytes: number; trainable: number }): void {
-    this.entries = l.entries;
-    this.paramBytes = l.bytes;
-    this.trainableBytes = l.trainable;
-    this.byLayer = new Map();
-    for (const e of l.entries) {
-      const list = this.byLayer.get(e.layer) ?? [];
-      list.push(e);
-      this.byLayer.set(e.layer, list);
-    }
-    this.weighted = [...this.byLayer.keys()];
-  }
-
   /**
    * Fixes the shapes, lays out the parameters and initializes them from the seed, on the JS heap: no backend
    * memory is taken until the model's first call. Called by compile, fit, predict and the weight methods, so
@@ -510,31 +380,33 @@ export class LayersModel implements TrainingTarget, WeightHolder {
    * model.countParams();   // now known
    */
   build(): void {
+    this.built();
+  }
+
+  /** Builds the model if it is not yet (see build) and returns its parameters; follows the current backend. */
+  private built(): Params {
     this.live('be used');
-    if (this.built) {
+    if (this.params) {
       this.follow();
-      return;
+      return this.params;
     }
     const net = this.network();
-    const l = this.layout(net);
-    const mem = this.newMemory(l.bytes, l.trainable);
-    this.setLayout(l);
     // a layer another model uses already has its random stream and its weights: they are shared, not drawn again
     for (const layer of net.layers) {
       if (!layer.usesRng) continue;
       const rng = this.initRng.fork();
       layer.rng ??= rng;
     }
-    this.inSizes = net.inputs.map((t) => product(t.shape));
-    for (const e of this.entries) {
-      if (e.layer.store) continue;
-      initialize(e.spec.initializer, e.spec.shape, mem.params.subarray(e.offset / F32, e.offset / F32 + e.size), this.initRng);
-    }
-    this.mem = mem;
-    this.built = true;
-    for (const layer of this.byLayer.keys()) layer.store ??= { holder: this, home: undefined };
-    finalizer?.register(this, mem, this);
-    this.sync(false);
+    const params = new Params(net, this, this.initRng);
+    this.edge = new DataEdge(net, this.name);
+    this.params = params;
+    params.sync(false);
+    return params;
+  }
+
+  /** The memory of a built model. */
+  private get mem(): ModelMemory {
+    return this.params!.mem;
   }
 
   /** True while the model's fit runs (its weights are changing). @internal */
@@ -542,56 +414,17 @@ export class LayersModel implements TrainingTarget, WeightHolder {
     return this.fitRt !== undefined;
   }
 
-  /**
-   * Takes over the current copy of every shared layer's weights that another model holds (or that a disposed one
-   * left home), so that this model computes with them. A holder in its fit keeps its copy (this model reads it);
-   * writing then is a StateError.
-   */
-  private sync(write: boolean): void {
-    for (const layer of this.weighted) {
-      const st = layer.store!;
-      if (st.holder === this) continue;
-      const entries = this.byLayer.get(layer)!;
-      const holder = st.holder;
-      if (holder?.training && write) {
-        throw new StateError(`layer '${layer.name}' is shared with model '${holder.name}', whose fit is running: model '${this.name}' ` +
-          'cannot change its weights until that fit resolves');
-      }
-      this.writeEntries(entries, holder ? holder.readLayer(layer) : st.home!);
-      if (holder?.training) continue;
-      st.holder = this;
-      st.home = undefined;
-    }
-  }
-
   /** A copy of one layer's weights as this model holds them. @internal */
   readLayer(layer: Layer): Float32Array[] {
-    return this.readEntries(this.byLayer.get(layer) ?? []).map((t) => t.data);
+    const p = this.params!;
+    return p.read(p.byLayer.get(layer) ?? []).map((t) => t.data);
   }
 
   /** Replaces one layer's weights in this model's copy. @internal */
   writeLayer(layer: Layer, values: Float32Array[]): void {
     this.notInFit(`setWeights of layer '${layer.name}'`);
-    this.writeEntries(this.byLayer.get(layer) ?? [], values);
-  }
-
-  /**
-   * Moves the weights to a new layout when layers' `trainable` flags changed since the last one (at compile, as in
-   * Keras). Optimizer state is reset by compile anyway.
-   */
-  private relayout(): void {
-    const l = this.layout(this.network());
-    if (l.trainable === this.trainableBytes && l.entries.every((e, i) => e.offset === this.entries[i].offset)) return;
-    const values = this.getWeights().map((t) => t.data);
-    const mem = this.newMemory(l.bytes, l.trainable);
-    l.entries.forEach((e, i) => mem.params.set(values[i], e.offset / F32));
-    finalizer?.unregister(this);
-    this.mem.release();
-    this.mem = mem;
-    this.setLayout(l);
-    this.plan = undefined;
-    this.planGeneration = -1;
-    finalizer?.register(this, mem, this);
+    const p = this.params!;
+    p.write(p.byLayer.get(layer) ?? [], values);
   }
 
   /**
@@ -608,32 +441,11 @@ export class LayersModel implements TrainingTarget, WeightHolder {
     return (this.mem.rt as Runtime | undefined) ?? runtime();
   }
 
-  /** The parameter block as floats, and the index of its first: the resident copy when there is one, else the home. */
-  private paramsView(): [Float32Array, number] {
-    const m = this.mem;
-    return m.core && m.rt ? [m.rt.backend.memory.f32(), m.paramPtr / F32] : [m.params, 0];
-  }
-  /** Optimizer slot `s` as floats, and the index of its first. */
-  private slotView(s: number): [Float32Array, number] {
-    const m = this.mem;
-    return m.core && m.rt ? [m.rt.backend.memory.f32(), m.statePtr(s) / F32] : [m.state[s], 0];
-  }
-
-  private readParams(): Float32Array {
-    const [f, at] = this.paramsView();
-    return f.slice(at, at + this.paramBytes / F32);
-  }
-
-  private writeEntries(entries: readonly ParamEntry[], values: Float32Array[]): void {
-    const [f, at] = this.paramsView();
-    entries.forEach((e, i) => f.set(values[i], at + e.offset / F32));
-  }
-
   /** The arena plan for `rows` samples and what `mode` needs, placed but not allocated. */
   private planFor(rows: number, mode: PlanMode): GraphPlan {
     return new GraphPlan(this.network(), rows, mode, {
-      trains: (layer) => (this.byLayer.get(layer) ?? []).some((e) => e.trainable),
-      sizes: (layer) => (this.byLayer.get(layer) ?? []).map((e) => e.size),
+      trains: (layer) => (this.params!.byLayer.get(layer) ?? []).some((e) => e.trainable),
+      sizes: (layer) => (this.params!.byLayer.get(layer) ?? []).map((e) => e.size),
     });
   }
 
@@ -650,7 +462,7 @@ export class LayersModel implements TrainingTarget, WeightHolder {
    * MemoryError, with nothing changed and nothing pinned, when the memory cannot hold it.
    */
   private enter(what: string, rows: number, extraBytes: number, batchSize: number, mode: PlanMode): Runtime {
-    this.build();
+    const params = this.built();
     const rt = this.fitRt ?? runtime();
     const m = this.mem;
     if (m.rt && m.rt !== rt) m.evict(); // to another backend: the state goes home, then into the new memory
@@ -666,8 +478,8 @@ export class LayersModel implements TrainingTarget, WeightHolder {
       const available = rt.heap.available + (resident && replan && m.pins === 1 ? m.planBytes : 0);
       if (need > available) throw new MemoryError(`${need} bytes needed, ${available} available`, need, available);
       m.restore(rt);
-      this.bind();
-      this.sync(mode === 'train');
+      params.bind();
+      params.sync(mode === 'train');
       if (!this.planServes(rows, train)) this.place(planned ?? this.planFor(rows, train));
     } catch (e) {
       m.pins--;
@@ -727,20 +539,13 @@ export class LayersModel implements TrainingTarget, WeightHolder {
       need, available);
   }
 
-  /** Re-reads the core block's pointers after the model became resident. */
-  private bind(): void {
-    const m = this.mem;
-    this.paramPtr = m.paramPtr;
-    this.gradPtr = m.gradPtr;
-    this.statePtrs = m.state.map((_, s) => m.statePtr(s));
-  }
-
   /** Allocates the plan block and binds the network's steps to it (one block, kept while the model is resident). */
   private place(plan: GraphPlan): void {
     const base = this.mem.replan(plan.bytes, this.mem.pins > 1);
     this.plan = plan.bind(base, (layer) => {
-      const mine = this.byLayer.get(layer) ?? [];
-      return { ptrs: mine.map((e) => this.paramPtr + e.offset), grads: mine.map((e) => this.gradPtr + e.offset) };
+      const p = this.params!;
+      const mine = p.byLayer.get(layer) ?? [];
+      return { ptrs: mine.map((e) => p.paramPtr + e.offset), grads: mine.map((e) => p.gradPtr + e.offset) };
     });
     this.planGeneration = this.mem.generation;
   }
@@ -750,7 +555,7 @@ export class LayersModel implements TrainingTarget, WeightHolder {
    * train (`true`) or to predict (`false`): what summary() reports.
    */
   planBytes(rows: number, training: boolean): number {
-    this.build();
+    this.built();
     return this.planFor(rows, training ? 'train' : 'predict').bytes;
   }
 
@@ -767,400 +572,46 @@ export class LayersModel implements TrainingTarget, WeightHolder {
     this.notInFit('compile');
     optionsOf<CompileConfig>('compile', c ?? null, COMPILE_OPTIONS);
     const optimizer = toOptimizer(c.optimizer);
-    this.build();
-    const net = this.network();
-    const names = net.outputs.map((t) => t.sourceLayer.name);
-    // a list applies to every output; a map by output name gives each its own (outputs it leaves out get none)
-    let metricLists: unknown[] = names.map((): unknown[] => []);
-    if (Array.isArray(c.metrics)) metricLists = names.map(() => c.metrics);
-    else if (isNameMap(c.metrics)) {
-      const map = c.metrics;
-      for (const k of Object.keys(map)) {
-        if (!names.includes(k)) throw new ValueError(`compile: metrics names output ${show(k)}, but the outputs are: ${names.join(', ')}`);
-      }
-      metricLists = names.map((n) => (Object.hasOwn(map, n) ? map[n] : []));
-    } else if (c.metrics !== undefined) metricLists = [c.metrics];
-    metricLists.forEach((list, i) => {
-      if (!Array.isArray(list)) {
-        throw new ValueError(`metrics must be a list such as ['accuracy']${names.length > 1 ? ' or a map of such lists by output name' : ''}, ` +
-          `got ${show(list)}${names.length > 1 ? ` for output '${names[i]}'` : ''}`);
-      }
-    });
-    const losses = perOutput('loss', c.loss, names, true).map((l) => lossName(l));
-    const weights = c.lossWeights === undefined ? names.map(() => 1)
-      : perOutput('lossWeights', c.lossWeights, names, false).map((w, i) =>
-        numberOption(`lossWeights for output '${names[i]}'`, w, { min: 0 }));
-    const heads = net.outputs.map((t, i): Head => {
-      const loss = losses[i];
-      const size = product(t.shape);
-      const layer = t.sourceLayer;
-      if (isSparse(loss) && size < 2) {
-        throw new ShapeError(`sparseCategoricalCrossentropy needs at least 2 output units, but layer '${layer.name}' has ${size}`);
-      }
-      const metrics = (metricLists[i] as unknown[]).map((m) => resolveMetric(m, loss, size, layer.name));
-      metrics.forEach((m, j) => {
-        if (metrics.findIndex((o) => o.key === m.key) < j) throw new ValueError(`compile: metric ${m.key} is given twice for output '${layer.name}'`);
-      });
-      // the loss head takes over the softmax when nothing else reads the output
-      const v = net.outputIds[i];
-      const fused = layer.softmaxOutput && (loss === 'categoricalCrossentropy' || isSparse(loss)) && net.consumers[v].length === 0;
-      return { name: layer.name, loss, weight: weights[i], fused, metrics, size, shape: [...t.shape], layer };
-    });
-    const logits = net.steps.map((s) => heads.some((h, i) => h.fused && net.outputIds[i] === s.output));
-    this.relayout();
+    const params = this.built();
+    const heads = LossHeads.resolve(this.network(), c.loss, c.lossWeights, c.metrics);
+    if (params.relayout()) {
+      this.plan = undefined;
+      this.planGeneration = -1;
+    }
     this.mem.resetSlots(optimizer.slots, optimizer.initialState());
-    const metricNames = (metricLists[0] as unknown[]).filter((m) => typeof m === 'string').map((m) => (m === 'acc' ? 'accuracy' : m as string));
-    this.compiled = { optimizer, heads, metrics: metricNames, logits };
-    this.iterations = 0;
+    this.compiled = new Step(heads, optimizer);
+    this.pos.iterations = 0;
   }
 
-  private forward(rows: number, training: boolean, logits: readonly boolean[] | undefined): void {
-    const p = this.plan!;
-    p.forward(this.rt.backend.kernels, rows, training, logits ?? this.noLogits());
-  }
-
-  /** No step's softmax left out: what predict runs. */
-  private noLogits(): readonly boolean[] {
-    this.plainSteps ??= this.network().steps.map(() => false);
-    return this.plainSteps;
+  /** Runs the forward pass of every step on `rows` samples; the loss heads' fused softmaxes are left out when `fused`. */
+  private forward(rows: number, training: boolean, fused: boolean): void {
+    const steps = fused ? this.compiled!.heads.fusedSteps : (this.plainSteps ??= this.network().steps.map(() => false));
+    this.plan!.forward(this.rt.backend.kernels, rows, training, steps);
   }
   private plainSteps: boolean[] | undefined;
 
-  /** The loss of output `o` over `rows` samples; writes its gradient when `grad`. */
-  private headLoss(o: number, rows: number, target: number, grad: boolean): number {
-    const k = this.rt.backend.kernels;
-    const h = this.compiled!.heads[o];
-    const p = this.plan!;
-    const y = p.outputPtrs[o];
-    const g = grad ? p.outputGrads[o] : 0;
-    const cols = h.size;
-    let loss: number;
-    switch (h.loss) {
-      case 'meanSquaredError': loss = k.f32_mse(y, target, g, rows, cols); break;
-      case 'binaryCrossentropy': loss = k.f32_bce(y, target, g, rows, cols); break;
-      case 'meanAbsoluteError': loss = k.f32_mae(y, target, g, rows, cols); break;
-      case 'huber': loss = k.f32_huber(y, target, g, rows, cols, 1); break;
-      case 'logcosh': loss = k.f32_logcosh(y, target, g, rows, cols); break;
-      case 'hinge': loss = k.f32_hinge(y, target, g, rows, cols); break;
-      case 'squaredHinge': loss = k.f32_squared_hinge(y, target, g, rows, cols); break;
-      case 'categoricalHinge': loss = k.f32_categorical_hinge(y, target, g, rows, cols); break;
-      case 'kullbackLeiblerDivergence': loss = k.f32_kld(y, target, g, rows, cols); break;
-      case 'poisson': loss = k.f32_poisson(y, target, g, rows, cols); break;
-      case 'meanAbsolutePercentageError': loss = k.f32_mape(y, target, g, rows, cols); break;
-      case 'meanSquaredLogarithmicError': loss = k.f32_msle(y, target, g, rows, cols); break;
-      case 'cosineProximity': loss = k.f32_cosine_proximity(y, target, g, rows, cols); break;
-      case 'categoricalCrossentropy':
-        loss = h.fused ? k.f32_softmax_cce(y, target, y, g, rows, cols) : k.f32_cce(y, target, g, rows, cols);
-        break;
-      default:
-        loss = h.fused ? k.f32_softmax_sparse_cce(y, target, y, g, rows, cols) : k.f32_sparse_cce(y, target, g, rows, cols);
-    }
-    if (grad && h.weight !== 1) k.f32_scale(g, rows * cols, h.weight);
-    return loss;
-  }
-
-  /** `loss` plus the regularization loss, Σ λ·Σw² over the regularized weights. */
-  private regularized(loss: number): number {
-    const k = this.rt.backend.kernels;
-    for (const e of this.entries) {
-      if (e.spec.l2 > 0) loss += e.spec.l2 * k.f32_sum_squares(this.paramPtr + e.offset, e.size);
-    }
-    return loss;
-  }
-
-  /** The total loss (weighted outputs plus regularization) and each output's, writing gradients when `grad`. */
-  private lossOf(rows: number, grad: boolean, each?: number[]): number {
-    const heads = this.compiled!.heads;
-    const p = this.plan!;
-    let loss = 0;
-    for (let o = 0; o < heads.length; o++) {
-      const h = heads[o];
-      const l = this.headLoss(o, rows, isSparse(h.loss) ? p.labelPtrs[o] : p.targetPtrs[o], grad);
-      if (each) each[o] = l;
-      loss = o === 0 && h.weight === 1 ? l : loss + h.weight * l;
-    }
-    return this.regularized(loss);
-  }
-
-  /** Fresh accumulators for a pass: per output, one per metric. */
-  private metricStates(): MetricState[][] {
-    return this.compiled!.heads.map((h) => h.metrics.map((m) => m.make()));
-  }
-
-  /** Adds the batch in the plan's buffers (`rows` samples) to every metric of every output; `into[o][j]` gets its value. */
-  private addMetrics(states: MetricState[][], rows: number, into?: number[][]): void {
-    const heads = this.compiled!.heads;
-    const p = this.plan!;
-    const mem = this.rt.backend.memory;
-    for (let o = 0; o < heads.length; o++) {
-      if (states[o].length === 0) continue;
-      const h = heads[o];
-      const sparse = isSparse(h.loss);
-      const view = { k: this.rt.backend.kernels, memory: mem, pred: p.outputPtrs[o],
-        target: sparse ? 0 : p.targetPtrs[o], labels: sparse ? p.labelPtrs[o] : 0, rows, cols: h.size };
-      for (let j = 0; j < states[o].length; j++) {
-        const v = states[o][j].add(view);
-        if (into) into[o][j] = v;
-      }
-    }
-  }
-
-  /** Forward, loss and backward on the `rows` samples in the input and target buffers; gradients land in the grad block. */
-  private gradients(rows: number, each?: number[]): number {
-    const k = this.rt.backend.kernels;
-    const c = this.compiled!;
-    this.forward(rows, true, c.logits);
-    const loss = this.lossOf(rows, true, each);
-    this.plan!.backward(k, rows, c.logits);
-    for (const e of this.entries) {
-      if (e.spec.l2 > 0 && e.trainable) k.f32_l2_grad(this.paramPtr + e.offset, this.gradPtr + e.offset, e.size, e.spec.l2);
-    }
-    return loss;
-  }
-
-  /** One optimizer step on the `rows` samples in the input and target buffers; returns the loss. */
-  private trainStep(rows: number, epoch: number, batch: number, each: number[]): number {
-    const k = this.rt.backend.kernels;
-    const c = this.compiled!;
-    const loss = this.gradients(rows, each);
-    if (!Number.isFinite(loss)) {
-      throw new TrainingError(`the loss became ${loss} at epoch ${epoch + 1}, batch ${batch + 1} of model '${this.name}'; ` +
-        'training stopped before that batch changed the weights (try a lower learning rate, clipNorm, or check the data)');
-    }
-    const count = this.trainableBytes / F32;
-    if (!k.f32_all_finite(this.gradPtr, count)) {
-      throw new TrainingError(`the gradients became non-finite at epoch ${epoch + 1}, batch ${batch + 1} of model '${this.name}' ` +
-        `(loss ${loss}); training stopped before that batch changed the weights (try a lower learning rate or clipNorm)`);
-    }
-    const opt = c.optimizer;
-    if (opt.clipNorm !== undefined) {
-      const norm = Math.sqrt(k.f32_sum_squares(this.gradPtr, count));
-      if (norm > opt.clipNorm) k.f32_scale(this.gradPtr, count, opt.clipNorm / norm);
-    }
-    const lr = opt.rateAt(this.iterations);
-    this.iterations++;
-    if (count > 0) opt.apply(k, this.paramPtr, this.gradPtr, this.statePtrs, count, lr, this.iterations);
-    if (!k.f32_all_finite(this.paramPtr, this.paramBytes / F32)) {
-      if (this.backupPtr) k.f32_copy(this.backupPtr, this.paramPtr, this.paramBytes / F32);
-      throw new TrainingError(`the weights overflowed to non-finite values at epoch ${epoch + 1}, batch ${batch + 1} of model ` +
-        `'${this.name}' (learning rate ${lr}); they were restored to their values at the start of epoch ${epoch + 1} ` +
-        '(try a lower learning rate or clipNorm)');
-    }
-    return loss;
-  }
-
-  // ---------------------------------------------------------------- data at the edge
-
-  /** Names of the inputs and of the outputs (their layers' names), for name maps and messages. */
-  private ioNames(kind: 'input' | 'output'): readonly string[] {
-    const net = this.network();
-    this.names ??= { input: net.inputs.map((t) => t.sourceLayer.name), output: net.outputs.map((t) => t.sourceLayer.name) };
-    return this.names[kind];
-  }
-  private names: { input: string[]; output: string[] } | undefined;
-
-  /** How `what` names element i of a per-input or per-output value in messages. */
-  private static part(what: string, names: readonly string[], i: number): string {
-    return names.length === 1 ? what : `${what}['${names[i]}']`;
-  }
-
-  /** The samples of every input, checked: one tensor per input, all with the same number of samples. */
-  private checkXs(x: unknown, what: string): Tensor[] {
-    const names = this.ioNames('input');
-    const list = splitIO(x, names, 'input', what, this.name);
-    const xs: Tensor[] = [];
-    for (let i = 0; i < list.length; i++) xs.push(this.checkInput(list[i], i, LayersModel.part(what, names, i)));
-    for (let i = 1; i < xs.length; i++) {
-      if (xs[i].shape[0] !== xs[0].shape[0]) {
-        throw new ShapeError(`${LayersModel.part(what, names, 0)} has ${xs[0].shape[0]} samples but ${LayersModel.part(what, names, i)} has ${xs[i].shape[0]}`);
-      }
-    }
-    return xs;
-  }
-
-  /** The samples of input i, checked against its shape. */
-  private checkInput(v: unknown, i: number, label: string): Tensor {
-    const net = this.network();
-    const t = toTensor(v, label);
-    const want = net.inputs[i].shape;
-    const got = t.shape;
-    const okRank = got.length === want.length + 1 && want.every((d, j) => got[j + 1] === d);
-    if (!okRank) {
-      const first = net.steps.find((s) => s.inputs.includes(i))?.node.layer ?? net.inputs[i].sourceLayer;
-      throw new ShapeError(`layer '${first.name}' expects samples of shape [${want.join(', ')}], ` +
-        `so ${label} should have shape [n, ${want.join(', ')}], but it has shape [${got.join(', ')}]`);
-    }
-    if (got[0] === 0) throw new ShapeError(`${label} has no samples`);
-    return t;
-  }
-
-  /** The targets of every output, checked against its loss: `n` samples each. */
-  private checkYs(y: unknown, n: number, what: string): Target[] {
-    const names = this.ioNames('output');
-    return splitIO(y, names, 'output', what, this.name).map((v, o) => this.checkY(v, o, n, LayersModel.part(what, names, o)));
-  }
-
-  private checkY(y: unknown, o: number, n: number, what: string): Target {
-    const h = this.compiled!.heads[o];
-    const last = h.layer;
-    if (isSparse(h.loss)) {
-      const t = y instanceof Int32Array ? new Tensor(Float32Array.from(y), [y.length]) : toTensor(y, what);
-      if (!(t.shape.length === 1 || (t.shape.length === 2 && t.shape[1] === 1))) {
-        throw new ShapeError(`sparseCategoricalCrossentropy takes ${what} as one integer label per sample (shape [n] or [n, 1]), got shape [${t.shape.join(', ')}]`);
-      }
-      if (t.shape[0] !== n) throw new ShapeError(`x has ${n} samples but ${what} has ${t.shape[0]}`);
-      const labels = new Int32Array(n);
-      for (let i = 0; i < n; i++) {
-        const v = t.data[i];
-        if (!Number.isInteger(v) || v < 0 || v >= h.size) {
-          throw new ValueError(`${what}[${i}] is ${v}, but labels must be integers in [0, ${h.size - 1}] for the ${h.size} units of layer '${last.name}'`);
-        }
-        labels[i] = v;
-      }
-      return labels;
-    }
-    const t = toTensor(y, what);
-    if (t.shape[0] !== n) throw new ShapeError(`x has ${n} samples but ${what} has ${t.shape[0]}`);
-    const per = product(t.shape.slice(1));
-    if (per !== h.size || t.shape.length < 2) {
-      throw new ShapeError(`layer '${last.name}' outputs shape [${h.shape.join(', ')}] per sample, so ${what} should have shape ` +
-        `[${n}, ${h.shape.join(', ')}], but it has shape [${t.shape.join(', ')}]` +
-        (h.loss === 'categoricalCrossentropy' && t.shape.length === 1 ? ' (for integer labels use sparseCategoricalCrossentropy)' : ''));
-    }
-    const bad = firstNonFinite(t.data);
-    if (bad >= 0) throw new ValueError(`${what} contains ${t.data[bad]} at sample ${Math.floor(bad / per)}, index ${bad % per}`);
-    if (h.loss === 'binaryCrossentropy' || h.loss === 'categoricalCrossentropy') {
-      for (let i = 0; i < t.data.length; i++) {
-        if (t.data[i] < 0 || t.data[i] > 1) {
-          throw new ValueError(`${h.loss} needs targets in [0, 1], but ${what} has ${t.data[i]} at sample ${Math.floor(i / per)}, index ${i % per}`);
-        }
-      }
-    }
-    return t;
-  }
-
-  /** Floats per sample of output o's targets (1 for labels). */
-  private targetSize(o: number, y: Target): number {
-    return y instanceof Int32Array ? 1 : this.compiled!.heads[o].size;
-  }
-
-  /** Bytes that staging n samples of xs and ys (with the row order) takes. */
-  private stageBytes(n: number, ys: Target[]): number {
-    if (n === 0) return 0;
-    let b = this.inSizes.reduce((a, s) => a + floats(n * s), 0);
-    ys.forEach((y, o) => { b += floats(n * this.targetSize(o, y)); });
-    return b + floats(n);
-  }
-
-  /** Copies rows [from, from+n) of every input and target into the arena, for the duration of the call (fit's training set). */
-  private stage(xs: Tensor[], ys: Target[], from: number, n: number, what: string): Staged {
-    const a = this.mem;
-    const s: Staged = { xs: [], ys: [], idx: 0, n };
-    try {
-      xs.forEach((_, i) => s.xs.push(a.allocTemp(n * this.inSizes[i] * F32)));
-      ys.forEach((y, o) => s.ys.push(a.allocTemp(n * this.targetSize(o, y) * F32)));
-      // the row order for gathering batches
-      s.idx = a.allocTemp(n * F32);
-    } catch (e) {
-      this.unstage(s);
-      throw e;
-    }
-    const mem = this.rt.backend.memory;
-    xs.forEach((x, i) => mem.f32().set(x.data.subarray(from * this.inSizes[i], (from + n) * this.inSizes[i]), s.xs[i] / F32));
-    ys.forEach((y, o) => {
-      if (y instanceof Int32Array) mem.i32().set(y.subarray(from, from + n), s.ys[o] / F32);
-      else mem.f32().set(y.data.subarray(from * this.targetSize(o, y), (from + n) * this.targetSize(o, y)), s.ys[o] / F32);
-    });
-    const ix = mem.i32();
-    for (let i = 0; i < n; i++) ix[s.idx / F32 + i] = i;
-    xs.forEach((x, i) => {
-      if (!this.rt.backend.kernels.f32_all_finite(s.xs[i], n * this.inSizes[i])) {
-        this.unstage(s);
-        this.nonFinite(x, i, from, n, LayersModel.part(what, this.ioNames('input'), i));
-      }
-    });
-    return s;
-  }
-
-  /** Throws the ValueError for the first non-finite value of input i's rows [from, from+n). */
-  private nonFinite(x: Tensor, i: number, from: number, n: number, what: string): never {
-    const size = this.inSizes[i];
-    const bad = firstNonFinite(x.data.subarray(from * size, (from + n) * size));
-    const s = Math.floor(bad / size);
-    throw new ValueError(`${what} contains ${x.data[from * size + bad]} at sample ${from + s}, feature ${bad % size}; inputs must be finite`);
-  }
-
-  private unstage(s: Staged | undefined): void {
-    if (!s) return;
-    const a = this.mem;
-    for (const p of [...s.xs, ...s.ys, s.idx]) if (p) a.releaseTemp(p);
-  }
-
-  /**
-   * Copies rows [from, from+rows) of every input into its input buffer (and of every target into its target or
-   * label buffer), checking that the inputs are finite.
-   */
-  private load(xs: Tensor[], ys: Target[] | undefined, from: number, rows: number, what: string): void {
-    const mem = this.rt.backend.memory;
-    const p = this.plan!;
-    for (let i = 0; i < xs.length; i++) {
-      const size = this.inSizes[i];
-      mem.f32().set(xs[i].data.subarray(from * size, (from + rows) * size), p.inputPtrs[i] / F32);
-      if (!this.rt.backend.kernels.f32_all_finite(p.inputPtrs[i], rows * size)) {
-        this.nonFinite(xs[i], i, from, rows, LayersModel.part(what, this.ioNames('input'), i));
-      }
-    }
-    if (!ys) return;
-    for (let o = 0; o < ys.length; o++) {
-      const y = ys[o];
-      if (y instanceof Int32Array) mem.i32().set(y.subarray(from, from + rows), p.labelPtrs[o] / F32);
-      else {
-        const size = this.compiled!.heads[o].size;
-        mem.f32().set(y.data.subarray(from * size, (from + rows) * size), p.targetPtrs[o] / F32);
-      }
-    }
-  }
-
-  /**
-   * The logs of a pass: the mean loss, each output's mean loss (several outputs) and the metrics' values
-   * (`values[o][j]`, or the accumulators' values so far).
-   */
-  private logsOf(loss: number, each: readonly number[], values: readonly (readonly number[])[] | MetricState[][]): Logs {
-    const heads = this.compiled!.heads;
-    const logs: Logs = { loss };
-    const value = (o: number, j: number) => {
-      const v = values[o][j];
-      return typeof v === 'number' ? v : v.value();
-    };
-    if (heads.length === 1) {
-      heads[0].metrics.forEach((m, j) => { logs[m.key] = value(0, j); });
-      return logs;
-    }
-    heads.forEach((h, o) => { logs[`${h.name}_loss`] = each[o]; });
-    heads.forEach((h, o) => h.metrics.forEach((m, j) => { logs[`${h.name}_${m.key}`] = value(o, j); }));
-    return logs;
-  }
-
   /** Loss and metrics over rows [from, from+n) of xs and ys, `batch` rows at a time through the input buffers. */
   private evaluateRows(xs: Tensor[], ys: Target[], from: number, n: number, batch: number, what: string): Logs {
-    const c = this.compiled!;
-    const heads = c.heads;
+    const step = this.compiled!;
+    const heads = step.heads;
     let lossSum = 0;
-    const eachSums = heads.map(() => 0);
-    const states = this.metricStates();
-    const each = heads.map(() => 0);
+    const eachSums = heads.heads.map(() => 0);
+    const states = heads.metricStates();
+    const each = heads.heads.map(() => 0);
     for (let start = 0; start < n; start += batch) {
       const rows = Math.min(batch, n - start);
-      this.load(xs, ys, from + start, rows, what);
-      this.forward(rows, false, c.logits);
-      lossSum += this.lossOf(rows, false, each) * rows;
-      for (let o = 0; o < heads.length; o++) eachSums[o] += each[o] * rows;
-      this.addMetrics(states, rows);
+      const rt = this.rt;
+      const p = this.plan!;
+      this.edge.load(rt, p, xs, ys, heads.heads, from + start, rows, what);
+      this.forward(rows, false, true);
+      lossSum += step.loss(rt.backend.kernels, p, this.params!, rows, false, each) * rows;
+      for (let o = 0; o < each.length; o++) eachSums[o] += each[o] * rows;
+      heads.addMetrics(rt.backend.kernels, rt.backend.memory, p, states, rows);
     }
-    return this.logsOf(lossSum / n, eachSums.map((v) => v / n), states);
+    return heads.logsOf(lossSum / n, eachSums.map((v) => v / n), states);
   }
 
-  private requireCompiled(what: string): Compiled {
+  private requireCompiled(what: string): Step {
     if (!this.compiled) throw new StateError(`${what} called before compile: call model.compile({ optimizer, loss }) first`);
     return this.compiled;
   }
@@ -1180,7 +631,7 @@ export class LayersModel implements TrainingTarget, WeightHolder {
    */
   async fit(x: unknown, y: unknown, options?: FitConfig): Promise<History> {
     this.live('fit');
-    const c = this.requireCompiled('fit');
+    const step = this.requireCompiled('fit');
     if (this.fitRt) {
       throw new StateError(`model '${this.name}' is already in a fit: one fit at a time per model (await the fit in progress first)`);
     }
@@ -1194,10 +645,12 @@ export class LayersModel implements TrainingTarget, WeightHolder {
       throw new ValueError(`verbose must be 0 (silent) or 1 (a progress bar), got ${show(config.verbose)}`);
     }
     const hooks = callbackList(config.callbacks);
-    this.build();
-    const X = this.checkXs(x, 'x');
+    const params = this.built();
+    const edge = this.edge;
+    const heads = step.heads.heads;
+    const X = edge.checkXs(x, 'x');
     const N = X[0].shape[0];
-    const Y = this.checkYs(y, N, 'y');
+    const Y = edge.checkYs(y, heads, N, 'y');
     let nTrain = N;
     let valX: Tensor[] | undefined;
     let valY: Target[] | undefined;
@@ -1205,8 +658,8 @@ export class LayersModel implements TrainingTarget, WeightHolder {
       if (!Array.isArray(config.validationData) || config.validationData.length !== 2) {
         throw new ValueError('validationData must be [x, y]');
       }
-      valX = this.checkXs(config.validationData[0], 'validationData x');
-      valY = this.checkYs(config.validationData[1], valX[0].shape[0], 'validationData y');
+      valX = edge.checkXs(config.validationData[0], 'validationData x');
+      valY = edge.checkYs(config.validationData[1], heads, valX[0].shape[0], 'validationData y');
     } else if (split > 0) {
       nTrain = N - Math.floor(N * split);
       if (nTrain <= 0 || nTrain === N) {
@@ -1219,114 +672,33 @@ export class LayersModel implements TrainingTarget, WeightHolder {
     const valFrom = valX === X ? nTrain : 0;
     const valN = valX ? (valX === X ? N - nTrain : valX[0].shape[0]) : 0;
     const valWhat = valX === X ? 'x' : 'validationData x';
-    valX?.forEach((t, i) => {
-      const size = this.inSizes[i];
-      if (firstNonFinite(t.data.subarray(valFrom * size, (valFrom + valN) * size)) >= 0) {
-        this.nonFinite(t, i, valFrom, valN, LayersModel.part(valWhat, this.ioNames('input'), i));
-      }
-    });
-    for (const h of hooks) if (h instanceof Callback) h.setModel(this);
-    const history = new History();
-    const bar = config.verbose === 1 ? new ProgressBar(epochs, nTrain) : undefined;
-    const heads = c.heads;
-    // the kernels in use now: read after every await, since a hook may change the threads (nn.ready, nn.shutdown)
-    const kern = () => this.rt.backend.kernels;
+    if (valX) edge.checkFinite(valX, valFrom, valN, valWhat);
 
-    let train: Staged | undefined;
     // the plan holds min(batchSize, samples) rows; the training set and a backup of the weights are the call's own
-    const extra = this.stageBytes(nTrain, Y) + floats(Math.max(this.paramBytes / F32, 4));
+    const extra = edge.stageBytes(nTrain, Y, heads) + floats(Math.max(params.bytes / F32, 4));
     const rt = this.enter('fit', Math.min(batchSize, nTrain), extra, batchSize, 'train');
     this.fitRt = rt;
     this.stopTraining = false;
+    let train: Staged | undefined;
+    let backupPtr = 0;
     try {
       try {
-        train = this.stage(X, Y, 0, nTrain, 'x');
-        this.backupPtr = this.mem.allocTemp(Math.max(this.paramBytes, 16));
+        train = edge.stage(rt, this.mem, X, Y, heads, 0, nTrain, 'x');
+        backupPtr = this.mem.allocTemp(Math.max(params.bytes, 16));
       } catch (e) {
         throw this.memoryError(e, 'fit', batchSize, Math.min(batchSize, nTrain), extra, rt, 'train');
       }
-      const call = async (name: keyof CallbackHooks, ...args: unknown[]) => {
-        for (const h of hooks) {
-          const f = (h as Record<string, unknown>)[name];
-          if (typeof f === 'function') {
-            const r = f.apply(h, args);
-            if (isThenable(r)) await r;
-          }
-        }
-      };
-      const batchHooks = hooks.filter((h) => typeof h.onBatchEnd === 'function' || typeof h.onBatchBegin === 'function');
-      await call('onTrainBegin', {});
-      let lastYield = performance.now();
-      const batches = Math.ceil(nTrain / batchSize);
-      const each = heads.map(() => 0);
-      const right = heads.map((h) => h.metrics.map(() => 0));
-      for (let epoch = initialEpoch; epoch < epochs && !this.stopTraining; epoch++) {
-        await call('onEpochBegin', epoch, {});
-        bar?.epochBegin();
-        kern().f32_copy(this.paramPtr, this.backupPtr, this.paramBytes / F32);
-        if (shuffle) {
-          // each epoch's order depends only on the shuffle stream, so a resumed fit shuffles the same way
-          const ix = this.rt.backend.memory.i32();
-          const at = train.idx / F32;
-          for (let i = 0; i < nTrain; i++) ix[at + i] = i;
-          this.shuffleRng.shuffle(ix, at, nTrain);
-        }
-        let lossSum = 0;
-        const eachSums = heads.map(() => 0);
-        const states = this.metricStates();
-        let seen = 0;
-        for (let b = 0; b < batches; b++) {
-          const start = b * batchSize;
-          const rows = Math.min(batchSize, nTrain - start);
-          if (batchHooks.length) await call('onBatchBegin', b, { batch: b, size: rows });
-          const k = kern();
-          const p = this.plan!;
-          for (let i = 0; i < train.xs.length; i++) k.f32_gather_rows(train.xs[i], train.idx, start, p.inputPtrs[i], rows, this.inSizes[i]);
-          for (let o = 0; o < Y.length; o++) {
-            if (Y[o] instanceof Int32Array) k.i32_gather(train.ys[o], train.idx, start, p.labelPtrs[o], rows);
-            else k.f32_gather_rows(train.ys[o], train.idx, start, p.targetPtrs[o], rows, heads[o].size);
-          }
-          const loss = this.trainStep(rows, epoch, b, each);
-          lossSum += loss * rows;
-          seen += rows;
-          for (let o = 0; o < heads.length; o++) eachSums[o] += each[o] * rows;
-          this.addMetrics(states, rows, right);
-          if (batchHooks.length) {
-            const logs: Logs = { batch: b, size: rows, ...this.logsOf(loss, each, right) };
-            for (const h of batchHooks) {
-              if (typeof h.onBatchEnd !== 'function') continue;
-              let r = h.onBatchEnd(b, logs);
-              if (isThenable(r)) r = await r;
-              if (r === 'stop') this.stopTraining = true;
-            }
-          }
-          if (bar?.due()) bar.update(epoch, seen, this.logsOf(lossSum / seen, eachSums.map((v) => v / seen), states));
-          if (this.stopTraining) break;
-          const now = performance.now();
-          if (now - lastYield > 50) {
-            await nextTick();
-            lastYield = performance.now();
-          }
-        }
-        const logs: Logs = this.logsOf(lossSum / seen, eachSums.map((v) => v / seen), states);
-        if (valX) {
-          const v = this.evaluateRows(valX, valY!, valFrom, valN, this.plan!.plan.rows, valWhat);
-          for (const [key, value] of Object.entries(v)) logs[`val_${key}`] = value;
-        }
-        if (!this.stopTraining || seen === nTrain) this.epochsTrained++;
-        history.push(epoch, logs);
-        bar?.epochEnd(epoch, logs);
-        await call('onEpochEnd', epoch, logs);
-      }
-      await call('onTrainEnd', {});
+      return await runEpochs({
+        target: this, name: this.name, rt: () => this.rt, plan: () => this.plan!, step, params, pos: this.pos, edge, train, ys: Y,
+        backupPtr, shuffle: shuffle ? this.shuffleRng : undefined, hooks, epochs, initialEpoch, batchSize, verbose: config.verbose === 1,
+        validate: valX && (() => this.evaluateRows(valX, valY!, valFrom, valN, this.plan!.plan.rows, valWhat)),
+      });
     } finally {
-      this.unstage(train);
-      if (this.backupPtr) this.mem.releaseTemp(this.backupPtr);
-      this.backupPtr = 0;
+      unstage(this.mem, train);
+      if (backupPtr) this.mem.releaseTemp(backupPtr);
       this.fitRt = undefined;
       this.leave();
     }
-    return history;
   }
 
   /**
@@ -1340,8 +712,8 @@ export class LayersModel implements TrainingTarget, WeightHolder {
    */
   predict(x: unknown, config?: PredictConfig): Tensor | Tensor[] {
     config = optionsOf<{ batchSize: number }>('predict', config, PREDICT_OPTIONS);
-    this.build();
-    const X = this.checkXs(x, 'x');
+    this.built();
+    const X = this.edge.checkXs(x, 'x');
     const n = X[0].shape[0];
     const batchSize = Math.min(positiveInt('batchSize', config.batchSize ?? 256), n);
     const net = this.network();
@@ -1351,10 +723,10 @@ export class LayersModel implements TrainingTarget, WeightHolder {
     try {
       for (let start = 0; start < n; start += batchSize) {
         const rows = Math.min(batchSize, n - start);
-        this.load(X, undefined, start, rows, 'x');
-        this.forward(rows, false, undefined);
-        const mem = this.rt.backend.memory.f32();
         const p = this.plan!;
+        this.edge.load(this.rt, p, X, undefined, undefined, start, rows, 'x');
+        this.forward(rows, false, false);
+        const mem = this.rt.backend.memory.f32();
         for (let o = 0; o < outs.length; o++) {
           const at = p.outputPtrs[o] / F32;
           outs[o].set(mem.subarray(at, at + rows * sizes[o]), start * sizes[o]);
@@ -1378,10 +750,10 @@ export class LayersModel implements TrainingTarget, WeightHolder {
   evaluate(x: unknown, y: unknown, config?: PredictConfig): Logs {
     this.live('evaluate');
     config = optionsOf<{ batchSize: number }>('evaluate', config, PREDICT_OPTIONS);
-    this.requireCompiled('evaluate');
-    this.build();
-    const X = this.checkXs(x, 'x');
-    const Y = this.checkYs(y, X[0].shape[0], 'y');
+    const step = this.requireCompiled('evaluate');
+    this.built();
+    const X = this.edge.checkXs(x, 'x');
+    const Y = this.edge.checkYs(y, step.heads.heads, X[0].shape[0], 'y');
     const batchSize = Math.min(positiveInt('batchSize', config.batchSize ?? 256), X[0].shape[0]);
     this.enter('evaluate', batchSize, 0, batchSize, 'evaluate');
     try {
@@ -1406,22 +778,24 @@ export class LayersModel implements TrainingTarget, WeightHolder {
     grads: Tensor[];
   } {
     this.live('compute gradients');
-    this.requireCompiled('computeGradients');
-    this.build();
-    const X = this.checkXs(x, 'x');
+    const step = this.requireCompiled('computeGradients');
+    const params = this.built();
+    const X = this.edge.checkXs(x, 'x');
     const n = X[0].shape[0];
-    const Y = this.checkYs(y, n, 'y');
+    const Y = this.edge.checkYs(y, step.heads.heads, n, 'y');
     this.enter('compute gradients', n, 0, n, 'train');
     try {
-      this.load(X, Y, 0, n, 'x');
+      const rt = this.rt;
+      const p = this.plan!;
+      this.edge.load(rt, p, X, Y, step.heads.heads, 0, n, 'x');
       // the forward pass runs as in training: batch normalization updates its moving statistics, which this call
       // must leave as they were
-      const kept = this.rt.backend.memory.f32().slice((this.paramPtr + this.trainableBytes) / F32, (this.paramPtr + this.paramBytes) / F32);
-      const loss = this.gradients(n);
-      const mem = this.rt.backend.memory.f32();
-      mem.set(kept, (this.paramPtr + this.trainableBytes) / F32);
-      const grads = this.entries.map((e) => {
-        const at = (this.gradPtr + e.offset) / F32;
+      const kept = rt.backend.memory.f32().slice((params.paramPtr + params.trainableBytes) / F32, (params.paramPtr + params.bytes) / F32);
+      const loss = step.gradients(rt.backend.kernels, p, params, n);
+      const mem = rt.backend.memory.f32();
+      mem.set(kept, (params.paramPtr + params.trainableBytes) / F32);
+      const grads = params.entries.map((e) => {
+        const at = (params.gradPtr + e.offset) / F32;
         return new Tensor(e.trainable ? mem.slice(at, at + e.size) : new Float32Array(e.size), e.spec.shape);
       });
       return { loss, grads };
@@ -1439,17 +813,9 @@ export class LayersModel implements TrainingTarget, WeightHolder {
    * const [kernel, bias] = model.getWeights();
    */
   getWeights(): Tensor[] {
-    this.build();
-    this.sync(false);
-    return this.readEntries(this.entries);
-  }
-
-  private readEntries(entries: readonly ParamEntry[]): Tensor[] {
-    const [f, base] = this.paramsView();
-    return entries.map((e) => {
-      const at = base + e.offset / F32;
-      return new Tensor(f.slice(at, at + e.size), e.spec.shape);
-    });
+    const params = this.built();
+    params.sync(false);
+    return params.read(params.entries);
   }
 
   /**
@@ -1459,17 +825,9 @@ export class LayersModel implements TrainingTarget, WeightHolder {
    * model.setWeights(otherModel.getWeights());
    */
   setWeights(weights: (Tensor | TensorLike)[]): void {
-    this.build();
-    this.sync(true);
-    this.writeChecked(this.entries, weights, `model '${this.name}'`);
-  }
-
-  private writeChecked(entries: readonly ParamEntry[], weights: unknown, who: string): void {
-    if (!Array.isArray(weights) || weights.length !== entries.length) {
-      throw new ShapeError(`${who} has ${entries.length} weight tensors (${entries.map((e) => `${e.layer.name}/${e.spec.name}`).join(', ')}), but ${Array.isArray(weights) ? weights.length : 'no array'} were given`);
-    }
-    const values = weights.map((w, i) => checkedWeight(`${entries[i].layer.name}/${entries[i].spec.name}`, entries[i].spec.shape, w));
-    this.writeEntries(entries, values);
+    const params = this.built();
+    params.sync(true);
+    params.writeChecked(params.entries, weights, `model '${this.name}'`);
   }
 
   /**
@@ -1482,9 +840,9 @@ export class LayersModel implements TrainingTarget, WeightHolder {
    * model.setWeightsFlat(saved);
    */
   getWeightsFlat(): Float32Array {
-    this.build();
-    this.sync(false);
-    return this.readParams();
+    const params = this.built();
+    params.sync(false);
+    return params.readFlat();
   }
   /**
    * Puts back a copy from getWeightsFlat of this model (same length, else ShapeError).
@@ -1493,11 +851,10 @@ export class LayersModel implements TrainingTarget, WeightHolder {
    * model.setWeightsFlat(model.getWeightsFlat());
    */
   setWeightsFlat(w: Float32Array): void {
-    this.build();
-    if (w.length !== this.paramBytes / F32) throw new ShapeError(`flat weights need ${this.paramBytes / F32} values, got ${w.length}`);
-    this.sync(true);
-    const [f, at] = this.paramsView();
-    f.set(w, at);
+    const params = this.built();
+    if (w.length !== params.bytes / F32) throw new ShapeError(`flat weights need ${params.bytes / F32} values, got ${w.length}`);
+    params.sync(true);
+    params.writeFlat(w);
   }
 
   /**
@@ -1507,8 +864,7 @@ export class LayersModel implements TrainingTarget, WeightHolder {
    * nn.sequential({ layers: [nn.layers.dense({ units: 10, inputShape: [784] })] }).countParams();   // 7850
    */
   countParams(): number {
-    this.build();
-    return this.entries.reduce((a, e) => a + e.size, 0);
+    return this.built().count();
   }
 
   /**
@@ -1521,12 +877,11 @@ export class LayersModel implements TrainingTarget, WeightHolder {
    */
   summary(print: (line: string) => void = console.log): string {
     if (typeof print !== 'function') throw new ValueError(`summary takes a function that prints one line, got ${show(print)}`);
-    this.build();
+    const params = this.built();
     const net = this.network();
     const graph = !(this instanceof Sequential);
     const rows = [['Layer (type)', 'Output shape', 'Param #', ...(graph ? ['Connected to'] : [])]];
-    const count = (l: Layer, trainable?: boolean) => (this.byLayer.get(l) ?? [])
-      .filter((e) => trainable === undefined || e.trainable === trainable).reduce((a, e) => a + e.size, 0);
+    const count = (l: Layer) => params.count(l);
     const listed = graph ? net.layers : net.layers.filter((l) => !(l instanceof InputLayer));
     for (const l of listed) {
       const steps = net.steps.filter((s) => s.node.layer === l);
@@ -1539,7 +894,7 @@ export class LayersModel implements TrainingTarget, WeightHolder {
     const w = rows[0].map((_, i) => Math.max(...rows.map((r) => r[i].length)) + 3);
     const line = (r: string[]) => r.map((c, i) => (i === cols - 1 ? c : c.padEnd(w[i]))).join('');
     const rule = '_'.repeat(w.reduce((a, b) => a + b, 0));
-    const trainable = net.layers.reduce((a, l) => a + count(l, true), 0);
+    const trainable = params.count(undefined, true);
     const batch = this.plan?.plan.rows ?? 32;
     const text = [rule, line(rows[0]), '='.repeat(rule.length), ...rows.slice(1).map(line), '='.repeat(rule.length),
       `Total params: ${this.countParams()}`, `Trainable params: ${trainable}`, `Non-trainable params: ${this.countParams() - trainable}`,
@@ -1569,7 +924,7 @@ export class LayersModel implements TrainingTarget, WeightHolder {
     /** Bytes the model takes in the backend's memory while resident. */
     modelBytes: number;
   } {
-    this.build();
+    this.built();
     const m = this.mem;
     return { backend: this.rt.backend.name, memoryBytes: this.rt.backend.memory.byteLength, paramPtr: m.paramPtr,
       planPtr: m.plan, capacity: m.plan && this.plan ? this.plan.plan.rows : 0, modelBytes: m.residentBytes };
@@ -1586,23 +941,14 @@ export class LayersModel implements TrainingTarget, WeightHolder {
   dispose(): void {
     if (this.disposed) return;
     if (this.fitRt) throw new StateError(`model '${this.name}' cannot be disposed while its fit runs; set model.stopTraining = true and dispose after the fit resolves`);
-    if (this.built) {
-      // the layers it holds keep their weights, for the other models that use them
-      for (const [layer] of this.byLayer) {
-        const st = layer.store!;
-        if (st.holder !== this) continue;
-        st.home = this.readLayer(layer);
-        st.holder = undefined;
-      }
-      this.mem.release();
-      finalizer?.unregister(this);
-    }
+    // the layers it holds keep their weights, for the other models that use them
+    this.params?.release();
     this.disposed = true;
   }
 
   /** Optimizer updates applied since compile (0 before). */
   get optimizerIterations(): number {
-    return this.iterations;
+    return this.pos.iterations;
   }
 
   /**
@@ -1622,8 +968,9 @@ export class LayersModel implements TrainingTarget, WeightHolder {
     metrics: string[];
   } | undefined {
     const c = this.compiled;
-    return c && { optimizer: c.optimizer, loss: c.heads[0].loss, losses: c.heads.map((h) => h.loss),
-      lossWeights: c.heads.map((h) => h.weight), metrics: [...c.metrics] };
+    const heads = c?.heads.heads;
+    return c && heads && { optimizer: c.optimizer, loss: heads[0].loss, losses: heads.map((h) => h.loss),
+      lossWeights: heads.map((h) => h.weight), metrics: [...c.heads.metricNames] };
   }
 
   /**
@@ -1641,16 +988,7 @@ export class LayersModel implements TrainingTarget, WeightHolder {
   }[] {
     this.live('get its optimizer weights');
     const c = this.requireCompiled('getOptimizerWeights');
-    this.build();
-    const out: { name: string; tensor: Tensor }[] = [];
-    c.optimizer.slotNames.forEach((slot, s) => {
-      const [f, base] = this.slotView(s);
-      for (const e of this.trainableEntries()) {
-        const at = base + e.offset / F32;
-        out.push({ name: `${e.layer.name}/${e.spec.name}/${slot}`, tensor: new Tensor(f.slice(at, at + e.size), e.spec.shape) });
-      }
-    });
-    return out;
+    return this.built().readSlots(c.optimizer.slotNames);
   }
 
   /**
@@ -1663,34 +1001,7 @@ export class LayersModel implements TrainingTarget, WeightHolder {
   setOptimizerWeights(list: { name: string; tensor: Tensor }[]): void {
     this.live('set its optimizer weights');
     const c = this.requireCompiled('setOptimizerWeights');
-    this.build();
-    const trainable = this.trainableEntries();
-    const want = c.optimizer.slotNames.length * trainable.length;
-    if (!Array.isArray(list) || list.length !== want) {
-      throw new ShapeError(`optimizer ${c.optimizer.name} of model '${this.name}' has ${want} state tensors, got ${Array.isArray(list) ? list.length : 'none'}`);
-    }
-    const values: [number, number, Float32Array][] = [];
-    c.optimizer.slotNames.forEach((slot, s) => {
-      trainable.forEach((e, i) => {
-        const item = list[s * trainable.length + i];
-        const name = `${e.layer.name}/${e.spec.name}/${slot}`;
-        const t = item?.tensor;
-        if (!(t instanceof Tensor) || t.size !== e.size || t.shape.some((d, j) => d !== e.spec.shape[j])) {
-          throw new ShapeError(`optimizer state ${name} must have shape [${e.spec.shape.join(', ')}], got ${t instanceof Tensor ? `[${t.shape.join(', ')}]` : String(t)}`);
-        }
-        const bad = firstNonFinite(t.data);
-        if (bad >= 0) throw new ValueError(`optimizer state ${name} contains ${t.data[bad]} at index ${bad}`);
-        values.push([s, e.offset / F32, t.data]);
-      });
-    });
-    for (const [s, at, data] of values) {
-      const [f, base] = this.slotView(s);
-      f.set(data, base + at);
-    }
-  }
-
-  private trainableEntries(): ParamEntry[] {
-    return this.entries.filter((e) => e.trainable);
+    this.built().writeSlots(c.optimizer.slotNames, c.optimizer.name, list);
   }
 
   /**
@@ -1700,8 +1011,8 @@ export class LayersModel implements TrainingTarget, WeightHolder {
    * const state = model.getTrainingState();   // { epochsTrained, iterations, shuffleState, layerRngStates }
    */
   getTrainingState(): TrainingState {
-    this.build();
-    return { epochsTrained: this.epochsTrained, iterations: this.iterations, shuffleState: this.shuffleRng.getState(),
+    this.built();
+    return { epochsTrained: this.pos.epochsTrained, iterations: this.pos.iterations, shuffleState: this.shuffleRng.getState(),
       layerRngStates: this.rngLayers().map((l) => l.rng?.getState() ?? null) };
   }
 
@@ -1718,7 +1029,7 @@ export class LayersModel implements TrainingTarget, WeightHolder {
    * copy.setTrainingState(model.getTrainingState());
    */
   setTrainingState(s: TrainingState): void {
-    this.build();
+    this.built();
     this.notInFit('setTrainingState');
     if (!s || !Number.isInteger(s.epochsTrained) || s.epochsTrained < 0 || !Number.isInteger(s.iterations) || s.iterations < 0) {
       throw new ValueError(`training state needs integer epochsTrained and iterations ≥ 0, got ${JSON.stringify(s)}`);
@@ -1734,8 +1045,8 @@ export class LayersModel implements TrainingTarget, WeightHolder {
     } catch (e) {
       throw new ValueError(`training state: ${(e as Error).message}`);
     }
-    this.epochsTrained = s.epochsTrained;
-    this.iterations = s.iterations;
+    this.pos.epochsTrained = s.epochsTrained;
+    this.pos.iterations = s.iterations;
   }
 
   /**
@@ -1879,66 +1190,6 @@ export class Sequential extends LayersModel {
   override toJSON(): Record<string, unknown> {
     return { className: 'Sequential', config: { name: this.name, layers: this.chain.map((l) => l.toJSON()) } };
   }
-}
-
-/** Splits a per-input (or per-output) value: the value itself for one, a list in order or a map by name for several. */
-function splitIO(v: unknown, names: readonly string[], kind: 'input' | 'output', what: string, model: string): unknown[] {
-  if (names.length === 1) {
-    // a list of one tensor, as TF.js takes it
-    if (Array.isArray(v) && v.length === 1 && v[0] instanceof Tensor) return [v[0]];
-    if (isNameMap(v)) {
-      const keys = Object.keys(v);
-      if (keys.length === 1 && keys[0] === names[0]) return [v[names[0]]];
-    }
-    return [v];
-  }
-  const expect = `model '${model}' has ${names.length} ${kind}s (${names.map((n) => `'${n}'`).join(', ')}): pass ${what} as a list of ` +
-    `${names.length} tensors in that order or as an object keyed by ${kind} name`;
-  if (Array.isArray(v)) {
-    if (v.length !== names.length) throw new ValueError(`${expect}; got a list of ${v.length}`);
-    return v;
-  }
-  if (isNameMap(v)) {
-    for (const k of Object.keys(v)) if (!names.includes(k)) throw new ValueError(`${expect}; ${show(k)} is not one of them`);
-    return names.map((n) => {
-      if (!Object.hasOwn(v, n)) throw new ValueError(`${expect}; '${n}' is missing`);
-      return v[n];
-    });
-  }
-  throw new ValueError(`${expect}; got ${show(v)}`);
-}
-
-function isNameMap(v: unknown): v is Record<string, unknown> {
-  return !!v && typeof v === 'object' && !Array.isArray(v) && !ArrayBuffer.isView(v) && !(v instanceof Tensor) &&
-    Object.getPrototypeOf(v) === Object.prototype;
-}
-
-/** A compile option per output: one value for all (when `single` allows it), a list in order, or a map by name. */
-function perOutput<T>(what: string, v: PerOutput<T>, names: readonly string[], single: boolean): T[] {
-  if (Array.isArray(v)) {
-    if (v.length !== names.length) {
-      throw new ValueError(`compile: ${what} has ${v.length} entries but the model has ${names.length} outputs (${names.join(', ')})`);
-    }
-    return v;
-  }
-  if (isNameMap(v)) {
-    for (const k of Object.keys(v)) {
-      if (!names.includes(k)) throw new ValueError(`compile: ${what} names output ${show(k)}, but the outputs are: ${names.join(', ')}`);
-    }
-    return names.map((n) => {
-      if (!Object.hasOwn(v, n)) throw new ValueError(`compile: ${what} has no entry for output '${n}'`);
-      return v[n] as T;
-    });
-  }
-  if (!single && names.length > 1) {
-    throw new ValueError(`compile: ${what} must be a list or an object keyed by output name for a model of ${names.length} outputs`);
-  }
-  return names.map(() => v as T);
-}
-
-function firstNonFinite(a: Float32Array): number {
-  for (let i = 0; i < a.length; i++) if (!Number.isFinite(a[i])) return i;
-  return -1;
 }
 
 /**

@@ -163,8 +163,9 @@ describe('packed tarball', () => {
       // a stack frame shows the identifier a function is defined with: readable in the unminified Node builds;
       // the browser build's identifiers are short, and devtools show the names through its source map
       const fn = build === 'browser' ? '[\\w$]+' : 'Sequential';
-      expect(frames[1]).toMatch(new RegExp(`^ +at ${fn}\\.checkInput \\(.*${file.replace('.', '\\.')}:\\d+:\\d+\\)$`));
-      expect(frames[2]).toMatch(new RegExp(`^ +at ${fn}\\.checkXs \\(`));
+      const edge = build === 'browser' ? '[\\w$]+' : 'DataEdge';
+      expect(frames[1]).toMatch(new RegExp(`^ +at ${edge}\\.checkInput \\(.*${file.replace('.', '\\.')}:\\d+:\\d+\\)$`));
+      expect(frames[2]).toMatch(new RegExp(`^ +at ${edge}\\.checkXs \\(`));
       expect(frames[3]).toMatch(new RegExp(`^ +at ${fn}\\.fit \\(`));
     });
 
@@ -177,18 +178,17 @@ describe('packed tarball', () => {
     }
     const r = spawnSync('node', ['--enable-source-maps', 'uncaught.mjs'], { cwd: dir, encoding: 'utf8' });
     expect(r.status).toBe(1);
-    const frames = r.stderr.split('\n').filter((l) => /^ +at Sequential\./.test(l));
-    // the frames point at the lines of src/model.ts that hold the calls: the throw in checkInput, the calls in
-    // checkXs and in fit
-    const src = readFileSync(join(root, 'src/model.ts'), 'utf8').split('\n');
+    const frames = r.stderr.split('\n').filter((l) => /^ +at (DataEdge|Sequential)\./.test(l));
+    // the frames point at the lines of src/ that hold the calls: the throw in checkInput and the call in checkXs
+    // (src/train/edge.ts), the call in fit (src/model.ts)
     const at = (frame: string | undefined) => {
-      const m = /\/src\/model\.ts:(\d+):\d+\)$/.exec(frame ?? '');
+      const m = /\/src\/(model|train\/edge)\.ts:(\d+):\d+\)$/.exec(frame ?? '');
       expect(m, frame).not.toBeNull();
-      return src[Number(m![1]) - 1];
+      return readFileSync(join(root, `src/${m![1]}.ts`), 'utf8').split('\n')[Number(m![2]) - 1];
     };
     expect(at(frames[0])).toMatch(/throw new ShapeError\(`layer '\$\{first\.name\}' expects samples/);
     expect(at(frames[1])).toMatch(/this\.checkInput\(list\[i\], i, /);
-    expect(at(frames[2])).toMatch(/this\.checkXs\(x, 'x'\)/);
+    expect(at(frames[2])).toMatch(/edge\.checkXs\(x, 'x'\)/);
   });
 
   it('an uncaught error prints its message and frames, not a screen of bundled code', () => {
