@@ -25,5 +25,7 @@ export { f32_conv2d_direct, f32_conv2d_direct_dw } from './conv/direct';
 export {
   f32_maxpool2d, f32_maxpool2d_grad, f32_avgpool2d, f32_avgpool2d_grad, f32_global_avgpool, f32_global_avgpool_grad,
 } from './pool/pool';
-export { f32_dropout, f32_mul, f32_batchnorm_train, f32_batchnorm_infer, f32_batchnorm_grad } from './norm/norm';
+export {
+  f32_dropout, f32_mul, f32_batchnorm_train, f32_batchnorm_infer, f32_batchnorm_grad, f32_layernorm, f32_layernorm_grad,
+} from './norm/norm';
 export { f32_add, f32_sub, f32_axpy, f32_max, f32_min, f32_pick_grad, f32_copy_strided } from './binary/binary';

@@ -19,7 +19,9 @@ export {
   Dropout, BatchNormalization, type DenseConfig, type LayerConfig, type Conv2DConfig, type Pooling2DConfig,
   type BatchNormalizationConfig, layerFromJSON, type LayerJSON, type ActivationConfig, type ReshapeConfig,
   type DropoutConfig, type Padding, SymbolicTensor, InputLayer, input, type InputConfig, Add, Subtract, Multiply, Average,
-  Maximum, Minimum, Concatenate, type ConcatenateConfig,
+  Maximum, Minimum, Concatenate, type ConcatenateConfig, Conv1D, MaxPooling1D, AveragePooling1D, GlobalAveragePooling1D,
+  GlobalMaxPooling1D, RepeatVector, Permute, LayerNormalization, type Conv1DConfig, type Pooling1DConfig, type Padding1D,
+  type RepeatVectorConfig, type PermuteConfig, type LayerNormalizationConfig,
 } from './layers/index';
 export { l2, type Regularizer } from './layers/regularizers';
 export {

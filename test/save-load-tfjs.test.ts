@@ -115,6 +115,41 @@ const TFJS_MODELS: { name: string; input: number[]; build: () => tf.Sequential; 
       tf.layers.dense({ units: 2 }),
     ] }),
   },
+  {
+    name: 'sequences (Conv1D valid/same/strides, 1-D pooling, LayerNormalization, Permute, global 1-D pooling)',
+    input: [11, 3],
+    build: () => tf.sequential({ layers: [
+      tf.layers.conv1d({ filters: 4, kernelSize: 3, padding: 'same', activation: 'relu', inputShape: [11, 3] }),
+      tf.layers.layerNormalization({ epsilon: 1e-4 }),
+      tf.layers.maxPooling1d({ poolSize: 2, strides: 1, padding: 'same' }),
+      tf.layers.conv1d({ filters: 5, kernelSize: 2, activation: 'tanh', useBias: false }),
+      tf.layers.averagePooling1d({ poolSize: 3, strides: 2, padding: 'same' }),
+      tf.layers.conv1d({ filters: 4, kernelSize: 2, strides: 2, activation: 'sigmoid' }),
+      tf.layers.permute({ dims: [2, 1] }),
+      tf.layers.layerNormalization({ gammaInitializer: 'heNormal' }),
+      tf.layers.globalMaxPooling1d({}),
+      tf.layers.dense({ units: 2 }),
+    ] }),
+  },
+  {
+    // TF.js 4.22 cannot train a LayerNormalization without scale or center (its gradient reads the missing weight)
+    // nor a dilated convolution
+    name: 'RepeatVector, 3-D Permute, dilated Conv1D, GlobalAveragePooling1D, LayerNormalization without scale or center',
+    input: [6],
+    train: false,
+    build: () => tf.sequential({ layers: [
+      tf.layers.dense({ units: 4, inputShape: [6] }),
+      tf.layers.repeatVector({ n: 3 }),
+      tf.layers.reshape({ targetShape: [3, 2, 2] }),
+      tf.layers.permute({ dims: [3, 1, 2] }),
+      tf.layers.reshape({ targetShape: [6, 2] }),
+      tf.layers.conv1d({ filters: 3, kernelSize: 2, dilationRate: 2, padding: 'same' }),
+      tf.layers.layerNormalization({ scale: false, betaInitializer: 'heNormal' }),
+      tf.layers.layerNormalization({ center: false, gammaInitializer: 'heNormal' }),
+      tf.layers.globalAveragePooling1d({}),
+      tf.layers.dense({ units: 3 }),
+    ] }),
+  },
 ];
 
 let dir = '';
@@ -321,6 +356,23 @@ const NEURITE_MODELS: { name: string; input: number[]; build: () => nn.Sequentia
       nn.layers.conv2d({ filters: 3, kernelSize: 3, dilationRate: 2, activation: 'tanh', inputShape: [7, 7, 1] }),
       nn.layers.flatten(),
       nn.layers.dense({ units: 2, activation: 'softmax' }),
+    ] }),
+  },
+  {
+    name: 'sequences (conv1d, 1-D pooling, layer normalization, repeatVector, permute, global 1-D pooling)',
+    input: [10, 2],
+    build: () => nn.sequential({ seed: 8, layers: [
+      nn.layers.conv1d({ filters: 4, kernelSize: 3, strides: 1, padding: 'same', activation: 'elu', inputShape: [10, 2] }),
+      nn.layers.layerNormalization({ epsilon: 1e-5 }),
+      nn.layers.averagePooling1d({ poolSize: 2 }),
+      nn.layers.conv1d({ filters: 3, kernelSize: 2, useBias: false }),
+      nn.layers.maxPooling1d({ poolSize: 3, strides: 1, padding: 'same' }),
+      nn.layers.permute({ dims: [2, 1] }),
+      nn.layers.globalAveragePooling1d(),
+      nn.layers.repeatVector({ n: 3 }),
+      nn.layers.layerNormalization({ scale: false }),
+      nn.layers.globalMaxPooling1d(),
+      nn.layers.dense({ units: 2 }),
     ] }),
   },
 ];

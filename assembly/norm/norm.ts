@@ -428,3 +428,80 @@ export function f32_batchnorm_grad(x: usize, dy: usize, dx: usize, gamma: usize,
     }
   }
 }
+
+// ---- layer normalization (each row of `cols` values normalized on its own) ----
+// Row sums are f64, over the row's values in ascending order (scalar, so the js twin's plain loop gives the same
+// bits); the per-value steps are f32 operations. A γ or β pointer of 0 means no scale or no shift.
+
+export function f32_layernorm(x: usize, y: usize, gamma: usize, beta: usize, mean: usize, invstd: usize, rows: i32,
+  cols: i32, epsilon: f32): void {
+  const stride = <usize>cols << 2;
+  const nc = <f64>cols;
+  for (let r = 0; r < rows; r++) {
+    let s: f64 = 0;
+    for (let j = 0; j < cols; j++) s += <f64>load<f32>(x + (<usize>j << 2));
+    const u = s / nc;
+    s = 0;
+    for (let j = 0; j < cols; j++) {
+      const d = <f64>load<f32>(x + (<usize>j << 2)) - u;
+      s += d * d;
+    }
+    const m = <f32>u;
+    const is = <f32>(1 / Math.sqrt(s / nc + <f64>epsilon));
+    store<f32>(mean + (<usize>r << 2), m);
+    store<f32>(invstd + (<usize>r << 2), is);
+    const mv = f32x4.splat(m), sv = f32x4.splat(is);
+    let j = 0;
+    for (; j + 4 <= cols; j += 4) {
+      const o = <usize>j << 2;
+      let v = f32x4.mul(f32x4.sub(v128.load(x + o), mv), sv);
+      if (gamma) v = f32x4.mul(v, v128.load(gamma + o));
+      if (beta) v = f32x4.add(v, v128.load(beta + o));
+      v128.store(y + o, v);
+    }
+    for (; j < cols; j++) {
+      const o = <usize>j << 2;
+      let v = (load<f32>(x + o) - m) * is;
+      if (gamma) v *= load<f32>(gamma + o);
+      if (beta) v += load<f32>(beta + o);
+      store<f32>(y + o, v);
+    }
+    x += stride;
+    y += stride;
+  }
+}
+
+export function f32_layernorm_grad(x: usize, dy: usize, dx: usize, gamma: usize, mean: usize, invstd: usize,
+  dgamma: usize, dbeta: usize, rows: i32, cols: i32): void {
+  const stride = <usize>cols << 2;
+  const nc = <f64>cols;
+  if (dgamma) memory.fill(dgamma, 0, stride);
+  if (dbeta) memory.fill(dbeta, 0, stride);
+  for (let r = 0; r < rows; r++) {
+    const m = load<f32>(mean + (<usize>r << 2)), is = load<f32>(invstd + (<usize>r << 2));
+    let sa: f64 = 0, sb: f64 = 0;
+    for (let j = 0; j < cols; j++) {
+      const o = <usize>j << 2;
+      const xh = (load<f32>(x + o) - m) * is;
+      const d = load<f32>(dy + o);
+      const g = gamma ? d * load<f32>(gamma + o) : d;
+      sa += <f64>g;
+      sb += <f64>g * <f64>xh;
+      if (dgamma) store<f32>(dgamma + o, load<f32>(dgamma + o) + d * xh);
+      if (dbeta) store<f32>(dbeta + o, load<f32>(dbeta + o) + d);
+    }
+    if (dx) {
+      const a = <f32>(sa / nc), b = <f32>(sb / nc);
+      for (let j = 0; j < cols; j++) {
+        const o = <usize>j << 2;
+        const xh = (load<f32>(x + o) - m) * is;
+        const d = load<f32>(dy + o);
+        const g = gamma ? d * load<f32>(gamma + o) : d;
+        store<f32>(dx + o, is * ((g - a) - xh * b));
+      }
+      dx += stride;
+    }
+    x += stride;
+    dy += stride;
+  }
+}

@@ -352,6 +352,22 @@ export interface Kernels {
    */
   f32_batchnorm_grad(x: number, dy: number, dx: number, gamma: number, mean: number, invstd: number,
     dgamma: number, dbeta: number, rows: number, c: number): void;
+  /**
+   * Layer normalization of each of `rows` rows of `cols` values (a sample's positions, normalized over the last
+   * axis): mean and variance of the row as f64 sums over the row ascending (two passes, the variance biased);
+   * mean = f32(u) and invstd = f32(1/√(var + ε)) stored per row (for backward); y = x̂·γ + β with x̂ = (x − mean)·invstd,
+   * each an f32 operation. gamma or beta 0: no scale or no shift. y may equal x.
+   */
+  f32_layernorm(x: number, y: number, gamma: number, beta: number, mean: number, invstd: number, rows: number,
+    cols: number, epsilon: number): void;
+  /**
+   * Backward of f32_layernorm: with x̂ = (x − mean)·invstd and g = dy·γ (dy without γ), dgamma[j] = Σ_rows dy·x̂ and
+   * dbeta[j] = Σ_rows dy (f32 adds over the rows ascending from 0, overwritten; a 0 pointer skips one); per row
+   * a = f32(Σ g / cols), b = f32(Σ g·x̂ / cols) (f64 sums over the row ascending) and dx = invstd·((g − a) − x̂·b) in
+   * f32 operations (dx 0: none). dx may equal dy.
+   */
+  f32_layernorm_grad(x: number, dy: number, dx: number, gamma: number, mean: number, invstd: number,
+    dgamma: number, dbeta: number, rows: number, cols: number): void;
 
   // ---- two operands: merge layers and gradient accumulation (assembly/binary, src/backend/js/binary.ts) ----
   // One IEEE f32 operation or select per element, the same bits on every backend. Pointers need only be 4-byte

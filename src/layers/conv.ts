@@ -48,28 +48,15 @@ export const CONV2D_OPTIONS = ['filters', 'kernelSize', 'strides', 'padding', 'd
 /** The options nn.layers.maxPooling2d and averagePooling2d take. */
 export const POOLING2D_OPTIONS = ['poolSize', 'strides', 'padding', 'inputShape', 'name'] as const;
 
-/**
- * Options of {@link layers}.conv2d. Sizes are a number (the same along both axes) or `[height, width]`.
- *
- * @example
- * nn.layers.conv2d({ filters: 16, kernelSize: [3, 3], strides: 2, padding: 'same', activation: 'relu' });
- */
-export interface Conv2DConfig extends LayerConfig {
+/** Options every convolution takes: what it computes per window, not the window's geometry. */
+export interface ConvolutionConfig extends LayerConfig {
   /** Number of output channels: a positive integer. Required. */
   filters: number;
-  /** Size of the convolution window: a positive integer or a pair. Required. */
-  kernelSize: number | [number, number];
-  /** Step between windows. Default `1`. */
-  strides?: number | [number, number];
-  /** Border handling (see {@link Padding}). Default `'valid'`. */
-  padding?: Padding;
-  /** Spacing between the kernel's taps (atrous convolution). Default `1`; above 1 only with strides 1, as in Keras. */
-  dilationRate?: number | [number, number];
   /** Activation applied to the convolution plus bias. Default `'linear'` (none). */
   activation?: ActivationName;
   /** Whether the layer adds one bias per filter. Default `true`. */
   useBias?: boolean;
-  /** How the kernel `[kh, kw, inChannels, filters]` is initialized. Default `'glorotUniform'`. */
+  /** How the kernel is initialized. Default `'glorotUniform'`. */
   kernelInitializer?: InitializerName;
   /** How the bias is initialized. Default `'zeros'`. */
   biasInitializer?: InitializerName;
@@ -80,25 +67,38 @@ export interface Conv2DConfig extends LayerConfig {
 }
 
 /**
- * 2-D convolution over NHWC images: kernel [kh, kw, inChannels, filters] as in TF.js, run as im2col + matrix
- * multiply with bias and activation fused.
+ * Options of {@link layers}.conv2d. Sizes are a number (the same along both axes) or `[height, width]`.
  *
  * @example
- * nn.layers.conv2d({ filters: 8, kernelSize: 5, activation: 'relu', inputShape: [28, 28, 1] });
+ * nn.layers.conv2d({ filters: 16, kernelSize: [3, 3], strides: 2, padding: 'same', activation: 'relu' });
  */
-export class Conv2D extends Layer {
-  /** Always 'Conv2D'. */
-  readonly className = 'Conv2D';
+export interface Conv2DConfig extends ConvolutionConfig {
+  /** Size of the convolution window: a positive integer or a pair. Required. */
+  kernelSize: number | [number, number];
+  /** Step between windows. Default `1`. */
+  strides?: number | [number, number];
+  /** Border handling (see {@link Padding}). Default `'valid'`. */
+  padding?: Padding;
+  /** Spacing between the kernel's taps (atrous convolution). Default `1`; above 1 only with strides 1, as in Keras. */
+  dilationRate?: number | [number, number];
+}
+
+/**
+ * Where a convolution's windows are, as an NHWC 2-D convolution (a 1-D one is an image of height 1): input
+ * h×w×c, output oh×ow, kernel kh×kw, strides sh, sw, dilations dh, dw, leading padding padTop, padLeft.
+ */
+export interface ConvGeometry {
+  h: number; w: number; c: number; oh: number; ow: number; padTop: number; padLeft: number;
+  kh: number; kw: number; sh: number; sw: number; dh: number; dw: number;
+}
+
+/**
+ * What conv2d and conv1d share: the kernel's weights, and the run as im2col + matrix multiply with bias and
+ * activation fused (or the direct one-channel kernels), over the geometry the subclass fixes at build.
+ */
+export abstract class Convolution extends Layer {
   /** Number of output channels. */
   readonly filters: number;
-  /** Window size `[height, width]`. */
-  readonly kernelSize: [number, number];
-  /** Step between windows `[height, width]`. */
-  readonly strides: [number, number];
-  /** Border handling. */
-  readonly padding: Padding;
-  /** Spacing between kernel taps `[height, width]`. */
-  readonly dilationRate: [number, number];
   /** @internal */
   readonly act: ActivationSpec;
   /** Whether the layer has a bias. */
@@ -109,19 +109,12 @@ export class Conv2D extends Layer {
   readonly biasInitializer: InitializerName;
   /** The kernel's L2 factor (loss += l2·Σw²); 0 without a regularizer. */
   readonly l2: number;
-  private g = { h: 0, w: 0, c: 0, oh: 0, ow: 0, padTop: 0, padLeft: 0 };
+  /** @internal */
+  protected g: ConvGeometry = { h: 0, w: 0, c: 0, oh: 0, ow: 0, padTop: 0, padLeft: 0, kh: 0, kw: 0, sh: 1, sw: 1, dh: 1, dw: 1 };
 
-  constructor(config: Conv2DConfig) {
-    const c = optionsOf<Conv2DConfig>('conv2d', config);
-    super(c, 'conv2d');
+  constructor(c: Partial<ConvolutionConfig>, prefix: string) {
+    super(c, prefix);
     this.filters = checkPositiveInt(this.name, 'filters', c.filters);
-    this.kernelSize = pair(this.name, 'kernelSize', c.kernelSize);
-    this.strides = pair(this.name, 'strides', c.strides, [1, 1]);
-    this.padding = checkName('padding', c.padding ?? 'valid', PADDINGS);
-    this.dilationRate = pair(this.name, 'dilationRate', c.dilationRate, [1, 1]);
-    if ((this.dilationRate[0] > 1 || this.dilationRate[1] > 1) && (this.strides[0] > 1 || this.strides[1] > 1)) {
-      throw new ValueError(`layer '${this.name}': dilationRate ${this.dilationRate.join('x')} cannot be combined with strides ${this.strides.join('x')} (as in Keras)`);
-    }
     this.act = activationSpec(c.activation, c.alpha, `layer '${this.name}'`);
     this.useBias = boolOption(`layer '${this.name}': useBias`, c.useBias, true);
     this.kernelInitializer = checkName('initializer', c.kernelInitializer ?? 'glorotUniform', INITIALIZER_NAMES);
@@ -129,28 +122,17 @@ export class Conv2D extends Layer {
     this.l2 = l2Factor(this.name, c.kernelRegularizer);
   }
 
-  protected computeOutputShape(inShape: number[]): number[] {
-    const [h, w, c] = image(this, inShape);
-    const [kh, kw] = this.kernelSize;
-    const [dh, dw] = this.dilationRate;
-    const gy = outputGeometry(h, kh, this.strides[0], dh, this.padding);
-    const gx = outputGeometry(w, kw, this.strides[1], dw, this.padding);
-    if (gy.out <= 0 || gx.out <= 0) {
-      throw new ShapeError(`layer '${this.name}': kernel ${kh}x${kw} (dilated span ${(kh - 1) * dh + 1}x${(kw - 1) * dw + 1}) is larger than its ${h}x${w} input with padding '${this.padding}'`);
-    }
-    this.g = { h, w, c, oh: gy.out, ow: gx.out, padTop: gy.pad, padLeft: gx.pad };
-    return [gy.out, gx.out, this.filters];
-  }
+  /** The kernel's shape in TF.js layout (its values are [kh, kw, c, filters] in row-major order either way). */
+  protected abstract kernelShape(): number[];
 
   override params(): ParamSpec[] {
-    const [kh, kw] = this.kernelSize;
-    const p: ParamSpec[] = [{ name: 'kernel', shape: [kh, kw, this.g.c, this.filters], initializer: this.kernelInitializer, l2: this.l2 }];
+    const p: ParamSpec[] = [{ name: 'kernel', shape: this.kernelShape(), initializer: this.kernelInitializer, l2: this.l2 }];
     if (this.useBias) p.push({ name: 'bias', shape: [this.filters], initializer: this.biasInitializer, l2: 0 });
     return p;
   }
 
   private get patch(): number {
-    return this.kernelSize[0] * this.kernelSize[1] * this.g.c;
+    return this.g.kh * this.g.kw * this.g.c;
   }
 
   /** The im2col columns, reused for their gradient in backward. */
@@ -161,11 +143,9 @@ export class Conv2D extends Layer {
   override get softmaxOutput(): boolean { return this.act.softmax; }
 
   private cols(k: Kernels, from: number, to: number, rows: number, back: boolean): void {
-    const { h, w, c, oh, ow, padTop, padLeft } = this.g;
-    const [kh, kw] = this.kernelSize;
+    const { h, w, c, oh, ow, padTop, padLeft, kh, kw, sh, sw, dh, dw } = this.g;
     const f = back ? k.f32_col2im : k.f32_im2col;
-    f(from, to, rows, h, w, c, kh, kw, this.strides[0], this.strides[1], this.dilationRate[0], this.dilationRate[1],
-      padTop, padLeft, oh, ow);
+    f(from, to, rows, h, w, c, kh, kw, sh, sw, dh, dw, padTop, padLeft, oh, ow);
   }
 
   /**
@@ -174,19 +154,18 @@ export class Conv2D extends Layer {
    * no columns), which measured faster than the columns and products on the LeNet's first layer.
    */
   private get direct(): boolean {
-    const { h, w, c, oh, ow } = this.g;
-    const [kh, kw] = this.kernelSize;
+    const { h, w, c, oh, ow, kh, kw, sh, sw, dh, dw } = this.g;
     // the output of a 'valid' window at stride 1 without dilation ('same' with a 1x1 kernel too)
     return c === 1 && ow >= 5 && oh === h - kh + 1 && ow === w - kw + 1 && this.patch <= 4096 &&
-      [...this.strides, ...this.dilationRate].every((v) => v === 1);
+      [sh, sw, dh, dw].every((v) => v === 1);
   }
 
   forward(k: Kernels, b: LayerBinding, rows: number, _training: boolean, logits: boolean): void {
     const pixels = rows * this.g.oh * this.g.ow;
     if (this.direct) {
-      const { h, w, c } = this.g;
-      k.f32_conv2d_direct(b.x, b.params[0], this.useBias ? b.params[1] : 0, b.y, rows, h, w, c, this.kernelSize[0],
-        this.kernelSize[1], this.filters, this.act.code, this.act.alpha);
+      const { h, w, c, kh, kw } = this.g;
+      k.f32_conv2d_direct(b.x, b.params[0], this.useBias ? b.params[1] : 0, b.y, rows, h, w, c, kh, kw, this.filters,
+        this.act.code, this.act.alpha);
     } else {
       this.cols(k, b.x, b.ws, rows, false);
       k.f32_gemm_nn(b.ws, b.params[0], this.useBias ? b.params[1] : 0, b.y, pixels, this.filters, this.patch, 0,
@@ -203,8 +182,8 @@ export class Conv2D extends Layer {
       k.f32_activation_grad(b.y, b.dy, b.dy, pixels * this.filters, this.act.code, this.act.alpha);
     }
     if (this.direct) {
-      const { h, w, c } = this.g;
-      k.f32_conv2d_direct_dw(b.x, b.dy, b.grads[0], rows, h, w, c, this.kernelSize[0], this.kernelSize[1], this.filters);
+      const { h, w, c, kh, kw } = this.g;
+      k.f32_conv2d_direct_dw(b.x, b.dy, b.grads[0], rows, h, w, c, kh, kw, this.filters);
     } else {
       k.f32_gemm_tn(b.ws, b.dy, 0, b.grads[0], this.patch, this.filters, pixels, 0, Act.Linear, 0);
     }
@@ -215,13 +194,70 @@ export class Conv2D extends Layer {
     }
   }
 
-  getConfig(): Record<string, unknown> {
+  /** The config keys after the geometry's: activation, bias, initializers, regularizer, input shape. */
+  protected convConfig(): Record<string, unknown> {
     return {
-      filters: this.filters, kernelSize: this.kernelSize, strides: this.strides, padding: this.padding,
-      dilationRate: this.dilationRate, ...activationConfig(this.act), useBias: this.useBias,
+      ...activationConfig(this.act), useBias: this.useBias,
       kernelInitializer: this.kernelInitializer, biasInitializer: this.biasInitializer,
       ...(this.l2 > 0 ? { kernelRegularizer: { l2: this.l2 } } : {}),
       ...(this.inputShape ? { batchInputShape: [null, ...this.inputShape] } : {}),
+    };
+  }
+}
+
+/**
+ * 2-D convolution over NHWC images: kernel [kh, kw, inChannels, filters] as in TF.js, run as im2col + matrix
+ * multiply with bias and activation fused.
+ *
+ * @example
+ * nn.layers.conv2d({ filters: 8, kernelSize: 5, activation: 'relu', inputShape: [28, 28, 1] });
+ */
+export class Conv2D extends Convolution {
+  /** Always 'Conv2D'. */
+  readonly className = 'Conv2D';
+  /** Window size `[height, width]`. */
+  readonly kernelSize: [number, number];
+  /** Step between windows `[height, width]`. */
+  readonly strides: [number, number];
+  /** Border handling. */
+  readonly padding: Padding;
+  /** Spacing between kernel taps `[height, width]`. */
+  readonly dilationRate: [number, number];
+
+  constructor(config: Conv2DConfig) {
+    const c = optionsOf<Conv2DConfig>('conv2d', config);
+    super(c, 'conv2d');
+    this.kernelSize = pair(this.name, 'kernelSize', c.kernelSize);
+    this.strides = pair(this.name, 'strides', c.strides, [1, 1]);
+    this.padding = checkName('padding', c.padding ?? 'valid', PADDINGS);
+    this.dilationRate = pair(this.name, 'dilationRate', c.dilationRate, [1, 1]);
+    if ((this.dilationRate[0] > 1 || this.dilationRate[1] > 1) && (this.strides[0] > 1 || this.strides[1] > 1)) {
+      throw new ValueError(`layer '${this.name}': dilationRate ${this.dilationRate.join('x')} cannot be combined with strides ${this.strides.join('x')} (as in Keras)`);
+    }
+  }
+
+  protected computeOutputShape(inShape: number[]): number[] {
+    const [h, w, c] = image(this, inShape);
+    const [kh, kw] = this.kernelSize;
+    const [dh, dw] = this.dilationRate;
+    const [sh, sw] = this.strides;
+    const gy = outputGeometry(h, kh, sh, dh, this.padding);
+    const gx = outputGeometry(w, kw, sw, dw, this.padding);
+    if (gy.out <= 0 || gx.out <= 0) {
+      throw new ShapeError(`layer '${this.name}': kernel ${kh}x${kw} (dilated span ${(kh - 1) * dh + 1}x${(kw - 1) * dw + 1}) is larger than its ${h}x${w} input with padding '${this.padding}'`);
+    }
+    this.g = { h, w, c, oh: gy.out, ow: gx.out, padTop: gy.pad, padLeft: gx.pad, kh, kw, sh, sw, dh, dw };
+    return [gy.out, gx.out, this.filters];
+  }
+
+  protected kernelShape(): number[] {
+    return [this.kernelSize[0], this.kernelSize[1], this.g.c, this.filters];
+  }
+
+  getConfig(): Record<string, unknown> {
+    return {
+      filters: this.filters, kernelSize: this.kernelSize, strides: this.strides, padding: this.padding,
+      dilationRate: this.dilationRate, ...this.convConfig(),
     };
   }
 }

@@ -4,9 +4,15 @@ import {
   type Pooling2DConfig,
 } from './conv';
 import {
-  BASE_OPTIONS, BATCH_NORMALIZATION_OPTIONS, BatchNormalization, Dropout, DROPOUT_OPTIONS, Flatten, Reshape, RESHAPE_OPTIONS,
-  type BatchNormalizationConfig, type DropoutConfig, type ReshapeConfig,
+  BASE_OPTIONS, BATCH_NORMALIZATION_OPTIONS, BatchNormalization, Dropout, DROPOUT_OPTIONS, Flatten, LAYER_NORMALIZATION_OPTIONS,
+  LayerNormalization, Reshape, RESHAPE_OPTIONS, type BatchNormalizationConfig, type DropoutConfig, type LayerNormalizationConfig,
+  type ReshapeConfig,
 } from './shape';
+import {
+  AveragePooling1D, Conv1D, CONV1D_OPTIONS, GlobalAveragePooling1D, GlobalMaxPooling1D, MaxPooling1D, Permute, PERMUTE_OPTIONS,
+  POOLING1D_OPTIONS, REPEAT_VECTOR_OPTIONS, RepeatVector, type Conv1DConfig, type PermuteConfig, type Pooling1DConfig,
+  type RepeatVectorConfig,
+} from './sequence';
 import { optionsOf } from '../options';
 import { Add, Average, Concatenate, CONCATENATE_OPTIONS, Maximum, Minimum, Multiply, Subtract, type ConcatenateConfig } from './merge';
 import type { LayerConfig } from './layer';
@@ -19,8 +25,13 @@ export {
   Conv2D, MaxPooling2D, AveragePooling2D, GlobalAveragePooling2D, type Conv2DConfig, type Pooling2DConfig, type Padding,
 } from './conv';
 export {
-  Flatten, Reshape, Dropout, BatchNormalization, type BatchNormalizationConfig, type DropoutConfig, type ReshapeConfig,
+  Flatten, Reshape, Dropout, BatchNormalization, LayerNormalization, type BatchNormalizationConfig, type DropoutConfig,
+  type LayerNormalizationConfig, type ReshapeConfig,
 } from './shape';
+export {
+  Conv1D, MaxPooling1D, AveragePooling1D, GlobalAveragePooling1D, GlobalMaxPooling1D, RepeatVector, Permute,
+  type Conv1DConfig, type Pooling1DConfig, type Padding1D, type RepeatVectorConfig, type PermuteConfig,
+} from './sequence';
 
 /** Checks a factory's options object, refusing keys the layer does not take (with the closest valid one). */
 const strict = <T extends object>(what: string, c: unknown, valid: readonly string[]) => optionsOf<T>(what, c, valid) as T;
@@ -80,6 +91,55 @@ export const layers = {
    */
   globalAveragePooling2d: (c?: LayerConfig) => new GlobalAveragePooling2D(strict('globalAveragePooling2d', c, BASE_OPTIONS)),
   /**
+   * A 1-D convolution over sequences `[steps, channels]`; padding 'valid', 'same' or 'causal'.
+   *
+   * @example
+   * nn.layers.conv1d({ filters: 16, kernelSize: 3, activation: 'relu', inputShape: [100, 8] });
+   */
+  conv1d: (c: Conv1DConfig) => new Conv1D(strict('conv1d', c, CONV1D_OPTIONS)),
+  /**
+   * Max pooling over sequences `[steps, channels]`; with no options, windows of 2 with stride 2.
+   *
+   * @example
+   * nn.layers.maxPooling1d({ poolSize: 2 });
+   */
+  maxPooling1d: (c?: Pooling1DConfig) => new MaxPooling1D(strict('maxPooling1d', c, POOLING1D_OPTIONS)),
+  /**
+   * Average pooling over sequences `[steps, channels]`; with no options, windows of 2 with stride 2.
+   *
+   * @example
+   * nn.layers.averagePooling1d({ poolSize: 3, strides: 1, padding: 'same' });
+   */
+  averagePooling1d: (c?: Pooling1DConfig) => new AveragePooling1D(strict('averagePooling1d', c, POOLING1D_OPTIONS)),
+  /**
+   * The mean over the steps of each channel: `[steps, c]` → `[c]`.
+   *
+   * @example
+   * nn.layers.globalAveragePooling1d();
+   */
+  globalAveragePooling1d: (c?: LayerConfig) => new GlobalAveragePooling1D(strict('globalAveragePooling1d', c, BASE_OPTIONS)),
+  /**
+   * The maximum over the steps of each channel: `[steps, c]` → `[c]`.
+   *
+   * @example
+   * nn.layers.globalMaxPooling1d();
+   */
+  globalMaxPooling1d: (c?: LayerConfig) => new GlobalMaxPooling1D(strict('globalMaxPooling1d', c, BASE_OPTIONS)),
+  /**
+   * Repeats each 1-D sample n times: `[d]` → `[n, d]`.
+   *
+   * @example
+   * nn.layers.repeatVector({ n: 8 });
+   */
+  repeatVector: (c: RepeatVectorConfig) => new RepeatVector(strict('repeatVector', c, REPEAT_VECTOR_OPTIONS)),
+  /**
+   * Reorders each sample's axes; `dims` is a 1-based permutation without the batch axis.
+   *
+   * @example
+   * nn.layers.permute({ dims: [2, 1] });
+   */
+  permute: (c: PermuteConfig) => new Permute(strict('permute', c, PERMUTE_OPTIONS)),
+  /**
    * Flattens each sample to one dimension, row-major: `[h, w, c]` → `[h·w·c]`.
    *
    * @example
@@ -107,6 +167,13 @@ export const layers = {
    * nn.layers.batchNormalization();
    */
   batchNormalization: (c?: BatchNormalizationConfig) => new BatchNormalization(strict('batchNormalization', c, BATCH_NORMALIZATION_OPTIONS)),
+  /**
+   * Layer normalization over the last axis (each position of each sample on its own), with learned gamma and beta.
+   *
+   * @example
+   * nn.layers.layerNormalization();
+   */
+  layerNormalization: (c?: LayerNormalizationConfig) => new LayerNormalization(strict('layerNormalization', c, LAYER_NORMALIZATION_OPTIONS)),
   /**
    * The sum of its inputs (of one shape): apply it to a list, e.g. a residual connection.
    *
@@ -160,5 +227,6 @@ export const layers = {
 export { layerFromJSON, registerLayer, SERIALIZABLE_LAYERS, type LayerJSON } from './serialize';
 export {
   DENSE_OPTIONS, ACTIVATION_OPTIONS, CONV2D_OPTIONS, POOLING2D_OPTIONS, BASE_OPTIONS, RESHAPE_OPTIONS, DROPOUT_OPTIONS,
-  BATCH_NORMALIZATION_OPTIONS, CONCATENATE_OPTIONS,
+  BATCH_NORMALIZATION_OPTIONS, CONCATENATE_OPTIONS, LAYER_NORMALIZATION_OPTIONS, CONV1D_OPTIONS, POOLING1D_OPTIONS,
+  REPEAT_VECTOR_OPTIONS, PERMUTE_OPTIONS,
 };

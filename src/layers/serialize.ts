@@ -1,7 +1,8 @@
 import { FormatError } from '../errors';
 import { AveragePooling2D, Conv2D, GlobalAveragePooling2D, MaxPooling2D } from './conv';
 import { Activation, Dense } from './dense';
-import { BatchNormalization, Dropout, Flatten, Reshape } from './shape';
+import { BatchNormalization, Dropout, Flatten, LayerNormalization, Reshape } from './shape';
+import { AveragePooling1D, Conv1D, GlobalAveragePooling1D, GlobalMaxPooling1D, MaxPooling1D, Permute, RepeatVector } from './sequence';
 import type { Layer } from './layer';
 import { InputLayer } from './input';
 import { Add, Average, Concatenate, Maximum, Minimum, Multiply, Subtract } from './merge';
@@ -34,6 +35,14 @@ const FACTORIES: Record<string, Factory> = {
   Reshape: (c) => new Reshape(c as never),
   Dropout: (c) => new Dropout(c as never),
   BatchNormalization: (c) => new BatchNormalization(c as never),
+  LayerNormalization: (c) => new LayerNormalization(c as never),
+  Conv1D: (c) => new Conv1D(c as never),
+  MaxPooling1D: (c) => new MaxPooling1D(c as never),
+  AveragePooling1D: (c) => new AveragePooling1D(c as never),
+  GlobalAveragePooling1D: (c) => new GlobalAveragePooling1D(c as never),
+  GlobalMaxPooling1D: (c) => new GlobalMaxPooling1D(c as never),
+  RepeatVector: (c) => new RepeatVector(c as never),
+  Permute: (c) => new Permute(c as never),
   Add: (c) => new Add(c as never),
   Subtract: (c) => new Subtract(c as never),
   Multiply: (c) => new Multiply(c as never),

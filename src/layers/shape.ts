@@ -1,6 +1,7 @@
 import type { Kernels } from '../backend/types';
-import { ShapeError } from '../errors';
-import { MAX_RANK, MAX_VALUES, numberOption, optionsOf, show } from '../options';
+import { checkName, ShapeError, ValueError } from '../errors';
+import { INITIALIZER_NAMES, type InitializerName } from '../initializers';
+import { boolOption, MAX_RANK, MAX_VALUES, numberOption, optionsOf, show } from '../options';
 import { Layer, sizeOf, type LayerBinding, type LayerConfig, type ParamSpec } from './layer';
 
 /** The options nn.layers.flatten and globalAveragePooling2d take. */
@@ -11,6 +12,9 @@ export const RESHAPE_OPTIONS = ['targetShape', 'inputShape', 'name'] as const;
 export const DROPOUT_OPTIONS = ['rate', 'inputShape', 'name'] as const;
 /** The options nn.layers.batchNormalization takes. */
 export const BATCH_NORMALIZATION_OPTIONS = ['momentum', 'epsilon', 'inputShape', 'name'] as const;
+/** The options nn.layers.layerNormalization takes. */
+export const LAYER_NORMALIZATION_OPTIONS = ['axis', 'epsilon', 'center', 'scale', 'betaInitializer', 'gammaInitializer',
+  'inputShape', 'name'] as const;
 
 /**
  * Flattens each sample to one dimension: [h, w, c] → [h·w·c] (row-major, as TF.js).
@@ -200,5 +204,100 @@ export class BatchNormalization extends Layer {
   getConfig(): Record<string, unknown> {
     return { axis: -1, momentum: this.momentum, epsilon: this.epsilon, center: true, scale: true,
       ...(this.inputShape ? { batchInputShape: [null, ...this.inputShape] } : {}) };
+  }
+}
+
+/**
+ * Options of {@link layers}.layerNormalization.
+ *
+ * @example
+ * nn.layers.layerNormalization({ epsilon: 1e-5 });
+ */
+export interface LayerNormalizationConfig extends LayerConfig {
+  /**
+   * The axis normalized over: the last one, as `-1` or its index counting the batch axis (TF.js writes `[rank]`).
+   * Default `-1`; other axes are refused.
+   */
+  axis?: number | number[];
+  /** Added to the variance before the square root: a positive number. Default `1e-3` (Keras). */
+  epsilon?: number;
+  /** Whether a learned offset beta is added. Default `true`. */
+  center?: boolean;
+  /** Whether the result is multiplied by a learned gamma. Default `true`. */
+  scale?: boolean;
+  /** How beta is initialized. Default `'zeros'`. */
+  betaInitializer?: InitializerName;
+  /** How gamma is initialized. Default `'ones'`. */
+  gammaInitializer?: InitializerName;
+}
+
+/**
+ * Layer normalization: each position of each sample normalized over its last axis (its own mean and biased
+ * variance, in training and predict alike), then scaled by gamma and shifted by beta, one of each per feature.
+ * Weights in TF.js order: gamma, beta (each present when scale and center are).
+ *
+ * @example
+ * nn.layers.layerNormalization({ inputShape: [16, 32] });   // normalizes each of the 16 steps over its 32 features
+ */
+export class LayerNormalization extends Layer {
+  /** Always 'LayerNormalization'. */
+  readonly className = 'LayerNormalization';
+  /** Added to the variance before the square root. */
+  readonly epsilon: number;
+  /** Whether beta is added. */
+  readonly center: boolean;
+  /** Whether gamma multiplies. */
+  readonly scale: boolean;
+  /** beta's initializer. */
+  readonly betaInitializer: InitializerName;
+  /** gamma's initializer. */
+  readonly gammaInitializer: InitializerName;
+  private readonly axis: number;
+  private c = 0;
+  private positions = 0;
+  constructor(config?: LayerNormalizationConfig) {
+    const c = optionsOf<LayerNormalizationConfig>('layerNormalization', config);
+    super(c, 'layer_normalization');
+    const a = Array.isArray(c.axis) && c.axis.length === 1 ? c.axis[0] : c.axis ?? -1;
+    if (!Number.isSafeInteger(a)) {
+      throw new ValueError(`layer '${this.name}': axis must be -1 (the last axis) or its index, got ${show(c.axis)}`);
+    }
+    this.axis = a as number;
+    this.epsilon = numberOption(`layer '${this.name}': epsilon`, c.epsilon ?? 1e-3, { min: 0, minOpen: true, f32: true });
+    this.center = boolOption(`layer '${this.name}': center`, c.center, true);
+    this.scale = boolOption(`layer '${this.name}': scale`, c.scale, true);
+    this.betaInitializer = checkName('initializer', c.betaInitializer ?? 'zeros', INITIALIZER_NAMES);
+    this.gammaInitializer = checkName('initializer', c.gammaInitializer ?? 'ones', INITIALIZER_NAMES);
+  }
+  protected computeOutputShape(inShape: number[]): number[] {
+    if (this.axis !== -1 && this.axis !== inShape.length) {
+      throw new ValueError(`layer '${this.name}' (LayerNormalization): axis ${this.axis} is not the last axis of input shape ` +
+        `[${inShape.join(', ')}] (-1 or ${inShape.length} counting the batch axis); neurite normalizes over the last axis only`);
+    }
+    this.c = inShape[inShape.length - 1];
+    this.positions = sizeOf(inShape) / this.c;
+    return inShape;
+  }
+  override params(): ParamSpec[] {
+    const p: ParamSpec[] = [];
+    if (this.scale) p.push({ name: 'gamma', shape: [this.c], initializer: this.gammaInitializer, l2: 0 });
+    if (this.center) p.push({ name: 'beta', shape: [this.c], initializer: this.betaInitializer, l2: 0 });
+    return p;
+  }
+  private statsBytes(rows: number): number { return Math.ceil((rows * this.positions * 4) / 16) * 16; }
+  /** Each normalized row's mean and 1/std, kept for backward. */
+  override workspaceBytes(rows: number): number { return 2 * this.statsBytes(rows); }
+  forward(k: Kernels, b: LayerBinding, rows: number): void {
+    const gamma = this.scale ? b.params[0] : 0, beta = this.center ? b.params[this.scale ? 1 : 0] : 0;
+    k.f32_layernorm(b.x, b.y, gamma, beta, b.ws, b.ws + this.statsBytes(rows), rows * this.positions, this.c, this.epsilon);
+  }
+  backward(k: Kernels, b: LayerBinding, rows: number): void {
+    const gamma = this.scale ? b.params[0] : 0;
+    const dgamma = this.scale ? b.grads[0] : 0, dbeta = this.center ? b.grads[this.scale ? 1 : 0] : 0;
+    k.f32_layernorm_grad(b.x, b.dy, b.dx, gamma, b.ws, b.ws + this.statsBytes(rows), dgamma, dbeta, rows * this.positions, this.c);
+  }
+  getConfig(): Record<string, unknown> {
+    return { axis: -1, epsilon: this.epsilon, center: this.center, scale: this.scale, betaInitializer: this.betaInitializer,
+      gammaInitializer: this.gammaInitializer, ...(this.inputShape ? { batchInputShape: [null, ...this.inputShape] } : {}) };
   }
 }

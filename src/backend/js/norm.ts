@@ -6,7 +6,7 @@ import type { Kernels } from '../types';
 import type { JsMemory } from './memory';
 
 type NormKernels = Pick<Kernels, 'f32_dropout' | 'f32_mul' | 'f32_batchnorm_train' | 'f32_batchnorm_infer' |
-  'f32_batchnorm_grad'>;
+  'f32_batchnorm_grad' | 'f32_layernorm' | 'f32_layernorm_grad'>;
 
 const f = Math.fround;
 
@@ -116,6 +116,60 @@ export function normKernels(mem: JsMemory): NormKernels {
           const o = r * c + ch;
           const xh = f(f(F[xi + o] - m) * s);
           F[qi + o] = k * f(f(F[di + o] - a) - f(xh * b));
+        }
+      }
+    },
+
+    f32_layernorm(x, y, gamma, beta, mean, invstd, rows, cols, epsilon) {
+      const F = mem.F32;
+      const eps = f(epsilon);
+      for (let r = 0; r < rows; r++) {
+        const xi = (x >> 2) + r * cols, yi = (y >> 2) + r * cols;
+        let s = 0;
+        for (let j = 0; j < cols; j++) s += F[xi + j];
+        const u = s / cols;
+        s = 0;
+        for (let j = 0; j < cols; j++) {
+          const d = F[xi + j] - u;
+          s += d * d;
+        }
+        const m = f(u), is = f(1 / Math.sqrt(s / cols + eps));
+        F[(mean >> 2) + r] = m;
+        F[(invstd >> 2) + r] = is;
+        for (let j = 0; j < cols; j++) {
+          let v = f(f(F[xi + j] - m) * is);
+          if (gamma) v = f(v * F[(gamma >> 2) + j]);
+          if (beta) v = f(v + F[(beta >> 2) + j]);
+          F[yi + j] = v;
+        }
+      }
+    },
+
+    f32_layernorm_grad(x, dy, dx, gamma, mean, invstd, dgamma, dbeta, rows, cols) {
+      const F = mem.F32;
+      const gi = gamma >> 2, dgi = dgamma >> 2, dbi = dbeta >> 2;
+      if (dgamma) F.fill(0, dgi, dgi + cols);
+      if (dbeta) F.fill(0, dbi, dbi + cols);
+      for (let r = 0; r < rows; r++) {
+        const xi = (x >> 2) + r * cols, di = (dy >> 2) + r * cols, qi = (dx >> 2) + r * cols;
+        const m = F[(mean >> 2) + r], is = F[(invstd >> 2) + r];
+        let sa = 0, sb = 0;
+        for (let j = 0; j < cols; j++) {
+          const xh = f(f(F[xi + j] - m) * is);
+          const d = F[di + j];
+          const g = gamma ? f(d * F[gi + j]) : d;
+          sa += g;
+          sb += g * xh;
+          if (dgamma) F[dgi + j] += f(d * xh);
+          if (dbeta) F[dbi + j] += d;
+        }
+        if (!dx) continue;
+        const a = f(sa / cols), b = f(sb / cols);
+        for (let j = 0; j < cols; j++) {
+          const xh = f(f(F[xi + j] - m) * is);
+          const d = F[di + j];
+          const g = gamma ? f(d * F[gi + j]) : d;
+          F[qi + j] = is * f(f(g - a) - f(xh * b));
         }
       }
     },
