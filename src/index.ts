@@ -35,7 +35,10 @@ export {
 export { stepDecay, exponentialDecay, cosineDecay, type Schedule } from './schedules';
 export { Callback, EarlyStopping, type EarlyStoppingConfig, type CallbackHooks, type Logs } from './callbacks';
 export { ACTIVATION_NAMES, type ActivationName } from './activations';
-export { LOSS_NAMES, type LossName } from './losses';
+export {
+  LOSS_NAMES, losses, CustomLoss, type LossName, type LossCompute, type CustomLossConfig,
+} from './losses';
+export { checkGradients, type CheckGradientsOptions, type GradientCheck } from './gradcheck';
 export {
   metrics, METRIC_NAMES, CustomMetric, TopKMetric, type MetricName, type MetricSpec, type TopKConfig,
 } from './metrics';

@@ -12,7 +12,7 @@ import type { SaveOptions, SaveResult, SaveTarget } from './io/model-io';
 import { InputLayer } from './layers/input';
 import { Layer, SymbolicTensor, type WeightHolder } from './layers/layer';
 import type { ModelMemory } from './memory/residency';
-import type { LossName } from './losses';
+import type { CustomLoss, LossName } from './losses';
 import type { MetricSpec } from './metrics';
 import { type Optimizer, toOptimizer } from './optimizers';
 import { boolOption, intOption, nameOption, numberOption, optionsOf, show } from './options';
@@ -46,12 +46,14 @@ export interface CompileConfig {
    */
   optimizer: Optimizer | string;
   /**
-   * The loss to minimize, by name: 'meanSquaredError' (alias 'mse'), 'binaryCrossentropy', 'categoricalCrossentropy'
-   * or 'sparseCategoricalCrossentropy' (integer labels; needs at least 2 output units). Required. A softmax output
-   * with a cross-entropy loss runs one fused, numerically stable kernel. For a model with several outputs: one name
-   * for all, a list in output order, or a map by output layer name.
+   * The loss to minimize: a name (see {@link LossName}: 'meanSquaredError' (alias 'mse'), 'binaryCrossentropy',
+   * 'categoricalCrossentropy', 'sparseCategoricalCrossentropy' (integer labels; needs at least 2 output units), ...)
+   * or a loss from nn.losses (custom ones). Required. A softmax output with a cross-entropy loss runs one fused,
+   * numerically stable kernel. For a model with several outputs: one loss for all, a list in output order, or a
+   * map by output layer name.
    */
-  loss: PerOutput<string>;
+  // `string & {}` keeps the names' completion in editors while taking the aliases (checked when compiling)
+  loss: PerOutput<LossName | (string & {}) | CustomLoss>;
   /**
    * How much each output's loss counts in the total that training minimizes: a list in output order or a map by
    * output name. Default 1 for every output.
@@ -604,7 +606,7 @@ export class LayersModel implements TrainingTarget, WeightHolder {
       const p = this.plan!;
       this.edge.load(rt, p, xs, ys, heads.heads, from + start, rows, what);
       this.forward(rows, false, true);
-      lossSum += step.loss(rt.backend.kernels, p, this.params!, rows, false, each) * rows;
+      lossSum += step.loss(rt.backend.kernels, rt.backend.memory, p, this.params!, rows, false, each) * rows;
       for (let o = 0; o < each.length; o++) eachSums[o] += each[o] * rows;
       heads.addMetrics(rt.backend.kernels, rt.backend.memory, p, states, rows);
     }
@@ -791,7 +793,7 @@ export class LayersModel implements TrainingTarget, WeightHolder {
       // the forward pass runs as in training: batch normalization updates its moving statistics, which this call
       // must leave as they were
       const kept = rt.backend.memory.f32().slice((params.paramPtr + params.trainableBytes) / F32, (params.paramPtr + params.bytes) / F32);
-      const loss = step.gradients(rt.backend.kernels, p, params, n);
+      const loss = step.gradients(rt.backend.kernels, rt.backend.memory, p, params, n);
       const mem = rt.backend.memory.f32();
       mem.set(kept, (params.paramPtr + params.trainableBytes) / F32);
       const grads = params.entries.map((e) => {
@@ -958,10 +960,10 @@ export class LayersModel implements TrainingTarget, WeightHolder {
   get compileConfig(): {
     /** The optimizer in use. */
     optimizer: Optimizer;
-    /** The (first output's) loss, by its canonical name ('mse' resolves to 'meanSquaredError'). */
-    loss: LossName;
+    /** The (first output's) loss, by its canonical name ('mse' resolves to 'meanSquaredError'), or a custom loss. */
+    loss: LossName | CustomLoss;
     /** Each output's loss, in output order. */
-    losses: LossName[];
+    losses: (LossName | CustomLoss)[];
     /** Each output's weight in the total loss. */
     lossWeights: number[];
     /** The metrics given by name ('acc' as 'accuracy'), of the first output. */
@@ -969,7 +971,8 @@ export class LayersModel implements TrainingTarget, WeightHolder {
   } | undefined {
     const c = this.compiled;
     const heads = c?.heads.heads;
-    return c && heads && { optimizer: c.optimizer, loss: heads[0].loss, losses: heads.map((h) => h.loss),
+    return c && heads && { optimizer: c.optimizer, loss: heads[0].custom ?? heads[0].loss as LossName,
+      losses: heads.map((h) => h.custom ?? h.loss as LossName),
       lossWeights: heads.map((h) => h.weight), metrics: [...c.heads.metricNames] };
   }
 

@@ -261,7 +261,7 @@ describe('saved training configs', () => {
       expect(b.compileConfig!.loss, saved).toBe(loss);
     }
     await expect(nn.loadModel(nn.io.fromMemory({ ...a, trainingConfig: { ...a.trainingConfig!, loss: 'focal_loss' } })))
-      .rejects.toThrow(/loss "focal_loss" is not supported/);
+      .rejects.toThrow(/loss "focal_loss" is neither a built-in loss/);
   });
 });
 

@@ -151,7 +151,7 @@ describe('hostile model files', () => {
     expect(({} as Record<string, unknown>).polluted).toBeUndefined();
     expect(Object.keys(Object.prototype)).toEqual([]);
     // a loss named after an Object.prototype property is just an unknown loss
-    expect(await refusal((t) => { t.trainingConfig.loss = 'constructor'; }, undefined, true)).toMatch(/loss "constructor" is not supported/);
+    expect(await refusal((t) => { t.trainingConfig.loss = 'constructor'; }, undefined, true)).toMatch(/loss "constructor" is neither a built-in loss/);
   });
 
   it('manifest paths with .., absolute paths, backslashes or links out of the folder are never read', async () => {

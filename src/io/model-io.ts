@@ -3,6 +3,9 @@
 import { FormatError, NeuriteError, ValueError } from '../errors';
 import { LayersModel, model as graphModel, Sequential } from '../model';
 import { Tensor } from '../tensor';
+import type { CustomLoss } from '../losses';
+import type { CustomMetric } from '../metrics';
+import { optionsOf } from '../options';
 import {
   checkDataLength, fail, fromBase64, isObject, LIMITS, modelJson, own, parseJson, parseJsonBytes, plainJson,
   readFinite, readManifestGroups, readWeightSpecs, show, toBase64, toBytes, writeLE,
@@ -45,6 +48,12 @@ export interface LoadOptions {
   seed?: number;
   /** Refuse models with more weights than this (default 2^26 floats = 256 MiB; at most 2^28). */
   maxParams?: number;
+  /**
+   * The custom losses (nn.losses.custom) and metrics (nn.metrics.custom) a saved training configuration names,
+   * keyed by their names, as TF.js and Keras take them. A file that names one not given here is a FormatError
+   * naming it. Default none.
+   */
+  customObjects?: Record<string, CustomLoss | CustomMetric>;
 }
 
 /**
@@ -198,9 +207,16 @@ function maxParamsOf(o: LoadOptions): number {
   return m;
 }
 
+/** The keys loadModel's options take. */
+export const LOAD_OPTIONS = ['compile', 'seed', 'maxParams', 'customObjects'] as const;
+
 function checkLoadOptions(o: unknown): LoadOptions {
   if (o === undefined) return {};
   if (!isObject(o)) throw new ValueError(`load options must be an object, got ${show(o)}`);
+  optionsOf('loadModel', o, LOAD_OPTIONS);
+  if (o.customObjects !== undefined && !isObject(o.customObjects)) {
+    throw new ValueError(`loadModel: customObjects must be an object of custom losses and metrics by name, got ${show(o.customObjects)}`);
+  }
   if (o.compile !== undefined && typeof o.compile !== 'boolean') throw new ValueError(`compile must be true or false, got ${show(o.compile)}`);
   if (o.seed !== undefined && (typeof o.seed !== 'number' || !Number.isFinite(o.seed))) throw new ValueError(`seed must be a finite number, got ${show(o.seed)}`);
   maxParamsOf(o as LoadOptions);
@@ -278,7 +294,8 @@ export function modelFromRaw(raw: RawModel, where: string, options: LoadOptions 
     throw new FormatError(`${where}: ${(e as Error).message}`);
   }
   if (raw.trainingConfig !== undefined && raw.trainingConfig !== null && options.compile !== false) {
-    compileFromTfjs(model, raw.trainingConfig, entries.filter((e) => e.group === 'optimizer'), raw.weightData, `${where} trainingConfig`);
+    compileFromTfjs(model, raw.trainingConfig, entries.filter((e) => e.group === 'optimizer'), raw.weightData, `${where} trainingConfig`,
+      options.customObjects);
   }
   return model;
 }

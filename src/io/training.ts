@@ -12,7 +12,7 @@
 // formulas, so the state means the same in both. Files from earlier neurite versions, which also wrote a
 // `<w>/velocity` block after TF.js's momentum accumulation, load through that accumulation.
 import { FormatError, NeuriteError, ValueError } from '../errors';
-import { isLossName, LOSS_NAMES, lossName, type LossName } from '../losses';
+import { CustomLoss, isLossName, LOSS_NAMES, lossName, type LossName } from '../losses';
 import { InputLayer } from '../layers/input';
 import type { LayersModel } from '../model';
 import { type Optimizer, OPTIMIZER_NAMES, optimizers, type OptimizerName } from '../optimizers';
@@ -76,7 +76,8 @@ export function trainingToTfjs(model: LayersModel): { trainingConfig: JsonObject
   if (opt.clipNorm !== undefined) config.clipNorm = opt.clipNorm;
   const trainingConfig: JsonObject = {
     // one loss for a model of one output, else one per output in order (TF.js and Keras read both)
-    loss: cc.losses.length === 1 ? toSnake(cc.loss) : cc.losses.map((l) => toSnake(l)),
+    // a custom loss by its name, as Keras records one (loadModel's customObjects supplies it again)
+    loss: cc.losses.length === 1 ? lossToJson(cc.loss) : cc.losses.map(lossToJson),
 
     metrics: cc.metrics.map(() => 'accuracy'),
     optimizer_config: tfjsOptimizer(opt, lr),
@@ -103,6 +104,11 @@ export function trainingToTfjs(model: LayersModel): { trainingConfig: JsonObject
 
 // ------------------------------------------------------------------------------------------------ loading
 
+const lossToJson = (l: LossName | CustomLoss) => (l instanceof CustomLoss ? l.name : toSnake(l));
+
+/** What loadModel's customObjects may hold: custom losses and metrics, by the names a file records. */
+export type CustomObjects = Record<string, unknown>;
+
 /** A checked non-negative integer field. */
 function count(v: unknown, where: string, max = 2 ** 31 - 1): number {
   if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < 0 || v > max) fail(where, `must be an integer in [0, ${max}], got ${show(v)}`);
@@ -122,19 +128,19 @@ function rngState(v: unknown, where: string): number[] {
  * The loss of each output: one name for all, a list in output order, or a map keyed by output layer name (as Keras
  * and TF.js write them).
  */
-function readLosses(v: unknown, names: readonly string[], where: string): LossName[] {
+function readLosses(v: unknown, names: readonly string[], where: string, custom: CustomObjects | undefined): (LossName | CustomLoss)[] {
   if (Array.isArray(v)) {
     if (v.length !== names.length) fail(where, `has ${v.length} losses but the model has ${names.length} output(s) (${names.join(', ')})`);
-    return v.map((x, i) => readLoss(x, `${where}[${i}]`));
+    return v.map((x, i) => readLoss(x, `${where}[${i}]`, custom));
   }
   if (isObject(v)) {
     for (const k of Object.keys(v)) if (!names.includes(k)) fail(where, `names output ${show(k)}, but the outputs are ${names.join(', ')}`);
     return names.map((n) => {
       if (own(v, n) === undefined) fail(where, `has no loss for output ${show(n)}`);
-      return readLoss(own(v, n), `${where}.${n}`);
+      return readLoss(own(v, n), `${where}.${n}`, custom);
     });
   }
-  const one = readLoss(v, where);
+  const one = readLoss(v, where, custom);
   return names.map(() => one);
 }
 
@@ -157,12 +163,17 @@ function readLossWeights(v: unknown, names: readonly string[], where: string): n
 }
 
 /** The loss (Keras snake_case, TF.js camelCase or a short alias such as 'mae') as a neurite loss name. */
-function readLoss(v: unknown, where: string): LossName {
+function readLoss(v: unknown, where: string, custom: CustomObjects | undefined): LossName | CustomLoss {
   if (typeof v !== 'string') return fail(where, `loss must be a loss name, got ${show(v)}`);
   const camel = toCamel(v);
   const name = isLossName(v) ? v : isLossName(camel) ? camel : undefined;
-  if (name === undefined) return fail(where, `loss ${show(v)} is not supported; neurite has ${LOSS_NAMES.join(', ')}`);
-  return lossName(name);
+  if (name !== undefined) return lossName(name);
+  const given = custom && Object.hasOwn(custom, v) ? custom[v] : undefined;
+  if (given instanceof CustomLoss) return given;
+  if (given !== undefined) return fail(where, `customObjects[${show(v)}] must be a loss from nn.losses.custom, got ${show(given)}`);
+  return fail(where, `loss ${show(v)} is neither a built-in loss (${LOSS_NAMES.join(', ')}) nor in customObjects: if it is a custom loss, ` +
+    `pass it as loadModel(source, { customObjects: { ${JSON.stringify(v)}: nn.losses.custom({ name: ${JSON.stringify(v)}, compute }) } }), ` +
+    'or load with { compile: false }');
 }
 
 const ACCURACY_NAMES = new Set(['accuracy', 'acc', 'categoricalAccuracy', 'binaryAccuracy', 'sparseCategoricalAccuracy']);
@@ -259,7 +270,8 @@ function tfjsOptimizerFrom(v: unknown, where: string): Optimizer {
  * Compiles a freshly loaded model from a trainingConfig and restores the optimizer state and training position.
  * `optimizerEntries` are the manifest's `group: 'optimizer'` weights, in order.
  */
-export function compileFromTfjs(model: LayersModel, tc: unknown, optimizerEntries: WeightEntry[], bytes: Uint8Array, where: string): void {
+export function compileFromTfjs(model: LayersModel, tc: unknown, optimizerEntries: WeightEntry[], bytes: Uint8Array, where: string,
+  custom?: CustomObjects): void {
   // biome-ignore lint/correctness/noVoidTypeReturn: fail() never returns; the return narrows tc
   if (!isObject(tc)) return fail(where, `trainingConfig must be an object, got ${show(tc)}`);
   for (const k of ['weighted_metrics', 'sample_weight_mode']) {
@@ -269,7 +281,7 @@ export function compileFromTfjs(model: LayersModel, tc: unknown, optimizerEntrie
   const nb = block === undefined ? undefined : isObject(block) ? block : fail(`${where}.neurite`, `must be an object, got ${show(block)}`);
   if (nb && own(nb, 'format') !== TRAINING_FORMAT) fail(`${where}.neurite`, `format ${show(own(nb, 'format'))} is not one this neurite reads (${TRAINING_FORMAT})`);
   const outputs = model.outputs.map((t) => t.sourceLayer.name);
-  const losses = readLosses(own(tc, 'loss'), outputs, `${where}.loss`);
+  const losses = readLosses(own(tc, 'loss'), outputs, `${where}.loss`, custom);
   const lossWeights = nb && own(nb, 'lossWeights') !== undefined ? readLossWeights(own(nb, 'lossWeights'), outputs, `${where}.neurite.lossWeights`)
     : readLossWeights(own(tc, 'loss_weights'), outputs, `${where}.loss_weights`);
   const metrics = readMetrics(own(tc, 'metrics'), `${where}.metrics`);

@@ -8,7 +8,7 @@ import { ShapeError, ValueError } from '../errors';
 import type { BoundPlan } from '../graph/plan';
 import type { Network } from '../graph/network';
 import type { Layer } from '../layers/layer';
-import { isSparse, lossName, type LossName } from '../losses';
+import { CustomLoss, isSparse, lossName, type LossName, runCustomLoss } from '../losses';
 import { type Metric, type MetricSpec, type MetricState, resolveMetric } from '../metrics';
 import { numberOption, show } from '../options';
 import { Tensor } from '../tensor';
@@ -28,7 +28,9 @@ export type PerOutput<T> = T | T[] | Record<string, T>;
 export interface Head {
   /** The output's name in logs and name maps: its layer's name. */
   readonly name: string;
-  readonly loss: LossName;
+  readonly loss: LossName | 'custom';
+  /** The loss written in JavaScript, when loss is 'custom'. */
+  readonly custom?: CustomLoss;
   readonly weight: number;
   /** A softmax output trained through the fused softmax + cross-entropy kernel. */
   readonly fused: boolean;
@@ -51,7 +53,7 @@ export class LossHeads {
   ) {}
 
   /** Resolves compile's loss, lossWeights and metrics against the network's outputs; ValueError/ShapeError naming the option. */
-  static resolve(net: Network, loss: PerOutput<string>, lossWeights: number[] | Record<string, number> | undefined,
+  static resolve(net: Network, loss: PerOutput<string | CustomLoss>, lossWeights: number[] | Record<string, number> | undefined,
     metrics: MetricSpec[] | Record<string, MetricSpec[]> | undefined): LossHeads {
     const names = net.outputs.map((t) => t.sourceLayer.name);
     // a list applies to every output; a map by output name gives each its own (outputs it leaves out get none)
@@ -70,12 +72,13 @@ export class LossHeads {
           `got ${show(list)}${names.length > 1 ? ` for output '${names[i]}'` : ''}`);
       }
     });
-    const losses = perOutput('loss', loss, names, true).map((l) => lossName(l));
+    const losses = perOutput('loss', loss, names, true).map((l) => (l instanceof CustomLoss ? l : lossName(l)));
     const weights = lossWeights === undefined ? names.map(() => 1)
       : perOutput('lossWeights', lossWeights, names, false).map((w, i) =>
         numberOption(`lossWeights for output '${names[i]}'`, w, { min: 0 }));
     const heads = net.outputs.map((t, i): Head => {
-      const loss = losses[i];
+      const custom = losses[i] instanceof CustomLoss ? losses[i] : undefined;
+      const loss = custom ? 'custom' : losses[i] as LossName;
       const size = product(t.shape);
       const layer = t.sourceLayer;
       if (isSparse(loss) && size < 2) {
@@ -88,7 +91,7 @@ export class LossHeads {
       // the loss head takes over the softmax when nothing else reads the output
       const v = net.outputIds[i];
       const fused = layer.softmaxOutput && (loss === 'categoricalCrossentropy' || isSparse(loss)) && net.consumers[v].length === 0;
-      return { name: layer.name, loss, weight: weights[i], fused, metrics, size, shape: [...t.shape], layer };
+      return { name: layer.name, loss, custom, weight: weights[i], fused, metrics, size, shape: [...t.shape], layer };
     });
     const fusedSteps = net.steps.map((s) => heads.some((h, i) => h.fused && net.outputIds[i] === s.output));
     const metricNames = (metricLists[0] as unknown[]).filter((m) => typeof m === 'string').map((m) => (m === 'acc' ? 'accuracy' : m as string));
@@ -96,14 +99,15 @@ export class LossHeads {
   }
 
   /** The loss of output `o` over `rows` samples in the plan's buffers; writes its (weighted) gradient when `grad`. */
-  private headLoss(k: Kernels, p: BoundPlan, o: number, rows: number, grad: boolean): number {
+  private headLoss(k: Kernels, memory: LinearMemory, p: BoundPlan, o: number, rows: number, grad: boolean): number {
     const h = this.heads[o];
     const y = p.outputPtrs[o];
     const target = isSparse(h.loss) ? p.labelPtrs[o] : p.targetPtrs[o];
     const g = grad ? p.outputGrads[o] : 0;
     const cols = h.size;
     let loss: number;
-    switch (h.loss) {
+    if (h.custom) loss = runCustomLoss(h.custom, { k, memory, pred: y, target, grad: g, rows, cols });
+    else switch (h.loss) {
       case 'meanSquaredError': loss = k.f32_mse(y, target, g, rows, cols); break;
       case 'binaryCrossentropy': loss = k.f32_bce(y, target, g, rows, cols); break;
       case 'meanAbsoluteError': loss = k.f32_mae(y, target, g, rows, cols); break;
@@ -131,12 +135,12 @@ export class LossHeads {
    * The weighted total of the outputs' losses over `rows` samples (regularization not included), each output's in
    * `each[o]`; writes the gradients of the outputs when `grad`.
    */
-  loss(k: Kernels, p: BoundPlan, rows: number, grad: boolean, each?: number[]): number {
+  loss(k: Kernels, memory: LinearMemory, p: BoundPlan, rows: number, grad: boolean, each?: number[]): number {
     const heads = this.heads;
     let loss = 0;
     for (let o = 0; o < heads.length; o++) {
       const h = heads[o];
-      const l = this.headLoss(k, p, o, rows, grad);
+      const l = this.headLoss(k, memory, p, o, rows, grad);
       if (each) each[o] = l;
       loss = o === 0 && h.weight === 1 ? l : loss + h.weight * l;
     }

@@ -109,7 +109,7 @@ export async function runEpochs(r: FitRun): Promise<History> {
       const k = rt.backend.kernels;
       const p = r.plan();
       edge.gather(rt, train, p, heads.heads, ys, start, rows);
-      const loss = step.train(k, p, params, pos, rows, epoch, b, each, r.backupPtr, r.name);
+      const loss = step.train(k, rt.backend.memory, p, params, pos, rows, epoch, b, each, r.backupPtr, r.name);
       lossSum += loss * rows;
       seen += rows;
       for (let o = 0; o < each.length; o++) eachSums[o] += each[o] * rows;

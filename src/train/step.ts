@@ -1,7 +1,7 @@
 // The training step: forward, the loss heads, backward, the regularization's gradient, the finite checks, gradient
 // clipping and the optimizer's update, on the rows already in the plan's input and target buffers. Allocates
 // nothing: everything it touches is in the model's arena.
-import type { Kernels } from '../backend/types';
+import type { Kernels, LinearMemory } from '../backend/types';
 import { TrainingError } from '../errors';
 import type { BoundPlan } from '../graph/plan';
 import type { Optimizer } from '../optimizers';
@@ -23,8 +23,8 @@ export class Step {
   constructor(readonly heads: LossHeads, readonly optimizer: Optimizer) {}
 
   /** The total loss: the heads' weighted losses plus Σ λ·Σw² over the regularized weights; gradients of the outputs when `grad`. */
-  loss(k: Kernels, p: BoundPlan, params: Params, rows: number, grad: boolean, each?: number[]): number {
-    let loss = this.heads.loss(k, p, rows, grad, each);
+  loss(k: Kernels, memory: LinearMemory, p: BoundPlan, params: Params, rows: number, grad: boolean, each?: number[]): number {
+    let loss = this.heads.loss(k, memory, p, rows, grad, each);
     for (const e of params.entries) {
       if (e.spec.l2 > 0) loss += e.spec.l2 * k.f32_sum_squares(params.paramPtr + e.offset, e.size);
     }
@@ -32,10 +32,10 @@ export class Step {
   }
 
   /** Forward, loss and backward on the `rows` samples in the input and target buffers; gradients land in the grad block. */
-  gradients(k: Kernels, p: BoundPlan, params: Params, rows: number, each?: number[]): number {
+  gradients(k: Kernels, memory: LinearMemory, p: BoundPlan, params: Params, rows: number, each?: number[]): number {
     const fused = this.heads.fusedSteps;
     p.forward(k, rows, true, fused);
-    const loss = this.loss(k, p, params, rows, true, each);
+    const loss = this.loss(k, memory, p, params, rows, true, each);
     p.backward(k, rows, fused);
     for (const e of params.entries) {
       if (e.spec.l2 > 0 && e.trainable) k.f32_l2_grad(params.paramPtr + e.offset, params.gradPtr + e.offset, e.size, e.spec.l2);
@@ -48,9 +48,9 @@ export class Step {
    * or gradient stops before the update; an update that overflows restores the weights from `backupPtr` (the
    * epoch's start). TrainingError naming the model, epoch and batch.
    */
-  train(k: Kernels, p: BoundPlan, params: Params, pos: Position, rows: number, epoch: number, batch: number, each: number[],
+  train(k: Kernels, memory: LinearMemory, p: BoundPlan, params: Params, pos: Position, rows: number, epoch: number, batch: number, each: number[],
     backupPtr: number, model: string): number {
-    const loss = this.gradients(k, p, params, rows, each);
+    const loss = this.gradients(k, memory, p, params, rows, each);
     if (!Number.isFinite(loss)) {
       throw new TrainingError(`the loss became ${loss} at epoch ${epoch + 1}, batch ${batch + 1} of model '${model}'; ` +
         'training stopped before that batch changed the weights (try a lower learning rate, clipNorm, or check the data)');

@@ -177,6 +177,11 @@ export async function fitInWorker(
   if (config === null || typeof config !== 'object') throw new ValueError('fitInWorker config must be an object');
   const compiled = model.compileConfig;
   if (!compiled) throw new StateError('fitInWorker called before compile: call model.compile({ optimizer, loss }) first');
+  const custom = compiled.losses.find((l) => typeof l !== 'string');
+  if (custom !== undefined) {
+    throw new ValueError(`fitInWorker cannot run the custom loss '${(custom as { name: string }).name}': its function cannot be sent ` +
+      'to a worker; train it with model.fit');
+  }
   const { callbacks, validationData, signal, backend: wanted, threads = getThreads(), onWeights, weightsEvery, ...fit } = config;
   const backend = wanted === undefined ? getBackend() : checkName('backend', wanted, BACKEND_NAMES);
   checkThreads('fitInWorker', threads);
@@ -217,7 +222,7 @@ export async function fitInWorker(
     backend,
     threads,
     model: { topology: topologyOf(model), seed: model.seed },
-    compile: { optimizer: optimizerWire(model), losses: compiled.losses, lossWeights: compiled.lossWeights, metrics: compiled.metrics },
+    compile: { optimizer: optimizerWire(model), losses: compiled.losses as string[], lossWeights: compiled.lossWeights, metrics: compiled.metrics },
     weights: model.getWeights().map(wire),
     optimizerWeights: model.getOptimizerWeights().map((w) => ({ name: w.name, tensor: wire(w.tensor) })),
     trainingState: model.getTrainingState(),
