@@ -22,6 +22,8 @@ export {
 } from './util/util';
 export { f32_im2col, f32_col2im } from './conv/conv';
 export { f32_conv2d_direct, f32_conv2d_direct_dw } from './conv/direct';
+export { f32_depthwise_conv2d, f32_depthwise_conv2d_dx, f32_depthwise_conv2d_dw } from './conv/depthwise';
+export { f32_relu_clipped, f32_relu_clipped_grad } from './unary/relu';
 export {
   f32_maxpool2d, f32_maxpool2d_grad, f32_avgpool2d, f32_avgpool2d_grad, f32_global_avgpool, f32_global_avgpool_grad,
 } from './pool/pool';

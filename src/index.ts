@@ -23,6 +23,10 @@ export {
   GlobalMaxPooling1D, RepeatVector, Permute, LayerNormalization, type Conv1DConfig, type Pooling1DConfig, type Padding1D,
   type RepeatVectorConfig, type PermuteConfig, type LayerNormalizationConfig,
 } from './layers/index';
+export {
+  DepthwiseConv2D, SeparableConv2D, ZeroPadding2D, Cropping2D, GlobalMaxPooling2D, Rescaling, ReLU, type DepthwiseConv2DConfig,
+  type SeparableConv2DConfig, type ZeroPadding2DConfig, type Cropping2DConfig, type RescalingConfig, type ReLUConfig,
+} from './layers/index';
 export { l2, type Regularizer } from './layers/regularizers';
 export {
   sequential, Sequential, model, LayersModel, History, type CompileConfig, type FitConfig, type SequentialConfig, type ModelConfig,

@@ -14,6 +14,7 @@ const ACTS = [
   { name: 'elu 1', act: 3, alpha: 1 },
   { name: 'sigmoid', act: 4, alpha: 0 },
   { name: 'tanh', act: 5, alpha: 0 },
+  { name: 'relu6', act: 6, alpha: 0 },
 ];
 
 interface Case {

@@ -69,6 +69,7 @@ export function act64(x: number, act: number, alpha: number): number {
     case 3: return x > 0 ? x : alpha * (Math.exp(x) - 1);
     case 4: return 1 / (1 + Math.exp(-x));
     case 5: return Math.tanh(x);
+    case 6: return Math.min(Math.max(x, 0), 6);
     default: return x;
   }
 }

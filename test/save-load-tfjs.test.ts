@@ -287,7 +287,7 @@ describe('TF.js → neurite', () => {
       [() => tf.sequential({ layers: [tf.layers.dense({ units: 2, inputShape: [3], activation: 'selu' })] }), /activation.*selu/],
       [() => tf.sequential({ layers: [tf.layers.dense({ units: 2, inputShape: [3] }), tf.layers.gaussianNoise({ stddev: 1 })] }), /GaussianNoise/],
       [() => tf.sequential({ layers: [tf.layers.conv2d({ filters: 2, kernelSize: 2, inputShape: [4, 4, 1], dataFormat: 'channelsFirst' })] }), /dataFormat/],
-      [() => tf.sequential({ layers: [tf.layers.dense({ units: 2, inputShape: [3] }), tf.layers.reLU({ maxValue: 6 })] }), /maxValue/],
+      [() => tf.sequential({ layers: [tf.layers.dense({ units: 2, inputShape: [3] }), tf.layers.thresholdedReLU({ theta: 0.5 })] }), /ThresholdedReLU/],
       [() => tf.sequential({ layers: [tf.layers.batchNormalization({ inputShape: [3], center: false })] }), /center/],
     ];
     for (const [build, message] of cases) {

@@ -12,6 +12,7 @@ const ACTS = [
   { name: 'elu', code: 3 },
   { name: 'sigmoid', code: 4 },
   { name: 'tanh', code: 5 },
+  { name: 'relu6', code: 6 },
 ];
 
 /** Float64 derivative of an activation (act64 in helpers.ts) with respect to x. */
@@ -22,6 +23,7 @@ function dact64(x: number, code: number, alpha: number): number {
     case 3: return x > 0 ? 1 : alpha * Math.exp(x);
     case 4: { const s = 1 / (1 + Math.exp(-x)); return s * (1 - s); }
     case 5: return 1 - Math.tanh(x) ** 2;
+    case 6: return x > 0 && x < 6 ? 1 : 0;
     default: return 1;
   }
 }
@@ -337,7 +339,7 @@ describe('unary kernels: wasm and js agree', () => {
         return m.read(py, cols);
       });
       expect(Array.from(s1)).toEqual(Array.from(s2));
-      for (const code of [0, 1, 2]) {
+      for (const code of [0, 1, 2, 6]) {
         const [f1, f2] = both((m) => {
           const py = m.f32(n);
           m.k.f32_activation(m.f32(x), py, n, code, ALPHA);
@@ -345,7 +347,7 @@ describe('unary kernels: wasm and js agree', () => {
         });
         expect(Array.from(f1)).toEqual(Array.from(f2));
       }
-      for (const code of [0, 1, 2, 3, 4, 5]) {
+      for (const code of [0, 1, 2, 3, 4, 5, 6]) {
         const y = code >= 3 ? x.map((v) => Math.tanh(v)) : x;
         const [g1, g2] = both((m) => {
           const pdx = m.f32(n);

@@ -20,6 +20,7 @@ export const ACT_LEAKY_RELU: i32 = 2;
 export const ACT_ELU: i32 = 3;
 export const ACT_SIGMOID: i32 = 4;
 export const ACT_TANH: i32 = 5;
+export const ACT_RELU6: i32 = 6;
 
 const LOG2E: f32 = 1.4426950216293335;
 const MAGIC: f32 = 12582912.0; // 1.5·2^23: x + MAGIC rounds x to an integer held in the low mantissa bits
@@ -129,9 +130,13 @@ const T5: f32 = 0.001873097149655223;
   return v128.bitselect(x, f32x4.mul(f32x4.splat(alpha), expm1_neg_v(x)), f32x4.gt(x, f32x4.splat(0)));
 }
 
-/** linear, relu (max(x, 0), NaN stays NaN) and leakyRelu (x > 0 ? x : alpha·x) on four lanes; other codes: v. */
+/**
+ * linear, relu (max(x, 0), NaN stays NaN), leakyRelu (x > 0 ? x : alpha·x) and relu6 (min(max(x, 0), 6), NaN stays
+ * NaN) on four lanes; other codes: v.
+ */
 @inline export function act_simple_v(v: v128, act: i32, alpha: f32): v128 {
   if (act == ACT_RELU) return f32x4.max(v, f32x4.splat(0));
+  if (act == ACT_RELU6) return f32x4.min(f32x4.max(v, f32x4.splat(0)), f32x4.splat(6));
   if (act == ACT_LEAKY_RELU) return v128.bitselect(v, f32x4.mul(v, f32x4.splat(alpha)), f32x4.gt(v, f32x4.splat(0)));
   return v;
 }
@@ -153,7 +158,7 @@ export function act_exp_v(v: v128, act: i32, alpha: f32): v128 {
 
 /** act_v for an act known only at run time: the cheap ones inline, the exp-based ones through act_exp_v. */
 @inline export function act_any_v(v: v128, act: i32, alpha: f32): v128 {
-  return act <= ACT_LEAKY_RELU ? act_simple_v(v, act, alpha) : act_exp_v(v, act, alpha);
+  return act <= ACT_LEAKY_RELU || act == ACT_RELU6 ? act_simple_v(v, act, alpha) : act_exp_v(v, act, alpha);
 }
 
 /** act on one value: lane 0 of act_v, so a scalar tail gives the bits a vector lane would. */

@@ -16,6 +16,7 @@ export const enum Act {
   Elu = 3,
   Sigmoid = 4,
   Tanh = 5,
+  Relu6 = 6,
 }
 
 export interface Kernels {
@@ -58,7 +59,7 @@ export interface Kernels {
   /**
    * y[i] = act(x[i]); y may equal x. alpha is the slope of leakyRelu and the scale of elu.
    * linear: x · relu: max(x, 0) (NaN stays NaN) · leakyRelu: x > 0 ? x : alpha·x ·
-   * elu: x > 0 ? x : alpha·(eˣ − 1) · sigmoid: 1/(1 + e⁻ˣ) · tanh. Each is the one definition in assembly/act
+   * elu: x > 0 ? x : alpha·(eˣ − 1) · sigmoid: 1/(1 + e⁻ˣ) · tanh · relu6: min(max(x, 0), 6) (NaN stays NaN). Each is the one definition in assembly/act
    * (f32x4 range reduction and polynomial; src/backend/js/act.ts on the js backend), the same bits as the gemm
    * epilogue gives for the same sums. Against float64 (README "Activations"): elu's expm1 ≤ 1 ulp, sigmoid ≤ 2.4
    * ulp, tanh ≤ 1.4 ulp; NaN stays NaN, ±∞ and overflow give the limits (σ 0/1, tanh ±1), tanh(−x) = −tanh(x) bit
@@ -68,7 +69,7 @@ export interface Kernels {
   /**
    * dx[i] = dy[i]·act'(·), computed from the activation's OUTPUT y (every supported activation's derivative
    * is a function of its output). dx may equal dy. With z = y > 0: relu z ? dy : 0 · leakyRelu z ? dy : alpha·dy ·
-   * elu z ? dy : dy·(y + alpha) · sigmoid dy·(y·(1 − y)) · tanh dy·(1 − y²) · linear dy. leakyRelu and elu
+   * elu z ? dy : dy·(y + alpha) · sigmoid dy·(y·(1 − y)) · tanh dy·(1 − y²) · relu6 0 < y < 6 ? dy : 0 · linear dy. leakyRelu and elu
    * need alpha > 0 (so that y > 0 exactly when x > 0); alpha = 0 gives relu's gradient.
    */
   f32_activation_grad(y: number, dy: number, dx: number, count: number, act: number, alpha: number): void;
@@ -276,6 +277,43 @@ export interface Kernels {
    */
   f32_conv2d_direct_dw(x: number, dy: number, dw: number, n: number, h: number, wd: number, c: number, kh: number,
     kw: number, filters: number): void;
+
+  // ---- depthwise convolution (assembly/conv/depthwise.ts, src/backend/js/depthwise.ts) ----
+  // Each input channel ch has `mult` filters of its own: output channel co = ch·mult + m of C = c·mult, kernel w
+  // [kh, kw, c, mult] as in TF.js (w[(i·kw + j)·C + co]), the same NHWC indexing and geometry as convolution above
+  // (iy = oy·strideH − padTop + i·dilH). Taps in the padding are skipped (not added as zeros). The three kernels
+  // take the same geometry arguments after n.
+  /**
+   * y[b, oy, ox, co] = act(Σ_(i,j) x[b, iy, ix, ch]·w[(i·kw + j)·C + co] (+ bias[co])): each output an f32 sum from 0
+   * over the taps inside the image, (i, j) ascending, then + bias, then act as f32_activation computes it. SIMD over
+   * channel quads when mult = 1, the same operations one value at a time otherwise: the same bits on every path and
+   * backend. y must not overlap x, w or bias.
+   */
+  f32_depthwise_conv2d(x: number, w: number, bias: number, y: number, n: number, h: number, wd: number, c: number,
+    mult: number, kh: number, kw: number, strideH: number, strideW: number, dilH: number, dilW: number, padTop: number,
+    padLeft: number, outH: number, outW: number, act: number, alpha: number): void;
+  /**
+   * The input gradient: dx = 0, then for each output pixel (b, oy, ox) ascending, each tap (i, j) inside the image
+   * ascending and m ascending, dx[b, iy, ix, ch] += dy[b, oy, ox, co]·w[(i·kw + j)·C + co] (an f32 product, an f32 add).
+   * dx must not overlap dy or w.
+   */
+  f32_depthwise_conv2d_dx(dy: number, w: number, dx: number, n: number, h: number, wd: number, c: number, mult: number,
+    kh: number, kw: number, strideH: number, strideW: number, dilH: number, dilW: number, padTop: number, padLeft: number,
+    outH: number, outW: number): void;
+  /**
+   * The kernel gradient: dw = 0, then for the same pixels and taps in the same order, dw[(i·kw + j)·C + co] +=
+   * x[b, iy, ix, ch]·dy[b, oy, ox, co]. Sums over every image (one thread). dw must not overlap x or dy.
+   */
+  f32_depthwise_conv2d_dw(x: number, dy: number, dw: number, n: number, h: number, wd: number, c: number, mult: number,
+    kh: number, kw: number, strideH: number, strideW: number, dilH: number, dilW: number, padTop: number, padLeft: number,
+    outH: number, outW: number): void;
+  /**
+   * Keras's ReLU layer (assembly/unary/relu.ts): y = x > θ ? min(x, maxValue) : −(s·(θ − x)) with θ = threshold and
+   * s = slope (below θ, 0 when s = 0), f32 operations; maxValue may be +∞. NaN stays NaN. y may equal x.
+   */
+  f32_relu_clipped(x: number, y: number, count: number, maxValue: number, slope: number, threshold: number): void;
+  /** Its gradient from the input x: dx = x > θ ? (x ≤ maxValue ? dy : 0) : s·dy (0 when s = 0). dx may equal dy. */
+  f32_relu_clipped_grad(x: number, dy: number, dx: number, count: number, maxValue: number, slope: number, threshold: number): void;
 
   // ---- pooling (assembly/pool, src/backend/js/pool.ts) ----
   // Same NHWC indexing as convolution, window ph×pw without dilation: input row iy = oy·strideH − padTop + i. The

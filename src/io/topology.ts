@@ -114,7 +114,7 @@ function regularizerFromTfjs(v: unknown, where: string): { l2: number } | undefi
 // ------------------------------------------------------------------------------------------------ saving
 
 /** Activations TF.js accepts as a layer's `activation` string (the ones neurite shares with it). */
-const TFJS_ACTIVATIONS = new Set(['linear', 'relu', 'sigmoid', 'tanh', 'softmax', 'elu']);
+const TFJS_ACTIVATIONS = new Set(['linear', 'relu', 'relu6', 'sigmoid', 'tanh', 'softmax', 'elu']);
 
 /** The alpha of a layer's activation: from its config, else from its resolved activation (`act.alpha`). */
 function alphaOf(layer: Layer, config: JsonObject): number | undefined {
@@ -207,13 +207,6 @@ function activationAlias(cls: string, c: JsonObject, where: string): JsonObject 
   switch (cls) {
     case 'LeakyReLU': return { ...base, activation: 'leakyRelu', alpha: alpha(0.3) };
     case 'ELU': return { ...base, activation: 'elu', alpha: alpha(1) };
-    case 'ReLU': {
-      for (const k of ['maxValue', 'negativeSlope', 'threshold']) {
-        const v = own(c, k);
-        if (v !== undefined && v !== null && v !== 0) fail(where, `ReLU option ${k} = ${show(v)} is not supported`);
-      }
-      return { ...base, activation: 'relu' };
-    }
     case 'Softmax': return { ...base, activation: 'softmax' };
     default: return undefined;
   }

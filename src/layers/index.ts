@@ -16,10 +16,23 @@ import {
 import { optionsOf } from '../options';
 import { Add, Average, Concatenate, CONCATENATE_OPTIONS, Maximum, Minimum, Multiply, Subtract, type ConcatenateConfig } from './merge';
 import type { LayerConfig } from './layer';
+import {
+  DEPTHWISE_CONV2D_OPTIONS, DepthwiseConv2D, SEPARABLE_CONV2D_OPTIONS, SeparableConv2D, type DepthwiseConv2DConfig,
+  type SeparableConv2DConfig,
+} from './depthwise';
+import {
+  CROPPING2D_OPTIONS, Cropping2D, GlobalMaxPooling2D, ReLU, RELU_OPTIONS, Rescaling, RESCALING_OPTIONS, ZERO_PADDING2D_OPTIONS,
+  ZeroPadding2D, type Cropping2DConfig, type ReLUConfig, type RescalingConfig, type ZeroPadding2DConfig,
+} from './image';
 
 export { Layer, Node, SymbolicTensor, type LayerBinding, type ParamSpec, type LayerConfig } from './layer';
 export { InputLayer, input, INPUT_OPTIONS, type InputConfig } from './input';
 export { Add, Average, Concatenate, Maximum, Minimum, Multiply, Subtract, type ConcatenateConfig } from './merge';
+export { DepthwiseConv2D, SeparableConv2D, type DepthwiseConv2DConfig, type SeparableConv2DConfig } from './depthwise';
+export {
+  ZeroPadding2D, Cropping2D, GlobalMaxPooling2D, Rescaling, ReLU, type ZeroPadding2DConfig, type Cropping2DConfig,
+  type RescalingConfig, type ReLUConfig,
+} from './image';
 export { Dense, Activation, type ActivationConfig, type DenseConfig } from './dense';
 export {
   Conv2D, MaxPooling2D, AveragePooling2D, GlobalAveragePooling2D, type Conv2DConfig, type Pooling2DConfig, type Padding,
@@ -223,8 +236,60 @@ export const layers = {
    * const joined = nn.layers.concatenate({ axis: -1 }).apply([branchA, branchB]);
    */
   concatenate: (c?: ConcatenateConfig) => new Concatenate(strict('concatenate', c, CONCATENATE_OPTIONS)),
+  /**
+   * A depthwise 2-D convolution over NHWC images: `depthMultiplier` filters per input channel (MobileNet's 3x3 layers).
+   *
+   * @example
+   * nn.layers.depthwiseConv2d({ kernelSize: 3, strides: 2, padding: 'same', useBias: false });
+   */
+  depthwiseConv2d: (c: DepthwiseConv2DConfig) => new DepthwiseConv2D(strict('depthwiseConv2d', c, DEPTHWISE_CONV2D_OPTIONS)),
+  /**
+   * A depthwise convolution followed by a 1x1 convolution to `filters` channels, then bias and activation.
+   *
+   * @example
+   * nn.layers.separableConv2d({ filters: 32, kernelSize: 3, padding: 'same', activation: 'relu' });
+   */
+  separableConv2d: (c: SeparableConv2DConfig) => new SeparableConv2D(strict('separableConv2d', c, SEPARABLE_CONV2D_OPTIONS)),
+  /**
+   * Zeros around NHWC images; with no options, one row and column on every side.
+   *
+   * @example
+   * nn.layers.zeroPadding2d({ padding: [[0, 1], [0, 1]] });
+   */
+  zeroPadding2d: (c?: ZeroPadding2DConfig) => new ZeroPadding2D(strict('zeroPadding2d', c, ZERO_PADDING2D_OPTIONS)),
+  /**
+   * Removes rows and columns from the borders of NHWC images.
+   *
+   * @example
+   * nn.layers.cropping2d({ cropping: [[1, 1], [2, 2]] });
+   */
+  cropping2d: (c?: Cropping2DConfig) => new Cropping2D(strict('cropping2d', c, CROPPING2D_OPTIONS)),
+  /**
+   * The maximum of each channel over all positions: `[h, w, c]` → `[c]`.
+   *
+   * @example
+   * nn.layers.globalMaxPooling2d();
+   */
+  globalMaxPooling2d: (c?: LayerConfig) => new GlobalMaxPooling2D(strict('globalMaxPooling2d', c, BASE_OPTIONS)),
+  /**
+   * y = x·scale + offset, e.g. pixels in [0, 255] to [−1, 1].
+   *
+   * @example
+   * nn.layers.rescaling({ scale: 1 / 127.5, offset: -1, inputShape: [96, 96, 3] });
+   */
+  rescaling: (c: RescalingConfig) => new Rescaling(strict('rescaling', c, RESCALING_OPTIONS)),
+  /**
+   * The rectifier with Keras's options `maxValue`, `negativeSlope` and `threshold`.
+   *
+   * @example
+   * nn.layers.reLU({ maxValue: 6 });
+   */
+  reLU: (c?: ReLUConfig) => new ReLU(strict('reLU', c, RELU_OPTIONS)),
 };
 export { layerFromJSON, registerLayer, SERIALIZABLE_LAYERS, type LayerJSON } from './serialize';
+export {
+  DEPTHWISE_CONV2D_OPTIONS, SEPARABLE_CONV2D_OPTIONS, ZERO_PADDING2D_OPTIONS, CROPPING2D_OPTIONS, RESCALING_OPTIONS, RELU_OPTIONS,
+};
 export {
   DENSE_OPTIONS, ACTIVATION_OPTIONS, CONV2D_OPTIONS, POOLING2D_OPTIONS, BASE_OPTIONS, RESHAPE_OPTIONS, DROPOUT_OPTIONS,
   BATCH_NORMALIZATION_OPTIONS, CONCATENATE_OPTIONS, LAYER_NORMALIZATION_OPTIONS, CONV1D_OPTIONS, POOLING1D_OPTIONS,

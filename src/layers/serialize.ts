@@ -6,6 +6,8 @@ import { AveragePooling1D, Conv1D, GlobalAveragePooling1D, GlobalMaxPooling1D, M
 import type { Layer } from './layer';
 import { InputLayer } from './input';
 import { Add, Average, Concatenate, Maximum, Minimum, Multiply, Subtract } from './merge';
+import { DepthwiseConv2D, SeparableConv2D } from './depthwise';
+import { Cropping2D, GlobalMaxPooling2D, ReLU, Rescaling, ZeroPadding2D } from './image';
 
 /**
  * A layer as JSON: Keras/TF.js `{ className, config }`, as {@link Layer.toJSON} writes it.
@@ -50,6 +52,13 @@ const FACTORIES: Record<string, Factory> = {
   Maximum: (c) => new Maximum(c as never),
   Minimum: (c) => new Minimum(c as never),
   Concatenate: (c) => new Concatenate(c as never),
+  DepthwiseConv2D: (c) => new DepthwiseConv2D(c as never),
+  SeparableConv2D: (c) => new SeparableConv2D(c as never),
+  ZeroPadding2D: (c) => new ZeroPadding2D(c as never),
+  Cropping2D: (c) => new Cropping2D(c as never),
+  GlobalMaxPooling2D: (c) => new GlobalMaxPooling2D(c as never),
+  Rescaling: (c) => new Rescaling(c as never),
+  ReLU: (c) => new ReLU(c as never),
   InputLayer: (c) => {
     const { inputShape, name, dtype, sparse, ...rest } = c as { inputShape?: unknown; name?: string; dtype?: unknown; sparse?: unknown };
     if (dtype !== undefined && dtype !== 'float32') throw new FormatError(`InputLayer '${name}': dtype ${JSON.stringify(dtype)} is not supported (float32 only)`);

@@ -106,6 +106,7 @@ export function activation(x: number, act: number, alpha: number): number {
     case Act.Elu: return x > 0 ? x : fround(alpha * expm1Neg32(x));
     case Act.Sigmoid: return sigmoid32(x);
     case Act.Tanh: return tanh32(x);
+    case Act.Relu6: return Math.min(Math.max(x, 0), 6);
     default: return x;
   }
 }

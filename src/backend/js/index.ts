@@ -1,6 +1,7 @@
 import type { Backend } from '../types';
 import { binaryKernels } from './binary';
 import { convKernels } from './conv';
+import { depthwiseKernels } from './depthwise';
 import { gemmKernels } from './gemm';
 import { lossKernels } from './loss';
 import { JsMemory } from './memory';
@@ -18,6 +19,7 @@ export function createJsBackend(): Backend {
     kernels: {
       ...gemmKernels(memory), ...unaryKernels(memory), ...lossKernels(memory), ...optimKernels(memory),
       ...convKernels(memory), ...poolKernels(memory), ...normKernels(memory), ...binaryKernels(memory),
+      ...depthwiseKernels(memory),
     },
   };
 }

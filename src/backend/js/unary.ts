@@ -19,6 +19,7 @@ export function activationGrad(y: number, dy: number, act: number, alpha: number
     case 3: return y > 0 ? dy : fround(dy * fround(y + alpha));
     case 4: return fround(dy * fround(y * fround(1 - y)));
     case 5: return fround(dy * fround(1 - fround(y * y)));
+    case 6: return y > 0 && y < 6 ? dy : 0;
     default: return dy;
   }
 }
