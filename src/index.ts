@@ -64,8 +64,9 @@ export { fitInWorker, type WorkerFitConfig } from './worker/index';
 export {
   loadModel, type LoadOptions, type SaveOptions, type SaveTarget, type LoadSource, type IOHandler, type ModelArtifacts,
   type SaveResult, type WeightSpec,
-} from './io/model-io';
+} from './io/load';
 export type { ModelCheckpointConfig } from './io/checkpoint';
+export type { ModelSnapshot, Snapshottable, NamedTensor, OptimizerSnapshot, TrainingSnapshot } from './train/state';
 export type { FileSystemOptions } from './io/file-target';
 
 // Namespaces: each is a module of re-exports, so an editor shows each function's own documentation under

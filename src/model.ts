@@ -8,7 +8,11 @@ import { type Callback, callbackList, type CallbackHooks, type Logs, type Traini
 import { MemoryError, ShapeError, StateError, ValueError } from './errors';
 import { type BoundPlan, GraphPlan, MODES, type PlanMode } from './graph/plan';
 import { Network } from './graph/network';
-import type { SaveOptions, SaveResult, SaveTarget } from './io/model-io';
+import type { SaveOptions, SaveTarget } from './io/artifacts';
+import type { SaveResult } from './io/format';
+import { functionalToTfjs } from './io/functional';
+import { saveModel } from './io/save';
+import { topologyToTfjs } from './io/topology';
 import { InputLayer } from './layers/input';
 import { Layer, SymbolicTensor, type WeightHolder } from './layers/layer';
 import type { ModelMemory } from './memory/residency';
@@ -22,9 +26,13 @@ import { DataEdge, floats, type Staged, type Target, unstage } from './train/edg
 import { LossHeads, type PerOutput } from './train/head';
 import { type History, runEpochs } from './train/loop';
 import { Params } from './train/params';
+import {
+  type ModelSnapshot, optimizerToSnapshot, type TrainingSnapshot, type TrainingState,
+} from './train/state';
 import { type Position, Step } from './train/step';
 
 export { History } from './train/loop';
+export type { TrainingState } from './train/state';
 
 const F32 = 4;
 const product = (s: readonly number[]) => s.reduce((a, b) => a * b, 1);
@@ -109,24 +117,6 @@ export interface FitConfig {
   callbacks?: CallbackHooks | Callback | (CallbackHooks | Callback)[];
   /** Epoch to start counting from (for resuming: fit runs epochs initialEpoch … epochs − 1), an integer ≥ 0; default 0. */
   initialEpoch?: number;
-}
-
-/**
- * Where training stands (see {@link LayersModel.getTrainingState}); plain JSON.
- *
- * @example
- * const state = model.getTrainingState();
- * other.setTrainingState(JSON.parse(JSON.stringify(state)));
- */
-export interface TrainingState {
-  /** Epochs completed by fit over the model's life, an integer ≥ 0. */
-  epochsTrained: number;
-  /** Optimizer steps since compile, an integer ≥ 0 (drives schedules and Adam's bias correction). */
-  iterations: number;
-  /** The state of the stream that shuffles the samples, as the Rng's getState gives it. */
-  shuffleState: number[];
-  /** Per layer, the state of its random stream (dropout), or null. */
-  layerRngStates?: (number[] | null)[];
 }
 
 /**
@@ -1053,6 +1043,53 @@ export class LayersModel implements TrainingTarget, WeightHolder {
   }
 
   /**
+   * The model as data (train/state.ts): its TF.js topology, weights and seed, and, when `withTraining` and the
+   * model is compiled, what compile was given, the optimizer's state and the training position. What io writes
+   * and fitInWorker sends. Fails (ValueError) for a training part whose learning-rate schedule has no config.
+   *
+   * @example
+   * const s = model.snapshot();
+   * s.weights.map((w) => w.name);   // ['dense_1/kernel', 'dense_1/bias', ...]
+   */
+  snapshot(withTraining = true): ModelSnapshot {
+    const params = this.built();
+    const names = params.entries.map((e) => `${e.layer.name}/${e.spec.name}`);
+    const weights = this.getWeights().map((t, i) => ({ name: names[i], data: t.data, shape: [...t.shape] }));
+    const c = this.compiled;
+    let training: TrainingSnapshot | undefined;
+    if (withTraining && c) {
+      const heads = c.heads.heads;
+      training = {
+        optimizer: optimizerToSnapshot(c.optimizer, `model '${this.name}'`),
+        losses: heads.map((h) => h.custom ?? h.loss as LossName), lossWeights: heads.map((h) => h.weight), metrics: [...c.heads.metricNames],
+        slots: this.getOptimizerWeights().map((w) => ({ name: w.name, data: w.tensor.data, shape: [...w.tensor.shape] })),
+        position: this.getTrainingState(),
+      };
+    }
+    return { topology: this.tfjsTopology(), name: this.name, seed: this.seed, weights, ...(training ? { training } : {}) };
+  }
+
+  /**
+   * Puts a snapshot's weights, and its optimizer state and training position when it has a training part, into
+   * this model (of the same topology and compile, as fitInWorker's worker sends them back). ShapeError or
+   * ValueError as setWeights gives.
+   *
+   * @example
+   * copy.restore(model.snapshot());
+   */
+  restore(s: Pick<ModelSnapshot, 'weights' | 'training'>): void {
+    this.setWeights(s.weights.map((w) => new Tensor(w.data, w.shape)));
+    if (!s.training) return;
+    this.setOptimizerWeights(s.training.slots.map((w) => ({ name: w.name, tensor: new Tensor(w.data, w.shape) })));
+    this.setTrainingState(s.training.position);
+  }
+
+  /** The topology in TF.js's file format: a functional model (Sequential overrides it). */
+  protected tfjsTopology(): Record<string, unknown> {
+    return functionalToTfjs(this.name, this.inputs, this.outputs);
+  }
+
+  /**
    * The model's topology as Keras / TF.js JSON: `{ className: 'Functional', config: { name, layers, inputLayers,
    * outputLayers } }`, each layer with its `inboundNodes` (Sequential: `{ className: 'Sequential', config: { name,
    * layers } }`).
@@ -1076,7 +1113,7 @@ export class LayersModel implements TrainingTarget, WeightHolder {
   }
 
   /**
-   * Saves the model in the TF.js Layers format (src/io/model-io.ts): 'file://dir' (Node, atomic), 'indexeddb://name',
+   * Saves the model in the TF.js Layers format (src/io/save.ts): 'file://dir' (Node, atomic), 'indexeddb://name',
    * 'localstorage://name', 'downloads://name', or a handler such as nn.io.withSaveHandler. `includeOptimizer: true`
    * also stores what nn.loadModel needs to continue training exactly. Resolves to what was written (sizes, date);
    * rejects with FormatError or the target's error (e.g. a full disk or a storage quota); 'file://' writes atomically.
@@ -1086,9 +1123,7 @@ export class LayersModel implements TrainingTarget, WeightHolder {
    * const resumed = await nn.loadModel('file://./my-model');
    */
   async save(target: SaveTarget, options?: SaveOptions): Promise<SaveResult> {
-    // loaded on first use: io/model-io imports this module, so a static import would make a cycle
-    const { saveModel } = await import('./io/model-io');
-    return saveModel(this as never, target, options);
+    return saveModel(this, target, options);
   }
 }
 
@@ -1181,6 +1216,11 @@ export class Sequential extends LayersModel {
       });
       throw e;
     }
+  }
+
+  /** The topology in TF.js's file format: a Sequential chain. */
+  protected override tfjsTopology(): Record<string, unknown> {
+    return topologyToTfjs(this.name, this.chain);
   }
 
   /**

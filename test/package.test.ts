@@ -118,7 +118,7 @@ describe('packed tarball', () => {
     const shares = await moduleShares();
     expect(shares[0]!.module).toBe('src/backend/wasm-bytes.ts'); // the wasm, as hex, is the largest
     expect(shares.reduce((a, r) => a + r.share, 0)).toBeCloseTo(1, 9);
-    for (const name of ['src/model.ts', 'src/io/model-io.ts', 'src/backend/threads.ts']) expect(shares.map((r) => r.module)).toContain(name);
+    for (const name of ['src/model.ts', 'src/io/load.ts', 'src/backend/threads.ts']) expect(shares.map((r) => r.module)).toContain(name);
     // the browser build resolves the Node-only modules to their stand-ins
     expect(shares.map((r) => r.module)).toContain('src/io/mnist.browser.ts');
     expect(shares.map((r) => r.module)).not.toContain('src/io/mnist.ts');

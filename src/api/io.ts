@@ -8,6 +8,7 @@
  *
  * @module
  */
-export { fromMemory, withSaveHandler, toArtifacts, saveToBytes, saveToJSON } from '../io/model-io';
+export { fromMemory } from '../io/load';
+export { withSaveHandler, toArtifacts, saveToBytes, saveToJSON } from '../io/save';
 export { fileSystem } from '../io/file-target';
 export { browserIndexedDB, browserLocalStorage, browserDownloads, browserFiles } from '../io/browser-targets';

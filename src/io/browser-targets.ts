@@ -7,7 +7,7 @@ import {
   checkDataLength, concatBytes, fail, fromBase64, isObject, LIMITS, modelJson, own, parseJson, readManifestGroups, show, toBase64,
   type ModelArtifacts, type SaveResult,
 } from './format';
-import { artifactsInfo, markRaw, rawFromArtifacts, type IOHandler, type RawModel } from './model-io';
+import { artifactsInfo, markRaw, rawFromArtifacts, type IOHandler, type RawModel } from './artifacts';
 
 function checkName(scheme: string, name: unknown): string {
   if (typeof name !== 'string' || name.length === 0 || name.length > LIMITS.maxNameChars) {

@@ -1,7 +1,7 @@
 import { Callback, type Logs } from '../callbacks';
 import { ValueError } from '../errors';
 import { boolOption, intOption, optionsOf, show } from '../options';
-import type { IOHandler, SaveOptions, SaveTarget } from './model-io';
+import type { IOHandler, SaveOptions, SaveTarget } from './artifacts';
 
 /**
  * The options of nn.callbacks.modelCheckpoint; `path` is required. A bad value is a ValueError.

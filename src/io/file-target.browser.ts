@@ -1,5 +1,5 @@
 // Browser build stand-in for file-target.ts (see node-only.ts).
-import type { IOHandler } from './model-io';
+import type { IOHandler } from './artifacts';
 import { needsNode } from './node-only';
 
 export function fileSystem(_dir: string, _options: object = {}): IOHandler {

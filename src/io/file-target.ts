@@ -23,7 +23,7 @@ import {
   type ModelArtifacts, type SaveResult, type WeightEntry,
 } from './format';
 import { nodeImport } from '../platform';
-import { artifactsInfo, markRaw, ModelReplaced, type IOHandler, type RawModel } from './model-io';
+import { artifactsInfo, markRaw, ModelReplaced, type IOHandler, type RawModel } from './artifacts';
 
 /** The file operations a save or load needs; tests substitute failing ones. */
 export interface FileOps {

@@ -14,8 +14,9 @@
 import { FormatError, NeuriteError, ValueError } from '../errors';
 import { CustomLoss, isLossName, LOSS_NAMES, lossName, type LossName } from '../losses';
 import { InputLayer } from '../layers/input';
-import type { LayersModel } from '../model';
+import type { Layer } from '../layers/layer';
 import { type Optimizer, OPTIMIZER_NAMES, optimizers, type OptimizerName } from '../optimizers';
+import { optimizerFromSnapshot, type TrainingSnapshot, type TrainingState } from '../train/state';
 import { fromScheduleConfig, type Schedule } from '../schedules';
 import { Tensor } from '../tensor';
 import { fail, isObject, own, readFinite, readInt32, show, type JsonObject, type WeightEntry } from './format';
@@ -63,13 +64,11 @@ function tfjsOptimizer(opt: Optimizer, lr: number): JsonObject {
 }
 
 /**
- * The trainingConfig and optimizer-state tensors of a compiled model, or undefined when it is not compiled.
+ * The trainingConfig and optimizer-state tensors of a snapshot's training part; `seed` is the model's.
  */
-export function trainingToTfjs(model: LayersModel): { trainingConfig: JsonObject; weights: NamedValues[] } | undefined {
-  const cc = model.compileConfig;
-  if (!cc) return undefined;
-  const opt = cc.optimizer;
-  const state = model.getTrainingState();
+export function trainingToTfjs(t: TrainingSnapshot, seed: number): { trainingConfig: JsonObject; weights: NamedValues[] } {
+  const opt = optimizerFromSnapshot(t.optimizer);
+  const state = t.position;
   const lr = opt.rateAt(state.iterations);
   const config: JsonObject = {};
   for (const [k, v] of Object.entries(opt.getConfig())) config[k] = k === 'learningRate' ? scheduleToJson(v as number | Schedule, opt.name) : v;
@@ -77,16 +76,16 @@ export function trainingToTfjs(model: LayersModel): { trainingConfig: JsonObject
   const trainingConfig: JsonObject = {
     // one loss for a model of one output, else one per output in order (TF.js and Keras read both)
     // a custom loss by its name, as Keras records one (loadModel's customObjects supplies it again)
-    loss: cc.losses.length === 1 ? lossToJson(cc.loss) : cc.losses.map(lossToJson),
+    loss: t.losses.length === 1 ? lossToJson(t.losses[0]) : t.losses.map(lossToJson),
 
-    metrics: cc.metrics.map(() => 'accuracy'),
+    metrics: t.metrics.map(() => 'accuracy'),
     optimizer_config: tfjsOptimizer(opt, lr),
     neurite: {
       format: TRAINING_FORMAT,
       optimizer: { name: opt.name, config },
-      seed: model.seed,
+      seed,
       // TF.js refuses a training config with loss_weights, so they live here (Keras files have them at the top)
-      ...(cc.lossWeights.some((w) => w !== 1) ? { lossWeights: [...cc.lossWeights] } : {}),
+      ...(t.lossWeights.some((w) => w !== 1) ? { lossWeights: [...t.lossWeights] } : {}),
       epochsTrained: state.epochsTrained,
       iterations: state.iterations,
       shuffleState: state.shuffleState.map((v) => (Number.isFinite(v) ? v : null)),
@@ -95,10 +94,7 @@ export function trainingToTfjs(model: LayersModel): { trainingConfig: JsonObject
   };
 
   const weights: NamedValues[] = [{ name: 'iter', shape: [], dtype: 'int32', values: Int32Array.of(state.iterations), group: 'optimizer' }];
-  const slots = model.getOptimizerWeights();
-  const add = (name: string, t: Tensor, values: Float32Array = t.data) =>
-    weights.push({ name, shape: [...t.shape], dtype: 'float32', values, group: 'optimizer' });
-  for (const s of slots) add(s.name, s.tensor);
+  for (const s of t.slots) weights.push({ name: s.name, shape: [...s.shape], dtype: 'float32', values: s.data, group: 'optimizer' });
   return { trainingConfig, weights };
 }
 
@@ -266,11 +262,21 @@ function tfjsOptimizerFrom(v: unknown, where: string): Optimizer {
   }
 }
 
+/** What compileFromTfjs needs of a freshly built model (io/load.ts passes a LayersModel). */
+export interface CompilableModel {
+  readonly outputs: readonly { readonly sourceLayer: { readonly name: string } }[];
+  readonly layers: readonly Layer[];
+  compile(c: { optimizer: Optimizer; loss: LossName | CustomLoss | (LossName | CustomLoss)[]; metrics: string[]; lossWeights?: number[] }): void;
+  getTrainingState(): TrainingState;
+  setTrainingState(s: TrainingState): void;
+  setOptimizerWeights(list: { name: string; tensor: Tensor }[]): void;
+}
+
 /**
  * Compiles a freshly loaded model from a trainingConfig and restores the optimizer state and training position.
  * `optimizerEntries` are the manifest's `group: 'optimizer'` weights, in order.
  */
-export function compileFromTfjs(model: LayersModel, tc: unknown, optimizerEntries: WeightEntry[], bytes: Uint8Array, where: string,
+export function compileFromTfjs(model: CompilableModel, tc: unknown, optimizerEntries: WeightEntry[], bytes: Uint8Array, where: string,
   custom?: CustomObjects): void {
   // biome-ignore lint/correctness/noVoidTypeReturn: fail() never returns; the return narrows tc
   if (!isObject(tc)) return fail(where, `trainingConfig must be an object, got ${show(tc)}`);
@@ -339,7 +345,7 @@ const NON_NEGATIVE = new Set(['v', 'rms', 'accumulator', 'accum_grad', 'accum_va
  * Sets the compiled model's optimizer state from the `group: 'optimizer'` weights: `iter`, then slot blocks.
  * Returns the step count from `iter`, or undefined when the file has no optimizer weights (fresh state).
  */
-function restoreOptimizerState(model: LayersModel, optimizer: Optimizer, neuriteFile: boolean, entries: WeightEntry[],
+function restoreOptimizerState(model: CompilableModel, optimizer: Optimizer, neuriteFile: boolean, entries: WeightEntry[],
   bytes: Uint8Array, where: string): number | undefined {
   if (entries.length === 0) return undefined;
   const iter = entries[0];

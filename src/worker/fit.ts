@@ -1,12 +1,11 @@
 import { checkThreads, getBackend, getThreads, type BackendName, BACKEND_NAMES } from '../backend/index';
 import { Callback, EarlyStopping, type CallbackHooks, type EarlyStoppingConfig } from '../callbacks';
 import { checkName, StateError, ValueError } from '../errors';
-import { topologyOf } from '../io/model-io';
 import { History, LayersModel, type FitConfig } from '../model';
 import { Tensor, toTensor } from '../tensor';
 import { startWorker, type TrainingWorker } from './spawn';
 import {
-  errorFromWorker, type DataKey, type DataLayout, type DataPart, type DataShapes, type FitRequest, type FromWorker, type OptimizerWire, type TensorWire,
+  errorFromWorker, type DataKey, type DataLayout, type DataPart, type DataShapes, type FitRequest, type FromWorker,
   type WeightsMessage,
 } from './protocol';
 
@@ -45,8 +44,6 @@ export interface WorkerFitConfig extends FitConfig {
    */
   weightsEvery?: 'epoch' | number;
 }
-
-const wire = (t: Tensor): TensorWire => ({ data: t.data, shape: [...t.shape] });
 
 /** Values per chunk message: 1 MiB of f32. */
 const CHUNK = 1 << 18;
@@ -129,20 +126,6 @@ function collectData(model: LayersModel, x: unknown, y: unknown, validationData:
   return { arrays, shapes, layout };
 }
 
-function optimizerWire(model: LayersModel): OptimizerWire {
-  const opt = model.compileConfig!.optimizer;
-  const config: Record<string, unknown> = { ...opt.getConfig(), clipNorm: opt.clipNorm };
-  const lr = opt.learningRate;
-  if (typeof lr !== 'number') {
-    if (!lr.config) {
-      throw new ValueError(`fitInWorker cannot send the learning-rate schedule '${lr.kind}' to a worker: it has no config; ` +
-        'use a schedule from nn.schedules, or model.fit on this thread');
-    }
-    config.learningRate = { kind: lr.kind, config: lr.config };
-  }
-  return { name: opt.name, config };
-}
-
 /** The settings of an nn.callbacks.earlyStopping, or undefined for other Callback subclasses. */
 function earlyStoppingConfig(c: Callback): EarlyStoppingConfig | undefined {
   return c instanceof EarlyStopping ? c.getConfig() : undefined;
@@ -221,11 +204,7 @@ export async function fitInWorker(
     type: 'fit',
     backend,
     threads,
-    model: { topology: topologyOf(model), seed: model.seed },
-    compile: { optimizer: optimizerWire(model), losses: compiled.losses as string[], lossWeights: compiled.lossWeights, metrics: compiled.metrics },
-    weights: model.getWeights().map(wire),
-    optimizerWeights: model.getOptimizerWeights().map((w) => ({ name: w.name, tensor: wire(w.tensor) })),
-    trainingState: model.getTrainingState(),
+    model: model.snapshot(true),
     data: data.shapes,
     layout: data.layout,
     fit,
@@ -283,9 +262,7 @@ export async function fitInWorker(
       } else if (m.type === 'done') {
         queue.then(() => {
           if (settled) return;
-          model.setWeights(m.weights.map((w) => new Tensor(w.data, w.shape)));
-          model.setOptimizerWeights(m.optimizerWeights.map((w) => ({ name: w.name, tensor: new Tensor(w.tensor.data, w.tensor.shape) })));
-          model.setTrainingState(m.trainingState as Parameters<LayersModel['setTrainingState']>[0]);
+          model.restore(m.state);
           const history = new History();
           m.history.epoch.forEach((epoch, i) => {
             const logs: Record<string, number> = {};

@@ -4,17 +4,12 @@ import type { BackendName } from '../backend/index';
 import type { EarlyStoppingConfig } from '../callbacks';
 import { NeuriteError, FormatError, ShapeError, StateError, TrainingError, UnknownNameError, ValueError } from '../errors';
 import type { FitConfig } from '../model';
+import type { ModelSnapshot } from '../train/state';
 
 /** A tensor as data and shape. */
 export interface TensorWire {
   data: Float32Array;
   shape: number[];
-}
-
-/** The optimizer as a name and the arguments of its factory; a schedule travels as its kind and config. */
-export interface OptimizerWire {
-  name: string;
-  config: Record<string, unknown>;
 }
 
 /** The fit options that are plain data (callbacks and validation data travel separately). */
@@ -52,14 +47,8 @@ export interface FitRequest {
   backend: BackendName;
   /** Threads for the worker's wasm kernels. */
   threads: 'auto' | number;
-  /** The model's TF.js Layers topology (as model.save writes it: Sequential or functional) and its seed. */
-  model: { topology: unknown; seed: number };
-  /** One loss and one loss weight per output, in output order. */
-  compile: { optimizer: OptimizerWire; losses: string[]; lossWeights: number[]; metrics: string[] };
-  weights: TensorWire[];
-  optimizerWeights: { name: string; tensor: TensorWire }[];
-  /** model.getTrainingState(): epochs trained, optimizer steps, random streams. */
-  trainingState: unknown;
+  /** The model's snapshot (train/state.ts), with its training part: topology, weights, compile, optimizer state, position. */
+  model: ModelSnapshot;
   /** x, y and any validation data; their values came in chunk messages. */
   data: DataShapes;
   /** Which arrays form each of x, y, valX and valY. */
@@ -97,9 +86,8 @@ export interface WeightsMessage {
 export interface DoneMessage {
   type: 'done';
   backend: BackendName;
-  weights: TensorWire[];
-  optimizerWeights: { name: string; tensor: TensorWire }[];
-  trainingState: unknown;
+  /** What training changed: the weights, the optimizer state and the position, as a snapshot holds them. */
+  state: Pick<ModelSnapshot, 'weights' | 'training'>;
   history: { epoch: number[]; history: Record<string, number[]> };
 }
 

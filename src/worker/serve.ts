@@ -1,52 +1,25 @@
-// The worker side of fitInWorker: rebuild the caller's model from its JSON, weights, optimizer state and
-// training state, run fit, report progress, and send back what changed.
+// The worker side of fitInWorker: build the caller's model from its snapshot (io/load.ts), run fit, report
+// progress, and send back what changed (the snapshot's weights and training part).
 import { ready } from '../backend/index';
 import { callbacks as callbackFactories, type CallbackHooks, type Callback } from '../callbacks';
-import { FormatError, ValueError } from '../errors';
-import { topologyFromTfjs } from '../io/functional';
-import { modelFromTopology } from '../io/model-io';
-import type { LayersModel, TrainingState } from '../model';
-import { optimizers, type Optimizer } from '../optimizers';
-import { fromScheduleConfig } from '../schedules';
+import { FormatError } from '../errors';
+import { modelFromSnapshot } from '../io/load';
+import type { LayersModel } from '../model';
 import { Tensor } from '../tensor';
 import { isWebWorkerScope, nodeImport } from '../platform';
 import {
-  errorToWire, type ChunkMessage, type DataKey, type DataPart, type FitRequest, type FromWorker, type HookName, type OptimizerWire,
+  errorToWire, type ChunkMessage, type DataKey, type DataPart, type FitRequest, type FromWorker, type HookName,
   type TensorWire, type ToWorker,
 } from './protocol';
 
 type Post = (message: FromWorker, transfer?: Transferable[]) => void;
 
-const toTensor = (t: TensorWire) => new Tensor(t.data, t.shape);
 const toWire = (t: Tensor): TensorWire => ({ data: t.data, shape: [...t.shape] });
-
-function optimizerFrom(o: OptimizerWire): Optimizer {
-  const make = (optimizers as Record<string, ((c: object) => Optimizer) | undefined>)[o.name];
-  if (typeof make !== 'function') throw new ValueError(`training worker: unknown optimizer ${JSON.stringify(o.name)}`);
-  const config = { ...o.config };
-  const lr = config.learningRate as { kind?: string; config?: Record<string, unknown> } | number | undefined;
-  if (lr && typeof lr === 'object') config.learningRate = fromScheduleConfig(String(lr.kind), lr.config ?? {});
-  return make(config);
-}
-
-/** The caller's model, rebuilt from its saved topology (io's codec), weights, optimizer and training state. */
-function modelFrom(req: FitRequest): LayersModel {
-  const { topology, seed } = req.model;
-  const where = 'training worker: the model';
-  const model = modelFromTopology(topologyFromTfjs(topology, where, 2 ** 28), where, seed);
-  const { losses, lossWeights, metrics } = req.compile;
-  model.compile({ optimizer: optimizerFrom(req.compile.optimizer), loss: (losses.length === 1 ? losses[0] : losses) as never,
-    lossWeights, metrics });
-  model.setWeights(req.weights.map(toTensor));
-  model.setOptimizerWeights(req.optimizerWeights.map((w) => ({ name: w.name, tensor: toTensor(w.tensor) })));
-  model.setTrainingState(req.trainingState as TrainingState);
-  return model;
-}
 
 /** Runs one fit request; every outcome, including errors, is posted back. */
 async function train(req: FitRequest, post: Post, state: Session): Promise<void> {
   await ready({ backend: req.backend, ...(req.backend === 'wasm' ? { threads: req.threads } : {}) });
-  const model = modelFrom(req);
+  const model = modelFromSnapshot(req.model, 'training worker: the model');
   state.model = model;
   const report = (hook: HookName) => (...args: unknown[]) => { post({ type: 'event', hook, args }); };
   const hooks: CallbackHooks = {
@@ -100,13 +73,9 @@ async function train(req: FitRequest, post: Post, state: Session): Promise<void>
     validationData: req.layout.valX !== undefined ? [data('valX'), data('valY')] : undefined,
     callbacks: [...early, hooks],
   });
-  const weights = model.getWeights().map(toWire);
-  const optimizerWeights = model.getOptimizerWeights().map((w) => ({ name: w.name, tensor: toWire(w.tensor) }));
-  const transfer = [...weights, ...optimizerWeights.map((w) => w.tensor)].map((t) => t.data.buffer);
-  post({
-    type: 'done', backend: req.backend, weights, optimizerWeights, trainingState: model.getTrainingState(),
-    history: { epoch: history.epoch, history: history.history },
-  }, transfer);
+  const { weights, training } = model.snapshot(true);
+  const transfer = [...weights, ...(training?.slots ?? [])].map((t) => t.data.buffer);
+  post({ type: 'done', backend: req.backend, state: { weights, training }, history: { epoch: history.epoch, history: history.history } }, transfer);
 }
 
 interface Session {

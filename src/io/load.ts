@@ -1,39 +1,26 @@
-// Saving and loading models: model ⇄ TF.js Layers artifacts, and the targets they go to (memory, one-blob
-// binary or JSON, file:// in Node, indexeddb:// localstorage:// downloads:// in browsers).
+// Loading models: TF.js Layers artifacts (from any target, a binary blob, JSON text or memory) → a checked model,
+// and the one place that builds models from topologies and snapshots (nn.loadModel, fitInWorker's worker).
 import { FormatError, NeuriteError, ValueError } from '../errors';
-import { LayersModel, model as graphModel, Sequential } from '../model';
+import { type LayersModel, model as graphModel, Sequential } from '../model';
 import { Tensor } from '../tensor';
 import type { CustomLoss } from '../losses';
 import type { CustomMetric } from '../metrics';
 import { optionsOf } from '../options';
+import { optimizerFromSnapshot, type ModelSnapshot } from '../train/state';
 import {
-  checkDataLength, fail, fromBase64, isObject, LIMITS, modelJson, own, parseJson, parseJsonBytes, plainJson,
-  readFinite, readManifestGroups, readWeightSpecs, show, toBase64, toBytes, writeLE,
-  type JsonObject, type ModelArtifacts, type SaveResult, type WeightEntry, type WeightSpec,
+  BLOB_VERSION, HEADER, isRawModel, MAGIC, ModelReplaced, rawFromArtifacts, type IOHandler, type RawModel,
+} from './artifacts';
+import {
+  checkDataLength, fail, isObject, LIMITS, own, parseJson, parseJsonBytes,
+  readFinite, readManifestGroups, readWeightSpecs, show, toBytes, type ModelArtifacts, type WeightEntry,
 } from './format';
-import { browserDownloads, browserIndexedDB, browserLocalStorage } from './browser-targets';
-import { fileSystem } from './file-target';
-import { functionalToTfjs, topologyFromTfjs } from './functional';
-import { topologyToTfjs, type BuiltTopology } from './topology';
-import { compileFromTfjs, seedFrom, trainingToTfjs, type NamedValues } from './training';
+import { topologyFromTfjs } from './functional';
+import { handlerFor } from './router';
+import type { BuiltTopology } from './topology';
+import { compileFromTfjs, seedFrom } from './training';
 
 export type { ModelArtifacts, SaveResult, WeightSpec } from './format';
-
-/**
- * Options of model.save and the nn.io encoders (toArtifacts, saveToBytes, saveToJSON). A non-object or a
- * non-boolean includeOptimizer is a ValueError.
- *
- * @example
- * await model.save('file://./ckpt', { includeOptimizer: true });
- */
-export interface SaveOptions {
-  /**
-   * Also store the training configuration (optimizer, loss, metrics), the optimizer state and the training position,
-   * so that nn.loadModel returns a compiled model whose next fit continues exactly. TF.js's option name. Ignored for
-   * a model that is not compiled. Default false (weights and topology only, as TF.js).
-   */
-  includeOptimizer?: boolean;
-}
+export type { IOHandler, SaveOptions, SaveTarget } from './artifacts';
 
 /**
  * Options of nn.loadModel; every field is optional. A bad value is a ValueError.
@@ -57,35 +44,6 @@ export interface LoadOptions {
 }
 
 /**
- * Where a model goes or comes from, as in TF.js: an object with save and/or load. TF.js's own handlers
- * (tf.io.*) work here too.
- *
- * @example
- * const memory: nn.IOHandler = {
- *   async save(artifacts) { stored = artifacts; return { modelArtifactsInfo: { dateSaved: new Date(),
- *     modelTopologyType: 'JSON', modelTopologyBytes: 0, weightSpecsBytes: 0, weightDataBytes: 0 } }; },
- *   async load() { return stored; },
- * };
- * await model.save(memory);
- */
-export interface IOHandler {
-  /** Stores the artifacts; resolves to what was written (its sizes). model.save calls it. */
-  save?(artifacts: ModelArtifacts): Promise<SaveResult>;
-  /** Resolves to ModelArtifacts (or JSON-compatible data shaped like them); nn.loadModel checks everything it gets. */
-  load?(): Promise<unknown>;
-}
-
-/**
- * model.save's target: a URL ('file://dir' in Node, 'indexeddb://name', 'localstorage://name', 'downloads://name'
- * in browsers) or a handler. Another scheme is a ValueError.
- *
- * @example
- * const target: nn.SaveTarget = 'indexeddb://my-model';
- * await model.save(target);
- */
-export type SaveTarget = string | IOHandler;
-
-/**
  * nn.loadModel's source: a URL ('file://', 'indexeddb://', 'localstorage://'), a handler, a one-file binary
  * (Uint8Array/ArrayBuffer from nn.io.saveToBytes), JSON text (nn.io.saveToJSON), or artifacts.
  *
@@ -97,48 +55,20 @@ export type LoadSource = string | IOHandler | Uint8Array | ArrayBuffer | ModelAr
 
 // ------------------------------------------------------------------------------------------------ model → artifacts
 
-function checkSaveOptions(o: unknown): SaveOptions {
-  if (o === undefined) return {};
-  if (!isObject(o)) throw new ValueError(`save options must be an object such as { includeOptimizer: true }, got ${show(o)}`);
-  if (o.includeOptimizer !== undefined && typeof o.includeOptimizer !== 'boolean') {
-    throw new ValueError(`includeOptimizer must be true or false, got ${show(o.includeOptimizer)}`);
-  }
-  return o as SaveOptions;
-}
-
 /**
- * The model as TF.js Layers artifacts: topology, weight specs and little-endian float32 weight data (plus the
- * training configuration and optimizer state with includeOptimizer).
- *
- * @example
- * const artifacts = await nn.io.toArtifacts(model, { includeOptimizer: true });
- * artifacts.weightSpecs[0].name; // 'dense_1/kernel'
+ * A model built from a snapshot (train/state.ts): its topology, weights and seed, then compiled with its optimizer
+ * state and training position when it has a training part. `where` names the source in errors (FormatError for a
+ * topology that does not load).
  */
-export async function toArtifacts(model: LayersModel, options?: SaveOptions): Promise<ModelArtifacts> {
-  if (!(model instanceof LayersModel)) throw new ValueError(`expected a model from nn.sequential or nn.model, got ${show(model)}`);
-  const opts = checkSaveOptions(options);
-  const weights = model.getWeights();
-  const names = model.layers.flatMap((l) => l.params().map((p) => `${l.name}/${p.name}`));
-  const list: NamedValues[] = weights.map((t, i) => ({ name: names[i], shape: [...t.shape], dtype: 'float32', values: t.data }));
-  const training = opts.includeOptimizer ? trainingToTfjs(model) : undefined;
-  if (training) list.push(...training.weights);
-  const data = new Uint8Array(list.reduce((a, w) => a + 4 * w.values.length, 0));
-  let at = 0;
-  for (const w of list) { writeLE(data, at, w.values); at += 4 * w.values.length; }
-  return {
-    modelTopology: topologyOf(model),
-    format: 'layers-model',
-    generatedBy: 'neurite',
-    convertedBy: null,
-    weightSpecs: list.map((w): WeightSpec => ({ name: w.name, shape: w.shape, dtype: w.dtype, ...(w.group ? { group: w.group } : {}) })),
-    weightData: data.buffer,
-    ...(training ? { trainingConfig: training.trainingConfig } : {}),
-  };
-}
-
-/** The TF.js topology of a model: Sequential for a chain, a functional 'Model' for any other graph. */
-export function topologyOf(model: LayersModel): JsonObject {
-  return model instanceof Sequential ? topologyToTfjs(model.name, model.layers) : functionalToTfjs(model.name, model.inputs, model.outputs);
+export function modelFromSnapshot(s: ModelSnapshot, where: string): LayersModel {
+  const model = modelFromTopology(topologyFromTfjs(s.topology, where, 2 ** 28), where, s.seed);
+  const t = s.training;
+  if (t) {
+    model.compile({ optimizer: optimizerFromSnapshot(t.optimizer), loss: t.losses.length === 1 ? t.losses[0] : t.losses,
+      lossWeights: t.lossWeights, metrics: t.metrics });
+  }
+  model.restore(s);
+  return model;
 }
 
 /**
@@ -156,42 +86,7 @@ export function modelFromTopology(topo: BuiltTopology, where: string, seed?: num
   }
 }
 
-const utf8Length = (s: string) => new TextEncoder().encode(s).length;
-
-/** TF.js's ModelArtifactsInfo for a save result. */
-export function artifactsInfo(a: ModelArtifacts): SaveResult {
-  return {
-    modelArtifactsInfo: {
-      dateSaved: new Date(),
-      modelTopologyType: 'JSON',
-      modelTopologyBytes: utf8Length(JSON.stringify(a.modelTopology)),
-      weightSpecsBytes: utf8Length(JSON.stringify(a.weightSpecs)),
-      weightDataBytes: a.weightData.byteLength,
-    },
-  };
-}
-
 // ------------------------------------------------------------------------------------------------ artifacts → model
-
-/** The parts of a model file once its bytes are in memory (from any target), still unchecked. */
-export interface RawModel {
-  topology: unknown;
-  weightSpecs: unknown;
-  weightData: Uint8Array;
-  trainingConfig?: unknown;
-  format?: unknown;
-  /**
-   * Set by targets that read the weight bytes only once everything else is checked (file://): reads exactly
-   * `bytes` bytes, the length the checked manifest describes, or throws a FormatError. weightData is then empty.
-   */
-  readWeights?: (entries: WeightEntry[], bytes: number) => Promise<Uint8Array>;
-}
-
-/**
- * Thrown by a target whose files were replaced by a save while they were being read (file://): loadModel reads
- * them again from the start.
- */
-export class ModelReplaced extends FormatError {}
 
 /** The most optimizer state per weight any optimizer keeps (centered RMSprop: rms, momentum, mg). */
 const MAX_SLOTS = 3;
@@ -308,65 +203,7 @@ async function modelFromLoaded(raw: RawModel, where: string, options: LoadOption
   return modelFromRaw(raw, where, options, plan);
 }
 
-/**
- * Reads in-memory artifacts (TF.js ModelArtifacts, or a parsed model.json with weights inline) into RawModel. The
- * JSON parts are re-read as plain checked JSON, so getters, prototypes or cycles in the object cannot leak in.
- */
-export function rawFromArtifacts(a: unknown, where: string): RawModel {
-  if (typeof a !== 'object' || a === null || Array.isArray(a)) return fail(where, `expected model artifacts, got ${show(a)}`);
-  const obj = a as Record<string, unknown>;
-  let topology: unknown, specs: unknown, manifest: unknown, trainingConfig: unknown, format: unknown, weightData: unknown;
-  try {
-    ({ modelTopology: topology, weightSpecs: specs, weightsManifest: manifest, trainingConfig, format, weightData } = obj);
-  } catch (e) {
-    return fail(where, `cannot read the artifacts (${(e as Error).message})`);
-  }
-  if (topology instanceof ArrayBuffer || ArrayBuffer.isView(topology)) fail(where, 'binary (graph) model topologies are not supported');
-  const json = plainJson({ topology, specs, manifest, trainingConfig, format }, where) as JsonObject;
-  let weightSpecs = own(json, 'specs');
-  if (weightSpecs === undefined && own(json, 'manifest') !== undefined) {
-    weightSpecs = readManifestGroups(own(json, 'manifest'), where).flatMap((g) => g.weights);
-  }
-  if (weightSpecs === undefined) fail(where, 'has no weightSpecs (or weightsManifest)');
-  const bytes = typeof weightData === 'string'
-    ? fromBase64(weightData, `${where} weightData`, 20 * LIMITS.maxParams)
-    : weightData === undefined || weightData === null ? new Uint8Array(0) : toBytes(weightData, `${where} weightData`);
-  return { topology: own(json, 'topology'), weightSpecs, weightData: bytes, trainingConfig: own(json, 'trainingConfig'), format: own(json, 'format') };
-}
-
 // ------------------------------------------------------------------------------------------------ one-blob forms
-
-const MAGIC = [0x4e, 0x52, 0x54, 0x4d]; // 'NRTM'
-const BLOB_VERSION = 1;
-const HEADER = 16;
-
-/**
- * The whole model in one self-contained Uint8Array: 'NRTM', u32 version, u32 JSON length J, u32 weight length W
- * (little-endian), then J bytes of model.json (UTF-8, weightsManifest paths []), zero padding to a multiple of 4,
- * then W bytes of weights. nn.loadModel reads it back.
- *
- * @example
- * const bytes = await nn.io.saveToBytes(model, { includeOptimizer: true });
- * const copy = await nn.loadModel(bytes);
- */
-export async function saveToBytes(model: LayersModel, options?: SaveOptions): Promise<Uint8Array> {
-  return artifactsToBytes(await toArtifacts(model, options));
-}
-
-export function artifactsToBytes(a: ModelArtifacts): Uint8Array {
-  const json = new TextEncoder().encode(JSON.stringify(modelJson(a, [])));
-  const pad = (4 - (json.length % 4)) % 4;
-  const weights = new Uint8Array(a.weightData);
-  const out = new Uint8Array(HEADER + json.length + pad + weights.length);
-  out.set(MAGIC, 0);
-  const dv = new DataView(out.buffer);
-  dv.setUint32(4, BLOB_VERSION, true);
-  dv.setUint32(8, json.length, true);
-  dv.setUint32(12, weights.length, true);
-  out.set(json, HEADER);
-  out.set(weights, HEADER + json.length + pad);
-  return out;
-}
 
 const isBinaryBlob = (b: Uint8Array) => b.length >= 4 && MAGIC.every((m, i) => b[i] === m);
 
@@ -387,19 +224,6 @@ function rawFromBinary(b: Uint8Array, where: string): RawModel {
     trainingConfig: own(json, 'trainingConfig'), format: own(json, 'format') };
 }
 
-/**
- * The whole model as one self-contained JSON string: model.json with the weights inline (`weightData`, base64).
- * nn.loadModel reads it back, and JSON.parse of it is valid TF.js artifacts apart from the weights' encoding.
- *
- * @example
- * const text = await nn.io.saveToJSON(model);
- * const copy = await nn.loadModel(text);
- */
-export async function saveToJSON(model: LayersModel, options?: SaveOptions): Promise<string> {
-  const a = await toArtifacts(model, options);
-  return JSON.stringify({ ...modelJson(a, []), weightData: toBase64(new Uint8Array(a.weightData)) });
-}
-
 // ------------------------------------------------------------------------------------------------ memory handlers
 
 /**
@@ -416,45 +240,7 @@ export function fromMemory(artifacts: unknown, weightSpecs?: unknown, weightData
   return { load: async () => a };
 }
 
-/**
- * A save handler that passes the artifacts to your function (TF.js's tf.io.withSaveHandler).
- *
- * @example
- * let saved;
- * await model.save(nn.io.withSaveHandler(async (artifacts) => { saved = artifacts; }));
- */
-// biome-ignore lint/suspicious/noConfusingVoidType: a handler that returns nothing is allowed, as in TF.js
-export function withSaveHandler(fn: (artifacts: ModelArtifacts) => Promise<SaveResult | void> | SaveResult | void): IOHandler {
-  if (typeof fn !== 'function') throw new ValueError(`withSaveHandler expects a function, got ${show(fn)}`);
-  return { save: async (a) => (await fn(a)) ?? artifactsInfo(a) };
-}
-
 // ------------------------------------------------------------------------------------------------ routing
-
-const SCHEMES = ['file://', 'indexeddb://', 'localstorage://', 'downloads://'];
-
-async function handlerFor(url: string, purpose: 'save' | 'load'): Promise<IOHandler> {
-  if (url.startsWith('file://')) {
-    return fileSystem(url.slice('file://'.length));
-  }
-  if (url.startsWith('indexeddb://')) return browserIndexedDB(url.slice('indexeddb://'.length));
-  if (url.startsWith('localstorage://')) return browserLocalStorage(url.slice('localstorage://'.length));
-  if (url.startsWith('downloads://')) {
-    if (purpose === 'load') throw new ValueError('downloads:// can only save; load the downloaded files with nn.io.browserFiles(files)');
-    return browserDownloads(url.slice('downloads://'.length) || 'model');
-  }
-  throw new ValueError(`cannot ${purpose} ${show(url)}: use a URL starting with ${SCHEMES.join(', ')}, or an IOHandler`);
-}
-
-/** What model.save does: converts the model and hands the artifacts to the target. */
-export async function saveModel(model: LayersModel, target: SaveTarget, options?: SaveOptions): Promise<SaveResult> {
-  const handler = typeof target === 'string' ? await handlerFor(target, 'save') : target;
-  if (!handler || typeof handler.save !== 'function') {
-    throw new ValueError(`model.save expects a URL (${SCHEMES.join(', ')}) or a handler with a save method, got ${show(target)}`);
-  }
-  const artifacts = await toArtifacts(model, options);
-  return handler.save(artifacts);
-}
 
 /** Loads from whatever a handler's load() returned. */
 function rawFromLoaded(v: unknown, where: string): RawModel {
@@ -462,14 +248,6 @@ function rawFromLoaded(v: unknown, where: string): RawModel {
   if (isRawModel(v)) return v;
   return rawFromArtifacts(v, where);
 }
-
-const RAW = Symbol('raw model');
-/** Marks parts a target has already read and checked (file, browser stores). */
-export function markRaw(r: RawModel): RawModel {
-  Object.defineProperty(r, RAW, { value: true });
-  return r;
-}
-const isRawModel = (v: unknown): v is RawModel => typeof v === 'object' && v !== null && (v as Record<symbol, unknown>)[RAW] === true;
 
 function rawFromBytes(b: Uint8Array, where: string): RawModel {
   if (isBinaryBlob(b)) return rawFromBinary(b, where);
