@@ -41,4 +41,36 @@ export const browserOptions: Options = {
   minify: true,
 };
 
-export default defineConfig([{ ...packageOptions, dts: { entry: { index: 'src/index.ts' } } }, browserOptions]);
+/**
+ * neurite/tfjs (src/tfjs): dist/tfjs/index.js, index.cjs and browser.js, each importing the package's own build
+ * of the same format (../index.js, ../index.cjs, ../browser.js) rather than holding a copy, so a page that
+ * imports both loads neurite once and a page that does not import neurite/tfjs downloads none of it. Types: one
+ * declaration file per module in dist/tfjs, whose nn.d.ts re-exports ../index (neurite's own).
+ */
+function tfjsOptions(format: 'esm' | 'cjs', browser: boolean): Options {
+  const main = browser ? '../browser.js' : format === 'esm' ? '../index.js' : '../index.cjs';
+  return {
+    entry: { [browser ? 'tfjs/browser' : 'tfjs/index']: 'src/tfjs/index.ts' },
+    format: [format],
+    splitting: false,
+    target: 'es2022',
+    platform: 'neutral',
+    clean: false,
+    sourcemap: true,
+    minify: browser,
+    keepNames: true,
+    esbuildPlugins: [{
+      name: 'neurite-tfjs-main',
+      setup(build) {
+        build.onResolve({ filter: /^\.\.\/index$/ }, (args) => (/[\\/]src[\\/]tfjs$/.test(args.resolveDir) ? { path: main, external: true } : undefined));
+      },
+    }],
+    // the declarations, one per module (scripts/tfjs-types.mjs), once per build
+    ...(browser || format === 'cjs' ? {} : { onSuccess: async () => { (await import('./scripts/tfjs-types.mjs')).emitTfjsTypes(); } }),
+  };
+}
+
+export default defineConfig([
+  { ...packageOptions, dts: { entry: { index: 'src/index.ts' } } }, browserOptions,
+  tfjsOptions('esm', false), tfjsOptions('cjs', false), tfjsOptions('esm', true),
+]);

@@ -51,6 +51,26 @@ export async function moduleShares() {
   return rows.map((r) => ({ ...r, share: r.bytes / total })).sort((a, b) => b.bytes - a.bytes);
 }
 
+/**
+ * What neurite/tfjs adds to a page, gzipped: a page importing neurite/tfjs against one importing neurite, both
+ * bundled with the package's browser builds (dist/browser.js and dist/tfjs/browser.js, which imports it).
+ */
+export async function tfjsPageSizes(distDir = join(root, 'dist')) {
+  const page = async (contents) => {
+    const r = await build({
+      stdin: { contents, resolveDir: root, loader: 'js' }, bundle: true, format: 'esm', platform: 'browser', target: 'es2022',
+      minify: true, write: false, logLevel: 'silent',
+      alias: { 'neurite/tfjs': join(distDir, 'tfjs/browser.js'), neurite: join(distDir, 'browser.js') },
+    });
+    const bytes = r.outputFiles[0].contents;
+    return { bytes: bytes.length, gzipBytes: gz(bytes) };
+  };
+  const plain = await page(PAGES.whole);
+  const tfjs = await page("import * as tf from 'neurite/tfjs';\nglobalThis.tf = tf;\n");
+  const both = await page("import * as tf from 'neurite/tfjs';\nimport * as nn from 'neurite';\nglobalThis.tf = tf;\nglobalThis.nn = nn;\n");
+  return { plain, tfjs, both, addedGzipBytes: tfjs.gzipBytes - plain.gzipBytes };
+}
+
 /** Two pages a user might write, bundled by esbuild for the browser with the package's browser build. */
 export const PAGES = {
   whole: "import * as nn from 'neurite';\nglobalThis.nn = nn;\n",
@@ -114,6 +134,9 @@ if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
   console.log(`size: pages bundled by esbuild with the package: one that imports all of neurite ${kb(pages.whole.gzipBytes)} gzipped, ` +
     `one that only calls loadModel and predict ${kb(pages.predict.gzipBytes)} gzipped (the package is one factory function, ` +
     `which no bundler splits); from the modules in src/, they would be ${kb(mods.whole.gzipBytes)} and ${kb(mods.predict.gzipBytes)}`);
+  const t = await tfjsPageSizes(dist);
+  console.log(`size: neurite/tfjs adds ${kb(t.addedGzipBytes)} gzipped to a page (${kb(t.tfjs.gzipBytes)} with it, ` +
+    `${kb(t.plain.gzipBytes)} with neurite alone; ${kb(t.both.gzipBytes)} importing both), within its 25 KB budget: ${t.addedGzipBytes <= 25 * 1024}`);
   const split = await separateWorkerSizes();
   console.log(`size: were the package plain modules, fitInWorker's worker would be a second copy of the library ` +
     `(${kb(split.workerGzipBytes)} gzipped) loaded with import(), and a one-file page that calls fitInWorker would weigh about ` +

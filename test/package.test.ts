@@ -51,6 +51,7 @@ describe('packed tarball', () => {
     // npm test has just rebuilt the wasm; rebuild dist from it so the tarball holds the current code.
     execFileSync('npx', ['tsup'], { cwd: root, stdio: 'pipe' });
     execFileSync('node', ['scripts/dts-namespace-docs.mjs', 'dist/index.d.ts', 'dist/index.d.cts'], { cwd: root, stdio: 'pipe' });
+    // tsup's onSuccess wrote neurite/tfjs's declarations (scripts/tfjs-types.mjs)
     dir = mkdtempSync(join(tmpdir(), 'neurite-pack-'));
     const out = execFileSync('npm', ['pack', '--ignore-scripts', '--json', '--pack-destination', dir], { cwd: root, encoding: 'utf8' });
     const tgz = join(dir, JSON.parse(out)[0].filename);
@@ -141,6 +142,43 @@ describe('packed tarball', () => {
     expect(split.workerGzipBytes).toBeGreaterThan(m.browser.gzipBytes * 0.95);
     expect(split.wholeWithWorkerGzipBytes).toBeGreaterThan(mods.whole.gzipBytes + split.workerGzipBytes * 0.9);
     expect(split.wholeWithWorkerGzipBytes).toBeGreaterThan(m.budgetBytes);
+  });
+
+  it.each(['esm', 'cjs', 'browser'])('neurite/tfjs loads as %s, shares neurite\'s module and computes', (kind) => {
+    const load = kind === 'cjs' ? "const r = (await import('node:module')).createRequire(import.meta.url); const tf = r('neurite/tfjs'); const nn = r('neurite');"
+      : kind === 'browser' ? "const tf = await import('./node_modules/neurite/dist/tfjs/browser.js'); const nn = await import('./node_modules/neurite/dist/browser.js');"
+      : "const tf = await import('neurite/tfjs'); const nn = await import('neurite');";
+    writeFileSync(join(dir, `tfjs-${kind}.mjs`), `${load}
+await tf.ready();
+const y = tf.tidy(() => tf.tensor2d([[1, 2], [3, 4]]).matMul(tf.ones([2, 1])));
+console.log(JSON.stringify({ y: Array.from(y.dataSync()), backend: tf.getBackend(), shared: new tf.NotProvidedError('x') instanceof nn.NeuriteError }));`);
+    const out = JSON.parse(execFileSync('node', [`tfjs-${kind}.mjs`], { cwd: dir, encoding: 'utf8' }).trim());
+    expect(out).toEqual({ y: [3, 7], backend: 'wasm', shared: true });
+  });
+
+  it('neurite/tfjs is typed for ESM and CommonJS importers, its classes being neurite\'s', async () => {
+    const ts = (await import('typescript')).default;
+    const files = { 'types-esm.mts': "import * as tf from 'neurite/tfjs';\nimport * as nn from 'neurite';\n", 'types-cjs.cts': "import tf = require('neurite/tfjs');\nimport nn = require('neurite');\n" };
+    const body = "const t: tf.Tensor = tf.tensor2d([[1, 2]]).add(1);\nconst n: number = t.dataSync()[0];\nconst r: nn.NeuriteError = new tf.NotProvidedError('x');\nvoid n; void r;\n// @ts-expect-error: not a function of tf\ntf.noSuchOp();\n";
+    for (const [f, head] of Object.entries(files)) writeFileSync(join(dir, f), head + body);
+    const program = ts.createProgram(Object.keys(files).map((f) => join(dir, f)), {
+      module: ts.ModuleKind.Node16, moduleResolution: ts.ModuleResolutionKind.Node16, target: ts.ScriptTarget.ES2022, strict: true, noEmit: true, types: [],
+      lib: ['lib.es2022.d.ts', 'lib.dom.d.ts'], skipLibCheck: false,
+    });
+    const diags = ts.getPreEmitDiagnostics(program).filter((d) => d.file?.fileName.includes('neurite/dist/tfjs') || d.file?.fileName.includes('types-'));
+    expect(diags.map((d) => `${d.file?.fileName}: ${ts.flattenDiagnosticMessageText(d.messageText, '\n')}`)).toEqual([]);
+  });
+
+  it('neurite/tfjs adds at most 25 KB gzipped to a page, and nothing to one that does not import it', async () => {
+    const { measure, tfjsPageSizes, pageSizes } = await import('../scripts/size-report.mjs');
+    const dist = join(dir, 'node_modules/neurite/dist');
+    const t = await tfjsPageSizes(dist);
+    expect(t.addedGzipBytes).toBeGreaterThan(5 * 1024); // the layer really is in the page
+    expect(t.addedGzipBytes).toBeLessThanOrEqual(25 * 1024);
+    expect(t.both.gzipBytes).toBeLessThan(t.tfjs.gzipBytes + 200); // neurite is loaded once
+    // dist/browser.js has no neurite/tfjs in it: a page of neurite alone weighs what the package does
+    expect(readFileSync(join(dist, 'browser.js'), 'utf8')).not.toContain('NotProvidedError');
+    expect((await pageSizes(dist)).whole.gzipBytes).toBeLessThan(measure(dist).browser.gzipBytes + 1024);
   });
 
   it.each(['esm.mjs', 'cjs.cjs'])('%s imports neurite, picks wasm and learns XOR', (file) => {

@@ -1,0 +1,1 @@
+export function emitTfjsTypes(outDir?: string): string[];
