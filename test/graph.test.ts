@@ -72,6 +72,34 @@ describe.each(BACKENDS)('graph models (%s)', (backend) => {
       expect(gradcheck(m, data(5, 6, 5), data(5, 3, 6))).toBeGreaterThan(20);
     });
 
+  it('the plan owns the softmax: dense(softmax) trains to the bits of dense + activation(softmax), fused or not', async () => {
+    // 'categoricalCrossentropy' on a softmax output: the loss head fuses it; 'meanSquaredError': the plan applies
+    // the softmax after the layer and its gradient before the layer's backward; an inner softmax: always the plan
+    const x = data(24, 5, 11);
+    const y = oneHotRows(24, 4, 12);
+    for (const loss of ['categoricalCrossentropy', 'meanSquaredError'] as const) {
+      const build = (split: boolean) => {
+        const inner = split
+          ? [nn.layers.dense({ units: 6, inputShape: [5] }), nn.layers.activation({ activation: 'softmax' })]
+          : [nn.layers.dense({ units: 6, activation: 'softmax', inputShape: [5] })];
+        const head = split
+          ? [nn.layers.dense({ units: 4 }), nn.layers.activation({ activation: 'softmax' })]
+          : [nn.layers.dense({ units: 4, activation: 'softmax' })];
+        const m = nn.sequential({ seed: 9, layers: [...inner, ...head] });
+        m.compile({ optimizer: 'adam', loss });
+        return m;
+      };
+      const [joint, split] = [build(false), build(true)];
+      const before = (joint.predict(x) as nn.Tensor).data;
+      const rowSum = Array.from({ length: 24 }, (_, r) => before.slice(r * 4, r * 4 + 4).reduce((a, b) => a + b, 0));
+      for (const s of rowSum) expect(Math.abs(s - 1)).toBeLessThan(1e-6);
+      expect(Array.from(split.predict(x).data)).toEqual(Array.from(before));
+      for (const m of [joint, split]) await m.fit(x, y, { epochs: 2, batchSize: 8 });
+      expect(bitsOf(split.getWeights()), loss).toEqual(bitsOf(joint.getWeights()));
+      expect(Array.from(split.predict(x).data), loss).toEqual(Array.from(joint.predict(x).data));
+    }
+  });
+
   it('merge layers compute their definitions', () => {
     const a = nn.input({ shape: [2, 3] });
     const b = nn.input({ shape: [2, 3] });

@@ -4,6 +4,9 @@
 // head, else the last reader in forward order) and every other writer's contribution is added (written to a
 // scratch buffer, then accumulated); a layer applied at several places accumulates its weight gradients the
 // same way. Steps whose layer trains nothing and whose inputs need no gradient have no backward at all.
+// A layer's softmax activation is the plan's: it runs over the output's last axis after the layer's forward
+// and its gradient before the layer's backward, except at an output whose loss head fuses it with a
+// cross-entropy (the head then computes the probabilities and the gradient of the logits in one kernel).
 import type { Kernels } from '../backend/types';
 import type { Layer, LayerBinding } from '../layers/layer';
 import { alignBytes } from '../memory/heap';
@@ -64,6 +67,8 @@ export class GraphPlan {
   };
   /** Floats per sample of each value. */
   readonly sizes: readonly number[];
+  /** Per step: the softmax's row length (its output's last axis) when its layer's activation is one, else 0. */
+  readonly softmaxCols: readonly number[];
 
   constructor(readonly net: Network, readonly rows: number, readonly mode: PlanMode, weights: PlanWeights) {
     const training = mode === 'train';
@@ -75,6 +80,7 @@ export class GraphPlan {
     const add = (bytes: number, from: number, to: number) => buffers.push({ bytes, from, to }) - 1;
     const sizes = values.map((t) => product(t.shape));
     this.sizes = sizes;
+    this.softmaxCols = steps.map((s) => (s.node.layer.softmaxOutput ? values[s.output].shape.at(-1) ?? 1 : 0));
     const producer = new Array<number>(values.length).fill(-1);
     steps.forEach((s, i) => { producer[s.output] = i; });
     // which steps run backward: a step trains a weight, or one of its inputs needs a gradient
@@ -183,20 +189,32 @@ export class BoundPlan {
     readonly outputGrads: readonly number[],
   ) {}
 
-  /** Runs every step on `rows` samples; `logits[i]` leaves a fused softmax out of step i (the loss head does it). */
-  forward(k: Kernels, rows: number, training: boolean, logits: readonly boolean[]): void {
-    const steps = this.plan.net.steps;
-    for (let i = 0; i < steps.length; i++) steps[i].node.layer.forward(k, this.bindings[i], rows, training, logits[i]);
+  /**
+   * Runs every step on `rows` samples, each softmax activation after its layer, except at a step whose
+   * `fused[i]` says the loss head applies it.
+   */
+  forward(k: Kernels, rows: number, training: boolean, fused: readonly boolean[]): void {
+    const { net: { steps }, softmaxCols, sizes } = this.plan;
+    for (let i = 0; i < steps.length; i++) {
+      const b = this.bindings[i];
+      steps[i].node.layer.forward(k, b, rows, training);
+      const cols = softmaxCols[i];
+      if (cols > 0 && !fused[i]) k.f32_softmax(b.y, b.y, (rows * sizes[steps[i].output]) / cols, cols);
+    }
   }
 
-  /** Runs the backward of every step that has one, last first, adding fan-out gradients where they meet. */
-  backward(k: Kernels, rows: number, logits: readonly boolean[]): void {
-    const steps = this.plan.net.steps;
-    const runs = this.plan.runs;
+  /**
+   * Runs the backward of every step that has one, last first (a softmax's gradient before its layer's, except
+   * where fused), adding fan-out gradients where they meet.
+   */
+  backward(k: Kernels, rows: number, fused: readonly boolean[]): void {
+    const { net: { steps }, softmaxCols, sizes, runs } = this.plan;
     for (let i = steps.length - 1; i >= 0; i--) {
       if (!runs[i]) continue;
-      const layer = steps[i].node.layer;
-      layer.backward(k, this.bindings[i], rows, logits[i]);
+      const b = this.bindings[i];
+      const cols = softmaxCols[i];
+      if (cols > 0 && !fused[i]) k.f32_softmax_grad(b.y, b.dy, b.dy, (rows * sizes[steps[i].output]) / cols, cols);
+      steps[i].node.layer.backward(k, b, rows);
       for (const a of this.accumulate[i]) k.f32_axpy(a.from, a.to, a.perRow * rows + a.fixed, 1);
     }
   }

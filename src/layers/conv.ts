@@ -160,7 +160,7 @@ export abstract class Convolution extends Layer {
       [sh, sw, dh, dw].every((v) => v === 1);
   }
 
-  forward(k: Kernels, b: LayerBinding, rows: number, _training: boolean, logits: boolean): void {
+  forward(k: Kernels, b: LayerBinding, rows: number, _training: boolean): void {
     const pixels = rows * this.g.oh * this.g.ow;
     if (this.direct) {
       const { h, w, c, kh, kw } = this.g;
@@ -171,14 +171,11 @@ export abstract class Convolution extends Layer {
       k.f32_gemm_nn(b.ws, b.params[0], this.useBias ? b.params[1] : 0, b.y, pixels, this.filters, this.patch, 0,
         this.act.code, this.act.alpha);
     }
-    if (this.act.softmax && !logits) k.f32_softmax(b.y, b.y, pixels, this.filters);
   }
 
-  backward(k: Kernels, b: LayerBinding, rows: number, logits: boolean): void {
+  backward(k: Kernels, b: LayerBinding, rows: number): void {
     const pixels = rows * this.g.oh * this.g.ow;
-    if (this.act.softmax) {
-      if (!logits) k.f32_softmax_grad(b.y, b.dy, b.dy, pixels, this.filters);
-    } else if (this.act.code !== Act.Linear) {
+    if (this.act.code !== Act.Linear) {
       k.f32_activation_grad(b.y, b.dy, b.dy, pixels * this.filters, this.act.code, this.act.alpha);
     }
     if (this.direct) {

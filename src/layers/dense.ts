@@ -99,19 +99,14 @@ export class Dense extends Layer {
 
   override get softmaxOutput(): boolean { return this.act.softmax; }
 
-  forward(k: Kernels, b: LayerBinding, rows: number, _training: boolean, logits: boolean): void {
+  forward(k: Kernels, b: LayerBinding, rows: number, _training: boolean): void {
     const bias = this.useBias ? b.params[1] : 0;
     k.f32_gemm_nn(b.x, b.params[0], bias, b.y, rows, this.units, this.inDim, 0, this.act.code, this.act.alpha);
-    if (this.act.softmax && !logits) k.f32_softmax(b.y, b.y, rows, this.units);
   }
 
-  backward(k: Kernels, b: LayerBinding, rows: number, logits: boolean): void {
+  backward(k: Kernels, b: LayerBinding, rows: number): void {
     const n = rows * this.units;
-    if (this.act.softmax) {
-      if (!logits) k.f32_softmax_grad(b.y, b.dy, b.dy, rows, this.units);
-    } else if (this.act.code !== Act.Linear) {
-      k.f32_activation_grad(b.y, b.dy, b.dy, n, this.act.code, this.act.alpha);
-    }
+    if (this.act.code !== Act.Linear) k.f32_activation_grad(b.y, b.dy, b.dy, n, this.act.code, this.act.alpha);
     k.f32_gemm_tn(b.x, b.dy, 0, b.grads[0], this.inDim, this.units, rows, 0, Act.Linear, 0);
     if (this.useBias) k.f32_col_sum(b.dy, b.grads[1], rows, this.units, 0);
     if (b.dx !== 0) k.f32_gemm_nt(b.dy, b.params[0], 0, b.dx, rows, this.inDim, this.units, 0, Act.Linear, 0);
@@ -149,25 +144,16 @@ export class Activation extends Layer {
     return inShape;
   }
   override get softmaxOutput(): boolean { return this.act.softmax; }
-  forward(k: Kernels, b: LayerBinding, rows: number, _training: boolean, logits: boolean): void {
-    const cols = this.inShape[this.inShape.length - 1];
-    if (this.act.softmax) {
-      if (logits) k.f32_copy(b.x, b.y, rows * this.size);
-      else k.f32_softmax(b.x, b.y, (rows * this.size) / cols, cols);
-    } else {
-      k.f32_activation(b.x, b.y, rows * this.size, this.act.code, this.act.alpha);
-    }
+  // a softmax is the plan's to apply (see Layer.softmaxOutput): the layer passes values and gradients through
+  forward(k: Kernels, b: LayerBinding, rows: number, _training: boolean): void {
+    if (this.act.softmax) k.f32_copy(b.x, b.y, rows * this.size);
+    else k.f32_activation(b.x, b.y, rows * this.size, this.act.code, this.act.alpha);
   }
-  backward(k: Kernels, b: LayerBinding, rows: number, logits: boolean): void {
+  backward(k: Kernels, b: LayerBinding, rows: number): void {
     if (b.dx === 0) return;
     const n = rows * this.size;
-    const cols = this.inShape[this.inShape.length - 1];
-    if (this.act.softmax) {
-      if (logits) k.f32_copy(b.dy, b.dx, n);
-      else k.f32_softmax_grad(b.y, b.dy, b.dx, n / cols, cols);
-    } else {
-      k.f32_activation_grad(b.y, b.dy, b.dx, n, this.act.code, this.act.alpha);
-    }
+    if (this.act.softmax) k.f32_copy(b.dy, b.dx, n);
+    else k.f32_activation_grad(b.y, b.dy, b.dx, n, this.act.code, this.act.alpha);
   }
   getConfig(): Record<string, unknown> {
     return { ...activationConfig(this.act), ...(this.inputShape ? { batchInputShape: [null, ...this.inputShape] } : {}) };

@@ -177,12 +177,8 @@ abstract class DepthwiseBase extends Layer {
   }
 
   /** The activation's gradient into dy (in place), as conv2d does it. */
-  protected activationGrad(k: Kernels, b: LayerBinding, count: number, cols: number, logits: boolean): void {
-    if (this.act.softmax) {
-      if (!logits) k.f32_softmax_grad(b.y, b.dy, b.dy, count / cols, cols);
-    } else if (this.act.code !== Act.Linear) {
-      k.f32_activation_grad(b.y, b.dy, b.dy, count, this.act.code, this.act.alpha);
-    }
+  protected activationGrad(k: Kernels, b: LayerBinding, count: number): void {
+    if (this.act.code !== Act.Linear) k.f32_activation_grad(b.y, b.dy, b.dy, count, this.act.code, this.act.alpha);
   }
 
   override get softmaxOutput(): boolean { return this.act.softmax; }
@@ -225,14 +221,13 @@ export class DepthwiseConv2D extends DepthwiseBase {
     return p;
   }
 
-  forward(k: Kernels, b: LayerBinding, rows: number, _training: boolean, logits: boolean): void {
+  forward(k: Kernels, b: LayerBinding, rows: number, _training: boolean): void {
     this.depthwise(k, b.x, b.params[0], this.useBias ? b.params[1] : 0, b.y, rows, this.act.code, this.act.alpha);
-    if (this.act.softmax && !logits) k.f32_softmax(b.y, b.y, rows * this.g.oh * this.g.ow, this.mid);
   }
 
-  backward(k: Kernels, b: LayerBinding, rows: number, logits: boolean): void {
+  backward(k: Kernels, b: LayerBinding, rows: number): void {
     const pixels = rows * this.g.oh * this.g.ow;
-    this.activationGrad(k, b, pixels * this.mid, this.mid, logits);
+    this.activationGrad(k, b, pixels * this.mid);
     this.depthwiseDw(k, b.x, b.dy, b.grads[0], rows);
     if (this.useBias) k.f32_col_sum(b.dy, b.grads[1], pixels, this.mid, 0);
     if (b.dx !== 0) this.depthwiseDx(k, b.dy, b.params[0], b.dx, rows);
@@ -290,17 +285,16 @@ export class SeparableConv2D extends DepthwiseBase {
     return Math.ceil((rows * this.g.oh * this.g.ow * this.mid * 4) / 16) * 16;
   }
 
-  forward(k: Kernels, b: LayerBinding, rows: number, _training: boolean, logits: boolean): void {
+  forward(k: Kernels, b: LayerBinding, rows: number, _training: boolean): void {
     const pixels = rows * this.g.oh * this.g.ow;
     this.depthwise(k, b.x, b.params[0], 0, b.ws, rows, Act.Linear, 0);
     k.f32_gemm_nn(b.ws, b.params[1], this.useBias ? b.params[2] : 0, b.y, pixels, this.filters, this.mid, 0, this.act.code, this.act.alpha);
-    if (this.act.softmax && !logits) k.f32_softmax(b.y, b.y, pixels, this.filters);
   }
 
-  backward(k: Kernels, b: LayerBinding, rows: number, logits: boolean): void {
+  backward(k: Kernels, b: LayerBinding, rows: number): void {
     const pixels = rows * this.g.oh * this.g.ow;
     const dmid = b.ws + this.midBytes(rows);
-    this.activationGrad(k, b, pixels * this.filters, this.filters, logits);
+    this.activationGrad(k, b, pixels * this.filters);
     k.f32_gemm_tn(b.ws, b.dy, 0, b.grads[1], this.mid, this.filters, pixels, 0, Act.Linear, 0);
     if (this.useBias) k.f32_col_sum(b.dy, b.grads[2], pixels, this.filters, 0);
     k.f32_gemm_nt(b.dy, b.params[1], 0, dmid, pixels, this.mid, this.filters, 0, Act.Linear, 0);

@@ -441,21 +441,23 @@ export abstract class Layer {
   get usesRng(): boolean { return false; }
 
   /**
-   * Runs the layer. With `logits`, a softmax output activation is left out (the model fuses it with the
-   * cross-entropy loss).
+   * Runs the layer. A softmax activation (softmaxOutput) is not the layer's to apply: the plan applies it to the
+   * output afterwards, unless the loss head fuses it with a cross-entropy.
    *
    * @internal
    */
-  abstract forward(k: Kernels, b: LayerBinding, rows: number, training: boolean, logits: boolean): void;
+  abstract forward(k: Kernels, b: LayerBinding, rows: number, training: boolean): void;
   /**
    * Gradients: of the params into b.grads (overwritten), of the input into b.dx when it is not 0.
    *
    * @internal
    */
-  abstract backward(k: Kernels, b: LayerBinding, rows: number, logits: boolean): void;
+  abstract backward(k: Kernels, b: LayerBinding, rows: number): void;
 
   /**
-   * True when the output is a softmax that the model may fuse with a cross-entropy loss.
+   * True when the layer's activation is a softmax over its output's last axis. The layer leaves it out: the plan
+   * applies it after forward and its gradient before backward (b.dy then holds the gradient of the softmax's
+   * input), or the loss head fuses it with a cross-entropy.
    *
    * @internal
    */
