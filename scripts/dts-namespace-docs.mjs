@@ -19,11 +19,14 @@ function docOf(text, name) {
 }
 
 export function addNamespaceDocs(text) {
-  const block = /(?:(\/\*\*(?:(?!\*\/)[\s\S])*@module[\s\S]*?\*\/)\s*)?((?:declare const (\w+?)_(\w+): typeof (\w+);\n)+)declare namespace (\w+) \{/g;
+  // a namespace's members: `declare const ns_x: typeof x;` for values, `type ns_T = T;` for the types it re-exports
+  // (a type's hover shows its own declaration's comment, so only the values need theirs copied)
+  const block = /(?:(\/\*\*(?:(?!\*\/)[\s\S])*@module[\s\S]*?\*\/)\s*)?((?:(?:declare const \w+?_\w+: typeof \w+;|type \w+ = \w+;)\n)+)declare namespace (\w+) \{/g;
   let found = 0;
-  const out = text.replace(block, (_all, moduleDoc, consts, _ns, _member, _target, ns) => {
+  const out = text.replace(block, (_all, moduleDoc, consts, ns) => {
     found++;
     const lines = consts.trimEnd().split('\n').map((line) => {
+      if (line.startsWith('type ')) return line;
       const [, , target] = /declare const (\w+): typeof (\w+);/.exec(line);
       const doc = docOf(text, target);
       if (!doc) throw new Error(`dts-namespace-docs: ${ns}: no comment on declare … ${target} to copy`);

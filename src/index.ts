@@ -70,8 +70,9 @@ export type { ModelSnapshot, Snapshottable, NamedTensor, OptimizerSnapshot, Trai
 export type { FileSystemOptions } from './io/file-target';
 
 // Namespaces: each is a module of re-exports, so an editor shows each function's own documentation under
-// nn.io.*, nn.schedules.*, ..., and a bundler can drop the members a program does not use.
+// nn.io.*, nn.schedules.*, nn.text.*, ..., and a bundler can drop the members a program does not use.
 export * as schedules from './api/schedules';
 export * as regularizers from './api/regularizers';
 export * as callbacks from './api/callbacks';
 export * as io from './api/io';
+export * as text from './api/text';
