@@ -31,3 +31,4 @@ export {
   f32_dropout, f32_mul, f32_batchnorm_train, f32_batchnorm_infer, f32_batchnorm_grad, f32_layernorm, f32_layernorm_grad,
 } from './norm/norm';
 export { f32_add, f32_sub, f32_axpy, f32_max, f32_min, f32_pick_grad, f32_copy_strided } from './binary/binary';
+export { f32_image_transform, f32_image_transform_dx } from './image/transform';

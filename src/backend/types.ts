@@ -315,6 +315,27 @@ export interface Kernels {
   /** Its gradient from the input x: dx = x > θ ? (x ≤ maxValue ? dy : 0) : s·dy (0 when s = 0). dx may equal dy. */
   f32_relu_clipped_grad(x: number, dy: number, dx: number, count: number, maxValue: number, slope: number, threshold: number): void;
 
+  // ---- image resampling (assembly/image, src/backend/js/image.ts) ----
+  /**
+   * Per-image affine resampling of NHWC images (the augmentation and crop layers): for image b, output pixel (ox, oy)
+   * of y [n, outH, outW, c] reads x [n, h, w, c] at xin = t0·ox + t1·oy + t2, yin = t3·ox + t4·oy + t5, where t is the
+   * 6 f32 at transforms + 24·b (f32 products and sums in that order). fill maps a coordinate outside the image:
+   * 0 constant (reads outside give fillValue), 1 reflect (period 2·len, mirrored about the edge pixels), 2 wrap
+   * (period len), 3 nearest (the edge pixel); then it is clamped to [0, len − 1]. interpolation 0 reads the nearest
+   * pixel (rounding half away from zero), 1 is bilinear over the four pixels around it: (y1 − y)·((x1 − x)·v00 +
+   * (x − x0)·v01) + (y − y0)·((x1 − x)·v10 + (x − x0)·v11), a pixel outside the image reading fillValue.
+   * y must not overlap x or transforms.
+   */
+  f32_image_transform(x: number, y: number, n: number, h: number, w: number, c: number, outH: number, outW: number,
+    transforms: number, interpolation: number, fill: number, fillValue: number): void;
+  /**
+   * Its adjoint in x: dx = 0, then for each output pixel in order, each pixel it read inside the image gets dy times
+   * its weight (bilinear: g0 = dy·(y1 − y), g1 = dy·(y − y0), then dx00 += g0·(x1 − x), dx01 += g0·(x − x0),
+   * dx10 += g1·(x1 − x), dx11 += g1·(x − x0); nearest: dx += dy). dx must not overlap dy or transforms.
+   */
+  f32_image_transform_dx(dy: number, dx: number, n: number, h: number, w: number, c: number, outH: number, outW: number,
+    transforms: number, interpolation: number, fill: number): void;
+
   // ---- pooling (assembly/pool, src/backend/js/pool.ts) ----
   // Same NHWC indexing as convolution, window ph×pw without dilation: input row iy = oy·strideH − padTop + i. The
   // window is clipped to the image; every window must keep at least one in-bounds element (always true for

@@ -3,6 +3,7 @@ import { binaryKernels } from './binary';
 import { convKernels } from './conv';
 import { depthwiseKernels } from './depthwise';
 import { gemmKernels } from './gemm';
+import { imageKernels } from './image';
 import { lossKernels } from './loss';
 import { JsMemory } from './memory';
 import { normKernels } from './norm';
@@ -19,7 +20,7 @@ export function createJsBackend(): Backend {
     kernels: {
       ...gemmKernels(memory), ...unaryKernels(memory), ...lossKernels(memory), ...optimKernels(memory),
       ...convKernels(memory), ...poolKernels(memory), ...normKernels(memory), ...binaryKernels(memory),
-      ...depthwiseKernels(memory),
+      ...depthwiseKernels(memory), ...imageKernels(memory),
     },
   };
 }
