@@ -30,8 +30,9 @@ export {
 export { l2, type Regularizer } from './layers/regularizers';
 export {
   sequential, Sequential, model, LayersModel, History, type CompileConfig, type FitConfig, type SequentialConfig, type ModelConfig,
-  type TrainingState, type PredictConfig,
+  type TrainingState, type PredictConfig, type EvaluateConfig,
 } from './model';
+export type { ClassWeight } from './train/weights';
 export {
   optimizers, Optimizer, OPTIMIZER_NAMES, type OptimizerName, type OptimizerConfig, type MomentumConfig, type AdamConfig,
   type AdamWConfig, type AdadeltaConfig, type RMSpropConfig, type AdagradConfig,

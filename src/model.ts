@@ -23,8 +23,9 @@ import { boolOption, intOption, nameOption, numberOption, optionsOf, show } from
 import { Rng } from './random';
 import { Tensor, type TensorLike } from './tensor';
 import { DataEdge, floats, type Staged, type Target, unstage } from './train/edge';
-import { LossHeads, type PerOutput } from './train/head';
-import { type History, runEpochs } from './train/loop';
+import { LossHeads, type PerOutput, type SampleWeights } from './train/head';
+import { type History, runEpochs, stagedSource } from './train/loop';
+import { type ClassWeight, sampleWeights } from './train/weights';
 import { Params } from './train/params';
 import {
   type ModelSnapshot, optimizerToSnapshot, type TrainingSnapshot, type TrainingState,
@@ -117,6 +118,22 @@ export interface FitConfig {
   callbacks?: CallbackHooks | Callback | (CallbackHooks | Callback)[];
   /** Epoch to start counting from (for resuming: fit runs epochs initialEpoch … epochs − 1), an integer ≥ 0; default 0. */
   initialEpoch?: number;
+  /**
+   * A weight per class label, `{ 0: 1, 1: 5 }`: each training sample's loss (and its gradient) is multiplied by
+   * its class's weight, and a batch's loss is Σ wᵢ·lossᵢ / batch size (Keras's and TF.js's definition). The class of
+   * a sample is its label (sparseCategoricalCrossentropy, or one-column targets, which must then be integers), or
+   * the argmax of its target row. Every class in y needs a weight (ValueError naming the missing one). For several
+   * outputs: a list in output order or a map by output name (outputs left out are not weighted). Validation is not
+   * weighted, and metrics are not (as in TF.js). Default none.
+   */
+  classWeight?: ClassWeight | ClassWeight[] | Record<string, ClassWeight>;
+  /**
+   * A weight per sample, as Keras's sample_weight: n finite numbers ≥ 0 (an array, Float32Array or a tensor of
+   * shape [n] or [n, 1]) that multiply the samples' losses and gradients as classWeight does; with classWeight too,
+   * the two multiply. A weight of 0 removes a sample from training (it still counts in the batch's size). For
+   * several outputs: one list for all, or a list of lists / map by output name. Default none (every sample 1).
+   */
+  sampleWeight?: unknown;
 }
 
 /**
@@ -169,6 +186,19 @@ export interface PredictConfig {
   batchSize?: number;
 }
 
+/**
+ * What {@link LayersModel.evaluate} takes.
+ *
+ * @example
+ * model.evaluate(x, y, { batchSize: 1024, sampleWeight: weights });
+ */
+export interface EvaluateConfig {
+  /** Samples per forward pass, an integer ≥ 1; default 256. Only memory use depends on it. */
+  batchSize?: number;
+  /** One weight per sample (see {@link FitConfig.sampleWeight}); default none (every sample 1). */
+  sampleWeight?: unknown;
+}
+
 function positiveInt(what: string, v: unknown): number {
   return intOption(what, v, 1);
 }
@@ -178,8 +208,9 @@ export const SEQUENTIAL_OPTIONS = ['layers', 'seed', 'name'] as const;
 export const MODEL_OPTIONS = ['inputs', 'outputs', 'seed', 'name'] as const;
 export const COMPILE_OPTIONS = ['optimizer', 'loss', 'lossWeights', 'metrics'] as const;
 export const FIT_OPTIONS = ['epochs', 'batchSize', 'shuffle', 'validationSplit', 'validationData', 'verbose', 'callbacks',
-  'initialEpoch'] as const;
+  'initialEpoch', 'classWeight', 'sampleWeight'] as const;
 export const PREDICT_OPTIONS = ['batchSize'] as const;
+export const EVALUATE_OPTIONS = ['batchSize', 'sampleWeight'] as const;
 
 /**
  * A network of layers, trained with compile + fit like a TF.js LayersModel. Build one from symbolic tensors with
@@ -583,7 +614,7 @@ export class LayersModel implements TrainingTarget, WeightHolder {
   private plainSteps: boolean[] | undefined;
 
   /** Loss and metrics over rows [from, from+n) of xs and ys, `batch` rows at a time through the input buffers. */
-  private evaluateRows(xs: Tensor[], ys: Target[], from: number, n: number, batch: number, what: string): Logs {
+  private evaluateRows(xs: Tensor[], ys: Target[], from: number, n: number, batch: number, what: string, weights?: SampleWeights): Logs {
     const step = this.compiled!;
     const heads = step.heads;
     let lossSum = 0;
@@ -596,7 +627,8 @@ export class LayersModel implements TrainingTarget, WeightHolder {
       const p = this.plan!;
       this.edge.load(rt, p, xs, ys, heads.heads, from + start, rows, what);
       this.forward(rows, false, true);
-      lossSum += step.loss(rt.backend.kernels, rt.backend.memory, p, this.params!, rows, false, each) * rows;
+      const w = weights?.map((v) => v?.subarray(from + start, from + start + rows));
+      lossSum += step.loss(rt.backend.kernels, rt.backend.memory, p, this.params!, rows, false, each, w) * rows;
       for (let o = 0; o < each.length; o++) eachSums[o] += each[o] * rows;
       heads.addMetrics(rt.backend.kernels, rt.backend.memory, p, states, rows);
     }
@@ -643,6 +675,7 @@ export class LayersModel implements TrainingTarget, WeightHolder {
     const X = edge.checkXs(x, 'x');
     const N = X[0].shape[0];
     const Y = edge.checkYs(y, heads, N, 'y');
+    const W = sampleWeights(config.classWeight, config.sampleWeight, Y, heads, N, 'y');
     let nTrain = N;
     let valX: Tensor[] | undefined;
     let valY: Target[] | undefined;
@@ -680,9 +713,12 @@ export class LayersModel implements TrainingTarget, WeightHolder {
       } catch (e) {
         throw this.memoryError(e, 'fit', batchSize, Math.min(batchSize, nTrain), extra, rt, 'train');
       }
+      const rtOf = () => this.rt;
+      const planOf = () => this.plan!;
+      const source = stagedSource(rtOf, planOf, edge, train, heads, Y, batchSize, shuffle ? this.shuffleRng : undefined, W);
       return await runEpochs({
-        target: this, name: this.name, rt: () => this.rt, plan: () => this.plan!, step, params, pos: this.pos, edge, train, ys: Y,
-        backupPtr, shuffle: shuffle ? this.shuffleRng : undefined, hooks, epochs, initialEpoch, batchSize, verbose: config.verbose === 1,
+        target: this, name: this.name, rt: rtOf, plan: planOf, step, params, pos: this.pos, source,
+        backupPtr, hooks, epochs, initialEpoch, verbose: config.verbose === 1,
         validate: valX && (() => this.evaluateRows(valX, valY!, valFrom, valN, this.plan!.plan.rows, valWhat)),
       });
     } finally {
@@ -734,22 +770,25 @@ export class LayersModel implements TrainingTarget, WeightHolder {
   /**
    * Loss (and accuracy when compiled with metrics: ['accuracy']) over x and y; for several outputs also each
    * output's (`dense_3_loss`, `dense_3_accuracy`), as the mean over all samples. x and y take the same forms as in
-   * fit. StateError before compile.
+   * fit. `sampleWeight` (as fit's, Keras's sample_weight) weights each sample's loss: Σ wᵢ·lossᵢ / n; metrics
+   * are not weighted. StateError before compile.
    *
    * @example
    * const { loss, accuracy } = model.evaluate(testX, testY);
+   * model.evaluate(testX, testY, { sampleWeight: [1, 0, 2, 1] });   // four samples, the second left out
    */
-  evaluate(x: unknown, y: unknown, config?: PredictConfig): Logs {
+  evaluate(x: unknown, y: unknown, config?: EvaluateConfig): Logs {
     this.live('evaluate');
-    config = optionsOf<{ batchSize: number }>('evaluate', config, PREDICT_OPTIONS);
+    config = optionsOf<EvaluateConfig>('evaluate', config, EVALUATE_OPTIONS);
     const step = this.requireCompiled('evaluate');
     this.built();
     const X = this.edge.checkXs(x, 'x');
     const Y = this.edge.checkYs(y, step.heads.heads, X[0].shape[0], 'y');
+    const W = sampleWeights(undefined, config.sampleWeight, Y, step.heads.heads, X[0].shape[0], 'y');
     const batchSize = Math.min(positiveInt('batchSize', config.batchSize ?? 256), X[0].shape[0]);
     this.enter('evaluate', batchSize, 0, batchSize, 'evaluate');
     try {
-      return this.evaluateRows(X, Y, 0, X[0].shape[0], batchSize, 'x');
+      return this.evaluateRows(X, Y, 0, X[0].shape[0], batchSize, 'x', W);
     } finally {
       this.leave();
     }

@@ -80,18 +80,21 @@ export class ProgressBar {
     const elapsed = (now - this.start) / 1000;
     const rate = done / elapsed;
     const head = `epoch ${String(epoch + 1).padStart(String(this.epochs).length)}/${this.epochs}`;
-    const tail = ` ${String(done).padStart(String(this.total).length)}/${this.total} · ETA ${seconds((this.total - done) / rate).padEnd(6)} · ${this.metrics(logs)}`;
+    // a total of 0: not known beforehand (a dataset's epoch), so no bar and no ETA
+    const tail = this.total === 0 ? ` ${done} samples · ${this.metrics(logs)}`
+      : ` ${String(done).padStart(String(this.total).length)}/${this.total} · ETA ${seconds((this.total - done) / rate).padEnd(6)} · ${this.metrics(logs)}`;
     // the bar takes what the first line leaves (at most 30 columns), then keeps that width for the run
     if (this.barWidth < 0) {
       const left = Math.min(30, this.room - head.length - tail.length - 3);
-      this.barWidth = left >= 5 ? left : 0;
+      this.barWidth = left >= 5 && this.total > 0 ? left : 0;
     }
     this.line(`${head}${this.bar(done)}${tail}`, false);
   }
-  epochEnd(epoch: number, logs: Record<string, number>): void {
+  /** The epoch's final line; `done`: the samples it trained (default: the total given to the constructor). */
+  epochEnd(epoch: number, logs: Record<string, number>, done = this.total): void {
     const elapsed = (this.clock() - this.start) / 1000;
     const head = `epoch ${String(epoch + 1).padStart(String(this.epochs).length)}/${this.epochs}`;
-    const long = `${head} · ${this.metrics(logs)} · ${Math.round(this.total / elapsed)} samples/s · ${seconds(elapsed)}`;
+    const long = `${head} · ${this.metrics(logs)} · ${Math.round(done / elapsed)} samples/s · ${seconds(elapsed)}`;
     const short = `${head} ${this.metrics(logs, true)} ${seconds(elapsed)}`;
     this.line(!this.tty || long.length <= this.room ? long : short, true);
   }

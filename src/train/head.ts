@@ -13,6 +13,9 @@ import { type Metric, type MetricSpec, type MetricState, resolveMetric } from '.
 import { numberOption, show } from '../options';
 import { Tensor } from '../tensor';
 
+/** Per output: one weight per sample (train/weights.ts), or undefined for an output whose samples all weigh 1. */
+export type SampleWeights = (Float32Array | undefined)[];
+
 const product = (s: readonly number[]) => s.reduce((a, b) => a * b, 1);
 
 /** True for a plain object used as a map by input or output name (not a tensor, array or typed array). */
@@ -98,49 +101,72 @@ export class LossHeads {
     return new LossHeads(heads, metricNames, fusedSteps);
   }
 
-  /** The loss of output `o` over `rows` samples in the plan's buffers; writes its (weighted) gradient when `grad`. */
-  private headLoss(k: Kernels, memory: LinearMemory, p: BoundPlan, o: number, rows: number, grad: boolean): number {
+  /** The batch-mean loss of head `h` over `rows` samples at y, target and g (0: no gradient), unweighted. */
+  private lossOf(k: Kernels, memory: LinearMemory, h: Head, y: number, target: number, g: number, rows: number): number {
+    const cols = h.size;
+    if (h.custom) return runCustomLoss(h.custom, { k, memory, pred: y, target, grad: g, rows, cols });
+    switch (h.loss) {
+      case 'meanSquaredError': return k.f32_mse(y, target, g, rows, cols);
+      case 'binaryCrossentropy': return k.f32_bce(y, target, g, rows, cols);
+      case 'meanAbsoluteError': return k.f32_mae(y, target, g, rows, cols);
+      case 'huber': return k.f32_huber(y, target, g, rows, cols, 1);
+      case 'logcosh': return k.f32_logcosh(y, target, g, rows, cols);
+      case 'hinge': return k.f32_hinge(y, target, g, rows, cols);
+      case 'squaredHinge': return k.f32_squared_hinge(y, target, g, rows, cols);
+      case 'categoricalHinge': return k.f32_categorical_hinge(y, target, g, rows, cols);
+      case 'kullbackLeiblerDivergence': return k.f32_kld(y, target, g, rows, cols);
+      case 'poisson': return k.f32_poisson(y, target, g, rows, cols);
+      case 'meanAbsolutePercentageError': return k.f32_mape(y, target, g, rows, cols);
+      case 'meanSquaredLogarithmicError': return k.f32_msle(y, target, g, rows, cols);
+      case 'cosineProximity': return k.f32_cosine_proximity(y, target, g, rows, cols);
+      case 'categoricalCrossentropy':
+        return h.fused ? k.f32_softmax_cce(y, target, y, g, rows, cols) : k.f32_cce(y, target, g, rows, cols);
+      default:
+        return h.fused ? k.f32_softmax_sparse_cce(y, target, y, g, rows, cols) : k.f32_sparse_cce(y, target, g, rows, cols);
+    }
+  }
+
+  /**
+   * The loss of output `o` over `rows` samples in the plan's buffers; writes its (weighted) gradient when `grad`.
+   * With sample weights `w` (one per row), Σ wᵢ·lossᵢ / rows and its gradient: each sample's loss and gradient
+   * on its own (the kernels' per-sample definition, a custom loss called with one row), its gradient scaled by wᵢ/rows.
+   */
+  private headLoss(k: Kernels, memory: LinearMemory, p: BoundPlan, o: number, rows: number, grad: boolean, w: Float32Array | undefined): number {
     const h = this.heads[o];
     const y = p.outputPtrs[o];
-    const target = isSparse(h.loss) ? p.labelPtrs[o] : p.targetPtrs[o];
+    const sparse = isSparse(h.loss);
+    const target = sparse ? p.labelPtrs[o] : p.targetPtrs[o];
     const g = grad ? p.outputGrads[o] : 0;
     const cols = h.size;
     let loss: number;
-    if (h.custom) loss = runCustomLoss(h.custom, { k, memory, pred: y, target, grad: g, rows, cols });
-    else switch (h.loss) {
-      case 'meanSquaredError': loss = k.f32_mse(y, target, g, rows, cols); break;
-      case 'binaryCrossentropy': loss = k.f32_bce(y, target, g, rows, cols); break;
-      case 'meanAbsoluteError': loss = k.f32_mae(y, target, g, rows, cols); break;
-      case 'huber': loss = k.f32_huber(y, target, g, rows, cols, 1); break;
-      case 'logcosh': loss = k.f32_logcosh(y, target, g, rows, cols); break;
-      case 'hinge': loss = k.f32_hinge(y, target, g, rows, cols); break;
-      case 'squaredHinge': loss = k.f32_squared_hinge(y, target, g, rows, cols); break;
-      case 'categoricalHinge': loss = k.f32_categorical_hinge(y, target, g, rows, cols); break;
-      case 'kullbackLeiblerDivergence': loss = k.f32_kld(y, target, g, rows, cols); break;
-      case 'poisson': loss = k.f32_poisson(y, target, g, rows, cols); break;
-      case 'meanAbsolutePercentageError': loss = k.f32_mape(y, target, g, rows, cols); break;
-      case 'meanSquaredLogarithmicError': loss = k.f32_msle(y, target, g, rows, cols); break;
-      case 'cosineProximity': loss = k.f32_cosine_proximity(y, target, g, rows, cols); break;
-      case 'categoricalCrossentropy':
-        loss = h.fused ? k.f32_softmax_cce(y, target, y, g, rows, cols) : k.f32_cce(y, target, g, rows, cols);
-        break;
-      default:
-        loss = h.fused ? k.f32_softmax_sparse_cce(y, target, y, g, rows, cols) : k.f32_sparse_cce(y, target, g, rows, cols);
+    if (!w) {
+      loss = this.lossOf(k, memory, h, y, target, g, rows);
+      if (grad && h.weight !== 1) k.f32_scale(g, rows * cols, h.weight);
+      return loss;
     }
-    if (grad && h.weight !== 1) k.f32_scale(g, rows * cols, h.weight);
-    return loss;
+    const row = cols * 4;
+    const tRow = sparse ? 4 : row;
+    let sum = 0;
+    for (let i = 0; i < rows; i++) {
+      const wi = w[i];
+      const gi = g ? g + i * row : 0;
+      const li = this.lossOf(k, memory, h, y + i * row, target + i * tRow, gi, 1);
+      sum += wi * li;
+      if (gi) k.f32_scale(gi, cols, Math.fround(h.weight * wi / rows));
+    }
+    return sum / rows;
   }
 
   /**
    * The weighted total of the outputs' losses over `rows` samples (regularization not included), each output's in
-   * `each[o]`; writes the gradients of the outputs when `grad`.
+   * `each[o]`; writes the gradients of the outputs when `grad`. `weights[o]`: output o's sample weights for these rows.
    */
-  loss(k: Kernels, memory: LinearMemory, p: BoundPlan, rows: number, grad: boolean, each?: number[]): number {
+  loss(k: Kernels, memory: LinearMemory, p: BoundPlan, rows: number, grad: boolean, each?: number[], weights?: SampleWeights): number {
     const heads = this.heads;
     let loss = 0;
     for (let o = 0; o < heads.length; o++) {
       const h = heads[o];
-      const l = this.headLoss(k, memory, p, o, rows, grad);
+      const l = this.headLoss(k, memory, p, o, rows, grad, weights?.[o]);
       if (each) each[o] = l;
       loss = o === 0 && h.weight === 1 ? l : loss + h.weight * l;
     }

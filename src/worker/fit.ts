@@ -199,6 +199,10 @@ export async function fitInWorker(
     }
   }
   const data = collectData(model, x, y, validationData);
+  // a tensor does not survive the copy to the worker as a tensor: its values go instead
+  const plain = (w: unknown): unknown => (w instanceof Tensor ? w.data : Array.isArray(w) && w.some((v) => v instanceof Tensor) ? w.map(plain)
+    : w && typeof w === 'object' && Object.getPrototypeOf(w) === Object.prototype ? Object.fromEntries(Object.entries(w).map(([k, v]) => [k, plain(v)])) : w);
+  if (fit.sampleWeight !== undefined) fit.sampleWeight = plain(fit.sampleWeight);
 
   const request: FitRequest = {
     type: 'fit',
