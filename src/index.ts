@@ -27,6 +27,11 @@ export {
   DepthwiseConv2D, SeparableConv2D, ZeroPadding2D, Cropping2D, GlobalMaxPooling2D, Rescaling, ReLU, type DepthwiseConv2DConfig,
   type SeparableConv2DConfig, type ZeroPadding2DConfig, type Cropping2DConfig, type RescalingConfig, type ReLUConfig,
 } from './layers/index';
+export {
+  RandomFlip, RandomRotation, RandomTranslation, RandomZoom, RandomContrast, RandomCrop, CenterCrop, type RandomFlipConfig,
+  type RandomRotationConfig, type RandomTranslationConfig, type RandomZoomConfig, type RandomContrastConfig,
+  type RandomCropConfig, type CenterCropConfig, type RandomConfig, type FillConfig, type FillMode, type Interpolation,
+} from './layers/index';
 export { l2, type Regularizer } from './layers/regularizers';
 export {
   sequential, Sequential, model, LayersModel, History, type CompileConfig, type FitConfig, type SequentialConfig, type ModelConfig,

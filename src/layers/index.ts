@@ -24,6 +24,12 @@ import {
   CROPPING2D_OPTIONS, Cropping2D, GlobalMaxPooling2D, ReLU, RELU_OPTIONS, Rescaling, RESCALING_OPTIONS, ZERO_PADDING2D_OPTIONS,
   ZeroPadding2D, type Cropping2DConfig, type ReLUConfig, type RescalingConfig, type ZeroPadding2DConfig,
 } from './image';
+import {
+  CENTER_CROP_OPTIONS, CenterCrop, RANDOM_CONTRAST_OPTIONS, RANDOM_CROP_OPTIONS, RANDOM_FLIP_OPTIONS, RANDOM_ROTATION_OPTIONS,
+  RANDOM_TRANSLATION_OPTIONS, RANDOM_ZOOM_OPTIONS, RandomContrast, RandomCrop, RandomFlip, RandomRotation, RandomTranslation,
+  RandomZoom, type CenterCropConfig, type RandomContrastConfig, type RandomCropConfig, type RandomFlipConfig,
+  type RandomRotationConfig, type RandomTranslationConfig, type RandomZoomConfig,
+} from './augment';
 
 export { Layer, Node, SymbolicTensor, type LayerBinding, type ParamSpec, type LayerConfig } from './layer';
 export { InputLayer, input, INPUT_OPTIONS, type InputConfig } from './input';
@@ -33,6 +39,11 @@ export {
   ZeroPadding2D, Cropping2D, GlobalMaxPooling2D, Rescaling, ReLU, type ZeroPadding2DConfig, type Cropping2DConfig,
   type RescalingConfig, type ReLUConfig,
 } from './image';
+export {
+  RandomFlip, RandomRotation, RandomTranslation, RandomZoom, RandomContrast, RandomCrop, CenterCrop, type RandomFlipConfig,
+  type RandomRotationConfig, type RandomTranslationConfig, type RandomZoomConfig, type RandomContrastConfig,
+  type RandomCropConfig, type CenterCropConfig, type RandomConfig, type FillConfig, type FillMode, type Interpolation,
+} from './augment';
 export { Dense, Activation, type ActivationConfig, type DenseConfig } from './dense';
 export {
   Conv2D, MaxPooling2D, AveragePooling2D, GlobalAveragePooling2D, type Conv2DConfig, type Pooling2DConfig, type Padding,
@@ -285,10 +296,61 @@ export const layers = {
    * nn.layers.reLU({ maxValue: 6 });
    */
   reLU: (c?: ReLUConfig) => new ReLU(strict('reLU', c, RELU_OPTIONS)),
+  /**
+   * Flips images left-right and/or up-down at random while training; identity in predict.
+   *
+   * @example
+   * nn.layers.randomFlip({ mode: 'horizontal', inputShape: [96, 96, 3] });
+   */
+  randomFlip: (c?: RandomFlipConfig) => new RandomFlip(strict('randomFlip', c, RANDOM_FLIP_OPTIONS)),
+  /**
+   * Rotates images by a random angle (a fraction of a full turn) while training; identity in predict.
+   *
+   * @example
+   * nn.layers.randomRotation({ factor: 0.05, fillMode: 'nearest' });
+   */
+  randomRotation: (c: RandomRotationConfig) => new RandomRotation(strict('randomRotation', c, RANDOM_ROTATION_OPTIONS)),
+  /**
+   * Shifts images by a random fraction of their height and width while training; identity in predict.
+   *
+   * @example
+   * nn.layers.randomTranslation({ heightFactor: 0.1, widthFactor: 0.1 });
+   */
+  randomTranslation: (c: RandomTranslationConfig) => new RandomTranslation(strict('randomTranslation', c, RANDOM_TRANSLATION_OPTIONS)),
+  /**
+   * Zooms images in or out by a random factor while training; identity in predict.
+   *
+   * @example
+   * nn.layers.randomZoom({ heightFactor: [-0.2, 0.2] });
+   */
+  randomZoom: (c: RandomZoomConfig) => new RandomZoom(strict('randomZoom', c, RANDOM_ZOOM_OPTIONS)),
+  /**
+   * Scales each image's contrast by a random factor while training; identity in predict.
+   *
+   * @example
+   * nn.layers.randomContrast({ factor: 0.3 });
+   */
+  randomContrast: (c: RandomContrastConfig) => new RandomContrast(strict('randomContrast', c, RANDOM_CONTRAST_OPTIONS)),
+  /**
+   * A random height × width window while training; the central window, resized, in predict (as Keras).
+   *
+   * @example
+   * nn.layers.randomCrop({ height: 88, width: 88, inputShape: [96, 96, 3] });
+   */
+  randomCrop: (c: RandomCropConfig) => new RandomCrop(strict('randomCrop', c, RANDOM_CROP_OPTIONS)),
+  /**
+   * The central height × width window of each image.
+   *
+   * @example
+   * nn.layers.centerCrop({ height: 224, width: 224 });
+   */
+  centerCrop: (c: CenterCropConfig) => new CenterCrop(strict('centerCrop', c, CENTER_CROP_OPTIONS)),
 };
 export { layerFromJSON, registerLayer, SERIALIZABLE_LAYERS, type LayerJSON } from './serialize';
 export {
   DEPTHWISE_CONV2D_OPTIONS, SEPARABLE_CONV2D_OPTIONS, ZERO_PADDING2D_OPTIONS, CROPPING2D_OPTIONS, RESCALING_OPTIONS, RELU_OPTIONS,
+  RANDOM_FLIP_OPTIONS, RANDOM_ROTATION_OPTIONS, RANDOM_TRANSLATION_OPTIONS, RANDOM_ZOOM_OPTIONS, RANDOM_CONTRAST_OPTIONS,
+  RANDOM_CROP_OPTIONS, CENTER_CROP_OPTIONS,
 };
 export {
   DENSE_OPTIONS, ACTIVATION_OPTIONS, CONV2D_OPTIONS, POOLING2D_OPTIONS, BASE_OPTIONS, RESHAPE_OPTIONS, DROPOUT_OPTIONS,

@@ -8,6 +8,7 @@ import { InputLayer } from './input';
 import { Add, Average, Concatenate, Maximum, Minimum, Multiply, Subtract } from './merge';
 import { DepthwiseConv2D, SeparableConv2D } from './depthwise';
 import { Cropping2D, GlobalMaxPooling2D, ReLU, Rescaling, ZeroPadding2D } from './image';
+import { CenterCrop, RandomContrast, RandomCrop, RandomFlip, RandomRotation, RandomTranslation, RandomZoom } from './augment';
 
 /**
  * A layer as JSON: Keras/TF.js `{ className, config }`, as {@link Layer.toJSON} writes it.
@@ -59,6 +60,13 @@ const FACTORIES: Record<string, Factory> = {
   GlobalMaxPooling2D: (c) => new GlobalMaxPooling2D(c as never),
   Rescaling: (c) => new Rescaling(c as never),
   ReLU: (c) => new ReLU(c as never),
+  RandomFlip: (c) => new RandomFlip(c as never),
+  RandomRotation: (c) => new RandomRotation(c as never),
+  RandomTranslation: (c) => new RandomTranslation(c as never),
+  RandomZoom: (c) => new RandomZoom(c as never),
+  RandomContrast: (c) => new RandomContrast(c as never),
+  RandomCrop: (c) => new RandomCrop(c as never),
+  CenterCrop: (c) => new CenterCrop(c as never),
   InputLayer: (c) => {
     const { inputShape, name, dtype, sparse, ...rest } = c as { inputShape?: unknown; name?: string; dtype?: unknown; sparse?: unknown };
     if (dtype !== undefined && dtype !== 'float32') throw new FormatError(`InputLayer '${name}': dtype ${JSON.stringify(dtype)} is not supported (float32 only)`);
