@@ -730,6 +730,97 @@ export class LayersModel implements TrainingTarget, WeightHolder {
   }
 
   /**
+   * One optimizer step on the batch (x, y), all of it at once, as TF.js's trainOnBatch: resolves to the batch's
+   * loss, or, when there is more to report, to the list TF.js returns: the total loss, each output's loss (several
+   * outputs), then the metrics in {@link metricsNames} order, all measured before the step changed the weights.
+   * Counts as an optimizer iteration (schedules, Adam's bias correction), not as an epoch. Dropout is on and batch
+   * normalization updates its moving statistics. Errors as fit's (StateError during a fit of this model).
+   *
+   * @example
+   * const loss = await model.trainOnBatch(xBatch, yBatch);               // compiled without metrics
+   * const [loss2, accuracy] = await other.trainOnBatch(xBatch, yBatch) as number[];   // metrics: ['accuracy']
+   */
+  async trainOnBatch(x: unknown, y: unknown): Promise<number | number[]> {
+    this.live('train on a batch');
+    const step = this.requireCompiled('trainOnBatch');
+    this.notInFit('trainOnBatch');
+    const params = this.built();
+    const heads = step.heads;
+    const X = this.edge.checkXs(x, 'x');
+    const n = X[0].shape[0];
+    const Y = this.edge.checkYs(y, heads.heads, n, 'y');
+    const extra = floats(Math.max(params.bytes / F32, 4));
+    const rt = this.enter('train on a batch', n, extra, n, 'train');
+    let backupPtr = 0;
+    let logs: Logs;
+    try {
+      try {
+        backupPtr = this.mem.allocTemp(Math.max(params.bytes, 16));
+      } catch (e) {
+        throw this.memoryError(e, 'train on a batch', n, n, extra, rt, 'train');
+      }
+      const k = rt.backend.kernels;
+      const p = this.plan!;
+      k.f32_copy(params.paramPtr, backupPtr, params.bytes / F32);
+      this.edge.load(rt, p, X, Y, heads.heads, 0, n, 'x');
+      const each = heads.heads.map(() => 0);
+      const states = heads.metricStates();
+      const loss = step.train(k, rt.backend.memory, p, params, this.pos, n, -1, 0, each, backupPtr, this.name);
+      heads.addMetrics(k, rt.backend.memory, p, states, n);
+      logs = heads.logsOf(loss, each, states);
+    } finally {
+      if (backupPtr) this.mem.releaseTemp(backupPtr);
+      this.leave();
+    }
+    const values = Object.values(logs);
+    return values.length === 1 ? values[0] : values;
+  }
+
+  /**
+   * The loss and metrics on the batch (x, y) without training, as Keras's test_on_batch (TF.js has none): the
+   * loss, or the list in {@link metricsNames} order (the total loss, each output's loss for several outputs, the
+   * metrics), as trainOnBatch returns them. evaluate with the whole batch at once; StateError before compile.
+   *
+   * @example
+   * const [loss, accuracy] = model.testOnBatch(xBatch, yBatch) as number[];
+   */
+  testOnBatch(x: unknown, y: unknown): number | number[] {
+    this.live('test on a batch');
+    this.requireCompiled('testOnBatch');
+    this.built();
+    const n = this.edge.checkXs(x, 'x')[0].shape[0];
+    const values = Object.values(this.evaluate(x, y, { batchSize: n }));
+    return values.length === 1 ? values[0] : values;
+  }
+
+  /**
+   * The model's outputs for the batch x in one forward pass, as TF.js's predictOnBatch (predict with the whole
+   * batch at once): [n, ...outputShape], or one tensor per output.
+   *
+   * @example
+   * const probs = model.predictOnBatch(xBatch) as nn.Tensor;
+   */
+  predictOnBatch(x: unknown): Tensor | Tensor[] {
+    this.live('predict on a batch');
+    this.built();
+    const n = this.edge.checkXs(x, 'x')[0].shape[0];
+    return this.predict(x, { batchSize: n });
+  }
+
+  /**
+   * The names of what trainOnBatch, testOnBatch and the logs report, in their order, as TF.js's metricsNames:
+   * 'loss', then each output's loss for several outputs ('digit_loss', ...), then the metrics ('accuracy' or, for
+   * several outputs, 'digit_accuracy'). StateError before compile.
+   *
+   * @example
+   * model.metricsNames;   // ['loss', 'accuracy']
+   */
+  get metricsNames(): string[] {
+    const heads = this.requireCompiled('metricsNames').heads;
+    return Object.keys(heads.logsOf(0, heads.heads.map(() => 0), heads.heads.map((h) => h.metrics.map(() => 0))));
+  }
+
+  /**
    * Runs the model on x ([n, ...inputShape]: nested arrays, a Float32Array with the model's input size per sample
    * or an nn.Tensor; a list or name map for several inputs) and returns [n, ...outputShape], or one tensor per
    * output for a model of several. Dropout is off and batch normalization uses its moving averages. ShapeError for
