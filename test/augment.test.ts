@@ -20,7 +20,7 @@ function run(backend: nn.BackendName, layer: nn.Layer, x: Float32Array, rows: nu
   const ws = mem.f32(Math.max(4, layer.workspaceBytes(rows) / 4));
   const px = mem.f32(x), py = mem.f32(rows * outSize);
   const pdy = dy ? mem.f32(dy) : 0, pdx = dy ? mem.f32(x.length) : 0;
-  const b = { x: px, xs: [px], dx: pdx, dxs: [pdx], y: py, dy: pdy, params: [], grads: [], ws };
+  const b = { x: px, xs: [px], dx: pdx, dxs: [pdx], y: py, dy: pdy, params: [], grads: [], ws, trains: false };
   layer.rng = new nn.Rng(seed);
   layer.forward(mem.k, b, rows, training);
   const y = mem.read(py, rows * outSize);

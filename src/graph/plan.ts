@@ -57,6 +57,8 @@ export class GraphPlan {
   readonly runs: readonly boolean[];
   /** Per value: whether its gradient is needed. */
   readonly needGrad: readonly boolean[];
+  /** Per step: whether the optimizer trains some weight of its layer (false for frozen and weightless layers). */
+  readonly trains: readonly boolean[];
   private readonly offsets: number[];
   private readonly index: {
     inputs: number[]; targets: number[]; labels: number[]; values: number[]; grads: number[]; ws: number[];
@@ -85,8 +87,10 @@ export class GraphPlan {
     steps.forEach((s, i) => { producer[s.output] = i; });
     // which steps run backward: a step trains a weight, or one of its inputs needs a gradient
     const needGrad = new Array<boolean>(values.length).fill(false);
-    const runs = steps.map((s) => {
-      const r = training && (weights.trains(s.node.layer) || s.inputs.some((v) => needGrad[v]));
+    const trains = steps.map((s) => weights.trains(s.node.layer));
+    this.trains = trains;
+    const runs = steps.map((s, i) => {
+      const r = training && (trains[i] || s.inputs.some((v) => needGrad[v]));
       needGrad[s.output] = r;
       return r;
     });
@@ -163,7 +167,7 @@ export class GraphPlan {
       if (own) w.grads.forEach((g, j) => acc.push({ from: grads[j], to: g, perRow: 0, fixed: sizes[j] }));
       const xs = s.inputs.map((v) => at(ix.values[v]));
       bindings.push({ x: xs[0], xs, dx: dxs[0], dxs, y: at(ix.values[s.output]), dy: at(ix.grads[s.output]),
-        params: [...w.ptrs], grads, ws: at(ix.ws[i]) });
+        params: [...w.ptrs], grads, ws: at(ix.ws[i]), trains: this.trains[i] });
       accumulate.push(acc);
     });
     return new BoundPlan(this, bindings, accumulate,

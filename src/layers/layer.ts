@@ -29,6 +29,11 @@ export interface LayerBinding {
   grads: number[];
   /** The layer's own scratch memory (workspaceBytes(rows) bytes, 16-byte aligned), kept from forward to backward. */
   ws: number;
+  /**
+   * True when fit trains some weight of this layer; false for a layer frozen when the model was compiled (a frozen
+   * batch normalization runs in inference mode, as in Keras) and for a layer without weights.
+   */
+  trains: boolean;
 }
 
 /**

@@ -150,7 +150,9 @@ export interface BatchNormalizationConfig extends LayerConfig {
 
 /**
  * Batch normalization over the last axis (channels). Training normalizes with the batch's statistics and updates
- * moving averages; predict and evaluate use the moving averages. Weights in TF.js order: gamma, beta,
+ * moving averages; predict and evaluate use the moving averages. A frozen layer (`trainable = false` when the model
+ * is compiled) runs as in predict while training too, leaving its moving averages as they are: Keras's rule for
+ * fine-tuning a pretrained base (TF.js 4.22 keeps updating them). Weights in TF.js order: gamma, beta,
  * movingMean, movingVariance (the last two are not trained).
  *
  * @example
@@ -191,13 +193,22 @@ export class BatchNormalization extends Layer {
   forward(k: Kernels, b: LayerBinding, rows: number, training: boolean): void {
     const [gamma, beta, mean, variance] = b.params;
     const n = rows * this.spatial;
-    if (training) {
+    // a frozen batch normalization keeps its moving statistics and normalizes with them, as in Keras
+    if (training && b.trains) {
       k.f32_batchnorm_train(b.x, b.y, gamma, beta, b.ws, b.ws + this.stats, mean, variance, n, this.c, this.momentum, this.epsilon);
     } else {
       k.f32_batchnorm_infer(b.x, b.y, gamma, beta, mean, variance, n, this.c, this.epsilon);
     }
   }
   backward(k: Kernels, b: LayerBinding, rows: number): void {
+    if (!b.trains) {
+      // frozen, so inference mode: y = (x − mean)·gamma/√(var + ε) + beta, and dx = dy·gamma/√(var + ε), which is
+      // the same kernel with a zero mean and a zero beta
+      if (b.dx === 0) return;
+      k.f32_fill(b.ws, this.c, 0);
+      k.f32_batchnorm_infer(b.dy, b.dx, b.params[0], b.ws, b.ws, b.params[3], rows * this.spatial, this.c, this.epsilon);
+      return;
+    }
     k.f32_batchnorm_grad(b.x, b.dy, b.dx !== 0 ? b.dx : b.dy, b.params[0], b.ws, b.ws + this.stats, b.grads[0], b.grads[1],
       rows * this.spatial, this.c);
   }
