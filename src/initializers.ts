@@ -4,12 +4,13 @@ import type { Rng } from './random';
 /**
  * A weight initializer, by name, as layers take it (kernelInitializer, biasInitializer), with Keras's formulas:
  * glorotUniform U(±√(6 / (fanIn + fanOut))), glorotNormal and heNormal truncated normals with variance
- * 2 / (fanIn + fanOut) and 2 / fanIn, heUniform U(±√(6 / fanIn)), zeros, ones. All draw from the model's seed.
+ * 2 / (fanIn + fanOut) and 2 / fanIn, heUniform U(±√(6 / fanIn)), leCunNormal a truncated normal with variance
+ * 1 / fanIn, leCunUniform U(±√(3 / fanIn)), zeros, ones. All draw from the model's seed.
  *
  * @example
  * nn.layers.dense({ units: 64, activation: 'relu', kernelInitializer: 'heNormal' });
  */
-export type InitializerName = 'glorotUniform' | 'glorotNormal' | 'heNormal' | 'heUniform' | 'zeros' | 'ones';
+export type InitializerName = 'glorotUniform' | 'glorotNormal' | 'heNormal' | 'heUniform' | 'leCunNormal' | 'leCunUniform' | 'zeros' | 'ones';
 /**
  * Every initializer name layers take.
  *
@@ -17,7 +18,7 @@ export type InitializerName = 'glorotUniform' | 'glorotNormal' | 'heNormal' | 'h
  * nn.INITIALIZER_NAMES.includes('heUniform');   // true
  */
 export const INITIALIZER_NAMES: readonly InitializerName[] =
-  ['glorotUniform', 'glorotNormal', 'heNormal', 'heUniform', 'zeros', 'ones'];
+  ['glorotUniform', 'glorotNormal', 'heNormal', 'heUniform', 'leCunNormal', 'leCunUniform', 'zeros', 'ones'];
 
 /** Fan-in and fan-out of a weight shape, as Keras computes them (the last axis is the output). */
 export function fans(shape: readonly number[]): [number, number] {
@@ -61,6 +62,16 @@ export function initialize(name: InitializerName, shape: readonly number[], out:
     }
     case 'heNormal': {
       const std = Math.sqrt(2 / fanIn) / TRUNC_STD;
+      for (let i = 0; i < out.length; i++) out[i] = rng.truncatedNormal() * std;
+      return;
+    }
+    case 'leCunUniform': {
+      const limit = Math.sqrt(3 / fanIn);
+      for (let i = 0; i < out.length; i++) out[i] = (2 * rng.next() - 1) * limit;
+      return;
+    }
+    case 'leCunNormal': {
+      const std = Math.sqrt(1 / fanIn) / TRUNC_STD;
       for (let i = 0; i < out.length; i++) out[i] = rng.truncatedNormal() * std;
       return;
     }

@@ -164,9 +164,30 @@ function numericView(v: ArrayBufferView): ArrayLike<number> {
   return v as unknown as ArrayLike<number>;
 }
 
-/** Converts user input to a Tensor, naming the argument in errors. */
+/**
+ * A TF.js tensor, from `@tensorflow/tfjs` or `neurite/tfjs`: what fit, evaluate and predict read through its
+ * `shape` and `dataSync()`.
+ */
+interface TfjsTensorLike {
+  readonly shape: readonly number[];
+  dataSync(): ArrayBufferView;
+}
+
+const isTfjsTensor = (x: unknown): x is TfjsTensorLike => typeof x === 'object' && x !== null && !Array.isArray(x) &&
+  Array.isArray((x as { shape?: unknown }).shape) && typeof (x as { dataSync?: unknown }).dataSync === 'function';
+
+/** Converts user input (an nn.Tensor, nested arrays, a typed array or a TF.js tensor) to a Tensor, naming the argument in errors. */
 export function toTensor(x: unknown, what: string): Tensor {
   if (x instanceof Tensor) return x;
+  if (isTfjsTensor(x)) {
+    const values = x.dataSync();
+    try {
+      return tensor(values as Float32Array, x.shape);
+    } catch (e) {
+      if (e instanceof Error) e.message = e.message.replace(/^tensor/, what);
+      throw e;
+    }
+  }
   if (Array.isArray(x) || ArrayBuffer.isView(x)) {
     try {
       return tensor(x as TensorLike);
@@ -175,5 +196,5 @@ export function toTensor(x: unknown, what: string): Tensor {
       throw e;
     }
   }
-  throw new ValueError(`${what}: expected an nn.Tensor or nested number arrays, got ${show(x)}`);
+  throw new ValueError(`${what}: expected an nn.Tensor or nested number arrays (or a TF.js tensor), got ${show(x)}`);
 }

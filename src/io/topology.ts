@@ -55,6 +55,8 @@ const VARIANCE_SCALING: Record<string, { scale: number; mode: string; distributi
   glorotNormal: { scale: 1, mode: 'fanAvg', distribution: 'normal' },
   heUniform: { scale: 2, mode: 'fanIn', distribution: 'uniform' },
   heNormal: { scale: 2, mode: 'fanIn', distribution: 'normal' },
+  leCunUniform: { scale: 1, mode: 'fanIn', distribution: 'uniform' },
+  leCunNormal: { scale: 1, mode: 'fanIn', distribution: 'normal' },
 };
 
 function initializerToTfjs(name: string): JsonObject {
@@ -79,6 +81,8 @@ function initializerFromTfjs(v: unknown, where: string): string | undefined {
     case 'GlorotNormal': return 'glorotNormal';
     case 'HeUniform': return 'heUniform';
     case 'HeNormal': return 'heNormal';
+    case 'LeCunUniform': return 'leCunUniform';
+    case 'LeCunNormal': return 'leCunNormal';
     case 'Constant': {
       const value = own(cfg, 'value');
       return value === 0 ? 'zeros' : value === 1 ? 'ones' : undefined;

@@ -32,3 +32,6 @@ export {
 export { util, browser } from './util';
 export { losses, metrics, Reduction } from './losses';
 export * from './aliases';
+export { layers, input, initializers, regularizers, Initializer, Regularizer, type LayerArgs } from './layers';
+export { LayersModel, Sequential, sequential, model, loadLayersModel, train, callbacks, type History } from './models';
+export { SymbolicTensor } from './nn';

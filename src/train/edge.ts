@@ -239,7 +239,8 @@ function checkY(y: unknown, h: Head, n: number, what: string): Target {
   const t = toTensor(y, what);
   if (t.shape[0] !== n) throw new ShapeError(`x has ${n} samples but ${what} has ${t.shape[0]}`);
   const per = product(t.shape.slice(1));
-  if (per !== h.size || t.shape.length < 2) {
+  // a one-unit output takes [n] targets as [n, 1], as Keras and TF.js do
+  if (per !== h.size || (t.shape.length < 2 && h.size !== 1)) {
     throw new ShapeError(`layer '${last.name}' outputs shape [${h.shape.join(', ')}] per sample, so ${what} should have shape ` +
       `[${n}, ${h.shape.join(', ')}], but it has shape [${t.shape.join(', ')}]` +
       (h.loss === 'categoricalCrossentropy' && t.shape.length === 1 ? ' (for integer labels use sparseCategoricalCrossentropy)' : ''));
