@@ -86,10 +86,77 @@ describe('hostile model files', () => {
     expect(await refusal((a) => { a.weightSpecs = 'all'; })).toMatch(/weightSpecs must be an array/);
     expect(await refusal((a) => { a.weightSpecs[1].name = 5; })).toMatch(/weightSpecs\[1\]: name must be a non-empty string/);
     expect(await refusal((a) => { a.weightSpecs[1].dtype = 'float16'; })).toMatch(/weight "dense_\d+\/bias": has dtype "float16"/);
-    expect(await refusal((a) => { a.weightSpecs[1].quantization = { dtype: 'uint8', scale: 1, min: 0 }; })).toMatch(/bias": is quantized/);
     expect(await refusal((a) => { a.weightSpecs.push({ ...a.weightSpecs[0] }); })).toMatch(/kernel": appears twice/);
     expect(await refusal((a) => { a.weightSpecs[0].name = 'other/kernel'; })).toMatch(/weight "dense_\d+\/kernel" of layer 'dense_\d+' \(Dense\) is missing/);
     expect(await refusal((a) => { a.format = 'graph-model'; })).toMatch(/format "graph-model" is not supported/);
+  });
+
+  it('bad quantization fields name the weight and the field', async () => {
+    const q = (quantization: unknown, dtype?: string) => refusal((a) => {
+      a.weightSpecs[1].quantization = quantization;
+      if (dtype) a.weightSpecs[1].dtype = dtype;
+    });
+    const bias = 'weight "dense_\\d+/bias": ';
+    expect(await q('uint8')).toMatch(new RegExp(`${bias}quantization must be an object such as \\{ dtype: 'uint8', scale, min \\}, got "uint8"`));
+    expect(await q([1])).toMatch(new RegExp(`${bias}quantization must be an object`));
+    expect(await q({ dtype: 'int8', scale: 1, min: 0 })).toMatch(new RegExp(`${bias}quantization.dtype must be 'float16', 'uint8' or 'uint16', got "int8"`));
+    expect(await q({ scale: 1, min: 0 })).toMatch(new RegExp(`${bias}quantization.dtype must be .* got undefined`));
+    expect(await q({ dtype: 'uint8', min: 0 })).toMatch(new RegExp(`${bias}quantization.scale must be a finite number for "uint8" codes, got undefined`));
+    expect(await q({ dtype: 'uint16', scale: '0.5', min: 0 })).toMatch(new RegExp(`${bias}quantization.scale must be a finite number for "uint16" codes, got "0.5"`));
+    expect(await q({ dtype: 'uint8', scale: 1, min: null })).toMatch(new RegExp(`${bias}quantization.min must be a finite number for "uint8" codes, got null`));
+    expect(await q({ dtype: 'uint8', scale: 1, min: 0, original_dtype: 'int32' })).toMatch(new RegExp(`${bias}quantization.original_dtype is "int32", but the weight's dtype is "float32"`));
+    // TF.js's rule: halves hold float32 weights only (here the trained file's int32 step counter)
+    const iter = await refusal((a) => {
+      const i = a.weightSpecs.findIndex((s: Json) => s.dtype === 'int32');
+      a.weightSpecs[i].quantization = { dtype: 'float16' };
+    }, undefined, true);
+    expect(iter).toMatch(/weight "[^"]*iter": quantization.dtype 'float16' needs a float32 weight, but the weight's dtype is "int32"/);
+  });
+
+  it('quantized values that decode to non-finite numbers or a negative variance are refused by weight and index', async () => {
+    // the first dense layer: kernel [3, 4] stored as float16 (24 bytes), the rest float32
+    const specs = clone(base.json.weightSpecs) as Json[];
+    const floats = new Float32Array(base.weights.buffer.slice(base.weights.byteOffset, base.weights.byteOffset + base.weights.length));
+    const halves = new Uint16Array(12).fill(0x3c00); // 1.0
+    const stored = (h: Uint16Array, rest = new Uint8Array(floats.buffer, 48)) => {
+      const out = new Uint8Array(24 + rest.length);
+      out.set(new Uint8Array(h.buffer), 0);
+      out.set(rest, 24);
+      return out;
+    };
+    const load = (edit: (a: Json) => void, bytes: Uint8Array) => refusal((a) => {
+      a.weightSpecs = clone(specs);
+      a.weightSpecs[0].quantization = { dtype: 'float16', original_dtype: 'float32' };
+      edit(a);
+    }, bytes);
+    // the untouched quantized file loads, with the kernel all ones
+    const ok = clone(base.json);
+    ok.weightSpecs[0].quantization = { dtype: 'float16' };
+    const m = await nn.loadModel(nn.io.fromMemory({ ...ok, weightData: stored(halves) }));
+    expect(Array.from(m.getWeights()[0].data)).toEqual(new Array(12).fill(1));
+    const inf = halves.slice(); inf[5] = 0x7c00;
+    expect(await load(() => {}, stored(inf))).toMatch(/weight "dense_\d+\/kernel": holds Infinity at index 5; weights must be finite/);
+    const nan = halves.slice(); nan[7] = 0xfe00;
+    expect(await load(() => {}, stored(nan))).toMatch(/weight "dense_\d+\/kernel": holds NaN at index 7/);
+    // uint8 codes with a scale so large that 255·scale overflows float32
+    const codes = new Uint8Array(12).fill(255);
+    const u8 = () => { const o = new Uint8Array(12 + floats.length * 4 - 48); o.set(codes); o.set(new Uint8Array(floats.buffer, 48), 12); return o; };
+    expect(await load((a) => { a.weightSpecs[0].quantization = { dtype: 'uint8', scale: 1e37, min: 0 }; }, u8()))
+      .toMatch(/weight "dense_\d+\/kernel": holds Infinity at index 0/);
+    // a moving variance stored as uint8 whose min is negative
+    const vi = specs.findIndex((s) => s.name.endsWith('moving_variance'));
+    expect(vi).toBeGreaterThan(0);
+    expect(await refusal((a) => {
+      a.weightSpecs[vi].quantization = { dtype: 'uint8', scale: 0.5, min: -1 };
+    }, (() => {
+      const before = specs.slice(0, vi).reduce((n, s) => n + 4 * s.shape.reduce((p: number, d: number) => p * d, 1), 0);
+      const n = specs[vi].shape.reduce((p: number, d: number) => p * d, 1);
+      const out = new Uint8Array(base.weights.length - 3 * n);
+      out.set(base.weights.subarray(0, before));
+      out.set(new Uint8Array(n).fill(1), before); // codes 1: 1·0.5 - 1 = -0.5
+      out.set(base.weights.subarray(before + 4 * n), before + n);
+      return out;
+    })())).toMatch(/moving_variance": holds -0.5 at index 0; a variance cannot be negative/);
   });
 
   it('unknown layer classes and unsupported options are refused by name', async () => {

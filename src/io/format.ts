@@ -45,6 +45,33 @@ export interface WeightSpec {
   dtype: 'float32' | 'int32';
   /** 'optimizer' for optimizer state; absent for the model's weights. */
   group?: string;
+  /**
+   * How the weight's values are stored when they were quantized by TF.js's converter (`--quantize_float16`,
+   * `--quantize_uint8`, `--quantize_uint16`); absent for float32 (neurite always writes float32). nn.loadModel reads
+   * them back as float32.
+   */
+  quantization?: WeightQuantization;
+}
+
+/**
+ * The `quantization` field of a weights manifest entry, as TF.js's converter writes it. `float16` stores each value
+ * as an IEEE half (2 bytes); `uint8` and `uint16` store codes q (1 or 2 bytes) that stand for q·scale + min, computed
+ * as TF.js does (in double precision, rounded once to float32). A missing or non-finite scale or min, another
+ * dtype, or float16 for an int32 weight is a FormatError naming the weight and the field.
+ *
+ * @example
+ * const spec: nn.WeightSpec = { name: 'dense_1/kernel', shape: [784, 128], dtype: 'float32',
+ *   quantization: { dtype: 'uint8', scale: 0.0039, min: -0.5, original_dtype: 'float32' } };
+ */
+export interface WeightQuantization {
+  /** How each value is stored: 'float16', 'uint8' or 'uint16'. */
+  dtype: 'float16' | 'uint8' | 'uint16';
+  /** The step between codes: the value is q·scale + min (uint8 and uint16 only; needed there, no default). */
+  scale?: number;
+  /** The value that code 0 stands for (uint8 and uint16 only; needed there, no default). */
+  min?: number;
+  /** The weight's dtype before quantization, as the converter records it; when given it must equal dtype. Default: the entry's dtype. */
+  original_dtype?: string;
 }
 
 /**
@@ -405,8 +432,12 @@ export function fromBase64(text: unknown, where: string, maxBytes: number): Uint
 export interface WeightEntry extends WeightSpec {
   /** Number of values. */
   size: number;
-  /** Byte offset in the concatenated weight data. */
+  /** Byte offset of its float32 (or int32) values in the decoded weight data (see decodeWeightData). */
   offset: number;
+  /** Byte offset of its stored values in the weight data as read (differs from offset once a weight is quantized). */
+  storedOffset: number;
+  /** Bytes its stored values take: 4 per value, 2 for float16 and uint16, 1 for uint8. */
+  storedBytes: number;
   where: string;
 }
 
@@ -427,8 +458,9 @@ export function checkShape(shape: unknown, where: string, cap: number): number {
 
 /**
  * Checks a list of weight specs (TF.js `weightSpecs`, or the `weights` of every weightsManifest group in order)
- * and lays them out: names, shapes, dtypes (float32, or int32 for optimizer counters) and byte offsets.
- * Quantized or other dtypes are refused by name.
+ * and lays them out: names, shapes, dtypes (float32, or int32 for optimizer counters), quantization and byte offsets
+ * (stored and decoded). Other dtypes and bad quantization fields are refused by name; `bytes` is what the weight
+ * data as stored must hold.
  */
 export function readWeightSpecs(specs: unknown, where: string, maxParams: number): { entries: WeightEntry[]; bytes: number } {
   // one tensor holds at most maxParams values; the file (weights and optimizer state) at most 5·maxParams
@@ -452,29 +484,114 @@ export function readWeightSpecs(specs: unknown, where: string, maxParams: number
     const key = `${group === 'optimizer' ? 'optimizer:' : ''}${name}`;
     if (seen.has(key)) fail(here, 'appears twice in the manifest');
     seen.add(key);
-    if (own(o, 'quantization') !== undefined && own(o, 'quantization') !== null) {
-      fail(here, 'is quantized; neurite reads float32 weights only (save the model without quantization)');
-    }
     const dtype = own(o, 'dtype') ?? 'float32';
     if (dtype !== 'float32' && dtype !== 'int32') fail(here, `has dtype ${show(dtype)}; neurite reads float32 weights (and int32 optimizer counters)`);
+    const quantization = readQuantization(own(o, 'quantization'), dtype as 'float32' | 'int32', here);
     const size = checkShape(own(o, 'shape'), here, maxParams);
     values += size;
     if (values > maxValues) fail(where, `the weights manifest describes more than ${maxValues} values, the most allowed`);
     entries.push({ name: name as string, shape: [...(own(o, 'shape') as number[])], dtype: dtype as 'float32' | 'int32',
-      ...(typeof group === 'string' ? { group } : {}), size, offset: 0, where: here });
+      ...(typeof group === 'string' ? { group } : {}), ...(quantization ? { quantization } : {}),
+      size, offset: 0, storedOffset: 0, storedBytes: size * (quantization ? QUANTIZED_BYTES[quantization.dtype] : 4), where: here });
   });
-  let offset = 0;
-  for (const e of entries) { e.offset = offset; offset += 4 * e.size; }
-  return { entries, bytes: offset };
+  let offset = 0, stored = 0;
+  for (const e of entries) {
+    e.offset = offset;
+    offset += 4 * e.size;
+    e.storedOffset = stored;
+    stored += e.storedBytes;
+  }
+  return { entries, bytes: stored };
+}
+
+/** Bytes per stored value of each quantized dtype. */
+const QUANTIZED_BYTES = { float16: 2, uint8: 1, uint16: 2 } as const;
+
+/**
+ * Checks a manifest entry's `quantization` (undefined or null: none), naming the weight and the field: dtype is
+ * float16 (float32 weights only, as TF.js requires), uint8 or uint16; the latter two need finite scale and min;
+ * original_dtype, when given, is the entry's dtype. Other keys are ignored, as TF.js ignores them.
+ */
+function readQuantization(q: unknown, dtype: 'float32' | 'int32', here: string): WeightQuantization | undefined {
+  if (q === undefined || q === null) return undefined;
+  if (!isObject(q)) return fail(here, `quantization must be an object such as { dtype: 'uint8', scale, min }, got ${show(q)}`);
+  const qd = own(q, 'dtype');
+  if (qd !== 'float16' && qd !== 'uint8' && qd !== 'uint16') {
+    fail(here, `quantization.dtype must be 'float16', 'uint8' or 'uint16', got ${show(qd)}`);
+  }
+  const original = own(q, 'original_dtype');
+  if (original !== undefined && original !== dtype) {
+    fail(here, `quantization.original_dtype is ${show(original)}, but the weight's dtype is ${show(dtype)}`);
+  }
+  if (qd === 'float16') {
+    if (dtype !== 'float32') fail(here, `quantization.dtype 'float16' needs a float32 weight, but the weight's dtype is ${show(dtype)}`);
+    return { dtype: qd, ...(original !== undefined ? { original_dtype: dtype } : {}) };
+  }
+  const number = (key: 'scale' | 'min'): number => {
+    const v = own(q, key);
+    if (typeof v !== 'number' || !Number.isFinite(v)) fail(here, `quantization.${key} must be a finite number for ${show(qd)} codes, got ${show(v)}`);
+    return v as number;
+  };
+  return { dtype: qd as 'uint8' | 'uint16', scale: number('scale'), min: number('min'), ...(original !== undefined ? { original_dtype: dtype } : {}) };
+}
+
+/**
+ * The float32 value of IEEE 754 half-precision bits h (0..65535), as float32 bits: exact for every pattern (each
+ * half is a float32), signed zeros, subnormals, infinities and NaN payloads included.
+ */
+export function halfToFloatBits(h: number): number {
+  const sign = (h & 0x8000) << 16;
+  const exp = (h >> 10) & 0x1f;
+  let mant = h & 0x3ff;
+  if (exp === 0x1f) return (sign | 0x7f800000 | (mant << 13)) >>> 0; // infinity, NaN (payload kept)
+  if (exp !== 0) return (sign | ((exp + 112) << 23) | (mant << 13)) >>> 0; // rebias 15 → 127
+  if (mant === 0) return sign >>> 0;
+  // subnormal: mant·2^-24; shift the leading one up to the implicit bit
+  let e = 113;
+  while ((mant & 0x400) === 0) { mant <<= 1; e--; }
+  return (sign | (e << 23) | ((mant & 0x3ff) << 13)) >>> 0;
+}
+
+/**
+ * The weight data with every entry's values as float32 (int32 for int32 entries) at its `offset`: the data itself
+ * when nothing is quantized, else a new buffer with the quantized entries decoded (float16 exactly; uint8 and uint16
+ * codes q as fround(q·scale + min), TF.js's arithmetic; an int32 weight rounds that to the nearest integer, as
+ * TF.js does). The length must already be checked (checkDataLength).
+ */
+export function decodeWeightData(entries: WeightEntry[], data: Uint8Array): Uint8Array {
+  if (entries.every((e) => e.quantization === undefined)) return data;
+  const out = new Uint8Array(entries.reduce((n, e) => n + 4 * e.size, 0));
+  const dv = new DataView(data.buffer, data.byteOffset, data.byteLength);
+  for (const e of entries) {
+    const q = e.quantization;
+    if (!q) {
+      out.set(data.subarray(e.storedOffset, e.storedOffset + e.storedBytes), e.offset);
+      continue;
+    }
+    const at = e.storedOffset;
+    if (q.dtype === 'float16') {
+      const bits = new Uint32Array(e.size);
+      for (let i = 0; i < e.size; i++) bits[i] = halfToFloatBits(dv.getUint16(at + 2 * i, true));
+      writeLE(out, e.offset, new Float32Array(bits.buffer));
+      continue;
+    }
+    const { scale, min } = q as { scale: number; min: number };
+    const values = e.dtype === 'int32' ? new Int32Array(e.size) : new Float32Array(e.size);
+    const round = e.dtype === 'int32' ? Math.round : (x: number) => x;
+    if (q.dtype === 'uint8') for (let i = 0; i < e.size; i++) values[i] = round(data[at + i] * scale + min);
+    else for (let i = 0; i < e.size; i++) values[i] = round(dv.getUint16(at + 2 * i, true) * scale + min);
+    writeLE(out, e.offset, values);
+  }
+  return out;
 }
 
 /** Throws unless the weight data has exactly the bytes the manifest describes, naming the first weight that does not fit. */
 export function checkDataLength(entries: WeightEntry[], bytes: number, dataBytes: number, where: string): void {
   if (dataBytes === bytes) return;
   if (dataBytes < bytes) {
-    const cut = entries.find((e) => e.offset + 4 * e.size > dataBytes);
+    const cut = entries.find((e) => e.storedOffset + e.storedBytes > dataBytes);
     fail(where, `the weight data has ${dataBytes} bytes but the manifest describes ${bytes}` +
-      (cut ? `: weight ${show(cut.name)} needs bytes ${cut.offset}..${cut.offset + 4 * cut.size}` : ''));
+      (cut ? `: weight ${show(cut.name)} needs bytes ${cut.storedOffset}..${cut.storedOffset + cut.storedBytes}` : ''));
   }
   fail(where, `the weight data has ${dataBytes} bytes, ${dataBytes - bytes} more than the ${bytes} the manifest describes`);
 }

@@ -11,7 +11,7 @@ import {
   BLOB_VERSION, HEADER, isRawModel, MAGIC, ModelReplaced, rawFromArtifacts, type IOHandler, type RawModel,
 } from './artifacts';
 import {
-  checkDataLength, fail, isObject, LIMITS, own, parseJson, parseJsonBytes,
+  checkDataLength, decodeWeightData, fail, isObject, LIMITS, own, parseJson, parseJsonBytes,
   readFinite, readManifestGroups, readWeightSpecs, show, toBytes, type ModelArtifacts, type WeightEntry,
 } from './format';
 import { topologyFromTfjs } from './functional';
@@ -19,7 +19,7 @@ import { handlerFor } from './router';
 import type { BuiltTopology } from './topology';
 import { compileFromTfjs, seedFrom } from './training';
 
-export type { ModelArtifacts, SaveResult, WeightSpec } from './format';
+export type { ModelArtifacts, SaveResult, WeightQuantization, WeightSpec } from './format';
 export type { IOHandler, SaveOptions, SaveTarget } from './artifacts';
 
 /**
@@ -172,9 +172,10 @@ function planFromRaw(raw: RawModel, where: string, options: LoadOptions): LoadPl
 export function modelFromRaw(raw: RawModel, where: string, options: LoadOptions = {}, plan = planFromRaw(raw, where, options)): LayersModel {
   const { entries, bytes, topo } = plan;
   checkDataLength(entries, bytes, raw.weightData.length, where);
+  const data = decodeWeightData(entries, raw.weightData);
   const values: Tensor[] = [];
   for (const { entry: e, shape, variance } of plan.weights) {
-    const v = readFinite(raw.weightData, e);
+    const v = readFinite(data, e);
     if (variance) {
       const neg = v.findIndex((x) => x < 0);
       if (neg >= 0) fail(e.where, `holds ${v[neg]} at index ${neg}; a variance cannot be negative`);
@@ -189,7 +190,7 @@ export function modelFromRaw(raw: RawModel, where: string, options: LoadOptions 
     throw new FormatError(`${where}: ${(e as Error).message}`);
   }
   if (raw.trainingConfig !== undefined && raw.trainingConfig !== null && options.compile !== false) {
-    compileFromTfjs(model, raw.trainingConfig, entries.filter((e) => e.group === 'optimizer'), raw.weightData, `${where} trainingConfig`,
+    compileFromTfjs(model, raw.trainingConfig, entries.filter((e) => e.group === 'optimizer'), data, `${where} trainingConfig`,
       options.customObjects);
   }
   return model;
