@@ -82,3 +82,4 @@ export * as regularizers from './api/regularizers';
 export * as callbacks from './api/callbacks';
 export * as io from './api/io';
 export * as text from './api/text';
+export * as data from './api/data';
