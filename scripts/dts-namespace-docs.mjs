@@ -19,9 +19,10 @@ function docOf(text, name) {
 }
 
 export function addNamespaceDocs(text) {
-  // a namespace's members: `declare const ns_x: typeof x;` for values, `type ns_T = T;` for the types it re-exports
+  // a namespace's members: `declare const ns_x: typeof x;` for values, `type ns_T = T;` (or `type ns_T<A> = T<A>;`)
+  // for the types it re-exports
   // (a type's hover shows its own declaration's comment, so only the values need theirs copied)
-  const block = /(?:(\/\*\*(?:(?!\*\/)[\s\S])*@module[\s\S]*?\*\/)\s*)?((?:(?:declare const \w+?_\w+: typeof \w+;|type \w+ = \w+;)\n)+)declare namespace (\w+) \{/g;
+  const block = /(?:(\/\*\*(?:(?!\*\/)[\s\S])*@module[\s\S]*?\*\/)\s*)?((?:(?:declare const \w+?_\w+: typeof \w+;|type \w+(?:<[^>\n]*>)? = [\w<>, ]+;)\n)+)declare namespace (\w+) \{/g;
   let found = 0;
   const out = text.replace(block, (_all, moduleDoc, consts, ns) => {
     found++;
