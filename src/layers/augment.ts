@@ -31,6 +31,17 @@ const inputConfig = (l: Layer) => (l.inputShape ? { batchInputShape: [null, ...l
 /** Bytes of the per-image transforms (6 f32 each), kept from forward for backward. */
 const transformBytes = (rows: number) => Math.ceil((rows * 24) / 16) * 16;
 
+/**
+ * Keras's smart_resize window: the largest central window of an h × w image with the aspect ratio of th × tw
+ * (height ⌊w·th / tw⌋, width ⌊h·tw / th⌋, each at most the image's and at least 1), starting at ⌊(h − ch) / 2⌋,
+ * ⌊(w − cw) / 2⌋.
+ */
+export function centralWindow(h: number, w: number, th: number, tw: number): { top: number; left: number; ch: number; cw: number } {
+  const ch = Math.max(1, Math.min(h, Math.floor((w * th) / tw)));
+  const cw = Math.max(1, Math.min(w, Math.floor((h * tw) / th)));
+  return { top: Math.floor((h - ch) / 2), left: Math.floor((w - cw) / 2), ch, cw };
+}
+
 /** A factor as Keras takes it: a number f means [-f, f] (or [1 − f, 1 + f] style ranges, per layer), a pair [lo, hi]. */
 function range(layer: string, option: string, v: unknown, limit?: [number, number]): [number, number] | undefined {
   if (v === undefined || v === null) return undefined;
@@ -49,7 +60,8 @@ function range(layer: string, option: string, v: unknown, limit?: [number, numbe
   return [lo, hi];
 }
 
-function choice<T extends string>(layer: string, option: string, v: unknown, allowed: readonly T[], fallback: T,
+/** One of `allowed` (or an alias of one); undefined gives the fallback. */
+export function choice<T extends string>(layer: string, option: string, v: unknown, allowed: readonly T[], fallback: T,
   aliases: Record<string, T> = {}): T {
   if (v === undefined) return fallback;
   if (typeof v === 'string' && aliases[v] !== undefined) return aliases[v];
@@ -405,9 +417,7 @@ export class RandomCrop extends Resampling {
     // Keras's smart_resize: the largest central window with the target's aspect ratio, resized with half-pixel
     // centres; every coordinate stays inside that window, so one map reads exactly what crop-then-resize reads
     const [h, w] = this.s;
-    const ch = Math.min(h, Math.floor((w * this.height) / this.width));
-    const cw = Math.min(w, Math.floor((h * this.width) / this.height));
-    const top = Math.floor((h - ch) / 2), left = Math.floor((w - cw) / 2);
+    const { top, left, ch, cw } = centralWindow(h, w, this.height, this.width);
     const sy = ch / this.height, sx = cw / this.width;
     return [sx, 0, left + 0.5 * sx - 0.5, 0, sy, top + 0.5 * sy - 0.5];
   }

@@ -23,7 +23,7 @@ function borders(layer: string, option: string, v: unknown, fallback: number): [
 }
 
 /** Copies every image's h×w×c block between a smaller and a larger image, at row `top`, column `left` of the larger. */
-function copyBlock(k: Kernels, small: number, large: number, rows: number, h: number, w: number, c: number,
+export function copyBlock(k: Kernels, small: number, large: number, rows: number, h: number, w: number, c: number,
   lh: number, lw: number, top: number, left: number, toLarge: boolean): void {
   for (let b = 0; b < rows; b++) {
     const s = small + b * h * w * c * 4;

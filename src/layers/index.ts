@@ -30,6 +30,7 @@ import {
   RandomZoom, type CenterCropConfig, type RandomContrastConfig, type RandomCropConfig, type RandomFlipConfig,
   type RandomRotationConfig, type RandomTranslationConfig, type RandomZoomConfig,
 } from './augment';
+import { Resizing, RESIZING_OPTIONS, UP_SAMPLING2D_OPTIONS, UpSampling2D, type ResizingConfig, type UpSampling2DConfig } from './resize';
 
 export { Layer, Node, SymbolicTensor, type LayerBinding, type ParamSpec, type LayerConfig } from './layer';
 export { InputLayer, input, INPUT_OPTIONS, type InputConfig } from './input';
@@ -44,6 +45,7 @@ export {
   type RandomRotationConfig, type RandomTranslationConfig, type RandomZoomConfig, type RandomContrastConfig,
   type RandomCropConfig, type CenterCropConfig, type RandomConfig, type FillConfig, type FillMode, type Interpolation,
 } from './augment';
+export { UpSampling2D, Resizing, type UpSampling2DConfig, type ResizingConfig, type DataFormat } from './resize';
 export { Dense, Activation, type ActivationConfig, type DenseConfig } from './dense';
 export {
   Conv2D, MaxPooling2D, AveragePooling2D, GlobalAveragePooling2D, type Conv2DConfig, type Pooling2DConfig, type Padding,
@@ -345,12 +347,26 @@ export const layers = {
    * nn.layers.centerCrop({ height: 224, width: 224 });
    */
   centerCrop: (c: CenterCropConfig) => new CenterCrop(strict('centerCrop', c, CENTER_CROP_OPTIONS)),
+  /**
+   * Enlarges images by whole factors (TF.js's UpSampling2D): nearest repeats pixels, bilinear interpolates.
+   *
+   * @example
+   * nn.layers.upSampling2d({ size: 2, interpolation: 'bilinear' });
+   */
+  upSampling2d: (c?: UpSampling2DConfig) => new UpSampling2D(strict('upSampling2d', c, UP_SAMPLING2D_OPTIONS)),
+  /**
+   * Resizes images to height × width (Keras's Resizing: half-pixel centres, optionally cropped to the aspect ratio).
+   *
+   * @example
+   * nn.layers.resizing({ height: 224, width: 224, inputShape: [256, 320, 3] });
+   */
+  resizing: (c: ResizingConfig) => new Resizing(strict('resizing', c, RESIZING_OPTIONS)),
 };
 export { layerFromJSON, registerLayer, SERIALIZABLE_LAYERS, type LayerJSON } from './serialize';
 export {
   DEPTHWISE_CONV2D_OPTIONS, SEPARABLE_CONV2D_OPTIONS, ZERO_PADDING2D_OPTIONS, CROPPING2D_OPTIONS, RESCALING_OPTIONS, RELU_OPTIONS,
   RANDOM_FLIP_OPTIONS, RANDOM_ROTATION_OPTIONS, RANDOM_TRANSLATION_OPTIONS, RANDOM_ZOOM_OPTIONS, RANDOM_CONTRAST_OPTIONS,
-  RANDOM_CROP_OPTIONS, CENTER_CROP_OPTIONS,
+  RANDOM_CROP_OPTIONS, CENTER_CROP_OPTIONS, UP_SAMPLING2D_OPTIONS, RESIZING_OPTIONS,
 };
 export {
   DENSE_OPTIONS, ACTIVATION_OPTIONS, CONV2D_OPTIONS, POOLING2D_OPTIONS, BASE_OPTIONS, RESHAPE_OPTIONS, DROPOUT_OPTIONS,

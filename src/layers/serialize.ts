@@ -9,6 +9,7 @@ import { Add, Average, Concatenate, Maximum, Minimum, Multiply, Subtract } from 
 import { DepthwiseConv2D, SeparableConv2D } from './depthwise';
 import { Cropping2D, GlobalMaxPooling2D, ReLU, Rescaling, ZeroPadding2D } from './image';
 import { CenterCrop, RandomContrast, RandomCrop, RandomFlip, RandomRotation, RandomTranslation, RandomZoom } from './augment';
+import { Resizing, UpSampling2D } from './resize';
 
 /**
  * A layer as JSON: Keras/TF.js `{ className, config }`, as {@link Layer.toJSON} writes it.
@@ -67,6 +68,8 @@ const FACTORIES: Record<string, Factory> = {
   RandomContrast: (c) => new RandomContrast(c as never),
   RandomCrop: (c) => new RandomCrop(c as never),
   CenterCrop: (c) => new CenterCrop(c as never),
+  UpSampling2D: (c) => new UpSampling2D(c as never),
+  Resizing: (c) => new Resizing(c as never),
   InputLayer: (c) => {
     const { inputShape, name, dtype, sparse, ...rest } = c as { inputShape?: unknown; name?: string; dtype?: unknown; sparse?: unknown };
     if (dtype !== undefined && dtype !== 'float32') throw new FormatError(`InputLayer '${name}': dtype ${JSON.stringify(dtype)} is not supported (float32 only)`);
