@@ -21,7 +21,7 @@ export {
   type DropoutConfig, type Padding, SymbolicTensor, InputLayer, input, type InputConfig, Add, Subtract, Multiply, Average,
   Maximum, Minimum, Concatenate, type ConcatenateConfig, Conv1D, MaxPooling1D, AveragePooling1D, GlobalAveragePooling1D,
   GlobalMaxPooling1D, RepeatVector, Permute, LayerNormalization, type Conv1DConfig, type Pooling1DConfig, type Padding1D,
-  type RepeatVectorConfig, type PermuteConfig, type LayerNormalizationConfig,
+  type RepeatVectorConfig, type PermuteConfig, type LayerNormalizationConfig, Embedding, type EmbeddingConfig,
 } from './layers/index';
 export {
   DepthwiseConv2D, SeparableConv2D, ZeroPadding2D, Cropping2D, GlobalMaxPooling2D, Rescaling, ReLU, type DepthwiseConv2DConfig,

@@ -336,6 +336,19 @@ export interface Kernels {
   f32_image_transform_dx(dy: number, dx: number, n: number, h: number, w: number, c: number, outH: number, outW: number,
     transforms: number, interpolation: number, fill: number): void;
 
+  // ---- embeddings (assembly/embed, src/backend/js/embed.ts) ----
+  /**
+   * y[i, :] = table[ids[i], :] for i < count (table [inputDim, dim], rows copied bit for bit). ids are f32 values.
+   * Returns −1, or the index of the first id that is not an integer in [0, inputDim) (NaN included): the rows
+   * before it are written, none after. y must not overlap table or ids.
+   */
+  f32_embedding(table: number, ids: number, y: number, count: number, dim: number, inputDim: number): number;
+  /**
+   * dtable [inputDim, dim] = 0, then dtable[ids[i], :] += dy[i, :] for i ascending (one f32 add per value). ids must
+   * be valid (as f32_embedding checks them). dtable must not overlap ids or dy.
+   */
+  f32_embedding_grad(ids: number, dy: number, dtable: number, count: number, dim: number, inputDim: number): void;
+
   // ---- pooling (assembly/pool, src/backend/js/pool.ts) ----
   // Same NHWC indexing as convolution, window ph×pw without dilation: input row iy = oy·strideH − padTop + i. The
   // window is clipped to the image; every window must keep at least one in-bounds element (always true for

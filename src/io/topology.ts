@@ -64,6 +64,8 @@ function initializerToTfjs(name: string): JsonObject {
   if (vs) return { class_name: 'VarianceScaling', config: { scale: vs.scale, mode: toSnake(vs.mode), distribution: vs.distribution, seed: null } };
   if (name === 'zeros') return { class_name: 'Zeros', config: {} };
   if (name === 'ones') return { class_name: 'Ones', config: {} };
+  if (name === 'randomUniform') return { class_name: 'RandomUniform', config: { minval: -0.05, maxval: 0.05, seed: null } };
+  if (name === 'orthogonal') return { class_name: 'Orthogonal', config: { gain: 1, seed: null } };
   return { class_name: name, config: {} };
 }
 
@@ -83,6 +85,11 @@ function initializerFromTfjs(v: unknown, where: string): string | undefined {
     case 'HeNormal': return 'heNormal';
     case 'LeCunUniform': return 'leCunUniform';
     case 'LeCunNormal': return 'leCunNormal';
+    case 'RandomUniform': {
+      const lo = own(cfg, 'minval') ?? -0.05, hi = own(cfg, 'maxval') ?? 0.05;
+      return lo === -0.05 && hi === 0.05 ? 'randomUniform' : undefined;
+    }
+    case 'Orthogonal': return (own(cfg, 'gain') ?? 1) === 1 ? 'orthogonal' : undefined;
     case 'Constant': {
       const value = own(cfg, 'value');
       return value === 0 ? 'zeros' : value === 1 ? 'ones' : undefined;
@@ -234,7 +241,13 @@ export function pendingLayer(raw: unknown, where: string, maxParams: number): Pe
   if (tr !== undefined && tr !== null && typeof tr !== 'boolean') fail(at, `trainable must be true or false, got ${show(tr)}`);
   const trainable = tr !== false;
   delete c.trainable;
-  const bis = own(c, 'batchInputShape');
+  let bis = own(c, 'batchInputShape');
+  // TF.js's Embedding without inputLength writes [null, null] (sequences of any length) even inside a graph, where
+  // its input's shape decides; neurite's shapes are fixed, so that placeholder says nothing
+  if (className === 'Embedding' && Array.isArray(bis) && bis.length === 2 && bis[1] === null) {
+    delete c.batchInputShape;
+    bis = undefined;
+  }
   if (bis !== undefined && bis !== null) {
     if (!Array.isArray(bis) || bis.length < 2 || (bis[0] !== null && bis[0] !== undefined && typeof bis[0] !== 'number')) {
       fail(at, `batch_input_shape must be [null, ...dims], got ${show(bis)}`);
@@ -392,7 +405,8 @@ export function inputLayerShape(raw: unknown, at: string, maxParams: number): un
   if (!Array.isArray(shape) || shape.length < 2) fail(at, `InputLayer needs a batch_input_shape, got ${show(shape)}`);
   checkShape((shape as unknown[]).slice(1), `${at} batch_input_shape`, maxParams);
   const dtype = own(c, 'dtype');
-  if (dtype !== undefined && dtype !== null && dtype !== 'float32') fail(at, `InputLayer dtype ${show(dtype)} is not supported`);
+  // int32 inputs carry ids (an embedding's): neurite holds them as float32 values, exact below 2^24
+  if (dtype !== undefined && dtype !== null && dtype !== 'float32' && dtype !== 'int32') fail(at, `InputLayer dtype ${show(dtype)} is not supported`);
   if (own(c, 'sparse') === true || own(c, 'ragged') === true) fail(at, 'sparse or ragged inputs are not supported');
   return shape as unknown[];
 }

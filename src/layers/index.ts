@@ -14,6 +14,7 @@ import {
   type RepeatVectorConfig,
 } from './sequence';
 import { optionsOf } from '../options';
+import { Embedding, EMBEDDING_OPTIONS, type EmbeddingConfig } from './embedding';
 import { Add, Average, Concatenate, CONCATENATE_OPTIONS, Maximum, Minimum, Multiply, Subtract, type ConcatenateConfig } from './merge';
 import type { LayerConfig } from './layer';
 import {
@@ -47,6 +48,7 @@ export {
 } from './augment';
 export { UpSampling2D, Resizing, type UpSampling2DConfig, type ResizingConfig, type DataFormat } from './resize';
 export { Dense, Activation, type ActivationConfig, type DenseConfig } from './dense';
+export { Embedding, type EmbeddingConfig } from './embedding';
 export {
   Conv2D, MaxPooling2D, AveragePooling2D, GlobalAveragePooling2D, type Conv2DConfig, type Pooling2DConfig, type Padding,
 } from './conv';
@@ -116,6 +118,14 @@ export const layers = {
    * nn.layers.globalAveragePooling2d();
    */
   globalAveragePooling2d: (c?: LayerConfig) => new GlobalAveragePooling2D(strict('globalAveragePooling2d', c, BASE_OPTIONS)),
+  /**
+   * Integer ids → rows of a trainable table `embeddings` `[inputDim, outputDim]`: samples `[steps]` become
+   * `[steps, outputDim]`. Ids must be integers in `[0, inputDim)`.
+   *
+   * @example
+   * nn.layers.embedding({ inputDim: 1000, outputDim: 32, inputLength: 40 });
+   */
+  embedding: (c: EmbeddingConfig) => new Embedding(strict('embedding', c, EMBEDDING_OPTIONS)),
   /**
    * A 1-D convolution over sequences `[steps, channels]`; padding 'valid', 'same' or 'causal'.
    *

@@ -433,6 +433,15 @@ export abstract class Layer {
   workspaceBytes(_rows: number): number { return 0; }
 
   /**
+   * Checks the samples of a model input that feeds this layer directly, as they enter fit, evaluate or predict
+   * (an embedding's ids: integers in range). `data` holds whole samples of the layer's input shape; `what` names
+   * the data in messages. Nothing to check by default.
+   *
+   * @internal
+   */
+  checkInputData(_data: Float32Array, _what: string): void {}
+
+  /**
    * A seeded stream for layers that draw random numbers while training (dropout); set by the model at build.
    *
    * @internal

@@ -115,6 +115,7 @@ export class DataEdge {
         `so ${label} should have shape [n, ${want.join(', ')}], but it has shape [${got.join(', ')}]`);
     }
     if (got[0] === 0) throw new ShapeError(`${label} has no samples`);
+    for (const s of net.steps) if (s.inputs.includes(i)) s.node.layer.checkInputData(t.data, label);
     return t;
   }
 

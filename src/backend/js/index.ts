@@ -2,6 +2,7 @@ import type { Backend } from '../types';
 import { binaryKernels } from './binary';
 import { convKernels } from './conv';
 import { depthwiseKernels } from './depthwise';
+import { embedKernels } from './embed';
 import { gemmKernels } from './gemm';
 import { imageKernels } from './image';
 import { lossKernels } from './loss';
@@ -20,7 +21,7 @@ export function createJsBackend(): Backend {
     kernels: {
       ...gemmKernels(memory), ...unaryKernels(memory), ...lossKernels(memory), ...optimKernels(memory),
       ...convKernels(memory), ...poolKernels(memory), ...normKernels(memory), ...binaryKernels(memory),
-      ...depthwiseKernels(memory), ...imageKernels(memory),
+      ...depthwiseKernels(memory), ...imageKernels(memory), ...embedKernels(memory),
     },
   };
 }
