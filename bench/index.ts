@@ -1,4 +1,4 @@
-// npm run bench [-- --quick] [-- --only act|gemm|mnist|cnn|native|threads|resnet]
+// npm run bench [-- --quick] [-- --only act|gemm|mnist|cnn|native|threads|resnet|mobilenet|dropin]
 // The f32x4 exp/sigmoid/tanh/elu kernels against the scalar ones they replaced, matrix multiply against the SIMD peak and TF.js's wasm backend, MNIST MLP training and inference
 // against TF.js (wasm, cpu), ConvNetJS and brain.js, MNIST CNN training against ConvNetJS and TF.js
 // (cpu; wasm cannot train it), and neurite on two threads against one. Prints markdown tables; writes
@@ -13,6 +13,8 @@ import type { ActResult } from './act';
 import type { CnnResult } from './cnn';
 import type { GemmResult, MicroKernelResult } from './gemm';
 import type { MnistResult } from './mnist';
+import type { MobilenetResult } from './mobilenet';
+import type { DropinResult } from './tfjs-dropin';
 import type { NativeResult } from './native';
 import type { ResnetResult } from './resnet';
 import { actNotes, actTable, cnnNotes, cnnTable, collectMeta, copiesNotes, copiesTable, gemmTable, header, inferTable, threadsNotes, threadsTable, trainTable } from './report';
@@ -24,7 +26,7 @@ interface Args {
   only: Suite | null;
 }
 
-const SUITES = ['act', 'gemm', 'mnist', 'cnn', 'native', 'threads', 'resnet'] as const;
+const SUITES = ['act', 'gemm', 'mnist', 'cnn', 'native', 'threads', 'resnet', 'mobilenet', 'dropin'] as const;
 type Suite = (typeof SUITES)[number];
 
 function parseArgs(argv: string[]): Args {
@@ -77,6 +79,8 @@ async function main(): Promise<void> {
   let threads: ThreadsResult | null = null;
   let native: NativeResult | null = null;
   let resnet: ResnetResult | null = null;
+  let mobilenet: MobilenetResult | null = null;
+  let dropin: DropinResult | null = null;
   const runs = (suite: Suite) => args.only === null || args.only === suite;
   if (runs('act')) {
     log('activations: f32x4 exp, sigmoid, tanh, elu against the scalar kernels they replaced (interleaved)');
@@ -107,6 +111,14 @@ async function main(): Promise<void> {
   if (runs('resnet')) {
     log('ResNet-style graph model: predict and training, neurite wasm on 1 and 2 threads, tfjs-cpu, tfjs-wasm (interleaved, wall clock)');
     resnet = await (await import('./resnet')).benchResnet(opts, log);
+  }
+  if (runs('mobilenet')) {
+    log('MobileNet v2 1.0 224: predict (1 image, batch of 16) and fine-tuning a head, neurite wasm on 1 and 2 threads, tfjs-wasm, tfjs-cpu (interleaved, wall clock)');
+    mobilenet = await (await import('./mobilenet')).benchMobilenet(opts, log);
+  }
+  if (runs('dropin')) {
+    log('neurite/tfjs as a drop-in: TF.js\'s MNIST CNN tutorial program on @tensorflow/tfjs (cpu, wasm) and on neurite/tfjs (interleaved, wall clock)');
+    dropin = await (await import('./tfjs-dropin')).benchDropinSuite(opts, log);
   }
   meta.loadavg.end = os.loadavg().map((x) => Math.round(x * 100) / 100);
   const seconds = (performance.now() - started) / 1000;
@@ -151,13 +163,15 @@ async function main(): Promise<void> {
     }
   }
   if (resnet) out.push(...(await import('./resnet')).resnetReport(resnet));
+  if (mobilenet) out.push(...(await import('./mobilenet')).mobilenetReport(mobilenet));
+  if (dropin) out.push(...(await import('./tfjs-dropin')).dropinReport(dropin));
   out.push(`Total run time: ${seconds.toFixed(0)} s.`);
   console.log(out.join('\n'));
 
   const dir = fileURLToPath(new URL('./results/', import.meta.url));
   mkdirSync(dir, { recursive: true });
   const name = `${args.quick ? 'quick' : 'latest'}${args.only ? `-${args.only}` : ''}`;
-  writeFileSync(`${dir}${name}.json`, `${JSON.stringify({ meta, seconds: Math.round(seconds), act, gemm, microKernel, mnist, cnn, native, threads, resnet }, null, 2)}\n`);
+  writeFileSync(`${dir}${name}.json`, `${JSON.stringify({ meta, seconds: Math.round(seconds), act, gemm, microKernel, mnist, cnn, native, threads, resnet, mobilenet, dropin }, null, 2)}\n`);
   writeFileSync(`${dir}${name}.svg`, chartSvg(meta, gemm, mnist, cnn));
   writeFileSync(`${dir}${name}.md`, `${out.join('\n')}\n`);
   log(`wrote ${dir}${name}.json, .svg and .md`);

@@ -14,8 +14,8 @@
 // neurite's initial weights copied into it, to check both compute the same function (max |Δ| of the scores).
 import * as nn from '../src/index';
 import { useTf, version, type Tf } from './peers';
-import { cpuSeconds } from './timing';
-import { errorMessage, median, mulberry32, type BenchOptions } from './util';
+import { type Contender, interleaved, type RoundsRow, roundsTable, settle } from './rounds';
+import { mulberry32, type BenchOptions } from './util';
 
 type TfModel = import('@tensorflow/tfjs').LayersModel;
 type TfTensor = import('@tensorflow/tfjs').Tensor;
@@ -32,28 +32,14 @@ const LR = 1e-3;
 const SEED = 42;
 /** Images of one predict call. */
 const PREDICT_ROWS = 64;
-/** Untimed work after a switch of thread count (a woken worker runs its first calls slowly). */
-const SETTLE_SECONDS = 0.1;
 
 /** Multiply-adds ×2 of one sample's forward pass in the convolutions and the dense layer. */
 const FORWARD_FLOPS = 2 * SIDE * SIDE * 9 * FILTERS * (CHANNELS + 2 * BLOCKS * FILTERS) + 2 * FILTERS * CLASSES;
 
-export interface ResnetRow {
-  library: string;
+/** A row of bench/rounds.ts with its task. */
+export interface ResnetRow extends RoundsRow {
   /** 'predict' or 'train'. */
   task: 'predict' | 'train';
-  /** Images per measurement. */
-  perRound: number;
-  /** samples/s (wall clock) per round. */
-  speeds: number[];
-  /** process CPU seconds ÷ wall seconds per round. */
-  cpuPerWall: number[];
-  /** Median over rounds of samples/s. */
-  samplesPerSecond: number;
-  /** Median over rounds of (neurite 1 thread ÷ this), and of (neurite 2 threads ÷ this). */
-  vsOneThread: number | null;
-  vsTwoThreads: number | null;
-  error?: string;
 }
 
 export interface ResnetResult {
@@ -128,34 +114,6 @@ function synthetic(n: number): Data {
   return { x, y, n };
 }
 
-/** One contender: `run(r)` does round r's work (untimed setup in `prepare`). */
-interface Contender {
-  library: string;
-  task: 'predict' | 'train';
-  perRound: number;
-  prepare(): Promise<void>;
-  /** Untimed, after the first prepare: JIT, wasm tier-up, kernels (a peer that cannot run this fails here). */
-  warmUp(): Promise<void>;
-  /** Measured in the first round only (tfjs-cpu's training: seconds per image). */
-  firstRoundOnly?: boolean;
-  run(round: number): Promise<void>;
-}
-
-async function timed(work: () => Promise<void>): Promise<{ wall: number; cpu: number }> {
-  const c0 = cpuSeconds();
-  const t0 = performance.now();
-  await work();
-  return { wall: (performance.now() - t0) / 1e3, cpu: cpuSeconds() - c0 };
-}
-
-async function settle(threads: number, model: nn.LayersModel, x: nn.Tensor): Promise<void> {
-  await nn.setBackend('wasm');
-  await nn.ready({ threads });
-  if (nn.getThreads() !== threads) throw new Error(`asked for ${threads} threads, nn.getThreads() reports ${nn.getThreads()}`);
-  const t0 = performance.now();
-  do model.predict(x); while (performance.now() - t0 < SETTLE_SECONDS * 1e3);
-}
-
 export async function benchResnet(opts: BenchOptions, log: (line: string) => void): Promise<ResnetResult> {
   const rounds = { predict: opts.quick ? 3 : 5, train: opts.quick ? 2 : 3 };
   const neuriteBatches = opts.quick ? 2 : 4;   // training batches per round, each neurite contender
@@ -184,8 +142,8 @@ export async function benchResnet(opts: BenchOptions, log: (line: string) => voi
   }
 
   const neuritePredict = (threads: number): Contender => ({
-    library: `neurite wasm, ${threads} thread${threads > 1 ? 's' : ''}`, task: 'predict', perRound: 2 * PREDICT_ROWS,
-    prepare: () => settle(threads, reference, px),
+    library: `neurite wasm, ${threads} thread${threads > 1 ? 's' : ''}`, perRound: 2 * PREDICT_ROWS,
+    prepare: () => settle(threads, () => reference.predict(px)),
     warmUp: async () => { reference.predict(px, { batchSize: PREDICT_ROWS }); },
     run: async () => { for (let i = 0; i < 2; i++) reference.predict(px, { batchSize: PREDICT_ROWS }); },
   });
@@ -193,7 +151,7 @@ export async function benchResnet(opts: BenchOptions, log: (line: string) => voi
     let tf: Tf;
     const rows = backend === 'cpu' ? PREDICT_ROWS / 4 : PREDICT_ROWS;
     return {
-      library: `tfjs-${backend}`, task: 'predict', perRound: rows,
+      library: `tfjs-${backend}`, perRound: rows,
       prepare: async () => { tf = await useTf(backend); },
       warmUp: async () => { await run(); },
       run: async () => { await run(); },
@@ -209,8 +167,8 @@ export async function benchResnet(opts: BenchOptions, log: (line: string) => voi
     trained[threads] = model;
     let batch: { x: nn.Tensor; y: nn.Tensor } | undefined;
     return {
-      library: `neurite wasm, ${threads} thread${threads > 1 ? 's' : ''}`, task: 'train', perRound: neuriteBatches * BATCH,
-      prepare: async () => { await settle(threads, model, px); },
+      library: `neurite wasm, ${threads} thread${threads > 1 ? 's' : ''}`, perRound: neuriteBatches * BATCH,
+      prepare: () => settle(threads, () => model.predict(px)),
       warmUp: async () => {
         const w = slice(0, BATCH);
         await neuriteResnet().fit(w.x, w.y, { epochs: 1, batchSize: BATCH });
@@ -229,7 +187,7 @@ export async function benchResnet(opts: BenchOptions, log: (line: string) => voi
     const cpu = backend === 'cpu';
     const rows = cpu ? 2 : BATCH;
     return {
-      library: `tfjs-${backend}`, task: 'train', perRound: rows, firstRoundOnly: cpu,
+      library: `tfjs-${backend}`, perRound: rows, firstRoundOnly: cpu,
       prepare: async () => {
         tf = await useTf(backend);
         model ??= tfjsResnet(tf);
@@ -261,47 +219,7 @@ export async function benchResnet(opts: BenchOptions, log: (line: string) => voi
     ['predict', [neuritePredict(1), neuritePredict(2), tfPredict('cpu'), tfPredict('wasm')]],
     ['train', [neuriteTrain(1), neuriteTrain(2), tfTrain('cpu'), tfTrain('wasm')]],
   ] as const) {
-    const mine = contenders.map((c): ResnetRow => ({ library: c.library, task, perRound: c.perRound, speeds: [], cpuPerWall: [],
-      samplesPerSecond: NaN, vsOneThread: null, vsTwoThreads: null }));
-    // warm-up: every contender once, untimed (JIT, wasm tier-up, kernels; a peer that cannot run this fails here)
-    for (const [i, c] of contenders.entries()) {
-      try {
-        await c.prepare();
-        await c.warmUp();
-      } catch (e) {
-        const kernel = /Kernel '([^']+)' not registered/.exec(errorMessage(e));
-        mine[i].error = kernel ? `cannot ${task === 'train' ? 'train' : 'run'} (missing kernel: ${kernel[1]})` : `error: ${errorMessage(e)}`;
-        log(`  ${task} ${c.library}: ${mine[i].error}`);
-      }
-    }
-    const n = rounds[task];
-    for (let r = 0; r < n; r++) {
-      const order = contenders.map((_, i) => i);
-      if (r % 2) order.reverse();
-      for (const i of order) {
-        const c = contenders[i];
-        if (mine[i].error || (c.firstRoundOnly && r > 0)) continue;
-        try {
-          await c.prepare();
-          const t = await timed(() => c.run(r));
-          mine[i].speeds.push(c.perRound / t.wall);
-          mine[i].cpuPerWall.push(t.cpu / t.wall);
-          log(`  ${task} round ${r + 1}/${n} ${c.library}: ${c.perRound} images in ${t.wall.toFixed(2)} s, ${Math.round(c.perRound / t.wall)} samples/s`);
-        } catch (e) {
-          mine[i].error = `error: ${errorMessage(e)}`;
-          log(`  ${task} ${c.library}: ${mine[i].error}`);
-        }
-      }
-    }
-    for (const row of mine) {
-      if (row.error) continue;
-      row.samplesPerSecond = median(row.speeds);
-      // the speeds of round r are at index r (a first-round-only contender has one)
-      const vs = (k: number) => (mine[k].error ? null : median(row.speeds.map((s, r) => mine[k].speeds[r] / s)));
-      row.vsOneThread = vs(0);
-      row.vsTwoThreads = vs(1);
-    }
-    rows.push(...mine);
+    rows.push(...(await interleaved(task, [...contenders], rounds[task], log)) as ResnetRow[]);
   }
   await nn.ready({ threads: 1 });
   await nn.setBackend('wasm');
@@ -327,19 +245,8 @@ export async function benchResnet(opts: BenchOptions, log: (line: string) => voi
   };
 }
 
-const fmt = (v: number) => (!Number.isFinite(v) ? '–' : v >= 100 ? Math.round(v).toLocaleString('en-US') : v.toPrecision(2));
-const ratio = (v: number | null) => (v === null || !Number.isFinite(v) ? '–' : `${v.toFixed(2)}×`);
-
 export function resnetReport(r: ResnetResult): string[] {
-  const out = ['## ResNet-style graph model: predict and training', '',
-    '| task | library | images per round | samples/s (median) | CPU ÷ wall | neurite 1 thread ÷ this | neurite 2 threads ÷ this |',
-    '|---|---|---:|---:|---:|---:|---:|'];
-  for (const row of r.rows) {
-    out.push(row.error
-      ? `| ${row.task} | ${row.library} | ${row.perRound} | ${row.error} | | | |`
-      : `| ${row.task} | ${row.library} | ${row.perRound} | ${fmt(row.samplesPerSecond)} | ${median(row.cpuPerWall).toFixed(2)} | ` +
-        `${ratio(row.vsOneThread)} | ${ratio(row.vsTwoThreads)} |`);
-  }
+  const out = ['## ResNet-style graph model: predict and training', '', ...roundsTable(r.rows)];
   out.push('', `Model: ${r.model}; ${r.params.toLocaleString('en-US')} weights, ${r.forwardMflop.toFixed(1)} MFLOP per sample forward. ` +
     `${r.rounds.predict} predict rounds and ${r.rounds.train} training rounds, interleaved (the order alternates), wall clock; ratios are ` +
     'medians of per-round ratios. neurite predicts 64 images per call (two calls a round) and trains 32-image batches; tfjs-cpu ' +
