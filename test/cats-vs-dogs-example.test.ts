@@ -15,17 +15,21 @@ import { writeShapes } from './image-helpers';
 const root = fileURLToPath(new URL('..', import.meta.url));
 const SIZE = 32;
 
-/** conv (stride 2), batch norm, ReLU6, depthwise, ReLU6, pointwise: the first block of a MobileNet v1. */
+/**
+ * conv (stride 2), batch norm, ReLU6, depthwise, ReLU6, pointwise: the first block of a MobileNet v1. Its initial
+ * weights are drawn from seeded initializers, so the test sees the same base on every run.
+ */
 function tfBase(): tf.LayersModel {
+  const init = (seed: number) => tf.initializers.glorotUniform({ seed });
   const input = tf.input({ shape: [SIZE, SIZE, 3] });
-  let x = tf.layers.conv2d({ filters: 8, kernelSize: 3, strides: 2, padding: 'same', useBias: false, name: 'conv1' }).apply(input) as tf.SymbolicTensor;
+  let x = tf.layers.conv2d({ filters: 8, kernelSize: 3, strides: 2, padding: 'same', useBias: false, name: 'conv1', kernelInitializer: init(1) }).apply(input) as tf.SymbolicTensor;
   x = tf.layers.batchNormalization({ name: 'conv1_bn' }).apply(x) as tf.SymbolicTensor;
   x = tf.layers.reLU({ maxValue: 6, name: 'conv1_relu' }).apply(x) as tf.SymbolicTensor;
-  x = tf.layers.depthwiseConv2d({ kernelSize: 3, padding: 'same', useBias: false, name: 'conv_dw_1' }).apply(x) as tf.SymbolicTensor;
+  x = tf.layers.depthwiseConv2d({ kernelSize: 3, padding: 'same', useBias: false, name: 'conv_dw_1', depthwiseInitializer: init(2) }).apply(x) as tf.SymbolicTensor;
   x = tf.layers.reLU({ maxValue: 6, name: 'conv_dw_1_relu' }).apply(x) as tf.SymbolicTensor;
-  x = tf.layers.conv2d({ filters: 16, kernelSize: 1, name: 'conv_pw_1', activation: 'relu' }).apply(x) as tf.SymbolicTensor;
+  x = tf.layers.conv2d({ filters: 16, kernelSize: 1, name: 'conv_pw_1', activation: 'relu', kernelInitializer: init(3) }).apply(x) as tf.SymbolicTensor;
   const pooled = tf.layers.globalAveragePooling2d({ name: 'pool' }).apply(x) as tf.SymbolicTensor;
-  const top = tf.layers.dense({ units: 2, activation: 'softmax', name: 'predictions' }).apply(pooled) as tf.SymbolicTensor;
+  const top = tf.layers.dense({ units: 2, activation: 'softmax', name: 'predictions', kernelInitializer: init(4) }).apply(pooled) as tf.SymbolicTensor;
   return tf.model({ inputs: input, outputs: top, name: 'tiny_mobilenet' });
 }
 
@@ -49,7 +53,7 @@ it('examples/cats-vs-dogs.ts cuts a pretrained TF.js base, keeps it frozen, trai
   await writeShapes(join(dir, 'photos'), 30, SIZE, 3);
 
   await saveWithTfjs(tfBase(), dir);
-  const base = await nn.loadModel(pathToFileURL(join(dir, 'model.json')).href);
+  const base = await nn.loadModel(pathToFileURL(join(dir, 'model.json')).href, { seed: 1 });
   const pre = await nn.loadImageFolder(join(dir, 'imagenet'), { size: [SIZE, SIZE], seed: 5 });
   base.compile({ optimizer: nn.optimizers.adam({ learningRate: 1e-3 }), loss: 'categoricalCrossentropy' });
   await base.fit(toUnitRange(pre.train.x), pre.train.oneHot, { epochs: 60, batchSize: 16 });
@@ -86,10 +90,11 @@ it('examples/cats-vs-dogs.ts cuts a pretrained TF.js base, keeps it frozen, trai
 
   // the same network trained from scratch on the same 48 photos, as long, does worse
   const data = await nn.loadImageFolder(join(dir, 'photos'), { size: [SIZE, SIZE], validationSplit: 0.2, seed: 1 });
-  const scratch = await nn.loadModel(pathToFileURL(join(dir, 'model.json')).href);
+  const scratch = await nn.loadModel(pathToFileURL(join(dir, 'model.json')).href, { seed: 2 });
   scratch.compile({ optimizer: nn.optimizers.adam({ learningRate: 0.01 }), loss: 'categoricalCrossentropy', metrics: ['accuracy'] });
   await scratch.fit(toUnitRange(data.train.x), data.train.oneHot, { epochs: 8, batchSize: 8 });
   const fromScratch = (scratch.evaluate(toUnitRange(data.validation!.x), data.validation!.oneHot) as { accuracy: number }).accuracy;
+  console.log(`validation accuracy: frozen base + head ${frozen}, fine-tuned ${tuned}, from scratch ${fromScratch}`);
   expect(frozen, `transfer ${frozen} vs from scratch ${fromScratch}`).toBeGreaterThan(fromScratch);
 
   const noBase = spawnSync(process.execPath, ['--import', 'tsx', 'examples/cats-vs-dogs.ts', join(dir, 'photos')], { cwd: root, encoding: 'utf8' });
