@@ -74,6 +74,19 @@ export class FormatError extends NeuriteError {
 }
 
 /**
+ * A dataset failed while it was read: the user's generator, map or iterator threw. The message names the call,
+ * the epoch and the batch; `cause` is what was thrown, unchanged.
+ *
+ * @example
+ * try { await model.fitDataset(ds); }
+ * catch (e) { if (e instanceof nn.DataError) console.log(e.message, e.cause); }
+ */
+export class DataError extends NeuriteError {
+  /** 'DataError'. */
+  override name = 'DataError';
+}
+
+/**
  * A value as an error message shows it: strings quoted, numbers as written (NaN, Infinity), a function by its
  * name, arrays and objects as JSON, cut at 80 characters.
  */

@@ -36,7 +36,7 @@ export { UpSampling2D, Resizing, type UpSampling2DConfig, type ResizingConfig, t
 export { l2, type Regularizer } from './layers/regularizers';
 export {
   sequential, Sequential, model, LayersModel, History, type CompileConfig, type FitConfig, type SequentialConfig, type ModelConfig,
-  type TrainingState, type PredictConfig, type EvaluateConfig,
+  type TrainingState, type PredictConfig, type EvaluateConfig, type FitDatasetConfig, type EvaluateDatasetConfig,
 } from './model';
 export type { ClassWeight } from './train/weights';
 export {
@@ -56,7 +56,7 @@ export {
 export { INITIALIZER_NAMES, type InitializerName } from './initializers';
 export { Rng } from './random';
 export {
-  NeuriteError, ShapeError, ValueError, UnknownNameError, StateError, TrainingError, FormatError, MemoryError,
+  NeuriteError, ShapeError, ValueError, UnknownNameError, StateError, TrainingError, FormatError, MemoryError, DataError,
 } from './errors';
 export { parseIdx, encodeIdx, type IdxDtype, type IdxTensor, type IdxArrays } from './io/idx';
 export { loadMnist, type MnistSplit, type MnistOptions } from './io/mnist';

@@ -24,7 +24,8 @@ import { Rng } from './random';
 import { Tensor, type TensorLike } from './tensor';
 import { DataEdge, floats, type Staged, type Target, unstage } from './train/edge';
 import { LossHeads, type PerOutput, type SampleWeights } from './train/head';
-import { type History, runEpochs, stagedSource } from './train/loop';
+import { type BatchSource, type History, runEpochs, stagedSource } from './train/loop';
+import { batchParts, type BatchReader, checkDataset, isDataset, openBatches, readBatch } from './train/stream';
 import { type ClassWeight, sampleWeights } from './train/weights';
 import { Params } from './train/params';
 import {
@@ -37,6 +38,25 @@ export type { TrainingState } from './train/state';
 
 const F32 = 4;
 const product = (s: readonly number[]) => s.reduce((a, b) => a * b, 1);
+
+/** Running sums of an evaluation (see LayersModel.evalAdd). */
+interface EvalTotals {
+  lossSum: number;
+  eachSums: number[];
+  states: ReturnType<LossHeads['metricStates']>;
+  each: number[];
+  n: number;
+}
+
+/** One batch of a dataset, checked against the model: per input, per output, its rows and sample weights. */
+interface StreamBatch {
+  xs: Tensor[];
+  ys: Target[];
+  rows: number;
+  weights: SampleWeights | undefined;
+  /** How messages name its inputs ('xs of batch 3'). */
+  label: string;
+}
 
 /**
  * What {@link LayersModel.compile} takes. Required: optimizer and loss; an unknown key, name or type is a ValueError
@@ -199,6 +219,55 @@ export interface EvaluateConfig {
   sampleWeight?: unknown;
 }
 
+/**
+ * What {@link LayersModel.fitDataset} takes; every field is optional. A wrong key, type or range is a ValueError
+ * naming the option (and the closest valid key for a misspelt one).
+ *
+ * @example
+ * await model.fitDataset(trainBatches, { epochs: 10, validationData: valBatches, callbacks: nn.callbacks.earlyStopping() });
+ * await model.fitDataset(endless, { epochs: 5, batchesPerEpoch: 100 });   // endless = ds.repeat()
+ */
+export interface FitDatasetConfig {
+  /** Passes over the dataset (or of batchesPerEpoch batches each), an integer ≥ 1; default 1. */
+  epochs?: number;
+  /**
+   * Batches per epoch, an integer ≥ 1; default none: an epoch runs until the dataset ends, and each epoch starts a
+   * new iteration of it. With batchesPerEpoch, one iteration runs through all epochs (use repeat() for an endless
+   * one); if it ends early, the epoch ends there and training stops, with a warning, as in TF.js.
+   */
+  batchesPerEpoch?: number;
+  /**
+   * Data to evaluate at each epoch's end (adds `val_loss`, `val_accuracy`, ... to the logs): a dataset of
+   * `{ xs, ys }` batches (read anew each epoch) or `[x, y]` as fit's validationData. Default none.
+   */
+  validationData?: unknown;
+  /** Samples per forward pass for `[x, y]` validation data, an integer ≥ 1; default 32, as in TF.js. Only memory use depends on it. */
+  validationBatchSize?: number;
+  /** How many batches of a validation dataset to evaluate, an integer ≥ 1; default all of them. */
+  validationBatches?: number;
+  /** 1 draws a progress bar (samples counted, no total); default 0 (silent). */
+  verbose?: 0 | 1;
+  /** Hooks, as fit's (see {@link FitConfig.callbacks}); default none. */
+  callbacks?: CallbackHooks | Callback | (CallbackHooks | Callback)[];
+  /** Epoch to start counting from, an integer ≥ 0; default 0. */
+  initialEpoch?: number;
+  /** A weight per class label, as fit's (see {@link FitConfig.classWeight}), applied to every batch; default none. */
+  classWeight?: ClassWeight | ClassWeight[] | Record<string, ClassWeight>;
+}
+
+/**
+ * What {@link LayersModel.evaluateDataset} takes.
+ *
+ * @example
+ * await model.evaluateDataset(testBatches, { batches: 10 });
+ */
+export interface EvaluateDatasetConfig {
+  /** How many batches to evaluate, an integer ≥ 1; default all of them (the dataset must end). */
+  batches?: number;
+  /** 0 only (TF.js has no progress display for it either); default 0. */
+  verbose?: 0;
+}
+
 function positiveInt(what: string, v: unknown): number {
   return intOption(what, v, 1);
 }
@@ -211,6 +280,9 @@ export const FIT_OPTIONS = ['epochs', 'batchSize', 'shuffle', 'validationSplit',
   'initialEpoch', 'classWeight', 'sampleWeight'] as const;
 export const PREDICT_OPTIONS = ['batchSize'] as const;
 export const EVALUATE_OPTIONS = ['batchSize', 'sampleWeight'] as const;
+export const FIT_DATASET_OPTIONS = ['epochs', 'batchesPerEpoch', 'validationData', 'validationBatchSize', 'validationBatches', 'verbose',
+  'callbacks', 'initialEpoch', 'classWeight'] as const;
+export const EVALUATE_DATASET_OPTIONS = ['batches', 'verbose'] as const;
 
 /**
  * A network of layers, trained with compile + fit like a TF.js LayersModel. Build one from symbolic tensors with
@@ -250,6 +322,8 @@ export class LayersModel implements TrainingTarget, WeightHolder {
   private planGeneration = -1;
   /** The runtime of the fit in progress: a model stays on its backend until its fit ends. */
   private fitRt: Runtime | undefined;
+  /** True while a fitDataset reads its first batch, before its fit begins. */
+  private fitStarting = false;
   private disposed = false;
 
   /** Use {@link model} or {@link sequential}. @internal */
@@ -615,12 +689,21 @@ export class LayersModel implements TrainingTarget, WeightHolder {
 
   /** Loss and metrics over rows [from, from+n) of xs and ys, `batch` rows at a time through the input buffers. */
   private evaluateRows(xs: Tensor[], ys: Target[], from: number, n: number, batch: number, what: string, weights?: SampleWeights): Logs {
+    const t = this.evalTotals();
+    this.evalAdd(t, xs, ys, from, n, batch, what, weights);
+    return this.evalLogs(t);
+  }
+
+  /** Running sums of an evaluation over several calls of evalAdd. */
+  private evalTotals(): EvalTotals {
+    const heads = this.compiled!.heads;
+    return { lossSum: 0, eachSums: heads.heads.map(() => 0), states: heads.metricStates(), each: heads.heads.map(() => 0), n: 0 };
+  }
+
+  /** Adds rows [from, from+n) of xs and ys to `t`, `batch` rows at a time through the input buffers. */
+  private evalAdd(t: EvalTotals, xs: Tensor[], ys: Target[], from: number, n: number, batch: number, what: string, weights?: SampleWeights): void {
     const step = this.compiled!;
     const heads = step.heads;
-    let lossSum = 0;
-    const eachSums = heads.heads.map(() => 0);
-    const states = heads.metricStates();
-    const each = heads.heads.map(() => 0);
     for (let start = 0; start < n; start += batch) {
       const rows = Math.min(batch, n - start);
       const rt = this.rt;
@@ -628,11 +711,16 @@ export class LayersModel implements TrainingTarget, WeightHolder {
       this.edge.load(rt, p, xs, ys, heads.heads, from + start, rows, what);
       this.forward(rows, false, true);
       const w = weights?.map((v) => v?.subarray(from + start, from + start + rows));
-      lossSum += step.loss(rt.backend.kernels, rt.backend.memory, p, this.params!, rows, false, each, w) * rows;
-      for (let o = 0; o < each.length; o++) eachSums[o] += each[o] * rows;
-      heads.addMetrics(rt.backend.kernels, rt.backend.memory, p, states, rows);
+      t.lossSum += step.loss(rt.backend.kernels, rt.backend.memory, p, this.params!, rows, false, t.each, w) * rows;
+      for (let o = 0; o < t.each.length; o++) t.eachSums[o] += t.each[o] * rows;
+      heads.addMetrics(rt.backend.kernels, rt.backend.memory, p, t.states, rows);
     }
-    return heads.logsOf(lossSum / n, eachSums.map((v) => v / n), states);
+    t.n += n;
+  }
+
+  /** The logs of an evaluation's sums. */
+  private evalLogs(t: EvalTotals): Logs {
+    return this.compiled!.heads.logsOf(t.lossSum / t.n, t.eachSums.map((v) => v / t.n), t.states);
   }
 
   private requireCompiled(what: string): Step {
@@ -656,7 +744,7 @@ export class LayersModel implements TrainingTarget, WeightHolder {
   async fit(x: unknown, y: unknown, options?: FitConfig): Promise<History> {
     this.live('fit');
     const step = this.requireCompiled('fit');
-    if (this.fitRt) {
+    if (this.fitRt || this.fitStarting) {
       throw new StateError(`model '${this.name}' is already in a fit: one fit at a time per model (await the fit in progress first)`);
     }
     const config = optionsOf<FitConfig>('fit', options, FIT_OPTIONS);
@@ -726,6 +814,227 @@ export class LayersModel implements TrainingTarget, WeightHolder {
       if (backupPtr) this.mem.releaseTemp(backupPtr);
       this.fitRt = undefined;
       this.leave();
+    }
+  }
+
+  /**
+   * Trains the model on a dataset of batches, as TF.js's fitDataset: `dataset` is an nn.data Dataset, any sync or
+   * async iterable (a generator object, a list), or a TF.js dataset, whose elements are `{ xs, ys }` batches (xs
+   * and ys as fit's x and y: tensors or nested arrays, a list in input / output order or a map by name for several).
+   * The batches are read one at a time, each copied into the model's memory for its step, so the data never has
+   * to fit in memory. Each batch is one optimizer step, the same step fit takes: the same data in the same batches
+   * gives fit's weights and History bit for bit. Without batchesPerEpoch an epoch runs to the dataset's end and
+   * the next epoch iterates it anew (an iterable that cannot restart, such as a generator object, is a ValueError
+   * in its second epoch). Batches may differ in size; the memory is planned for the largest one so far. Callbacks,
+   * logs and History as fit's. An error thrown while reading the dataset (in the user's generator or map) is a
+   * DataError naming the epoch and batch, with the error as its `cause`; a malformed batch is a ValueError or
+   * ShapeError naming the batch. Other errors as fit's.
+   *
+   * @example
+   * const ds = nn.data.generator(function* () {
+   *   for (let i = 0; i < 10_000; i++) yield { xs: sample(i), ys: label(i) };
+   * }).shuffle(1000, 1).batch(64);
+   * const history = await model.fitDataset(ds, { epochs: 3, validationData: [valX, valY] });
+   */
+  async fitDataset(dataset: unknown, options?: FitDatasetConfig): Promise<History> {
+    this.live('fit');
+    const step = this.requireCompiled('fitDataset');
+    if (this.fitRt || this.fitStarting) {
+      throw new StateError(`model '${this.name}' is already in a fit: one fit at a time per model (await the fit in progress first)`);
+    }
+    if (options && typeof options === 'object' && 'validationSplit' in options) {
+      throw new ValueError('fitDataset: validationSplit is not supported (a dataset has no end to split off); pass validationData instead');
+    }
+    const config = optionsOf<FitDatasetConfig>('fitDataset', options, FIT_DATASET_OPTIONS);
+    checkDataset(dataset, 'fitDataset: dataset');
+    const epochs = positiveInt('fitDataset: epochs', config.epochs ?? 1);
+    const perEpoch = config.batchesPerEpoch === undefined ? undefined : positiveInt('fitDataset: batchesPerEpoch', config.batchesPerEpoch);
+    const initialEpoch = intOption('fitDataset: initialEpoch', config.initialEpoch ?? 0, 0);
+    const valBatchSize = positiveInt('fitDataset: validationBatchSize', config.validationBatchSize ?? 32);
+    const valBatches = config.validationBatches === undefined ? undefined : positiveInt('fitDataset: validationBatches', config.validationBatches);
+    if (config.verbose !== undefined && config.verbose !== 0 && config.verbose !== 1) {
+      throw new ValueError(`fitDataset: verbose must be 0 (silent) or 1 (a progress bar), got ${show(config.verbose)}`);
+    }
+    const hooks = callbackList(config.callbacks);
+    const params = this.built();
+    const heads = step.heads.heads;
+    // validation: a dataset read at each epoch's end, or [x, y] checked now
+    let valX: Tensor[] | undefined;
+    let valY: Target[] | undefined;
+    let valData: unknown;
+    const vd = config.validationData;
+    if (vd !== undefined && vd !== null) {
+      if (Array.isArray(vd)) {
+        if (vd.length !== 2) throw new ValueError(`fitDataset: validationData must be a dataset of { xs, ys } batches or [x, y], got a list of ${vd.length}`);
+        valX = this.edge.checkXs(vd[0], 'validationData x');
+        valY = this.edge.checkYs(vd[1], heads, valX[0].shape[0], 'validationData y');
+        this.edge.checkFinite(valX, 0, valX[0].shape[0], 'validationData x');
+      } else if (isDataset(vd)) {
+        valData = vd;
+      } else {
+        throw new ValueError(`fitDataset: validationData must be a dataset of { xs, ys } batches or [x, y], got ${show(vd)}`);
+      }
+    }
+    if (valX && valBatches !== undefined) throw new ValueError('fitDataset: validationBatches applies to a validation dataset; for [x, y] use validationBatchSize');
+
+    // the first batch is read before anything is planned: the memory is planned for its rows
+    this.fitStarting = true;
+    let reader: BatchReader | undefined;
+    let first: StreamBatch | undefined;
+    const extra = floats(Math.max(params.bytes / F32, 4));
+    let rt: Runtime;
+    try {
+      reader = await openBatches(dataset);
+      const r = await readBatch(reader, 'fitDataset', initialEpoch, 0);
+      if (r.done) throw new ValueError('fitDataset: the dataset gave no batches');
+      first = this.streamBatch(r.value, 'fitDataset', 0, config.classWeight);
+      rt = this.enter('fit', first.rows, extra, first.rows, 'train');
+    } catch (e) {
+      await reader?.close().catch(() => {});
+      throw e;
+    } finally {
+      this.fitStarting = false;
+    }
+    this.fitRt = rt;
+    this.stopTraining = false;
+    let backupPtr = 0;
+    try {
+      try {
+        backupPtr = this.mem.allocTemp(Math.max(params.bytes, 16));
+      } catch (e) {
+        throw this.memoryError(e, 'fit', first!.rows, first!.rows, extra, rt, 'train');
+      }
+      let current: StreamBatch | undefined;
+      let batches = 0;
+      let complete = false;
+      let more = true;
+      const source: BatchSource = {
+        samples: 0,
+        get weights() { return current?.weights; },
+        get complete() { return complete; },
+        get more() { return more; },
+        beginEpoch: async () => {
+          batches = 0;
+          complete = false;
+          if (perEpoch === undefined && !first && !reader) reader = await openBatches(dataset);
+        },
+        next: async (epoch, b) => {
+          if (perEpoch !== undefined && b >= perEpoch) {
+            complete = true;
+            return 0;
+          }
+          let batch: StreamBatch;
+          if (first) {
+            batch = first;
+            first = undefined;
+          } else {
+            const r = await readBatch(reader!, 'fitDataset', epoch, b);
+            if (r.done) {
+              complete = true;
+              if (perEpoch !== undefined) {
+                more = false;
+                console.warn(`fitDataset: batchesPerEpoch is ${perEpoch}, but the dataset ran out of data after ${b} batches of epoch ${epoch + 1}; ` +
+                  `training stops (a dataset for ${perEpoch} batches × ${epochs} epochs needs ${perEpoch * (epochs - initialEpoch)} batches: try repeat())`);
+              } else {
+                reader = undefined;
+                if (batches === 0) {
+                  throw new ValueError(`fitDataset: the dataset gave no batches in epoch ${epoch + 1}; an iterable that cannot start again (a generator ` +
+                    'object) serves one epoch: pass nn.data.generator(fn) or another dataset that restarts, or use batchesPerEpoch with repeat()');
+                }
+              }
+              return 0;
+            }
+            batch = this.streamBatch(r.value, 'fitDataset', b, config.classWeight);
+          }
+          // a batch larger than any before: plan for it (between steps; the plan holds no training state)
+          if (batch.rows > this.plan!.plan.rows) this.planRows('fit', batch.rows, 'train');
+          current = batch;
+          batches++;
+          return batch.rows;
+        },
+        load: () => {
+          const c = current!;
+          this.edge.load(this.rt, this.plan!, c.xs, c.ys, heads, 0, c.rows, c.label);
+        },
+      };
+      const rowsNow = () => this.plan!.plan.rows;
+      return await runEpochs({
+        target: this, name: this.name, rt: () => this.rt, plan: () => this.plan!, step, params, pos: this.pos, source,
+        backupPtr, hooks, epochs, initialEpoch, verbose: config.verbose === 1,
+        validate: valX ? () => this.evaluateRows(valX, valY!, 0, valX[0].shape[0], Math.min(valBatchSize, rowsNow()), 'validationData x')
+          : valData !== undefined ? () => this.evaluateStream(valData, valBatches, 'fitDataset (validationData)') : undefined,
+      });
+    } finally {
+      if (reader) await reader.close().catch(() => {});
+      if (backupPtr) this.mem.releaseTemp(backupPtr);
+      this.fitRt = undefined;
+      this.leave();
+    }
+  }
+
+  /**
+   * Loss and metrics over a dataset of `{ xs, ys }` batches (as fitDataset takes), as TF.js's evaluateDataset:
+   * resolves to the logs evaluate returns, each the mean over all the samples read. `batches` limits how many
+   * batches are read (default: until the dataset ends). Errors as fitDataset's; StateError before compile.
+   *
+   * @example
+   * const { loss, accuracy } = await model.evaluateDataset(nn.data.zip({ xs, ys }).batch(256));
+   */
+  async evaluateDataset(dataset: unknown, options?: EvaluateDatasetConfig): Promise<Logs> {
+    this.live('evaluate');
+    const config = optionsOf<EvaluateDatasetConfig>('evaluateDataset', options, EVALUATE_DATASET_OPTIONS);
+    this.requireCompiled('evaluateDataset');
+    checkDataset(dataset, 'evaluateDataset: dataset');
+    const limit = config.batches === undefined ? undefined : positiveInt('evaluateDataset: batches', config.batches);
+    if (config.verbose !== undefined && config.verbose !== 0) throw new ValueError(`evaluateDataset: verbose must be 0, got ${show(config.verbose)}`);
+    this.built();
+    return this.evaluateStream(dataset, limit, 'evaluateDataset');
+  }
+
+  /** The checked batch `value` (batch index b of the dataset) of a fitDataset or evaluateDataset call. */
+  private streamBatch(value: unknown, call: string, b: number, classWeight?: unknown): StreamBatch {
+    const { xs, ys } = batchParts(value, call, b);
+    const heads = this.compiled!.heads.heads;
+    const X = this.edge.checkXs(xs, `xs of batch ${b}`);
+    const rows = X[0].shape[0];
+    const Y = this.edge.checkYs(ys, heads, rows, `ys of batch ${b}`);
+    return { xs: X, ys: Y, rows, weights: sampleWeights(classWeight, undefined, Y, heads, rows, `ys of batch ${b}`), label: `xs of batch ${b}` };
+  }
+
+  /** Replans for `rows` rows within a call in progress (the model is pinned and resident). */
+  private planRows(what: string, rows: number, mode: PlanMode): void {
+    this.enter(what, rows, 0, rows, mode);
+    this.leave();
+  }
+
+  /**
+   * Loss and metrics over the batches of `dataset` (at most `limit`), each through the plan in pieces of its rows.
+   * Outside a fit the model is made resident for the call, planned for the first batch's rows.
+   */
+  private async evaluateStream(dataset: unknown, limit: number | undefined, call: string): Promise<Logs> {
+    const inFit = this.fitRt !== undefined;
+    const reader = await openBatches(dataset);
+    let entered = false;
+    try {
+      const t = this.evalTotals();
+      for (let b = 0; limit === undefined || b < limit; b++) {
+        const r = await readBatch(reader, call, -1, b);
+        if (r.done) break;
+        const batch = this.streamBatch(r.value, call, b);
+        if (!inFit && !entered) {
+          this.enter('evaluate', batch.rows, 0, batch.rows, 'evaluate');
+          entered = true;
+        } else if (!this.planServes(1, inFit ? 'train' : 'evaluate')) {
+          // another call made while this one awaited its data replanned the model
+          this.planRows('evaluate', batch.rows, 'evaluate');
+        }
+        this.evalAdd(t, batch.xs, batch.ys, 0, batch.rows, this.plan!.plan.rows, batch.label);
+      }
+      if (t.n === 0) throw new ValueError(`${call}: the dataset gave no batches`);
+      return this.evalLogs(t);
+    } finally {
+      await reader.close().catch(() => {});
+      if (entered) this.leave();
     }
   }
 

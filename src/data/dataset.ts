@@ -485,11 +485,14 @@ export function zip(...datasets: DatasetContainer[]): Dataset<unknown> {
 function isLeaf(v: unknown): boolean {
   if (v === null || typeof v !== 'object') return true;
   if (v instanceof Tensor || ArrayBuffer.isView(v)) return true;
-  // a list of numbers (nested to any depth) is one tensor; a list of tensors or objects is a structure
+  // a list of numbers (nested to any depth) is one tensor; a list holding a tensor or an object is a structure
   if (Array.isArray(v)) {
-    let x: unknown = v;
-    while (Array.isArray(x) && x.length > 0) x = x[0];
-    return !Array.isArray(x) && (x === null || typeof x !== 'object');
+    for (const item of v) {
+      let x: unknown = item;
+      while (Array.isArray(x) && x.length > 0) x = x[0];
+      if (x !== null && typeof x === 'object' && !Array.isArray(x)) return false;
+    }
+    return true;
   }
   return false;
 }
