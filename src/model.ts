@@ -842,9 +842,7 @@ export class LayersModel implements TrainingTarget, WeightHolder {
     if (this.fitRt || this.fitStarting) {
       throw new StateError(`model '${this.name}' is already in a fit: one fit at a time per model (await the fit in progress first)`);
     }
-    if (options && typeof options === 'object' && 'validationSplit' in options) {
-      throw new ValueError('fitDataset: validationSplit is not supported (a dataset has no end to split off); pass validationData instead');
-    }
+    if (options && typeof options === 'object' && 'validationSplit' in options) throw new ValueError('fitDataset: validationSplit is not supported; pass validationData');
     const config = optionsOf<FitDatasetConfig>('fitDataset', options, FIT_DATASET_OPTIONS);
     checkDataset(dataset, 'fitDataset: dataset');
     const epochs = positiveInt('fitDataset: epochs', config.epochs ?? 1);
@@ -863,19 +861,16 @@ export class LayersModel implements TrainingTarget, WeightHolder {
     let valY: Target[] | undefined;
     let valData: unknown;
     const vd = config.validationData;
-    if (vd !== undefined && vd !== null) {
-      if (Array.isArray(vd)) {
-        if (vd.length !== 2) throw new ValueError(`fitDataset: validationData must be a dataset of { xs, ys } batches or [x, y], got a list of ${vd.length}`);
-        valX = this.edge.checkXs(vd[0], 'validationData x');
-        valY = this.edge.checkYs(vd[1], heads, valX[0].shape[0], 'validationData y');
-        this.edge.checkFinite(valX, 0, valX[0].shape[0], 'validationData x');
-      } else if (isDataset(vd)) {
-        valData = vd;
-      } else {
-        throw new ValueError(`fitDataset: validationData must be a dataset of { xs, ys } batches or [x, y], got ${show(vd)}`);
-      }
+    if (Array.isArray(vd) && vd.length === 2) {
+      valX = this.edge.checkXs(vd[0], 'validationData x');
+      valY = this.edge.checkYs(vd[1], heads, valX[0].shape[0], 'validationData y');
+      this.edge.checkFinite(valX, 0, valX[0].shape[0], 'validationData x');
+      if (valBatches !== undefined) throw new ValueError('fitDataset: validationBatches is for a validation dataset');
+    } else if (isDataset(vd) && !Array.isArray(vd)) {
+      valData = vd;
+    } else if (vd !== undefined && vd !== null) {
+      throw new ValueError(`fitDataset: validationData must be a dataset of { xs, ys } batches or [x, y], got ${show(vd)}`);
     }
-    if (valX && valBatches !== undefined) throw new ValueError('fitDataset: validationBatches applies to a validation dataset; for [x, y] use validationBatchSize');
 
     // the first batch is read before anything is planned: the memory is planned for its rows
     this.fitStarting = true;
@@ -933,13 +928,12 @@ export class LayersModel implements TrainingTarget, WeightHolder {
               complete = true;
               if (perEpoch !== undefined) {
                 more = false;
-                console.warn(`fitDataset: batchesPerEpoch is ${perEpoch}, but the dataset ran out of data after ${b} batches of epoch ${epoch + 1}; ` +
-                  `training stops (a dataset for ${perEpoch} batches × ${epochs} epochs needs ${perEpoch * (epochs - initialEpoch)} batches: try repeat())`);
+                console.warn(`fitDataset: the dataset ran out of data after ${b} batches of epoch ${epoch + 1} (batchesPerEpoch ${perEpoch}); training stops (try repeat())`);
               } else {
                 reader = undefined;
                 if (batches === 0) {
-                  throw new ValueError(`fitDataset: the dataset gave no batches in epoch ${epoch + 1}; an iterable that cannot start again (a generator ` +
-                    'object) serves one epoch: pass nn.data.generator(fn) or another dataset that restarts, or use batchesPerEpoch with repeat()');
+                  throw new ValueError(`fitDataset: the dataset gave no batches in epoch ${epoch + 1}; an iterable that cannot start again ` +
+                    '(a generator object) serves one epoch: use nn.data.generator(fn)');
                 }
               }
               return 0;
@@ -986,7 +980,7 @@ export class LayersModel implements TrainingTarget, WeightHolder {
     this.requireCompiled('evaluateDataset');
     checkDataset(dataset, 'evaluateDataset: dataset');
     const limit = config.batches === undefined ? undefined : positiveInt('evaluateDataset: batches', config.batches);
-    if (config.verbose !== undefined && config.verbose !== 0) throw new ValueError(`evaluateDataset: verbose must be 0, got ${show(config.verbose)}`);
+    if (config.verbose) throw new ValueError(`evaluateDataset: verbose must be 0, got ${show(config.verbose)}`);
     this.built();
     return this.evaluateStream(dataset, limit, 'evaluateDataset');
   }

@@ -220,26 +220,28 @@ describe('nn.data sources and methods', () => {
     for (const bad of [0, -1, 2.5, Number.NaN, undefined, '3']) {
       expect(() => a.shuffle(bad as number)).toThrow(nn.ValueError);
     }
-    expect(() => a.shuffle(0)).toThrow(/shuffle: bufferSize must be a positive integer .*3, this dataset's size.*got 0/);
-    expect(() => a.shuffle(3, 1.5)).toThrow(/shuffle: seed must be a safe integer, got 1.5/);
+    expect(() => a.shuffle(0)).toThrow(/shuffle: bufferSize must be a positive integer, got 0/);
+    expect(() => a.shuffle(3, 1.5)).toThrow(/shuffle: seed must be an integer, got 1.5/);
     expect(() => a.batch(0)).toThrow(/batch: batchSize must be a positive integer, got 0/);
     expect(() => a.batch(2, 'yes' as unknown as boolean)).toThrow(nn.ValueError);
     expect(() => a.prefetch(0)).toThrow(/prefetch: bufferSize must be a positive integer/);
     expect(() => a.take(1.5)).toThrow(/take: count must be an integer/);
     expect(() => a.skip('2' as unknown as number)).toThrow(nn.ValueError);
     expect(() => a.repeat(Number.NaN)).toThrow(/repeat: count must be an integer/);
-    expect(() => a.map(3 as unknown as () => 1)).toThrow(/map: transform must be a function/);
-    expect(() => nn.data.array(3 as unknown as number[])).toThrow(/data.array: expected an array/);
-    expect(() => nn.data.generator([1, 2] as unknown as () => Iterator<number>)).toThrow(/data.generator: expected a function/);
-    expect(() => nn.data.zip({ a, b: 3 as unknown as nn.data.Dataset })).toThrow(/data.zip: the leaves .* b is 3/);
-    await expect(nn.data.generator(() => 5 as unknown as Iterator<number>).toArray()).rejects.toThrow(/must return an iterator/);
-    await expect(a.repeat().toArray()).rejects.toThrow(/toArray: this dataset is endless/);
+    expect(() => a.map(3 as unknown as () => 1)).toThrow(/map: transform must be a function, got 3/);
+    expect(() => nn.data.array(3 as unknown as number[])).toThrow(/data.array: expected an array, got 3/);
+    expect(() => nn.data.generator([1, 2] as unknown as () => Iterator<number>)).toThrow(/data.generator: fn must be a function/);
+    expect(() => nn.data.zip({ a, b: 3 as unknown as nn.data.Dataset })).toThrow(/data.zip: the leaves must be datasets, but b is 3/);
+    await expect(nn.data.generator(() => 5 as unknown as Iterator<number>).toArray()).rejects.toThrow(/data.generator: fn must return an iterator, got 5/);
+    await expect(a.repeat().toArray()).rejects.toThrow(/toArray: the dataset is endless/);
     // batches of mismatched elements name the element and key
     await expect(nn.data.array([{ xs: [1, 2] }, { xs: [1, 2, 3] }]).batch(2).toArray()).rejects.toThrow(nn.ShapeError);
     await expect(nn.data.array([{ xs: nn.tensor([1, 2]) }, { xs: nn.tensor([1]) }]).batch(2).toArray())
-      .rejects.toThrow(/batch: element 1 \(at xs\) has shape \[1\], but element 0 has \[2\]/);
-    await expect(nn.data.array([{ xs: 1, ys: 2 }, { xs: 3 }]).batch(2).toArray()).rejects.toThrow(/element 1 has no key 'ys'/);
+      .rejects.toThrow(/batch: element 1 \(at xs\) is a tensor of shape \[1\], but element 0 is of shape \[2\]/);
+    await expect(nn.data.array([{ xs: 1, ys: 2 }, { xs: 3 }]).batch(2).toArray()).rejects.toThrow(/element 1 is an object with keys xs, but element 0 is an object with keys xs, ys/);
     await expect(nn.data.array([1, 2, 3, 'x']).batch(2).toArray()).rejects.toThrow(/element 3 is "x", but element 2 is a number/);
+    await expect(nn.data.array([[nn.tensor([1])], [nn.tensor([1]), nn.tensor([2])]]).batch(2).toArray()).rejects.toThrow(/element 1 is \[\{...\}, \{...\}\], but element 0 is a list of 1/);
+    await expect(nn.data.array([null, null]).batch(2).toArray()).rejects.toThrow(/batch: element 0 is null, which cannot be batched/);
     // the user's own error, the same object, from a generator and from map, through every stage
     const mine = new RangeError('sensor offline');
     const failing = nn.data.generator(function* () {

@@ -4,7 +4,7 @@
 // iteration starts its sources anew. A Dataset is an async iterable (`for await`), and has TF.js's `iterator()`
 // too, so fitDataset takes either.
 import { ShapeError, ValueError } from '../errors';
-import { intOption, show } from '../options';
+import { boolOption, intOption, show } from '../options';
 import { Rng } from '../random';
 import { Tensor, tensor } from '../tensor';
 
@@ -30,13 +30,22 @@ type Source<T> = () => AsyncIterator<T>;
 /** A dataset's size after take(count) or skip(count) as TF.js computes it: null (unknown) stays null. */
 const known = (size: number | null): size is number => size !== null;
 
-/** A count for take, skip and repeat: an integer (negative: TF.js's "all"), Infinity, or undefined. */
-function countOf(what: string, v: unknown): number | undefined {
-  if (v === undefined) return undefined;
-  if (typeof v !== 'number' || !(Number.isSafeInteger(v) || v === Infinity || v === -Infinity)) {
-    throw new ValueError(`${what} must be an integer (negative or undefined: ${what.startsWith('repeat') ? 'forever' : 'all elements'}), got ${show(v)}`);
-  }
-  return v;
+/** A count for take, skip and repeat: an integer or ±Infinity; negative or undefined (TF.js's "all") is Infinity. */
+function countOf(what: string, v: unknown): number {
+  if (v === undefined) return Infinity;
+  if (Math.abs(v as number) !== Infinity) integer(what, v);
+  return (v as number) < 0 ? Infinity : (v as number);
+}
+
+/** Throws unless `v` is a safe integer. */
+function integer(what: string, v: unknown): void {
+  if (!Number.isSafeInteger(v)) throw new ValueError(`${what} must be an integer, got ${show(v)}`);
+}
+
+/** Throws unless `f` is a function: `what` names the method and argument. */
+function fnOf<F>(what: string, f: F): F {
+  if (typeof f !== 'function') throw new ValueError(`${what} must be a function, got ${show(f)}`);
+  return f;
 }
 
 /** Ends an iterator that was not read to its end (a generator's finally blocks run). */
@@ -69,8 +78,7 @@ export class Dataset<T = unknown> implements AsyncIterable<T> {
    * const ds = new nn.data.Dataset(async function* () { yield 1; yield 2; }, 2);
    */
   constructor(source: () => AsyncIterator<T>, size: number | null = null) {
-    if (typeof source !== 'function') throw new ValueError(`Dataset: source must be a function returning an async iterator, got ${show(source)}`);
-    this.#source = source;
+    this.#source = fnOf('Dataset: source', source);
     this.size = size;
   }
 
@@ -99,11 +107,7 @@ export class Dataset<T = unknown> implements AsyncIterable<T> {
    * nn.data.array([1, 2, 3]).map((x) => ({ xs: [x], ys: [2 * x] }));
    */
   map<O>(transform: (value: T) => O): Dataset<O> {
-    if (typeof transform !== 'function') throw new ValueError(`map: transform must be a function, got ${show(transform)}`);
-    const base = this;
-    return new Dataset<O>(async function* () {
-      for await (const v of base) yield transform(v);
-    }, this.size);
+    return this.mapAsync(fnOf('map: transform', transform));
   }
 
   /**
@@ -113,7 +117,7 @@ export class Dataset<T = unknown> implements AsyncIterable<T> {
    * nn.data.array(['a.png', 'b.png']).mapAsync(async (file) => decode(await readFile(file)));
    */
   mapAsync<O>(transform: (value: T) => Promise<O> | O): Dataset<O> {
-    if (typeof transform !== 'function') throw new ValueError(`mapAsync: transform must be a function, got ${show(transform)}`);
+    fnOf('mapAsync: transform', transform);
     const base = this;
     return new Dataset<O>(async function* () {
       for await (const v of base) yield await transform(v);
@@ -127,7 +131,7 @@ export class Dataset<T = unknown> implements AsyncIterable<T> {
    * nn.data.array([1, 2, 3, 4]).filter((x) => x % 2 === 0);   // 2, 4
    */
   filter(predicate: (value: T) => boolean): Dataset<T> {
-    if (typeof predicate !== 'function') throw new ValueError(`filter: predicate must be a function, got ${show(predicate)}`);
+    fnOf('filter: predicate', predicate);
     const base = this;
     return new Dataset<T>(async function* () {
       for await (const v of base) if (predicate(v)) yield v;
@@ -149,7 +153,7 @@ export class Dataset<T = unknown> implements AsyncIterable<T> {
    */
   batch(batchSize: number, smallLastBatch = true): Dataset<unknown> {
     const n = intOption('batch: batchSize', batchSize, 1);
-    if (typeof smallLastBatch !== 'boolean') throw new ValueError(`batch: smallLastBatch must be true or false, got ${show(smallLastBatch)}`);
+    boolOption('batch: smallLastBatch', smallLastBatch, true);
     const base = this;
     const size = !known(this.size) || this.size === Infinity ? this.size
       : smallLastBatch ? Math.ceil(this.size / n) : Math.floor(this.size / n);
@@ -181,14 +185,9 @@ export class Dataset<T = unknown> implements AsyncIterable<T> {
    * await ds.toArray();   // the same permutation of 1..6 on every run
    */
   shuffle(bufferSize: number, seed?: number, reshuffleEachIteration = true): Dataset<T> {
-    if (typeof bufferSize !== 'number' || !Number.isSafeInteger(bufferSize) || bufferSize < 1) {
-      throw new ValueError(`shuffle: bufferSize must be a positive integer (the number of elements to draw from${known(this.size) && this.size !== Infinity
-        ? `; ${this.size}, this dataset's size, shuffles it uniformly` : ''}), got ${show(bufferSize)}`);
-    }
-    if (seed !== undefined && !Number.isSafeInteger(seed)) throw new ValueError(`shuffle: seed must be a safe integer, got ${show(seed)}`);
-    if (typeof reshuffleEachIteration !== 'boolean') {
-      throw new ValueError(`shuffle: reshuffleEachIteration must be true or false, got ${show(reshuffleEachIteration)}`);
-    }
+    intOption('shuffle: bufferSize', bufferSize, 1);
+    if (seed !== undefined) integer('shuffle: seed', seed);
+    boolOption('shuffle: reshuffleEachIteration', reshuffleEachIteration, true);
     const streams = new Rng(seed ?? Math.floor(Math.random() * 2 ** 32));
     const fixed = reshuffleEachIteration ? undefined : streams.fork().getState();
     const base = this;
@@ -226,8 +225,7 @@ export class Dataset<T = unknown> implements AsyncIterable<T> {
    * nn.data.array([1, 2, 3, 4]).take(2);   // 1, 2
    */
   take(count?: number): Dataset<T> {
-    const c = countOf('take: count', count);
-    const limit = c === undefined || c < 0 ? Infinity : c;
+    const limit = countOf('take: count', count);
     const size = !known(this.size) ? null : Math.min(this.size, limit);
     const base = this;
     return new Dataset<T>(async function* () {
@@ -247,8 +245,7 @@ export class Dataset<T = unknown> implements AsyncIterable<T> {
    * nn.data.array([1, 2, 3, 4]).skip(3);   // 4
    */
   skip(count?: number): Dataset<T> {
-    const c = countOf('skip: count', count);
-    const skipped = c === undefined || c < 0 ? Infinity : c;
+    const skipped = countOf('skip: count', count);
     // an endless dataset stays endless unless all of it is skipped
     const size = !known(this.size) ? null : skipped === Infinity ? 0 : Math.max(0, this.size - skipped);
     const base = this;
@@ -267,8 +264,7 @@ export class Dataset<T = unknown> implements AsyncIterable<T> {
    * nn.data.array([1, 2]).repeat().take(5);   // 1, 2, 1, 2, 1
    */
   repeat(count?: number): Dataset<T> {
-    const c = countOf('repeat: count', count);
-    const times = c === undefined || c < 0 ? Infinity : c;
+    const times = countOf('repeat: count', count);
     const size = times === 0 ? 0 : !known(this.size) ? null : this.size === 0 ? 0 : this.size * times;
     const base = this;
     return new Dataset<T>(async function* () {
@@ -326,7 +322,7 @@ export class Dataset<T = unknown> implements AsyncIterable<T> {
    * nn.data.array([1, 2]).concatenate(nn.data.array([3]));   // 1, 2, 3
    */
   concatenate(other: Dataset<T>): Dataset<T> {
-    if (!(other instanceof Dataset)) throw new ValueError(`concatenate: expected an nn.data Dataset, got ${show(other)}`);
+    if (!(other instanceof Dataset)) throw new ValueError(`concatenate: expected a Dataset, got ${show(other)}`);
     const size = this.size === Infinity || other.size === Infinity ? Infinity
       : known(this.size) && known(other.size) ? this.size + other.size : null;
     const base = this;
@@ -343,11 +339,8 @@ export class Dataset<T = unknown> implements AsyncIterable<T> {
    * await nn.data.array([1, 2, 3]).forEachAsync((x) => console.log(x));
    */
   async forEachAsync(f: (value: T) => unknown): Promise<void> {
-    if (typeof f !== 'function') throw new ValueError(`forEachAsync: expected a function, got ${show(f)}`);
-    for await (const v of this) {
-      const r = f(v);
-      if (r && typeof (r as Promise<unknown>).then === 'function') await r;
-    }
+    fnOf('forEachAsync: f', f);
+    for await (const v of this) await f(v);
   }
 
   /**
@@ -357,7 +350,7 @@ export class Dataset<T = unknown> implements AsyncIterable<T> {
    * await nn.data.array([1, 2, 3]).skip(1).toArray();   // [2, 3]
    */
   async toArray(): Promise<T[]> {
-    if (this.size === Infinity) throw new ValueError('toArray: this dataset is endless (size Infinity); take(n) first');
+    if (this.size === Infinity) throw new ValueError('toArray: the dataset is endless; take(n) first');
     const out: T[] = [];
     for await (const v of this) out.push(v);
     return out;
@@ -371,7 +364,7 @@ export class Dataset<T = unknown> implements AsyncIterable<T> {
  * const ds = nn.data.array([{ xs: [0, 1], ys: [1] }, { xs: [1, 1], ys: [0] }]);
  */
 export function array<T>(items: readonly T[]): Dataset<T> {
-  if (!Array.isArray(items)) throw new ValueError(`data.array: expected an array of elements, got ${show(items)}`);
+  if (!Array.isArray(items)) throw new ValueError(`data.array: expected an array, got ${show(items)}`);
   return new Dataset<T>(async function* () {
     yield* items;
   }, items.length);
@@ -398,31 +391,19 @@ export type AnyIterator<T> = Iterator<T> | AsyncIterator<T> | Iterable<T> | Asyn
  * });
  */
 export function generator<T>(fn: () => AnyIterator<T>): Dataset<T> {
-  if (typeof fn !== 'function') {
-    throw new ValueError(`data.generator: expected a function returning an iterator (a generator function), got ${show(fn)}`);
-  }
+  fnOf('data.generator: fn', fn);
   return new Dataset<T>(async function* () {
-    const it = fn() as unknown;
-    if (it !== null && typeof it === 'object') {
-      const o = it as Record<symbol | string, unknown>;
-      if (typeof o[Symbol.asyncIterator] === 'function') {
-        yield* it as AsyncIterable<T>;
-        return;
-      }
-      if (typeof o[Symbol.iterator] === 'function') {
-        yield* it as Iterable<T>;
-        return;
-      }
-      if (typeof o.next === 'function') {
-        const next = it as Iterator<T> | AsyncIterator<T>;
-        for (;;) {
-          const r = await next.next();
-          if (r.done) return;
-          yield r.value;
-        }
-      }
+    const it = fn() as unknown as Record<symbol | string, unknown> | null;
+    if (typeof it?.[Symbol.asyncIterator] === 'function' || typeof it?.[Symbol.iterator] === 'function') {
+      yield* it as unknown as AsyncIterable<T>;
+      return;
     }
-    throw new ValueError(`data.generator: the function must return an iterator (call a generator function, or return an object with next()), got ${show(it)}`);
+    if (typeof it?.next !== 'function') throw new ValueError(`data.generator: fn must return an iterator, got ${show(it)}`);
+    for (;;) {
+      const r = await (it as unknown as AsyncIterator<T>).next();
+      if (r.done) return;
+      yield r.value;
+    }
   }, null);
 }
 
@@ -453,9 +434,8 @@ export function zip(...datasets: DatasetContainer[]): Dataset<unknown> {
     if (c !== null && typeof c === 'object' && !ArrayBuffer.isView(c) && !(c instanceof Tensor)) {
       return Object.fromEntries(Object.entries(c).map(([k, v]) => [k, shape(v, path ? `${path}.${k}` : k)]));
     }
-    throw new ValueError(`data.zip: the leaves of what zip takes must be datasets, but ${path || 'its argument'} is ${show(c)}`);
+    throw new ValueError(`data.zip: the leaves must be datasets, but ${path || 'the argument'} is ${show(c)}`);
   };
-  if (root === null || typeof root !== 'object') throw new ValueError(`data.zip: expected datasets, a list or an object of them, got ${show(root)}`);
   const layout = shape(root, '');
   const sizes = leaves.map((d) => d.size);
   const size = sizes.length === 0 ? 0 : sizes.some((s) => s === null) ? null : Math.min(...(sizes as number[]));
@@ -483,21 +463,25 @@ export function zip(...datasets: DatasetContainer[]): Dataset<unknown> {
 
 /** True for a value batched as one tensor (or a list of strings) rather than recursed into. */
 function isLeaf(v: unknown): boolean {
-  if (v === null || typeof v !== 'object') return true;
-  if (v instanceof Tensor || ArrayBuffer.isView(v)) return true;
+  if (!isObject(v) || v instanceof Tensor || ArrayBuffer.isView(v)) return true;
   // a list of numbers (nested to any depth) is one tensor; a list holding a tensor or an object is a structure
   if (Array.isArray(v)) {
-    for (const item of v) {
-      let x: unknown = item;
+    for (let x of v) {
       while (Array.isArray(x) && x.length > 0) x = x[0];
-      if (x !== null && typeof x === 'object' && !Array.isArray(x)) return false;
+      if (isObject(x) && !Array.isArray(x)) return false;
     }
     return true;
   }
   return false;
 }
 
-const where = (first: number, i: number, path: string) => `element ${first + i}${path ? ` (at ${path})` : ''}`;
+const isObject = (v: unknown): v is object => v !== null && typeof v === 'object';
+
+/** The ShapeError for element `first + i` of a batch (at `path`), which is `r` where element `first` is `want`. */
+function unlike(first: number, i: number, path: string, r: unknown, want: string): never {
+  const got = r instanceof Tensor ? `a tensor of shape [${r.shape.join(', ')}]` : show(r);
+  throw new ShapeError(`batch: element ${first + i}${path ? ` (at ${path})` : ''} is ${got}, but element ${first} is ${want}`);
+}
 
 /** Stacks the batch's rows (elements first .. first + rows.length − 1 of the dataset) as TF.js's batch does. */
 function stackRows(rows: readonly unknown[], first: number, path = ''): unknown {
@@ -505,19 +489,14 @@ function stackRows(rows: readonly unknown[], first: number, path = ''): unknown 
   if (isLeaf(example)) return stackLeaves(rows, first, path);
   if (Array.isArray(example)) {
     rows.forEach((r, i) => {
-      if (!Array.isArray(r) || r.length !== example.length) {
-        throw new ShapeError(`batch: ${where(first, i, path)} is ${show(r)}, but element ${first}${path ? `'s ${path}` : ''} is a list of ${example.length}`);
-      }
+      if (!Array.isArray(r) || r.length !== example.length) unlike(first, i, path, r, `a list of ${example.length}`);
     });
     return example.map((_, j) => stackRows(rows.map((r) => (r as unknown[])[j]), first, `${path}[${j}]`));
   }
   const keys = Object.keys(example as object);
   const out: Record<string, unknown> = {};
   rows.forEach((r, i) => {
-    if (r === null || typeof r !== 'object' || Array.isArray(r) || r instanceof Tensor || ArrayBuffer.isView(r)) {
-      throw new ShapeError(`batch: ${where(first, i, path)} is ${show(r)}, but element ${first}${path ? `'s ${path}` : ''} is an object with keys ${keys.join(', ')}`);
-    }
-    for (const k of keys) if (!Object.hasOwn(r, k)) throw new ShapeError(`batch: ${where(first, i, path)} has no key '${k}', which element ${first} has`);
+    if (isLeaf(r) || Array.isArray(r) || keys.some((k) => !Object.hasOwn(r as object, k))) unlike(first, i, path, r, show(example));
   });
   for (const k of keys) out[k] = stackRows(rows.map((r) => (r as Record<string, unknown>)[k]), first, path ? `${path}.${k}` : k);
   return out;
@@ -526,50 +505,30 @@ function stackRows(rows: readonly unknown[], first: number, path = ''): unknown 
 /** One leaf of a batch: tensors stacked, numbers / booleans / number arrays into a tensor, strings into a list. */
 function stackLeaves(rows: readonly unknown[], first: number, path: string): unknown {
   const example = rows[0];
-  if (typeof example === 'string') {
+  const kind = typeof example;
+  if (kind === 'string' || kind === 'number' || kind === 'boolean') {
     rows.forEach((r, i) => {
-      if (typeof r !== 'string') throw new ShapeError(`batch: ${where(first, i, path)} is ${show(r)}, but element ${first} is a string`);
+      if (typeof r !== kind && (kind === 'string' || (typeof r !== 'number' && typeof r !== 'boolean'))) unlike(first, i, path, r, `a ${kind}`);
     });
-    return [...rows];
+    return kind === 'string' ? [...rows] : new Tensor(Float32Array.from(rows as number[], Number), [rows.length]);
   }
   if (example instanceof Tensor || ArrayBuffer.isView(example)) {
-    const parts = rows.map((r, i) => {
-      if (r instanceof Tensor) return r;
-      if (ArrayBuffer.isView(r) && !(r instanceof DataView)) return tensor(r as Float32Array);
-      throw new ShapeError(`batch: ${where(first, i, path)} is ${show(r)}, but element ${first} is a ${example instanceof Tensor ? 'tensor' : 'typed array'}`);
-    });
+    const parts = rows.map((r, i) => (r instanceof Tensor ? r : ArrayBuffer.isView(r) && !(r instanceof DataView) ? tensor(r as Float32Array)
+      : unlike(first, i, path, r, 'a tensor')));
     const shape = parts[0].shape;
     const size = parts[0].size;
     const data = new Float32Array(size * parts.length);
     parts.forEach((t, i) => {
-      if (t.shape.length !== shape.length || t.shape.some((d, j) => d !== shape[j])) {
-        throw new ShapeError(`batch: ${where(first, i, path)} has shape [${t.shape.join(', ')}], but element ${first} has [${shape.join(', ')}]; ` +
-          'the elements of a batch must have one shape');
-      }
+      if (t.shape.length !== shape.length || t.shape.some((d, j) => d !== shape[j])) unlike(first, i, path, t, `of shape [${shape.join(', ')}]`);
       data.set(t.data, i * size);
     });
     return new Tensor(data, [parts.length, ...shape]);
   }
-  if (example === null || example === undefined) {
-    throw new ValueError(`batch: ${where(first, 0, path)} is ${show(example)}; a batch is made of tensors, numbers, arrays and objects of them`);
+  if (!Array.isArray(example)) throw new ValueError(`batch: element ${first}${path ? ` (at ${path})` : ''} is ${show(example)}, which cannot be batched`);
+  try {
+    return tensor(rows as number[][]);
+  } catch (e) {
+    if (e instanceof Error) e.message = e.message.replace(/^tensor/, `batch: elements ${first}..${first + rows.length - 1}${path ? ` at ${path}` : ''}`);
+    throw e;
   }
-  if (typeof example === 'number' || typeof example === 'boolean') {
-    const data = new Float32Array(rows.length);
-    rows.forEach((r, i) => {
-      if (typeof r !== 'number' && typeof r !== 'boolean') {
-        throw new ShapeError(`batch: ${where(first, i, path)} is ${show(r)}, but element ${first} is a ${typeof example}`);
-      }
-      data[i] = Number(r);
-    });
-    return new Tensor(data, [rows.length]);
-  }
-  if (Array.isArray(example)) {
-    try {
-      return tensor(rows as number[][]);
-    } catch (e) {
-      if (e instanceof Error) e.message = e.message.replace(/^tensor/, `batch: elements ${first}..${first + rows.length - 1}${path ? ` at ${path}` : ''}`);
-      throw e;
-    }
-  }
-  throw new ValueError(`batch: ${where(first, 0, path)} is ${show(example)}, which cannot be batched`);
 }

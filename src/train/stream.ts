@@ -20,10 +20,7 @@ export function isDataset(v: unknown): boolean {
 
 /** Throws unless `v` is a dataset fitDataset can read. */
 export function checkDataset(v: unknown, what: string): void {
-  if (!isDataset(v) || typeof v === 'string') {
-    throw new ValueError(`${what} must be a dataset: an nn.data Dataset, a sync or async iterable of { xs, ys } batches, ` +
-      `or a TF.js dataset, got ${show(v)}`);
-  }
+  if (!isDataset(v)) throw new ValueError(`${what} must be a dataset (an iterable of { xs, ys } batches), got ${show(v)}`);
 }
 
 /** A new iteration over `dataset` (see the file's comment). */
@@ -33,11 +30,10 @@ export async function openBatches(dataset: unknown): Promise<BatchReader> {
   if (typeof o[Symbol.asyncIterator] === 'function') it = (o[Symbol.asyncIterator] as () => AsyncIterator<unknown>).call(dataset);
   else if (typeof o[Symbol.iterator] === 'function') it = (o[Symbol.iterator] as () => Iterator<unknown>).call(dataset);
   else it = await (o.iterator as () => Promise<{ next(): Promise<IteratorResult<unknown>> }>).call(dataset);
-  if (!it || typeof it.next !== 'function') throw new ValueError(`the dataset's iterator has no next() method, got ${show(it)}`);
   return {
     next: async () => {
       const r = (await it.next()) as IteratorResult<unknown> | undefined;
-      if (!r || typeof r !== 'object') throw new ValueError(`the dataset's iterator gave ${show(r)} instead of { value, done }`);
+      if (!r || typeof r !== 'object') throw new ValueError(`the dataset's iterator gave ${show(r)}, not { value, done }`);
       return r;
     },
     close: async () => {
@@ -66,9 +62,8 @@ export async function readBatch(reader: BatchReader, call: string, epoch: number
 /** The { xs, ys } of a batch the dataset gave, or a ValueError naming the batch. */
 export function batchParts(value: unknown, call: string, batch: number): { xs: unknown; ys: unknown } {
   const v = value as { xs?: unknown; ys?: unknown } | null;
-  if (v === null || typeof v !== 'object' || Array.isArray(v) || v.xs === undefined || v.xs === null || v.ys === undefined || v.ys === null) {
-    throw new ValueError(`${call}: batch ${batch} of the dataset is ${show(value)}; a dataset for ${call} gives objects { xs, ys }, ` +
-      'each a tensor (or nested arrays), a list of them in input / output order, or a map by input / output name');
+  if (v === null || typeof v !== 'object' || Array.isArray(v) || v.xs == null || v.ys == null) {
+    throw new ValueError(`${call}: batch ${batch} of the dataset is ${show(value)}, not an object { xs, ys }`);
   }
   return { xs: v.xs, ys: v.ys };
 }
