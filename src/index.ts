@@ -33,6 +33,7 @@ export {
   type RandomCropConfig, type CenterCropConfig, type RandomConfig, type FillConfig, type FillMode, type Interpolation,
 } from './layers/index';
 export { UpSampling2D, Resizing, type UpSampling2DConfig, type ResizingConfig, type DataFormat } from './layers/index';
+export { Conv2DTranspose, type Conv2DTransposeConfig } from './layers/index';
 export { l2, type Regularizer } from './layers/regularizers';
 export {
   sequential, Sequential, model, LayersModel, History, type CompileConfig, type FitConfig, type SequentialConfig, type ModelConfig,

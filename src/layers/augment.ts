@@ -8,8 +8,9 @@ import type { Kernels } from '../backend/types';
 import { ShapeError, ValueError } from '../errors';
 import { intOption, numberOption, optionsOf, show } from '../options';
 import { Rng } from '../random';
-import { imageShape } from './depthwise';
-import { Layer, type LayerBinding, type LayerConfig } from './layer';
+import { imageShape } from './conv';
+import { copyBlock } from './image';
+import { inputConfig, Layer, type LayerBinding, type LayerConfig } from './layer';
 
 /**
  * How a geometric augmentation fills the pixels it brings in from outside the image (Keras's fill_mode).
@@ -27,7 +28,6 @@ export type FillMode = 'reflect' | 'wrap' | 'constant' | 'nearest';
 export type Interpolation = 'bilinear' | 'nearest';
 
 const FILL_CODES: Record<FillMode, number> = { constant: 0, reflect: 1, wrap: 2, nearest: 3 };
-const inputConfig = (l: Layer) => (l.inputShape ? { batchInputShape: [null, ...l.inputShape] } : {});
 /** Bytes of the per-image transforms (6 f32 each), kept from forward for backward. */
 const transformBytes = (rows: number) => Math.ceil((rows * 24) / 16) * 16;
 
@@ -475,20 +475,14 @@ export class CenterCrop extends Layer {
   forward(k: Kernels, b: LayerBinding, rows: number): void {
     const [h, w, c] = this.s;
     const [top, left] = this.offsets;
-    for (let r = 0; r < rows; r++) {
-      const from = b.x + (r * h * w + top * w + left) * c * 4;
-      k.f32_copy_strided(from, w * c, b.y + r * this.height * this.width * c * 4, this.width * c, this.height, this.width * c);
-    }
+    copyBlock(k, b.y, b.x, rows, this.height, this.width, c, h, w, top, left, false);
   }
   backward(k: Kernels, b: LayerBinding, rows: number): void {
     if (b.dx === 0) return;
     const [h, w, c] = this.s;
     const [top, left] = this.offsets;
     k.f32_fill(b.dx, rows * h * w * c, 0);
-    for (let r = 0; r < rows; r++) {
-      const to = b.dx + (r * h * w + top * w + left) * c * 4;
-      k.f32_copy_strided(b.dy + r * this.height * this.width * c * 4, this.width * c, to, w * c, this.height, this.width * c);
-    }
+    copyBlock(k, b.dy, b.dx, rows, this.height, this.width, c, h, w, top, left, true);
   }
   getConfig(): Record<string, unknown> { return { height: this.height, width: this.width, ...inputConfig(this) }; }
 }

@@ -35,7 +35,8 @@ export function outputGeometry(size: number, k: number, stride: number, dilation
   return { out, pad: Math.floor(total / 2) };
 }
 
-function image(layer: Layer, inShape: number[]): [number, number, number] {
+/** An image shape [height, width, channels], or a ShapeError naming the layer. */
+export function imageShape(layer: Layer, inShape: number[]): [number, number, number] {
   if (inShape.length !== 3) {
     throw new ShapeError(`layer '${layer.name}' (${layer.className}) expects images [height, width, channels], got input shape [${inShape.join(', ')}]`);
   }
@@ -131,7 +132,7 @@ export abstract class Convolution extends Layer {
     return p;
   }
 
-  private get patch(): number {
+  protected get patch(): number {
     return this.g.kh * this.g.kw * this.g.c;
   }
 
@@ -142,7 +143,8 @@ export abstract class Convolution extends Layer {
 
   override get softmaxOutput(): boolean { return this.act.softmax; }
 
-  private cols(k: Kernels, from: number, to: number, rows: number, back: boolean): void {
+  /** im2col (back = false) or its adjoint col2im (back = true) over the geometry g. */
+  protected cols(k: Kernels, from: number, to: number, rows: number, back: boolean): void {
     const { h, w, c, oh, ow, padTop, padLeft, kh, kw, sh, sw, dh, dw } = this.g;
     const f = back ? k.f32_col2im : k.f32_im2col;
     f(from, to, rows, h, w, c, kh, kw, sh, sw, dh, dw, padTop, padLeft, oh, ow);
@@ -210,8 +212,8 @@ export abstract class Convolution extends Layer {
  * nn.layers.conv2d({ filters: 8, kernelSize: 5, activation: 'relu', inputShape: [28, 28, 1] });
  */
 export class Conv2D extends Convolution {
-  /** Always 'Conv2D'. */
-  readonly className = 'Conv2D';
+  /** 'Conv2D' (or a subclass's name). */
+  readonly className: string = 'Conv2D';
   /** Window size `[height, width]`. */
   readonly kernelSize: [number, number];
   /** Step between windows `[height, width]`. */
@@ -221,9 +223,10 @@ export class Conv2D extends Convolution {
   /** Spacing between kernel taps `[height, width]`. */
   readonly dilationRate: [number, number];
 
-  constructor(config: Conv2DConfig) {
-    const c = optionsOf<Conv2DConfig>('conv2d', config);
-    super(c, 'conv2d');
+  /** @param prefix the start of a generated name; factory, the factory's name in errors (a subclass's) */
+  constructor(config: Conv2DConfig, prefix = 'conv2d', factory = 'conv2d') {
+    const c = optionsOf<Conv2DConfig>(factory, config);
+    super(c, prefix);
     this.kernelSize = pair(this.name, 'kernelSize', c.kernelSize);
     this.strides = pair(this.name, 'strides', c.strides, [1, 1]);
     this.padding = checkName('padding', c.padding ?? 'valid', PADDINGS);
@@ -234,7 +237,7 @@ export class Conv2D extends Convolution {
   }
 
   protected computeOutputShape(inShape: number[]): number[] {
-    const [h, w, c] = image(this, inShape);
+    const [h, w, c] = imageShape(this, inShape);
     const [kh, kw] = this.kernelSize;
     const [dh, dw] = this.dilationRate;
     const [sh, sw] = this.strides;
@@ -291,7 +294,7 @@ abstract class Pooling2D extends Layer {
     this.padding = checkName('padding', c.padding ?? 'valid', PADDINGS);
   }
   protected computeOutputShape(inShape: number[]): number[] {
-    const [h, w, c] = image(this, inShape);
+    const [h, w, c] = imageShape(this, inShape);
     const gy = outputGeometry(h, this.poolSize[0], this.strides[0], 1, this.padding);
     const gx = outputGeometry(w, this.poolSize[1], this.strides[1], 1, this.padding);
     if (gy.out <= 0 || gx.out <= 0) {
@@ -364,7 +367,7 @@ export class GlobalAveragePooling2D extends Layer {
   private c = 0;
   constructor(c?: LayerConfig) { super(c, 'global_average_pooling2d'); }
   protected computeOutputShape(inShape: number[]): number[] {
-    const [h, w, c] = image(this, inShape);
+    const [h, w, c] = imageShape(this, inShape);
     this.hw = h * w;
     this.c = c;
     return [c];

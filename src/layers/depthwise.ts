@@ -3,7 +3,7 @@ import { Act, type Kernels } from '../backend/types';
 import { checkName, ShapeError, UnknownNameError, ValueError } from '../errors';
 import { INITIALIZER_NAMES, type InitializerName } from '../initializers';
 import { boolOption, optionsOf, show } from '../options';
-import { outputGeometry, pair, type Padding } from './conv';
+import { imageShape, outputGeometry, pair, type Padding } from './conv';
 import { checkPositiveInt, Layer, type LayerBinding, type LayerConfig, type ParamSpec } from './layer';
 import type { Regularizer } from './regularizers';
 
@@ -28,13 +28,6 @@ export function l2Of(layer: string, option: string, r: Regularizer | undefined):
   return v;
 }
 
-/** [height, width, channels] of an image input, or a ShapeError naming the layer. */
-export function imageShape(layer: Layer, inShape: number[]): [number, number, number] {
-  if (inShape.length !== 3) {
-    throw new ShapeError(`layer '${layer.name}' (${layer.className}) expects images [height, width, channels], got input shape [${inShape.join(', ')}]`);
-  }
-  return [inShape[0], inShape[1], inShape[2]];
-}
 
 /** Window geometry of a depthwise convolution, as the kernels take it after n. */
 interface DwGeometry {

@@ -1,10 +1,9 @@
 import type { Kernels } from '../backend/types';
 import { ShapeError, ValueError } from '../errors';
 import { numberOption, optionsOf, show } from '../options';
-import { imageShape } from './depthwise';
-import { Layer, type LayerBinding, type LayerConfig, sizeOf } from './layer';
+import { imageShape } from './conv';
+import { inputConfig, Layer, type LayerBinding, type LayerConfig, sizeOf } from './layer';
 
-const inputConfig = (l: Layer) => (l.inputShape ? { batchInputShape: [null, ...l.inputShape] } : {});
 
 /** [[top, bottom], [left, right]] from a number, a pair (symmetric per axis) or the pair of pairs (Keras's forms). */
 function borders(layer: string, option: string, v: unknown, fallback: number): [[number, number], [number, number]] {

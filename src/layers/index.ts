@@ -31,6 +31,7 @@ import {
   RandomZoom, type CenterCropConfig, type RandomContrastConfig, type RandomCropConfig, type RandomFlipConfig,
   type RandomRotationConfig, type RandomTranslationConfig, type RandomZoomConfig,
 } from './augment';
+import { CONV2D_TRANSPOSE_OPTIONS, Conv2DTranspose, type Conv2DTransposeConfig } from './conv-transpose';
 import { Resizing, RESIZING_OPTIONS, UP_SAMPLING2D_OPTIONS, UpSampling2D, type ResizingConfig, type UpSampling2DConfig } from './resize';
 
 export { Layer, Node, SymbolicTensor, type LayerBinding, type ParamSpec, type LayerConfig } from './layer';
@@ -47,6 +48,7 @@ export {
   type RandomCropConfig, type CenterCropConfig, type RandomConfig, type FillConfig, type FillMode, type Interpolation,
 } from './augment';
 export { UpSampling2D, Resizing, type UpSampling2DConfig, type ResizingConfig, type DataFormat } from './resize';
+export { Conv2DTranspose, type Conv2DTransposeConfig } from './conv-transpose';
 export { Dense, Activation, type ActivationConfig, type DenseConfig } from './dense';
 export { Embedding, type EmbeddingConfig } from './embedding';
 export {
@@ -371,12 +373,20 @@ export const layers = {
    * nn.layers.resizing({ height: 224, width: 224, inputShape: [256, 320, 3] });
    */
   resizing: (c: ResizingConfig) => new Resizing(strict('resizing', c, RESIZING_OPTIONS)),
+  /**
+   * The transposed 2-D convolution (kernel `[kh, kw, filters, inChannels]`): strides enlarge the image, as in decoders.
+   *
+   * @example
+   * nn.layers.conv2dTranspose({ filters: 8, kernelSize: 3, strides: 2, padding: 'same', activation: 'relu' });
+   */
+  conv2dTranspose: (c: Conv2DTransposeConfig) => new Conv2DTranspose(strict('conv2dTranspose', c, CONV2D_TRANSPOSE_OPTIONS)),
 };
 export { layerFromJSON, registerLayer, SERIALIZABLE_LAYERS, type LayerJSON } from './serialize';
 export {
   DEPTHWISE_CONV2D_OPTIONS, SEPARABLE_CONV2D_OPTIONS, ZERO_PADDING2D_OPTIONS, CROPPING2D_OPTIONS, RESCALING_OPTIONS, RELU_OPTIONS,
   RANDOM_FLIP_OPTIONS, RANDOM_ROTATION_OPTIONS, RANDOM_TRANSLATION_OPTIONS, RANDOM_ZOOM_OPTIONS, RANDOM_CONTRAST_OPTIONS,
   RANDOM_CROP_OPTIONS, CENTER_CROP_OPTIONS, UP_SAMPLING2D_OPTIONS, RESIZING_OPTIONS,
+  CONV2D_TRANSPOSE_OPTIONS,
 };
 export {
   DENSE_OPTIONS, ACTIVATION_OPTIONS, CONV2D_OPTIONS, POOLING2D_OPTIONS, BASE_OPTIONS, RESHAPE_OPTIONS, DROPOUT_OPTIONS,

@@ -83,6 +83,9 @@ function uniqueName(prefix: string): string {
   return `${prefix}_${n}`;
 }
 
+/** A config's `batchInputShape: [null, ...inputShape]` when the layer was given an input shape, else nothing. */
+export const inputConfig = (l: { readonly inputShape: number[] | undefined }) => (l.inputShape ? { batchInputShape: [null, ...l.inputShape] } : {});
+
 export const sizeOf = (shape: readonly number[]) => shape.reduce((a, b) => a * b, 1);
 
 /** A non-empty shape of positive integers holding at most MAX_VALUES values. */

@@ -7,12 +7,10 @@ import type { Kernels } from '../backend/types';
 import { ShapeError } from '../errors';
 import { boolOption, intOption, optionsOf } from '../options';
 import { centralWindow, choice, type Interpolation } from './augment';
-import { pair } from './conv';
-import { imageShape } from './depthwise';
+import { imageShape, pair } from './conv';
 import { copyBlock } from './image';
-import { Layer, type LayerBinding, type LayerConfig } from './layer';
+import { inputConfig, Layer, type LayerBinding, type LayerConfig } from './layer';
 
-const inputConfig = (l: Layer) => (l.inputShape ? { batchInputShape: [null, ...l.inputShape] } : {});
 const align16 = (bytes: number) => Math.ceil(bytes / 16) * 16;
 /** f32_image_transform's fill code that clamps coordinates to the edge pixels. */
 const CLAMP = 3;

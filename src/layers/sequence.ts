@@ -5,7 +5,7 @@ import type { Kernels } from '../backend/types';
 import { checkName, ShapeError, ValueError } from '../errors';
 import { MAX_VALUES, optionsOf, show } from '../options';
 import { Convolution, outputGeometry, type ConvolutionConfig, type Padding } from './conv';
-import { checkPositiveInt, Layer, sizeOf, type LayerBinding, type LayerConfig } from './layer';
+import { checkPositiveInt, inputConfig, Layer, sizeOf, type LayerBinding, type LayerConfig } from './layer';
 
 /** The options nn.layers.conv1d takes. */
 export const CONV1D_OPTIONS = ['filters', 'kernelSize', 'strides', 'padding', 'dilationRate', 'activation', 'alpha',
@@ -46,7 +46,6 @@ function sequence(layer: Layer, inShape: number[]): [number, number] {
   return [inShape[0], inShape[1]];
 }
 
-const inputConfig = (l: Layer) => (l.inputShape ? { batchInputShape: [null, ...l.inputShape] } : {});
 
 /**
  * Options of {@link layers}.conv1d. Sizes are a number or an array of one number.

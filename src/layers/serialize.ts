@@ -11,6 +11,7 @@ import { DepthwiseConv2D, SeparableConv2D } from './depthwise';
 import { Cropping2D, GlobalMaxPooling2D, ReLU, Rescaling, ZeroPadding2D } from './image';
 import { CenterCrop, RandomContrast, RandomCrop, RandomFlip, RandomRotation, RandomTranslation, RandomZoom } from './augment';
 import { Resizing, UpSampling2D } from './resize';
+import { Conv2DTranspose } from './conv-transpose';
 
 /**
  * A layer as JSON: Keras/TF.js `{ className, config }`, as {@link Layer.toJSON} writes it.
@@ -72,6 +73,7 @@ const FACTORIES: Record<string, Factory> = {
   CenterCrop: (c) => new CenterCrop(c as never),
   UpSampling2D: (c) => new UpSampling2D(c as never),
   Resizing: (c) => new Resizing(c as never),
+  Conv2DTranspose: (c) => new Conv2DTranspose(c as never),
   InputLayer: (c) => {
     const { inputShape, name, dtype, sparse, ...rest } = c as { inputShape?: unknown; name?: string; dtype?: unknown; sparse?: unknown };
     if (dtype !== undefined && dtype !== 'float32') throw new FormatError(`InputLayer '${name}': dtype ${JSON.stringify(dtype)} is not supported (float32 only)`);
