@@ -1,15 +1,17 @@
-// Builds the demo into demo/dist: the page, its script bundled with esbuild against the built package
-// (dist/browser.js, as a user's browser bundle would get it), its sources (code/, which the page links to) and
-// the MNIST subset. `node demo/build.mjs`.
-import { copyFileSync, existsSync, mkdirSync } from 'node:fs';
+// Builds the demo into demo/dist: the pages (index.html: MNIST; teach.html: "teach it"), their scripts bundled
+// with esbuild against the built package (dist/browser.js, as a user's browser bundle would get it), their sources
+// (code/, which the pages link to), the MNIST subset, and the "teach it" page's base network, trained here with
+// the built package (dist/index.js) on drawn shapes and saved in teach/base/. `node demo/build.mjs`.
+import { copyFileSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import * as esbuild from 'esbuild';
 import { writeDemoData } from '../scripts/demo-data.mjs';
+import { trainTeachBase } from './teach-base.mjs';
 
 const here = fileURLToPath(new URL('.', import.meta.url));
 /** The page's sources, copied to code/ for its "the code that runs this page" links. */
-const CODE = ['main.ts', 'views.ts', 'pad.ts', 'digit.ts', 'chart.ts'];
+const CODE = ['main.ts', 'views.ts', 'pad.ts', 'digit.ts', 'chart.ts', 'teach.ts', 'teach-base.mjs', 'shapes.mjs'];
 
 /**
  * outDir: where the site goes; packageDir: the folder whose dist/browser.js is the neurite to bundle
@@ -24,19 +26,26 @@ export async function buildDemo({ outDir = join(here, 'dist'), packageDir = reso
     setup(b) { b.onResolve({ filter: /^neurite$/ }, () => ({ path: entry })); },
   };
   await esbuild.build({
-    entryPoints: [join(here, 'main.ts')], bundle: true, format: 'esm', target: 'es2022', platform: 'browser',
-    outfile: join(outDir, 'main.js'), minify: true, plugins: [useBuiltPackage], logLevel: 'warning',
+    entryPoints: { main: join(here, 'main.ts'), teach: join(here, 'teach.ts') }, bundle: true, format: 'esm', target: 'es2022',
+    platform: 'browser', outdir: outDir, minify: true, plugins: [useBuiltPackage], logLevel: 'warning',
   });
-  for (const f of ['index.html', 'style.css']) copyFileSync(join(here, f), join(outDir, f));
+  for (const f of ['index.html', 'teach.html', 'style.css', 'teach.css']) copyFileSync(join(here, f), join(outDir, f));
+  // the "teach it" page's base: trained with the built package, saved as model.json + weights, described in info.json
+  const nn = await import(pathToFileURL(join(packageDir, 'dist', 'index.js')).href);
+  const baseDir = join(outDir, 'teach', 'base');
+  mkdirSync(baseDir, { recursive: true });
+  const base = await trainTeachBase(nn, baseDir);
+  writeFileSync(join(baseDir, 'info.json'), `${JSON.stringify(base)}\n`);
   // the page links to the code that runs it: its own sources, served as text next to it
   mkdirSync(join(outDir, 'code'), { recursive: true });
   for (const f of CODE) copyFileSync(join(here, f), join(outDir, 'code', f));
   const data = writeDemoData(join(outDir, 'data'), train, test);
-  return { outDir, data };
+  return { outDir, data, base };
 }
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === resolve(process.argv[1])) {
-  const { outDir, data } = await buildDemo();
+  const { outDir, data, base } = await buildDemo();
   const mb = Object.values(data).reduce((a, b) => a + b, 0) / 1e6;
-  console.log(`demo built in ${outDir} (MNIST subset ${mb.toFixed(1)} MB)`);
+  console.log(`demo built in ${outDir} (MNIST subset ${mb.toFixed(1)} MB; teach-it base ${base.params} weights, ` +
+    `${(100 * base.accuracy).toFixed(0)} % on held-out shapes)`);
 }

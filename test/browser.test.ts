@@ -2,14 +2,17 @@
 // bare name through every packaging path and reports the wasm SIMD backend; weights after a seeded fit are
 // bit-identical in Chromium and in Node; without SIMD it falls back to js with one notice; the demo page
 // trains in a worker without stalling the page, shows its test digits, confusion matrix and first layer, reads
-// a drawn digit as the model trains, and trains what its controls say.
+// a drawn digit as the model trains, and trains what its controls say; the "teach it" page learns three named
+// classes from picture files on its frozen base and reads unseen pictures.
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { drawShape, rng } from '../demo/shapes.mjs';
 import { buildPackage, copyFixtures, launchChromium, root, serve, type Served } from './browser/harness';
+import { rgbPng } from './image-helpers';
 
 interface ThreadsResult { threads: number; hash: string; isolated: boolean }
 
@@ -468,6 +471,54 @@ describe('demo page', () => {
     expect(code.text).toContain('onWeights(weights, at)');
 
     await p.screenshot({ path: join(ARTIFACTS, 'demo.png'), fullPage: true });
+    expect(errors).toEqual([]);
+    await p.close();
+  });
+
+  it('teach it: three named classes from picture files, a head trained in a worker on the frozen base, live predictions', async () => {
+    const p = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+    const errors: string[] = [];
+    p.on('pageerror', (e) => errors.push(e.message));
+    p.on('console', (m) => { if (m.type() === 'error') errors.push(m.text()); });
+    await p.goto(`${demoServer.url}/teach.html`);
+    await p.waitForFunction(() => document.body.dataset.state !== 'loading', null, { timeout: 30_000 });
+    expect(await p.textContent('#status')).toBe('Ready — add pictures to each class');
+    expect(await p.textContent('#base-note')).toMatch(/^19 layers, 4,454 weights, trained at build time on circle, square, triangle, cross, ring, bar \(\d+ % on held-out drawings\); cut at 'features' \(64 values a picture\) and frozen\. Backend: wasm\.$/);
+    expect(await p.isDisabled('#train')).toBe(true);
+
+    // pictures as a user's files: PNGs of 64x64 drawings, 8 per class, and one unseen picture of each class to try
+    const next = rng(99);
+    const png = (kind: string, i: number) => ({ name: `${kind}-${i}.png`, mimeType: 'image/png', buffer: Buffer.from(rgbPng(64, 64, drawShape(kind, 64, next))) });
+    const kinds = ['circle', 'triangle', 'bar'];
+    await p.setInputFiles('#try', [png('triangle', 100)]);
+    await p.waitForFunction(() => document.getElementById('guess')!.textContent!.startsWith('Train the head first'));
+    expect(await p.textContent('#guess')).toBe('Train the head first: the prediction shows here as soon as it learns.');
+    for (const [c, kind] of kinds.entries()) {
+      await p.fill(`.class[data-class="${c}"] input[type="text"]`, `${kind}s`);
+      await p.setInputFiles(`.class[data-class="${c}"] input[type="file"]`, Array.from({ length: 8 }, (_, i) => png(kind, i)));
+      await p.waitForFunction((k) => document.querySelector(`.class[data-class="${k}"] .count`)!.textContent === '8 pictures', c);
+      expect(await p.locator(`.class[data-class="${c}"] .thumbs canvas`).count()).toBe(8);
+    }
+    expect(await p.textContent('#train-note')).toBe('24 pictures: ready to train.');
+    await p.fill('#epochs', '30');
+    await p.click('#train');
+    await p.waitForFunction(() => ['done', 'error'].includes(document.body.dataset.state!), null, { timeout: 60_000 });
+    expect(await p.textContent('#status')).toMatch(/^Done — training accuracy 1\.000 after 30 epochs on 24 pictures$/);
+
+    // the prediction for the picture under "Try it" was taken again after every epoch, as the worker's weights came
+    const trace = JSON.parse((await p.getAttribute('#teach-probs', 'data-trace'))!) as { epoch: number; probs: number[] }[];
+    expect(trace.map((t) => t.epoch)).toEqual(Array.from({ length: 30 }, (_, i) => i + 1));
+    for (const t of trace) expect(t.probs.reduce((a, b) => a + b, 0)).toBeCloseTo(1, 5);
+    expect(trace[0].probs[1]).toBeLessThan(trace[29].probs[1]);
+    expect(trace[29].probs[1]).toBeGreaterThan(0.9);
+    // every class's unseen picture is read as that class, under the names given
+    for (const [c, kind] of kinds.entries()) {
+      await p.setInputFiles('#try', [png(kind, 200)]);
+      await p.waitForFunction((k) => { const v = document.getElementById('teach-probs')!.dataset.probs; return v !== undefined && JSON.parse(v).indexOf(Math.max(...JSON.parse(v))) === k; }, c, { timeout: 10_000 });
+      expect(await p.textContent('#guess')).toMatch(new RegExp(`^Looks like ${kind}s \\(\\d+\\.\\d %\\)$`));
+      expect(await p.textContent('#teach-probs li.top .name')).toBe(`${kind}s`);
+    }
+    await p.screenshot({ path: join(ARTIFACTS, 'teach.png'), fullPage: true });
     expect(errors).toEqual([]);
     await p.close();
   });
