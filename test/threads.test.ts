@@ -313,21 +313,26 @@ describe('threads', () => {
   });
 
   /** Trains a seeded model on synthetic data with `threads` threads; returns its weight bytes and losses. */
-  async function train(threads: number, cnn: boolean): Promise<{ bytes: Uint8Array; loss: number[]; posts: number; chunks: number }> {
+  async function train(threads: number, kind: 'mlp' | 'cnn' | 'decoder'): Promise<{ bytes: Uint8Array; loss: number[]; posts: number; chunks: number }> {
     await nn.ready({ threads });
     const post = vi.spyOn(ThreadPool.prototype, 'post');
+    const cnn = kind !== 'mlp';
     const r = rand(cnn ? 5 : 6);
     const n = cnn ? 192 : 1024;
-    const inShape = cnn ? [28, 28, 1] : [784];
+    const inShape = kind === 'cnn' ? [28, 28, 1] : kind === 'decoder' ? [7, 7, 16] : [784];
     const x = nn.tensor(r(n * 784, 0, 1), [n, ...inShape]);
     const labels = Array.from(r(n, 0, 10), Math.floor);
     const y = nn.tensor(Float32Array.from({ length: n * 10 }, (_, i) => (labels[Math.floor(i / 10)] === i % 10 ? 1 : 0)), [n, 10]);
-    const layers = cnn
+    const layers = kind === 'cnn'
       ? [nn.layers.conv2d({ filters: 8, kernelSize: 5, activation: 'relu', inputShape: [28, 28, 1] }),
         nn.layers.averagePooling2d({ poolSize: 2 }), nn.layers.conv2d({ filters: 16, kernelSize: 5, activation: 'relu' }),
         nn.layers.maxPooling2d({ poolSize: 2 }), nn.layers.flatten(), nn.layers.dense({ units: 10, activation: 'softmax' })]
-      : [nn.layers.dense({ units: 128, activation: 'relu', inputShape: [784] }), nn.layers.dense({ units: 64, activation: 'relu' }),
-        nn.layers.dense({ units: 10, activation: 'softmax' })];
+      : kind === 'decoder'
+        ? [nn.layers.conv2dTranspose({ filters: 8, kernelSize: 3, strides: 2, padding: 'same', activation: 'relu', inputShape: [7, 7, 16] }),
+          nn.layers.upSampling2d({ interpolation: 'bilinear' }), nn.layers.resizing({ height: 20, width: 20 }),
+          nn.layers.conv2d({ filters: 4, kernelSize: 3, strides: 2 }), nn.layers.flatten(), nn.layers.dense({ units: 10, activation: 'softmax' })]
+        : [nn.layers.dense({ units: 128, activation: 'relu', inputShape: [784] }), nn.layers.dense({ units: 64, activation: 'relu' }),
+          nn.layers.dense({ units: 10, activation: 'softmax' })];
     const model = nn.sequential({ seed: 3, layers });
     model.compile({ optimizer: nn.optimizers.adam({ learningRate: 1e-3 }), loss: 'categoricalCrossentropy' });
     const h = await model.fit(x, y, { epochs: 2, batchSize: cnn ? 64 : 256, shuffle: true, verbose: 0 });
@@ -339,10 +344,11 @@ describe('threads', () => {
     return { bytes: weightBytes(model), loss: h.history.loss as number[], posts, chunks: pool?.workerChunks ?? 0 };
   }
 
-  it.each([['an MLP 784-128-64-10, batch 256', false], ['a CNN (conv, pooling, dense), batch 64', true]] as const)(
-    'training %s: the same weights, bit for bit, with 2 threads as with 1', async (_, cnn) => {
-      const one = await train(1, cnn);
-      const two = await train(2, cnn);
+  it.each([['an MLP 784-128-64-10, batch 256', 'mlp'], ['a CNN (conv, pooling, dense), batch 64', 'cnn'],
+    ['a decoder (conv2dTranspose, upSampling2d, resizing, conv, dense), batch 64', 'decoder']] as const)(
+    'training %s: the same weights, bit for bit, with 2 threads as with 1', async (_, kind) => {
+      const one = await train(1, kind);
+      const two = await train(2, kind);
       expect(one.posts).toBe(0);
       expect(two.posts).toBeGreaterThan(0);
       expect(two.chunks, 'chunks run by the worker').toBeGreaterThan(0);
