@@ -100,6 +100,16 @@ describe.each(BACKENDS)('upSampling2d and resizing on %s', (backend) => {
     }
   });
 
+  it('size 49: neurite repeats exactly, where TF.js 4.22\'s float64 index ⌊o·(1/49)⌋ reads the pixel before at rows 49 and 98', () => {
+    const x = Float32Array.from([1, 2, 3]);
+    const { y } = run(backend, nn.layers.upSampling2d({ size: [49, 1] }), x, 1, [3, 1, 1]);
+    expect(Array.from(y)).toEqual(Array.from({ length: 147 }, (_, r) => 1 + Math.floor(r / 49)));
+    const tm = tf.sequential({ layers: [tf.layers.upSampling2d({ size: [49, 1], inputShape: [3, 1, 1] })] });
+    const t = tf.tidy(() => (tm.predict(tf.tensor4d(x, [1, 3, 1, 1])) as tf.Tensor).dataSync());
+    expect(Array.from(y.keys()).filter((r) => y[r] !== t[r])).toEqual([49, 98]);
+    tm.dispose();
+  });
+
   it.each(RESIZE_CASES.map((c) => [resizeLabel(c), c] as const))('resizing %s: Keras\'s resize (TF.js ops, half-pixel centres)', (_l, c) => {
     const n = 3, x = rand(size(c.shape) + c.height)(n * size(c.shape), -2, 2);
     const want = kerasResize(x, n, c);

@@ -131,7 +131,8 @@ export const UP_SAMPLING2D_OPTIONS = ['size', 'interpolation', 'dataFormat', 'in
 
 /**
  * Enlarges images by whole factors, as TF.js's UpSampling2D computes it: nearest repeats each pixel `size` times
- * along each axis, bilinear is tf.image.resizeBilinear without half-pixel centres. Input `[h, w, c]` (or `[c, h, w]`
+ * along each axis (exactly; TF.js's float64 index ⌊o·(1/size)⌋ falls one pixel short at a few sizes, e.g. rows 49
+ * and 98 with size 49), bilinear is tf.image.resizeBilinear without half-pixel centres. Input `[h, w, c]` (or `[c, h, w]`
  * with dataFormat 'channelsFirst'), output `[h·size[0], w·size[1], c]`.
  *
  * @example
