@@ -102,6 +102,43 @@ async function early(tf: TF) {
   return { epochs: h.epoch as number[], valLoss: h.history.val_loss as number[] };
 }
 
+/**
+ * A classifier on tf.data: zip of array datasets, a map that makes one-hot tensors, batch, fitDataset with a
+ * validation dataset and callbacks, evaluateDataset's scalars, and the batches read back with forEachAsync.
+ */
+async function datasetClassifier(tf: TF) {
+  const model = tf.sequential({ layers: [tf.layers.dense({ units: 8, inputShape: [3], activation: 'relu' }), tf.layers.dense({ units: 3, activation: 'softmax' })] });
+  startFrom(tf, model);
+  model.compile({ optimizer: tf.train.adam(0.01), loss: 'categoricalCrossentropy', metrics: ['accuracy'] });
+  const x = data(40, 3, 5);
+  const rows = Array.from({ length: 40 }, (_, i) => [x[3 * i], x[3 * i + 1], x[3 * i + 2]]);
+  const labels = rows.map((r) => (r[0] > 0 ? (r[1] > 0 ? 2 : 1) : 0));
+  const ds = (from: number, to: number) => tf.data.zip({ xs: tf.data.array(rows.slice(from, to)), ys: tf.data.array(labels.slice(from, to)) })
+    .map(({ xs, ys }: TF) => ({ xs: tf.tensor1d(xs), ys: tf.oneHot(tf.tensor1d([ys], 'int32'), 3).reshape([3]) }));
+  const train = ds(0, 30).batch(8);
+  const seen: number[][] = [];
+  const h = await model.fitDataset(train, { epochs: 4, validationData: ds(30, 40).batch(5),
+    callbacks: { onEpochEnd: (_e: number, logs: Record<string, number>) => { seen.push([logs.loss, logs.acc, logs.val_loss, logs.val_acc]); } } });
+  const [loss, acc] = await model.evaluateDataset(ds(30, 40).batch(4)) as TF[];
+  const shapes: number[][][] = [];
+  await train.forEachAsync((b: TF) => { shapes.push([b.xs.shape, b.ys.shape]); });
+  const first = (await train.take(1).toArray())[0];
+  return { seen, acc: h.history.acc as number[], loss: loss.dataSync()[0], accuracy: acc.dataSync()[0], shapes, epochs: h.epoch as number[],
+    firstYs: Array.from(first.ys.dataSync() as ArrayLike<number>), sizes: [tf.data.array(rows).size, train.size] };
+}
+
+/** Rows of a CSV file through tf.data.csv with a label column, mapped to arrays, batched, trained on with fitDataset. */
+async function csvRegression(tf: TF, file: string) {
+  const model = tf.sequential({ layers: [tf.layers.dense({ units: 1, inputShape: [2] })] });
+  startFrom(tf, model);
+  model.compile({ optimizer: tf.train.sgd(0.05), loss: 'meanSquaredError' });
+  const csv = tf.data.csv(pathToFileURL(file).href, { columnConfigs: { price: { isLabel: true } } });
+  const rows = await csv.toArray();
+  const ds = csv.map(({ xs, ys }: TF) => ({ xs: Object.values(xs), ys: Object.values(ys) })).batch(4);
+  const h = await model.fitDataset(ds, { epochs: 3 });
+  return { first: rows[0], count: rows.length, loss: h.history.loss as number[] };
+}
+
 function closeTo(a: unknown, b: unknown, tol: number, path = ''): void {
   if (typeof a === 'number' && typeof b === 'number') {
     expect(Math.abs(a - b), `${path}: neurite ${a} vs TF.js ${b}`).toBeLessThanOrEqual(tol * Math.max(1, Math.abs(b)));
@@ -124,6 +161,26 @@ describe.each(['wasm', 'js'] as const)('TF.js programs with only the import chan
     const mine = await program(ours);
     closeTo(mine, theirs, 2e-5);
     if (program === early) expect((theirs as { epochs: number[] }).epochs.length).toBeLessThan(40);
+  });
+
+  it('a classifier on tf.data (zip, map, batch, fitDataset, evaluateDataset, forEachAsync) gives TF.js 4.22\'s numbers', async () => {
+    const theirs = await datasetClassifier(real);
+    const mine = await datasetClassifier(ours);
+    closeTo(mine, theirs, 2e-5);
+    expect(mine.shapes).toEqual([[[8, 3], [8, 3]], [[8, 3], [8, 3]], [[8, 3], [8, 3]], [[6, 3], [6, 3]]]);
+    expect(mine.sizes).toEqual([40, 4]);
+  });
+
+  it('tf.data.csv with a label column, trained on with fitDataset, gives TF.js 4.22\'s rows and numbers', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'neurite-tfjs-csv-'));
+    const file = join(dir, 'houses.csv');
+    const v = data(12, 2, 6);
+    writeFileSync(file, `rooms,age,price\n${Array.from({ length: 12 }, (_, i) => `${v[2 * i]},${v[2 * i + 1]},${(2 * v[2 * i] - v[2 * i + 1]).toFixed(4)}`).join('\n')}\n`);
+    const theirs = await csvRegression(real, file);
+    const mine = await csvRegression(ours, file);
+    closeTo(mine, theirs, 2e-5);
+    expect(mine.count).toBe(12);
+    expect(Object.keys(mine.first as object)).toEqual(['xs', 'ys']);
   });
 });
 
@@ -193,6 +250,27 @@ describe('neurite/tfjs models', () => {
     expect(reg.toJSON()).toMatchObject({ config: { kernelRegularizer: { l2: 0.5 } } });
     const frozen = ours.layers.dense({ units: 2, trainable: false });
     expect(frozen.trainable).toBe(false);
+  });
+
+  it('tf.data: shuffle seeded by a string, csv without a header, and errors that name the option, column or line', async () => {
+    const ds = ours.data.array([1, 2, 3, 4, 5, 6]);
+    const a = await ds.shuffle(6, 'seed').toArray();
+    expect(a).toEqual(await ds.shuffle(6, 'seed').toArray());
+    expect([...a].sort()).toEqual([1, 2, 3, 4, 5, 6]);
+    expect(await ds.shuffle(6, 'other seed').toArray()).not.toEqual(a);
+    const dir = mkdtempSync(join(tmpdir(), 'neurite-tfjs-csv-'));
+    const file = pathToFileURL(join(dir, 'plain.csv')).href;
+    writeFileSync(join(dir, 'plain.csv'), '1;"a;b";2.5\n3;"say ""hi""";\n');
+    const rows = await ours.data.csv(file, { hasHeader: false, columnNames: ['n', 's', 'x'], delimiter: ';', columnConfigs: { x: { default: -1 } } }).toArray();
+    expect(rows).toEqual([{ n: 1, s: 'a;b', x: 2.5 }, { n: 3, s: 'say "hi"', x: -1 }]);
+    expect(() => ours.data.csv(file, { header: true } as never)).toThrow(/unknown option 'header'. Valid options are: hasHeader/);
+    await expect(ours.data.csv(file, { hasHeader: false, columnNames: ['n', 's'], delimiter: ';' }).toArray()).rejects.toThrow(/line 1 has 3 fields, the header 2/);
+    await expect(ours.data.csv(file, { hasHeader: false, columnNames: ['n', 's', 'x'], delimiter: ';', columnConfigs: { price: { isLabel: true } } }).toArray())
+      .rejects.toThrow(/columnConfigs names 'price', which is not a column/);
+    await expect(ours.data.csv(file, { hasHeader: false, columnNames: ['n', 's', 'x'], delimiter: ';', columnConfigs: { x: { required: true } } }).toArray())
+      .rejects.toThrow(/line 2: the required column 'x' is empty/);
+    expect(() => ours.data.webcam()).toThrow(ours.NotProvidedError);
+    expect(() => ds.concatenate([1] as never)).toThrow(/concatenate takes another tf.data dataset/);
   });
 
   it('refuses what it does not provide, naming it and the alternative', async () => {

@@ -35,3 +35,4 @@ export * from './aliases';
 export { layers, input, initializers, regularizers, Initializer, Regularizer, type LayerArgs } from './layers';
 export { LayersModel, Sequential, sequential, model, loadLayersModel, train, callbacks, type History } from './models';
 export { SymbolicTensor } from './nn';
+export { data, Dataset, type CSVConfig, type ColumnConfig } from './data';

@@ -2,6 +2,7 @@
 // here holds a neurite model (`model.neurite`) and speaks TF.js at its edges: it takes TF.js tensors (and arrays),
 // returns TF.js tensors from predict, scalar tensors from evaluate, TF.js's log keys ('acc', 'val_acc') in callbacks
 // and History, and a loss or metric given as a tf.losses / tf.metrics function by its name.
+import { Dataset } from './data';
 import { losses as tfLosses, metrics as tfMetrics } from './losses';
 import * as nn from './nn';
 import { NotProvidedError, scalar, Tensor } from './tensor';
@@ -83,6 +84,22 @@ function callbacksOf(v: unknown): unknown {
 
 const FIT_ARGS = ['epochs', 'batchSize', 'validationSplit', 'validationData', 'shuffle', 'callbacks', 'verbose', 'initialEpoch',
   'classWeight', 'sampleWeight', 'yieldEvery'];
+
+/** evaluate's logs as TF.js gives them: the loss as a scalar tensor, or [loss, ...metrics] in `names`' order. */
+function scalarsOf(logs: nn.Logs, names: string[]): Tensor | Tensor[] {
+  const values = names.map((n) => scalar(logs[n]));
+  return values.length === 1 ? values[0] : values;
+}
+
+/** neurite's History as TF.js's: its epochs, the log keys with 'acc' beside 'accuracy', and `params`. */
+function historyOf(history: nn.History, params: Record<string, unknown>): History {
+  const out: History = { epoch: [...history.epoch], history: {}, params };
+  for (const [k, v] of Object.entries(history.history)) {
+    out.history[k] = [...v];
+    if (k === 'accuracy' || k.endsWith('_accuracy')) out.history[`${k.slice(0, -'accuracy'.length)}acc`] = [...v];
+  }
+  return out;
+}
 
 /** What `fit` resolves to, as TF.js's History: `epoch`, `history` by TF.js's log keys, and `params`. */
 export interface History {
@@ -172,13 +189,36 @@ export class LayersModel {
     }
     const history = await this.neurite.fit(x, y, { ...rest, ...(validationData === undefined ? {} : { validationData }),
       ...(callbacks === undefined ? {} : { callbacks: callbacksOf(callbacks) }) } as nn.FitConfig);
-    const out: History = { epoch: [...history.epoch], history: {}, params: { epochs: rest.epochs ?? 1, initialEpoch: rest.initialEpoch ?? 0,
-      batchSize: rest.batchSize ?? 32 } };
-    for (const [k, v] of Object.entries(history.history)) {
-      out.history[k] = [...v];
-      if (k === 'accuracy' || k.endsWith('_accuracy')) out.history[`${k.slice(0, -'accuracy'.length)}acc`] = [...v];
-    }
-    return out;
+    return historyOf(history, { epochs: rest.epochs ?? 1, initialEpoch: rest.initialEpoch ?? 0, batchSize: rest.batchSize ?? 32 });
+  }
+  /**
+   * TF.js's fitDataset: a tf.data dataset (or any sync or async iterable, or a TF.js dataset) of `{ xs, ys }`
+   * batches, resolving to a History with TF.js's log keys. `validationData` is a dataset of batches or `[x, y]`.
+   *
+   * @example
+   * const h = await model.fitDataset(tf.data.zip({ xs, ys }).batch(32), { epochs: 10 });
+   * h.history.acc;
+   */
+  async fitDataset(dataset: unknown, args: Record<string, unknown> = {}): Promise<History> {
+    if (!isRecord(args)) throw new nn.ValueError(`fitDataset: the second argument takes options such as { epochs }, got ${show(args)}`);
+    const { yieldEvery: _, callbacks, validationData, ...rest } = args;
+    const inner = (d: unknown) => (d instanceof Dataset ? d.neurite : d);
+    const history = await this.neurite.fitDataset(inner(dataset), { ...rest,
+      ...(validationData === undefined ? {} : { validationData: inner(validationData) }),
+      ...(callbacks === undefined ? {} : { callbacks: callbacksOf(callbacks) }) } as nn.FitDatasetConfig);
+    return historyOf(history, { epochs: rest.epochs ?? 1, initialEpoch: rest.initialEpoch ?? 0,
+      ...(rest.batchesPerEpoch === undefined ? {} : { batchesPerEpoch: rest.batchesPerEpoch }) });
+  }
+  /**
+   * TF.js's evaluateDataset: the loss as a scalar tensor, or [loss, ...metrics], over a dataset of batches.
+   *
+   * @example
+   * const [loss, acc] = await model.evaluateDataset(testBatches) as tf.Scalar[];
+   */
+  async evaluateDataset(dataset: unknown, args?: { batches?: number; verbose?: number }): Promise<Tensor | Tensor[]> {
+    const { verbose: _, ...rest } = args ?? {};
+    const logs = await this.neurite.evaluateDataset(dataset instanceof Dataset ? dataset.neurite : dataset, rest);
+    return scalarsOf(logs, this.neurite.metricsNames);
   }
   /**
    * TF.js's evaluate: the loss as a scalar tensor, or [loss, ...metrics] with metrics.
@@ -188,10 +228,7 @@ export class LayersModel {
    */
   evaluate(x: unknown, y: unknown, args?: { batchSize?: number; verbose?: number; sampleWeight?: unknown }): Tensor | Tensor[] {
     const { verbose: _, ...rest } = args ?? {};
-    const logs = this.neurite.evaluate(x, y, rest);
-    const names = this.neurite.metricsNames;
-    const values = names.map((n) => scalar(logs[n]));
-    return values.length === 1 ? values[0] : values;
+    return scalarsOf(this.neurite.evaluate(x, y, rest), this.neurite.metricsNames);
   }
   /**
    * TF.js's predict: TF.js tensors out (one per output).
