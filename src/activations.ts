@@ -4,20 +4,21 @@ import { numberOption } from './options';
 
 /**
  * An activation function, by name, as layers take it: linear (identity), relu, relu6 (min(max(x, 0), 6)), leakyRelu
- * (slope alpha below 0, default 0.2), elu (scale alpha, default 1), sigmoid, tanh, softmax (over the last axis).
+ * (slope alpha below 0, default 0.2), elu (scale alpha, default 1), sigmoid, hardSigmoid (TF.js's min(max(0.2·x + 0.5,
+ * 0), 1), the gates' default in an LSTM), tanh, softmax (over the last axis).
  *
  * @example
  * nn.layers.dense({ units: 8, activation: 'leakyRelu', alpha: 0.1 });
  */
-export type ActivationName = 'linear' | 'relu' | 'relu6' | 'leakyRelu' | 'elu' | 'sigmoid' | 'tanh' | 'softmax';
+export type ActivationName = 'linear' | 'relu' | 'relu6' | 'leakyRelu' | 'elu' | 'sigmoid' | 'hardSigmoid' | 'tanh' | 'softmax';
 /**
  * Every activation name layers take.
  *
  * @example
- * nn.ACTIVATION_NAMES;   // ['linear', 'relu', 'relu6', 'leakyRelu', 'elu', 'sigmoid', 'tanh', 'softmax']
+ * nn.ACTIVATION_NAMES;   // ['linear', 'relu', 'relu6', 'leakyRelu', 'elu', 'sigmoid', 'hardSigmoid', 'tanh', 'softmax']
  */
 export const ACTIVATION_NAMES: readonly ActivationName[] =
-  ['linear', 'relu', 'relu6', 'leakyRelu', 'elu', 'sigmoid', 'tanh', 'softmax'];
+  ['linear', 'relu', 'relu6', 'leakyRelu', 'elu', 'sigmoid', 'hardSigmoid', 'tanh', 'softmax'];
 
 /** How a layer runs its activation: an elementwise kernel code with its alpha, or row-wise softmax. */
 export interface ActivationSpec {
@@ -36,7 +37,7 @@ const DEFAULT_ALPHA: Partial<Record<ActivationName, number>> = { leakyRelu: 0.2,
 export function activationSpec(name: unknown = 'linear', alpha?: unknown, where = 'activation'): ActivationSpec {
   const n = checkName('activation', name, ACTIVATION_NAMES);
   const code = { linear: Act.Linear, relu: Act.Relu, relu6: Act.Relu6, leakyRelu: Act.LeakyRelu, elu: Act.Elu, sigmoid: Act.Sigmoid,
-    tanh: Act.Tanh, softmax: Act.Linear }[n];
+    hardSigmoid: Act.HardSigmoid, tanh: Act.Tanh, softmax: Act.Linear }[n];
   let a = DEFAULT_ALPHA[n] ?? 0;
   if (alpha !== undefined) {
     if (DEFAULT_ALPHA[n] === undefined) {

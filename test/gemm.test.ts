@@ -15,6 +15,7 @@ const ACTS = [
   { name: 'sigmoid', act: 4, alpha: 0 },
   { name: 'tanh', act: 5, alpha: 0 },
   { name: 'relu6', act: 6, alpha: 0 },
+  { name: 'hardSigmoid', act: 7, alpha: 0 },
 ];
 
 interface Case {

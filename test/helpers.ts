@@ -70,6 +70,7 @@ export function act64(x: number, act: number, alpha: number): number {
     case 4: return 1 / (1 + Math.exp(-x));
     case 5: return Math.tanh(x);
     case 6: return Math.min(Math.max(x, 0), 6);
+    case 7: return Math.min(Math.max(0.2 * x + 0.5, 0), 1);
     default: return x;
   }
 }

@@ -13,6 +13,7 @@ const ACTS = [
   { name: 'sigmoid', code: 4 },
   { name: 'tanh', code: 5 },
   { name: 'relu6', code: 6 },
+  { name: 'hardSigmoid', code: 7 },
 ];
 
 /** Float64 derivative of an activation (act64 in helpers.ts) with respect to x. */
@@ -24,6 +25,7 @@ function dact64(x: number, code: number, alpha: number): number {
     case 4: { const s = 1 / (1 + Math.exp(-x)); return s * (1 - s); }
     case 5: return 1 - Math.tanh(x) ** 2;
     case 6: return x > 0 && x < 6 ? 1 : 0;
+    case 7: return x > -2.5 && x < 2.5 ? 0.2 : 0;
     default: return 1;
   }
 }

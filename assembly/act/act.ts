@@ -21,6 +21,7 @@ export const ACT_ELU: i32 = 3;
 export const ACT_SIGMOID: i32 = 4;
 export const ACT_TANH: i32 = 5;
 export const ACT_RELU6: i32 = 6;
+export const ACT_HARD_SIGMOID: i32 = 7;
 
 const LOG2E: f32 = 1.4426950216293335;
 const MAGIC: f32 = 12582912.0; // 1.5·2^23: x + MAGIC rounds x to an integer held in the low mantissa bits
@@ -131,12 +132,17 @@ const T5: f32 = 0.001873097149655223;
 }
 
 /**
- * linear, relu (max(x, 0), NaN stays NaN), leakyRelu (x > 0 ? x : alpha·x) and relu6 (min(max(x, 0), 6), NaN stays
- * NaN) on four lanes; other codes: v.
+ * linear, relu (max(x, 0), NaN stays NaN), leakyRelu (x > 0 ? x : alpha·x), relu6 (min(max(x, 0), 6), NaN stays
+ * NaN) and hardSigmoid (min(max(0.2·x + 0.5, 0), 1) in f32 operations, as TF.js's K.hardSigmoid; NaN stays NaN) on
+ * four lanes; other codes: v.
  */
 @inline export function act_simple_v(v: v128, act: i32, alpha: f32): v128 {
   if (act == ACT_RELU) return f32x4.max(v, f32x4.splat(0));
   if (act == ACT_RELU6) return f32x4.min(f32x4.max(v, f32x4.splat(0)), f32x4.splat(6));
+  if (act == ACT_HARD_SIGMOID) {
+    const y = f32x4.add(f32x4.mul(v, f32x4.splat(0.2)), f32x4.splat(0.5));
+    return f32x4.min(f32x4.max(y, f32x4.splat(0)), f32x4.splat(1));
+  }
   if (act == ACT_LEAKY_RELU) return v128.bitselect(v, f32x4.mul(v, f32x4.splat(alpha)), f32x4.gt(v, f32x4.splat(0)));
   return v;
 }
@@ -158,7 +164,7 @@ export function act_exp_v(v: v128, act: i32, alpha: f32): v128 {
 
 /** act_v for an act known only at run time: the cheap ones inline, the exp-based ones through act_exp_v. */
 @inline export function act_any_v(v: v128, act: i32, alpha: f32): v128 {
-  return act <= ACT_LEAKY_RELU || act == ACT_RELU6 ? act_simple_v(v, act, alpha) : act_exp_v(v, act, alpha);
+  return act <= ACT_LEAKY_RELU || act >= ACT_RELU6 ? act_simple_v(v, act, alpha) : act_exp_v(v, act, alpha);
 }
 
 /** act on one value: lane 0 of act_v, so a scalar tail gives the bits a vector lane would. */
@@ -169,4 +175,37 @@ export function act1(x: f32, act: i32, alpha: f32): f32 {
 /** e^x on one value: lane 0 of exp_v. */
 export function exp1(x: f32): f32 {
   return f32x4.extract_lane(exp_v(f32x4.splat(x)), 0);
+}
+
+// ---- derivatives, from the output y ----
+// relu: dy where y > 0, else +0 (an and with the comparison mask: no multiply, no NaN from 0·∞)
+// leakyRelu: y > 0 ? dy : dy·α · elu: y > 0 ? dy : dy·(y + α), as f'(x) = α·eˣ = y + α for x ≤ 0
+// sigmoid: dy·(y·(1 − y)) · tanh: dy·(1 − y·y) · relu6: dy where 0 < y < 6, else +0 (0 at the clip, where the
+// output cannot tell x = 6 from x > 6) · hardSigmoid: dy·0.2 where 0 < y < 1, else +0 · linear: dy
+
+/** dy·act'(x) on four lanes, from the output y = act(x). Where act is a constant, only its own case remains. */
+@inline export function act_grad_v(act: i32, y: v128, dy: v128, alpha: f32): v128 {
+  const z = f32x4.splat(0);
+  if (act == ACT_RELU) return v128.and(dy, f32x4.gt(y, z));
+  if (act == ACT_LEAKY_RELU) return v128.bitselect(dy, f32x4.mul(dy, f32x4.splat(alpha)), f32x4.gt(y, z));
+  if (act == ACT_ELU) return v128.bitselect(dy, f32x4.mul(dy, f32x4.add(y, f32x4.splat(alpha))), f32x4.gt(y, z));
+  if (act == ACT_SIGMOID) return f32x4.mul(dy, f32x4.mul(y, f32x4.sub(f32x4.splat(1), y)));
+  if (act == ACT_TANH) return f32x4.mul(dy, f32x4.sub(f32x4.splat(1), f32x4.mul(y, y)));
+  if (act == ACT_RELU6) return v128.and(dy, v128.and(f32x4.gt(y, z), f32x4.lt(y, f32x4.splat(6))));
+  if (act == ACT_HARD_SIGMOID) {
+    return v128.and(f32x4.mul(dy, f32x4.splat(0.2)), v128.and(f32x4.gt(y, z), f32x4.lt(y, f32x4.splat(1))));
+  }
+  return dy;
+}
+
+/** act_grad_v on one value, the same operations (so a scalar tail gives a lane's bits). */
+@inline export function act_grad1(act: i32, y: f32, dy: f32, alpha: f32): f32 {
+  if (act == ACT_RELU) return y > 0 ? dy : 0;
+  if (act == ACT_LEAKY_RELU) return y > 0 ? dy : dy * alpha;
+  if (act == ACT_ELU) return y > 0 ? dy : dy * (y + alpha);
+  if (act == ACT_SIGMOID) return dy * (y * (1 - y));
+  if (act == ACT_TANH) return dy * (1 - y * y);
+  if (act == ACT_RELU6) return y > 0 && y < 6 ? dy : 0;
+  if (act == ACT_HARD_SIGMOID) return y > 0 && y < 1 ? dy * <f32>0.2 : 0;
+  return dy;
 }

@@ -1,6 +1,9 @@
 // Bias, activations and softmax. Elementwise loops: 16 floats per step (4 × f32x4), then 4, then scalar.
-// Activation codes follow src/backend/types.ts (Act): 0 linear, 1 relu, 2 leakyRelu, 3 elu, 4 sigmoid, 5 tanh.
-import { ACT_ELU, ACT_LEAKY_RELU, ACT_RELU, ACT_RELU6, ACT_SIGMOID, ACT_TANH, act1, act_v, exp1, exp_v } from '../act/act';
+// Activation codes follow src/backend/types.ts (Act): 0 linear, 1 relu, 2 leakyRelu, 3 elu, 4 sigmoid, 5 tanh, 6 relu6,
+// 7 hardSigmoid.
+import {
+  ACT_ELU, ACT_HARD_SIGMOID, ACT_LEAKY_RELU, ACT_RELU, ACT_RELU6, ACT_SIGMOID, ACT_TANH, act1, act_grad1, act_grad_v, act_v, exp1, exp_v,
+} from '../act/act';
 import { f32_row_div, f32_row_exp_sum, f32_row_max } from './row';
 
 export function f32_bias_add(x: usize, bias: usize, y: usize, rows: i32, cols: i32): void {
@@ -124,6 +127,7 @@ export function f32_activation(x: usize, y: usize, count: i32, act: i32, alpha: 
     case ACT_SIGMOID: act_loop(ACT_SIGMOID, x, y, count, alpha); break;
     case ACT_TANH: act_loop(ACT_TANH, x, y, count, alpha); break;
     case ACT_RELU6: act_loop(ACT_RELU6, x, y, count, alpha); break;
+    case ACT_HARD_SIGMOID: act_loop(ACT_HARD_SIGMOID, x, y, count, alpha); break;
     default: copy_f32(x, y, count);
   }
 }
@@ -153,45 +157,20 @@ export function f32_exp(x: usize, y: usize, count: i32): void {
   }
 }
 
-// ---- activation gradients, from the output y ----
+// ---- activation gradients, from the output y (assembly/act: act_grad_v, act_grad1) ----
 // One loop (16 values a step, then 4, then single values) for every activation; `act` is a constant where
-// grad_loop is inlined below, so each case keeps only its own arithmetic:
-// relu: dy where y > 0, else +0 (an and with the comparison mask: no multiply, no NaN from 0·∞)
-// leakyRelu: y > 0 ? dy : dy·α · elu: y > 0 ? dy : dy·(y + α), as f'(x) = α·eˣ = y + α for x ≤ 0
-// sigmoid: dy·(y·(1 − y)) · tanh: dy·(1 − y·y) · relu6: dy where 0 < y < 6, else +0 (0 at the clip, where the
-// output cannot tell x = 6 from x > 6)
-
-@inline
-function grad4(act: i32, v: v128, d: v128, va: v128, z: v128, one: v128): v128 {
-  if (act == 1) return v128.and(d, f32x4.gt(v, z));
-  if (act == 2) return v128.bitselect(d, f32x4.mul(d, va), f32x4.gt(v, z));
-  if (act == 3) return v128.bitselect(d, f32x4.mul(d, f32x4.add(v, va)), f32x4.gt(v, z));
-  if (act == 4) return f32x4.mul(d, f32x4.mul(v, f32x4.sub(one, v)));
-  if (act == 6) return v128.and(d, v128.and(f32x4.gt(v, z), f32x4.lt(v, f32x4.splat(6))));
-  return f32x4.mul(d, f32x4.sub(one, f32x4.mul(v, v)));
-}
-
-@inline
-function grad1(act: i32, v: f32, d: f32, alpha: f32): f32 {
-  if (act == 1) return v > 0 ? d : 0;
-  if (act == 2) return v > 0 ? d : d * alpha;
-  if (act == 3) return v > 0 ? d : d * (v + alpha);
-  if (act == 4) return d * (v * (1 - v));
-  if (act == 6) return v > 0 && v < 6 ? d : 0;
-  return d * (1 - v * v);
-}
+// grad_loop is inlined below, so each case keeps only its own arithmetic.
 
 @inline
 function grad_loop(act: i32, y: usize, dy: usize, dx: usize, count: i32, alpha: f32): void {
-  const va = f32x4.splat(alpha), z = f32x4.splat(0), one = f32x4.splat(1);
   let i = 0;
   for (; i + 16 <= count; i += 16) {
     const o = <usize>i << 2;
     const py = y + o, pd = dy + o, px = dx + o;
-    const a0 = grad4(act, v128.load(py), v128.load(pd), va, z, one);
-    const a1 = grad4(act, v128.load(py, 16), v128.load(pd, 16), va, z, one);
-    const a2 = grad4(act, v128.load(py, 32), v128.load(pd, 32), va, z, one);
-    const a3 = grad4(act, v128.load(py, 48), v128.load(pd, 48), va, z, one);
+    const a0 = act_grad_v(act, v128.load(py), v128.load(pd), alpha);
+    const a1 = act_grad_v(act, v128.load(py, 16), v128.load(pd, 16), alpha);
+    const a2 = act_grad_v(act, v128.load(py, 32), v128.load(pd, 32), alpha);
+    const a3 = act_grad_v(act, v128.load(py, 48), v128.load(pd, 48), alpha);
     v128.store(px, a0);
     v128.store(px, a1, 16);
     v128.store(px, a2, 32);
@@ -199,11 +178,11 @@ function grad_loop(act: i32, y: usize, dy: usize, dx: usize, count: i32, alpha: 
   }
   for (; i + 4 <= count; i += 4) {
     const o = <usize>i << 2;
-    v128.store(dx + o, grad4(act, v128.load(y + o), v128.load(dy + o), va, z, one));
+    v128.store(dx + o, act_grad_v(act, v128.load(y + o), v128.load(dy + o), alpha));
   }
   for (; i < count; i++) {
     const o = <usize>i << 2;
-    store<f32>(dx + o, grad1(act, load<f32>(y + o), load<f32>(dy + o), alpha));
+    store<f32>(dx + o, act_grad1(act, load<f32>(y + o), load<f32>(dy + o), alpha));
   }
 }
 
@@ -215,6 +194,7 @@ export function f32_activation_grad(y: usize, dy: usize, dx: usize, count: i32, 
     case 4: grad_loop(4, y, dy, dx, count, alpha); break;
     case 5: grad_loop(5, y, dy, dx, count, alpha); break;
     case 6: grad_loop(6, y, dy, dx, count, alpha); break;
+    case 7: grad_loop(7, y, dy, dx, count, alpha); break;
     default: copy_f32(dy, dx, count);
   }
 }

@@ -17,6 +17,7 @@ export const enum Act {
   Sigmoid = 4,
   Tanh = 5,
   Relu6 = 6,
+  HardSigmoid = 7,
 }
 
 export interface Kernels {
@@ -59,7 +60,8 @@ export interface Kernels {
   /**
    * y[i] = act(x[i]); y may equal x. alpha is the slope of leakyRelu and the scale of elu.
    * linear: x · relu: max(x, 0) (NaN stays NaN) · leakyRelu: x > 0 ? x : alpha·x ·
-   * elu: x > 0 ? x : alpha·(eˣ − 1) · sigmoid: 1/(1 + e⁻ˣ) · tanh · relu6: min(max(x, 0), 6) (NaN stays NaN). Each is the one definition in assembly/act
+   * elu: x > 0 ? x : alpha·(eˣ − 1) · sigmoid: 1/(1 + e⁻ˣ) · tanh · relu6: min(max(x, 0), 6) (NaN stays NaN) ·
+   * hardSigmoid: min(max(0.2·x + 0.5, 0), 1) (TF.js's, f32 operations). Each is the one definition in assembly/act
    * (f32x4 range reduction and polynomial; src/backend/js/act.ts on the js backend), the same bits as the gemm
    * epilogue gives for the same sums. Against float64 (README "Activations"): elu's expm1 ≤ 1 ulp, sigmoid ≤ 2.4
    * ulp, tanh ≤ 1.4 ulp; NaN stays NaN, ±∞ and overflow give the limits (σ 0/1, tanh ±1), tanh(−x) = −tanh(x) bit
@@ -69,7 +71,8 @@ export interface Kernels {
   /**
    * dx[i] = dy[i]·act'(·), computed from the activation's OUTPUT y (every supported activation's derivative
    * is a function of its output). dx may equal dy. With z = y > 0: relu z ? dy : 0 · leakyRelu z ? dy : alpha·dy ·
-   * elu z ? dy : dy·(y + alpha) · sigmoid dy·(y·(1 − y)) · tanh dy·(1 − y²) · relu6 0 < y < 6 ? dy : 0 · linear dy. leakyRelu and elu
+   * elu z ? dy : dy·(y + alpha) · sigmoid dy·(y·(1 − y)) · tanh dy·(1 − y²) · relu6 0 < y < 6 ? dy : 0 · hardSigmoid
+   * 0 < y < 1 ? dy·0.2 : 0 · linear dy. leakyRelu and elu
    * need alpha > 0 (so that y > 0 exactly when x > 0); alpha = 0 gives relu's gradient.
    */
   f32_activation_grad(y: number, dy: number, dx: number, count: number, act: number, alpha: number): void;
@@ -348,6 +351,25 @@ export interface Kernels {
    * be valid (as f32_embedding checks them). dtable must not overlap ids or dy.
    */
   f32_embedding_grad(ids: number, dy: number, dtable: number, count: number, dim: number, inputDim: number): void;
+
+  // ---- recurrent cells (assembly/rnn, src/backend/js/rnn.ts) ----
+  /**
+   * One LSTM step for `rows` sequences. z: per row 4·units gate pre-activations in TF.js's order i, f, g, o (row
+   * stride zStride), overwritten with i = recAct(z_i), f = recAct(z_f), g = act(z_g), o = recAct(z_o); then
+   * c = f·cPrev + i·g (cPrev = 0: zeros; row stride cStride for both) and h = o·act(c) (row stride hStride), each
+   * product and sum one f32 operation. Activation codes of `Act` (elu with alpha 1), the one definition of each.
+   */
+  f32_lstm_step(z: number, cPrev: number, c: number, h: number, rows: number, units: number, zStride: number, cStride: number,
+    hStride: number, act: number, recAct: number): void;
+  /**
+   * Its gradient. z holds the gates f32_lstm_step kept and is overwritten with the gradients of their pre-activations;
+   * cPrev (0: zeros) and c are the step's cell states; dh [rows, units] is the gradient of h; dc [rows, units] holds
+   * the gradient of c from the later steps and is overwritten with that of cPrev. With a = act(c): dc' = dc +
+   * act'(a)·(dh·o); dz_i = recAct'(i)·(dc'·g), dz_f = recAct'(f)·(dc'·cPrev), dz_g = act'(g)·(dc'·i),
+   * dz_o = recAct'(o)·(dh·a); dc ← dc'·f (derivatives from outputs, as f32_activation_grad).
+   */
+  f32_lstm_step_grad(z: number, cPrev: number, c: number, dh: number, dc: number, rows: number, units: number, zStride: number,
+    cStride: number, act: number, recAct: number): void;
 
   // ---- pooling (assembly/pool, src/backend/js/pool.ts) ----
   // Same NHWC indexing as convolution, window ph×pw without dilation: input row iy = oy·strideH − padTop + i. The

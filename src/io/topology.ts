@@ -125,7 +125,7 @@ function regularizerFromTfjs(v: unknown, where: string): { l2: number } | undefi
 // ------------------------------------------------------------------------------------------------ saving
 
 /** Activations TF.js accepts as a layer's `activation` string (the ones neurite shares with it). */
-const TFJS_ACTIVATIONS = new Set(['linear', 'relu', 'relu6', 'sigmoid', 'tanh', 'softmax', 'elu']);
+const TFJS_ACTIVATIONS = new Set(['linear', 'relu', 'relu6', 'sigmoid', 'hardSigmoid', 'tanh', 'softmax', 'elu']);
 
 /** The alpha of a layer's activation: from its config, else from its resolved activation (`act.alpha`). */
 function alphaOf(layer: Layer, config: JsonObject): number | undefined {

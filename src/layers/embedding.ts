@@ -106,7 +106,7 @@ export class Embedding extends Layer {
       if (c[k] !== undefined && c[k] !== null) throw new ValueError(`layer '${this.name}': ${k} is not supported, got ${show(c[k])}`);
     }
     this.embeddingsInitializer = checkName('initializer', c.embeddingsInitializer ?? 'randomUniform', INITIALIZER_NAMES);
-    this.l2 = l2Factor(this.name, c.embeddingsRegularizer);
+    this.l2 = l2Factor(this.name, c.embeddingsRegularizer, 'embeddingsRegularizer');
   }
 
   protected computeOutputShape(inShape: number[]): number[] {

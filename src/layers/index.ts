@@ -15,6 +15,7 @@ import {
 } from './sequence';
 import { optionsOf } from '../options';
 import { Embedding, EMBEDDING_OPTIONS, type EmbeddingConfig } from './embedding';
+import { LSTM, LSTM_OPTIONS, type LSTMConfig } from './recurrent';
 import { Add, Average, Concatenate, CONCATENATE_OPTIONS, Maximum, Minimum, Multiply, Subtract, type ConcatenateConfig } from './merge';
 import type { LayerConfig } from './layer';
 import {
@@ -51,6 +52,7 @@ export { UpSampling2D, Resizing, type UpSampling2DConfig, type ResizingConfig, t
 export { Conv2DTranspose, type Conv2DTransposeConfig } from './conv-transpose';
 export { Dense, Activation, type ActivationConfig, type DenseConfig } from './dense';
 export { Embedding, type EmbeddingConfig } from './embedding';
+export { LSTM, type LSTMConfig, type RecurrentConfig, type RecurrentActivationName } from './recurrent';
 export {
   Conv2D, MaxPooling2D, AveragePooling2D, GlobalAveragePooling2D, type Conv2DConfig, type Pooling2DConfig, type Padding,
 } from './conv';
@@ -128,6 +130,14 @@ export const layers = {
    * nn.layers.embedding({ inputDim: 1000, outputDim: 32, inputLength: 40 });
    */
   embedding: (c: EmbeddingConfig) => new Embedding(strict('embedding', c, EMBEDDING_OPTIONS)),
+  /**
+   * Long short-term memory over sequences `[steps, features]`, as TF.js's LSTM (gates i, f, c, o; defaults tanh,
+   * hardSigmoid, glorotNormal, orthogonal): the last state `[units]`, or every state with `returnSequences`.
+   *
+   * @example
+   * nn.layers.lstm({ units: 32, returnSequences: true, inputShape: [40, 8] });
+   */
+  lstm: (c: LSTMConfig) => new LSTM(strict('lstm', c, LSTM_OPTIONS)),
   /**
    * A 1-D convolution over sequences `[steps, channels]`; padding 'valid', 'same' or 'causal'.
    *

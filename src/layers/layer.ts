@@ -52,6 +52,11 @@ export interface ParamSpec {
   readonly l2: number;
   /** False for state the optimizer must not touch (batch-norm moving statistics). Default true. */
   readonly trainable?: boolean;
+  /**
+   * A 1-D weight filled in consecutive parts, each with its own initializer (an LSTM's bias with unitForgetBias: the
+   * forget gate's part ones); `initializer` is then the one the layer's config names. Default: one part.
+   */
+  readonly parts?: readonly { readonly initializer: InitializerName; readonly size: number }[];
 }
 
 /**

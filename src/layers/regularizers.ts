@@ -27,11 +27,11 @@ export function l2(config?: {
   return { l2: numberOption('l2 factor', c.l2 ?? 0.01, { min: 0, f32: true }) };
 }
 
-export function l2Factor(layer: string, r: Regularizer | undefined): number {
+export function l2Factor(layer: string, r: Regularizer | undefined, what = 'kernelRegularizer'): number {
   if (r === undefined) return 0;
   const v = r !== null && typeof r === 'object' ? r.l2 : undefined;
   if (typeof v !== 'number' || !Number.isFinite(v) || v < 0 || !Number.isFinite(Math.fround(v))) {
-    throw new ValueError(`layer '${layer}': kernelRegularizer must be nn.regularizers.l2({ l2 }) with a finite l2 ≥ 0, got ${show(r)}${r !== null && typeof r === 'object' ? ` (l2: ${show(v)})` : ''}`);
+    throw new ValueError(`layer '${layer}': ${what} must be nn.regularizers.l2({ l2 }) with a finite l2 ≥ 0, got ${show(r)}${r !== null && typeof r === 'object' ? ` (l2: ${show(v)})` : ''}`);
   }
   return v;
 }

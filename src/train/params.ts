@@ -70,7 +70,15 @@ export class Params {
     this.setLayout(l);
     for (const e of this.entries) {
       if (e.layer.store) continue;
-      initialize(e.spec.initializer, e.spec.shape, mem.params.subarray(e.offset / F32, e.offset / F32 + e.size), rng);
+      const w = mem.params.subarray(e.offset / F32, e.offset / F32 + e.size);
+      if (!e.spec.parts) initialize(e.spec.initializer, e.spec.shape, w, rng);
+      else {
+        let at = 0;
+        for (const p of e.spec.parts) {
+          initialize(p.initializer, [p.size], w.subarray(at, at + p.size), rng);
+          at += p.size;
+        }
+      }
     }
     this.mem = mem;
     for (const layer of this.byLayer.keys()) layer.store ??= { holder: owner, home: undefined };

@@ -18,6 +18,8 @@ const Q2 = fround(0.04166853055357933);
 const Q3 = fround(0.008370140567421913);
 const Q4 = fround(0.0013811651151627302);
 const TANH_SMALL = fround(0.7);
+/** hardSigmoid's slope, TF.js's 0.2 as f32. */
+export const HARD_SLOPE = fround(0.2);
 const T0 = fround(-0.33333322405815125);
 const T1 = fround(0.13332951068878174);
 const T2 = fround(-0.053917620331048965);
@@ -97,7 +99,7 @@ export function tanh32(x: number): number {
 
 /**
  * The activation on one f32 value (codes of `Act`; alpha, an f32 value, is the leakyRelu slope and the elu
- * scale). relu is max(x, 0), so NaN stays NaN. Returns an f32 value.
+ * scale). relu is max(x, 0), so NaN stays NaN; hardSigmoid is min(max(0.2·x + 0.5, 0), 1). Returns an f32 value.
  */
 export function activation(x: number, act: number, alpha: number): number {
   switch (act) {
@@ -107,6 +109,7 @@ export function activation(x: number, act: number, alpha: number): number {
     case Act.Sigmoid: return sigmoid32(x);
     case Act.Tanh: return tanh32(x);
     case Act.Relu6: return Math.min(Math.max(x, 0), 6);
+    case Act.HardSigmoid: return Math.min(Math.max(fround(fround(x * HARD_SLOPE) + 0.5), 0), 1);
     default: return x;
   }
 }

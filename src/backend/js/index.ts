@@ -10,6 +10,7 @@ import { JsMemory } from './memory';
 import { normKernels } from './norm';
 import { optimKernels } from './optim';
 import { poolKernels } from './pool';
+import { rnnKernels } from './rnn';
 import { unaryKernels } from './unary';
 
 /** The plain-TypeScript backend: the same kernels as wasm, over an ArrayBuffer laid out like wasm memory. */
@@ -21,7 +22,7 @@ export function createJsBackend(): Backend {
     kernels: {
       ...gemmKernels(memory), ...unaryKernels(memory), ...lossKernels(memory), ...optimKernels(memory),
       ...convKernels(memory), ...poolKernels(memory), ...normKernels(memory), ...binaryKernels(memory),
-      ...depthwiseKernels(memory), ...imageKernels(memory), ...embedKernels(memory),
+      ...depthwiseKernels(memory), ...imageKernels(memory), ...embedKernels(memory), ...rnnKernels(memory),
     },
   };
 }

@@ -3,7 +3,7 @@
 // same bits (f32 +, −, ×, ÷ are correctly rounded, and so is the f64 result rounded once to f32). The
 // activations and exp are those of ./act.ts, the twin of assembly/act.
 import type { Kernels } from '../types';
-import { activation, exp32 } from './act';
+import { activation, exp32, HARD_SLOPE } from './act';
 import type { JsMemory } from './memory';
 
 type UnaryKernels = Pick<Kernels, 'f32_bias_add' | 'f32_col_sum' | 'f32_activation' | 'f32_activation_grad' |
@@ -20,6 +20,7 @@ export function activationGrad(y: number, dy: number, act: number, alpha: number
     case 4: return fround(dy * fround(y * fround(1 - y)));
     case 5: return fround(dy * fround(1 - fround(y * y)));
     case 6: return y > 0 && y < 6 ? dy : 0;
+    case 7: return y > 0 && y < 1 ? fround(dy * HARD_SLOPE) : 0;
     default: return dy;
   }
 }
