@@ -273,6 +273,28 @@ describe('neurite/tfjs models', () => {
     expect(() => ds.concatenate([1] as never)).toThrow(/concatenate takes another tf.data dataset/);
   });
 
+  it('tf.io: a model saved with withSaveHandler and loaded with fromMemory, across the two libraries both ways', async () => {
+    const roundTrip = async (tf: TF, other: TF) => {
+      const model = tf.sequential({ layers: [tf.layers.dense({ units: 4, inputShape: [3], activation: 'relu' }), tf.layers.dense({ units: 2, activation: 'softmax' })] });
+      startFrom(tf, model);
+      let artifacts: TF;
+      const result = await model.save(tf.io.withSaveHandler(async (a: TF) => { artifacts = a; return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } }; }));
+      const x = [[0.5, -1, 2], [1, 1, -0.5]];
+      const want = Array.from(model.predict(tf.tensor2d(x)).dataSync() as ArrayLike<number>);
+      const same = await tf.loadLayersModel(tf.io.fromMemory(artifacts));
+      const there = await other.loadLayersModel(other.io.fromMemory(artifacts));
+      return { want, same: Array.from(same.predict(tf.tensor2d(x)).dataSync() as ArrayLike<number>),
+        there: Array.from(there.predict(other.tensor2d(x)).dataSync() as ArrayLike<number>), result: typeof result };
+    };
+    for (const [a, b] of [[real, ours], [ours, real]] as const) {
+      const r = await roundTrip(a, b);
+      expect(r.same).toEqual(r.want);
+      closeTo(r.there, r.want, 1e-6);
+      expect(r.result).toBe('object');
+    }
+    expect(() => ours.io.listModels()).toThrow(/tf.io.listModels is not provided: neurite keeps no model registry/);
+  });
+
   it('refuses what it does not provide, naming it and the alternative', async () => {
     expect(() => ours.layers.dense({ units: 2, kernelInitializer: 'randomNormal' })).toThrow(/kernelInitializer 'randomNormal' is not provided by neurite\/tfjs; the initializers are .*leCunNormal/);
     expect(() => ours.initializers.varianceScaling({ scale: 3 })).toThrow(ours.NotProvidedError);

@@ -36,3 +36,4 @@ export { layers, input, initializers, regularizers, Initializer, Regularizer, ty
 export { LayersModel, Sequential, sequential, model, loadLayersModel, train, callbacks, type History } from './models';
 export { SymbolicTensor } from './nn';
 export { data, Dataset, type CSVConfig, type ColumnConfig } from './data';
+export { io } from './io';
