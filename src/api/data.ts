@@ -14,3 +14,4 @@
  */
 export { array, generator, zip, Dataset } from '../data/dataset';
 export type { DatasetIterator, DatasetContainer, AnyIterator } from '../data/dataset';
+export { imageFolder, type ImageFolderDatasetOptions, type ImageFolderDatasets, type ImageElement } from '../io/images';

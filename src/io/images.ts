@@ -3,6 +3,7 @@
 // nor tries to resolve them. PNG is decoded by neurite itself (png.ts on node:zlib); JPEG needs the
 // optional peer dependency jpeg-js.
 import { FormatError, NeuriteError, ValueError } from '../errors';
+import { Dataset } from '../data/dataset';
 import { Rng } from '../random';
 import { Tensor } from '../tensor';
 import { oneHot } from './labels';
@@ -149,7 +150,48 @@ export const optionalModules = {
  * await model.fit(data.train.x, data.train.oneHot, { validationData: [data.validation!.x, data.validation!.oneHot] });
  */
 export async function loadImageFolder(dir: string, options: ImageFolderOptions): Promise<ImageFolder> {
-  const fn = 'loadImageFolder';
+  const f = await listImageFolder(dir, options, 'loadImageFolder');
+  const { classNames, files, labels, size, channels } = f;
+  const load = async (idx: Int32Array): Promise<ImageSplit> => {
+    const [h, w] = size;
+    const per = h * w * channels;
+    const x = new Float32Array(idx.length * per);
+    const lab = new Int32Array(idx.length);
+    const names: string[] = [];
+    for (let i = 0; i < idx.length; i++) {
+      const file = files[idx[i]!]!;
+      await f.read(file, x, i * per);
+      lab[i] = labels[idx[i]!]!;
+      names.push(file);
+    }
+    return {
+      x: new Tensor(x, [idx.length, h, w, channels]),
+      labels: lab,
+      oneHot: new Tensor(oneHot(lab, classNames.length), [idx.length, classNames.length]),
+      files: names,
+    };
+  };
+  const result: ImageFolder = { classNames, train: await load(f.train) };
+  if (f.validation) result.validation = await load(f.validation);
+  return result;
+}
+
+/** A folder of class folders, listed and split (no image read yet): what loadImageFolder and data.imageFolder share. */
+interface ListedFolder {
+  classNames: string[];
+  files: string[];
+  labels: number[];
+  size: [number, number];
+  channels: 1 | 3;
+  /** Indices into files of the training part and (validationSplit > 0) of the validation part, in shuffled order. */
+  train: Int32Array;
+  validation: Int32Array | undefined;
+  /** Reads, decodes and resizes one file into out[offset ...]. */
+  read(file: string, out: Float32Array, offset: number): Promise<void>;
+}
+
+/** Checks the options, lists the class folders and their image files, and splits them (see loadImageFolder). */
+async function listImageFolder(dir: string, options: ImageFolderOptions, fn: string): Promise<ListedFolder> {
   if (typeof dir !== 'string' || dir === '') throw new ValueError(`${fn}: dir must be a folder path, got ${JSON.stringify(dir)}`);
   if (options === null || typeof options !== 'object') {
     throw new ValueError(`${fn}: options { size: [height, width] } are required, got ${String(options)}`);
@@ -204,28 +246,106 @@ export async function loadImageFolder(dir: string, options: ImageFolderOptions):
   if (split > 0 && nVal === 0) {
     throw new ValueError(`${fn}: validationSplit ${split} of ${n} images leaves none for validation`);
   }
-  const load = async (idx: Int32Array): Promise<ImageSplit> => {
-    const [h, w] = size;
-    const per = h * w * channels;
-    const x = new Float32Array(idx.length * per);
-    const lab = new Int32Array(idx.length);
-    const names: string[] = [];
-    for (let i = 0; i < idx.length; i++) {
-      const file = files[idx[i]!]!;
-      resizePixels(await decodeImage(await readImageFile(fs, file, fn), file), { size, channels }, x, i * per);
-      lab[i] = labels[idx[i]!]!;
-      names.push(file);
-    }
-    return {
-      x: new Tensor(x, [idx.length, h, w, channels]),
-      labels: lab,
-      oneHot: new Tensor(oneHot(lab, classNames.length), [idx.length, classNames.length]),
-      files: names,
-    };
+  return {
+    classNames, files, labels, size, channels,
+    train: order.subarray(0, n - nVal),
+    validation: nVal > 0 ? order.subarray(n - nVal) : undefined,
+    read: async (file, out, offset) => {
+      resizePixels(await decodeImage(await readImageFile(fs, file, fn), file), { size, channels }, out, offset);
+    },
   };
-  const result: ImageFolder = { classNames, train: await load(order.subarray(0, n - nVal)) };
-  if (nVal > 0) result.validation = await load(order.subarray(n - nVal));
-  return result;
+}
+
+/**
+ * Options of {@link imageFolder}: those of {@link loadImageFolder} (`size` required), and how labels are given.
+ *
+ * @example
+ * await nn.data.imageFolder('pets', { size: [64, 64], validationSplit: 0.2, labels: 'index' });
+ */
+export interface ImageFolderDatasetOptions extends ImageFolderOptions {
+  /**
+   * The form of each element's `ys`: 'oneHot' (default), a one-hot tensor [classes] for categoricalCrossentropy,
+   * or 'index', the class index as a number for sparseCategoricalCrossentropy.
+   */
+  labels?: 'oneHot' | 'index';
+}
+
+/**
+ * One element of {@link imageFolder}'s datasets.
+ *
+ * @example
+ * const [first] = await data.train.take(1).toArray();   // { xs: Tensor [64, 64, 3], ys: Tensor [2] }
+ */
+export interface ImageElement {
+  /** The image, [height, width, channels], values in [0, 1]. */
+  xs: Tensor;
+  /** Its class: a one-hot tensor [classes], or the class index with `labels: 'index'`. */
+  ys: Tensor | number;
+}
+
+/**
+ * What {@link imageFolder} resolves to: the class names and lazy datasets of the images.
+ *
+ * @example
+ * const { classNames, train, validation } = await nn.data.imageFolder('pets', { size: [64, 64], validationSplit: 0.2 });
+ */
+export interface ImageFolderDatasets {
+  /** Class folder names, sorted; label i is classNames[i]. */
+  classNames: string[];
+  /**
+   * The images not held out, as elements `{ xs: Tensor [height, width, channels] in [0, 1], ys }`, in the seeded
+   * order; each image is read and decoded only when the dataset reaches it, again on each pass.
+   */
+  train: Dataset<ImageElement>;
+  /** The images held out by validationSplit, as `train`; present when validationSplit > 0. */
+  validation?: Dataset<ImageElement>;
+  /** The files of train and validation, in their datasets' order. */
+  files: {
+    /** The files of `train`, in its order. */
+    train: string[];
+    /** The files of `validation`, in its order; present when validationSplit > 0. */
+    validation?: string[];
+  };
+}
+
+/**
+ * A folder of images as lazy datasets, in Node: the folder is listed, split and shuffled as by
+ * {@link loadImageFolder} (same options, same classes, same split and order for the same seed), but no image is
+ * read until the dataset reaches it, so a folder of any size trains through model.fitDataset with one batch of
+ * images in memory. Each element is `{ xs: Tensor [height, width, channels], ys }` (ys one-hot, or the class index
+ * with `labels: 'index'`); batch() stacks them. Errors as loadImageFolder's; a file that does not decode is a
+ * FormatError when the dataset reaches it.
+ *
+ * @example
+ * const data = await nn.data.imageFolder('photos', { size: [64, 64], validationSplit: 0.2, seed: 1 });
+ * await model.fitDataset(data.train.shuffle(256, 1).batch(32).prefetch(2), { epochs: 5, validationData: data.validation!.batch(64) });
+ */
+export async function imageFolder(dir: string, options: ImageFolderDatasetOptions): Promise<ImageFolderDatasets> {
+  const fn = 'data.imageFolder';
+  const mode = options && typeof options === 'object' ? options.labels ?? 'oneHot' : 'oneHot';
+  if (mode !== 'oneHot' && mode !== 'index') throw new ValueError(`${fn}: labels must be 'oneHot' or 'index', got ${JSON.stringify(mode)}`);
+  const f = await listImageFolder(dir, options, fn);
+  const [h, w] = f.size;
+  const classes = f.classNames.length;
+  const of = (idx: Int32Array) => {
+    const list = Array.from(idx, (i) => i);
+    return new Dataset<ImageElement>(async function* () {
+      for (const i of list) {
+        const x = new Float32Array(h * w * f.channels);
+        await f.read(f.files[i]!, x, 0);
+        const label = f.labels[i]!;
+        const ys = mode === 'index' ? label : new Tensor(oneHot(Int32Array.of(label), classes), [classes]);
+        yield { xs: new Tensor(x, [h, w, f.channels]), ys };
+      }
+    }, list.length);
+  };
+  const names = (idx: Int32Array) => Array.from(idx, (i) => f.files[i]!);
+  const out: ImageFolderDatasets = { classNames: f.classNames, train: of(f.train), files: { train: names(f.train) } };
+  if (f.validation) {
+    out.validation = of(f.validation);
+    out.files.validation = names(f.validation);
+  }
+  return out;
 }
 
 /**
