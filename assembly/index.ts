@@ -33,4 +33,4 @@ export {
 export { f32_add, f32_sub, f32_axpy, f32_max, f32_min, f32_pick_grad, f32_copy_strided } from './binary/binary';
 export { f32_image_transform, f32_image_transform_dx } from './image/transform';
 export { f32_embedding, f32_embedding_grad } from './embed/embed';
-export { f32_lstm_step, f32_lstm_step_grad } from './rnn/lstm';
+export { f32_lstm_step, f32_lstm_step_grad, f32_rnn_step_grad } from './rnn/lstm';

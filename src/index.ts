@@ -22,7 +22,7 @@ export {
   Maximum, Minimum, Concatenate, type ConcatenateConfig, Conv1D, MaxPooling1D, AveragePooling1D, GlobalAveragePooling1D,
   GlobalMaxPooling1D, RepeatVector, Permute, LayerNormalization, type Conv1DConfig, type Pooling1DConfig, type Padding1D,
   type RepeatVectorConfig, type PermuteConfig, type LayerNormalizationConfig, Embedding, type EmbeddingConfig,
-  LSTM, type LSTMConfig, type RecurrentConfig, type RecurrentActivationName,
+  LSTM, SimpleRNN, type LSTMConfig, type SimpleRNNConfig, type RecurrentConfig, type RecurrentCellConfig, type RecurrentActivationName,
 } from './layers/index';
 export {
   DepthwiseConv2D, SeparableConv2D, ZeroPadding2D, Cropping2D, GlobalMaxPooling2D, Rescaling, ReLU, type DepthwiseConv2DConfig,

@@ -101,3 +101,24 @@ export function f32_lstm_step_grad(z: usize, cPrev: usize, c: usize, dh: usize, 
     }
   }
 }
+
+/**
+ * A simple RNN step's gradient (its forward step is a gemm with the activation in the epilogue): h holds the step's
+ * outputs (row stride hStride) and is overwritten with dz = dh·act'(h), from the output as f32_activation_grad; dh
+ * is [rows, units].
+ */
+export function f32_rnn_step_grad(h: usize, dh: usize, rows: i32, units: i32, hStride: i32, act: i32): void {
+  for (let r = 0; r < rows; r++) {
+    const ph = h + <usize>r * (<usize>hStride << 2);
+    const pd = dh + <usize>r * (<usize>units << 2);
+    let j = 0;
+    for (; j + 4 <= units; j += 4) {
+      const o = <usize>j << 2;
+      v128.store(ph + o, act_grad_v(act, v128.load(ph + o), v128.load(pd + o), ALPHA));
+    }
+    for (; j < units; j++) {
+      const o = <usize>j << 2;
+      store<f32>(ph + o, act_grad1(act, load<f32>(ph + o), load<f32>(pd + o), ALPHA));
+    }
+  }
+}

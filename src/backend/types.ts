@@ -370,6 +370,12 @@ export interface Kernels {
    */
   f32_lstm_step_grad(z: number, cPrev: number, c: number, dh: number, dc: number, rows: number, units: number, zStride: number,
     cStride: number, act: number, recAct: number): void;
+  /**
+   * A simple RNN step's gradient (its forward step is a gemm with the activation in its epilogue): h, the step's
+   * outputs (row stride hStride), is overwritten with dh·act'(h) (from the output, as f32_activation_grad; elu with
+   * alpha 1); dh is [rows, units].
+   */
+  f32_rnn_step_grad(h: number, dh: number, rows: number, units: number, hStride: number, act: number): void;
 
   // ---- pooling (assembly/pool, src/backend/js/pool.ts) ----
   // Same NHWC indexing as convolution, window ph×pw without dilation: input row iy = oy·strideH − padTop + i. The

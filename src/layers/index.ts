@@ -15,7 +15,7 @@ import {
 } from './sequence';
 import { optionsOf } from '../options';
 import { Embedding, EMBEDDING_OPTIONS, type EmbeddingConfig } from './embedding';
-import { LSTM, LSTM_OPTIONS, type LSTMConfig } from './recurrent';
+import { LSTM, LSTM_OPTIONS, SIMPLE_RNN_OPTIONS, SimpleRNN, type LSTMConfig, type SimpleRNNConfig } from './recurrent';
 import { Add, Average, Concatenate, CONCATENATE_OPTIONS, Maximum, Minimum, Multiply, Subtract, type ConcatenateConfig } from './merge';
 import type { LayerConfig } from './layer';
 import {
@@ -52,7 +52,9 @@ export { UpSampling2D, Resizing, type UpSampling2DConfig, type ResizingConfig, t
 export { Conv2DTranspose, type Conv2DTransposeConfig } from './conv-transpose';
 export { Dense, Activation, type ActivationConfig, type DenseConfig } from './dense';
 export { Embedding, type EmbeddingConfig } from './embedding';
-export { LSTM, type LSTMConfig, type RecurrentConfig, type RecurrentActivationName } from './recurrent';
+export {
+  LSTM, SimpleRNN, type LSTMConfig, type SimpleRNNConfig, type RecurrentConfig, type RecurrentCellConfig, type RecurrentActivationName,
+} from './recurrent';
 export {
   Conv2D, MaxPooling2D, AveragePooling2D, GlobalAveragePooling2D, type Conv2DConfig, type Pooling2DConfig, type Padding,
 } from './conv';
@@ -138,6 +140,14 @@ export const layers = {
    * nn.layers.lstm({ units: 32, returnSequences: true, inputShape: [40, 8] });
    */
   lstm: (c: LSTMConfig) => new LSTM(strict('lstm', c, LSTM_OPTIONS)),
+  /**
+   * A fully connected recurrent layer over sequences `[steps, features]`, as TF.js's SimpleRNN:
+   * h = act(x·W + b + h₋₁·R); the last state `[units]`, or every state with `returnSequences`.
+   *
+   * @example
+   * nn.layers.simpleRNN({ units: 16, inputShape: [30, 2] });
+   */
+  simpleRNN: (c: SimpleRNNConfig) => new SimpleRNN(strict('simpleRNN', c, SIMPLE_RNN_OPTIONS)),
   /**
    * A 1-D convolution over sequences `[steps, channels]`; padding 'valid', 'same' or 'causal'.
    *

@@ -3,6 +3,8 @@
 // (h₋₁·R + x·W + b, strided in place) and one fused kernel for the gates and the state update (assembly/rnn). The
 // backward pass runs the steps in reverse with a fused gate-gradient kernel and one gemm with Rᵀ per step, then the
 // kernel, recurrent kernel and bias gradients and the input gradient are one gemm (or column sum) each over all steps.
+// SimpleRNN: the same loop with h = act(h₋₁·R + x·W + b), the activation in the per-step gemm's epilogue, and one
+// fused kernel per step for its gradient.
 // Workspace, every buffer [rows, steps, ·] in input time order t: the gates (then their pre-activation gradients),
 // the cell states, and the state h entering each step (zeros for the first), which makes Hᵀ·dZ the whole recurrent
 // kernel gradient; then the running gradients of h and c, [rows, units].
@@ -19,6 +21,9 @@ export const LSTM_OPTIONS = ['units', 'activation', 'recurrentActivation', 'useB
   'biasInitializer', 'unitForgetBias', 'kernelRegularizer', 'recurrentRegularizer', 'biasRegularizer', 'activityRegularizer',
   'kernelConstraint', 'recurrentConstraint', 'biasConstraint', 'dropout', 'recurrentDropout', 'returnSequences', 'returnState',
   'goBackwards', 'stateful', 'unroll', 'implementation', 'inputShape', 'name'] as const;
+
+/** The options nn.layers.simpleRNN takes. */
+export const SIMPLE_RNN_OPTIONS = LSTM_OPTIONS.filter((k) => k !== 'recurrentActivation' && k !== 'unitForgetBias' && k !== 'implementation');
 
 /**
  * The activations a recurrent layer takes for its candidate and output (`activation`) and its gates
@@ -55,31 +60,24 @@ export interface RecurrentConfig extends LayerConfig {
 }
 
 /**
- * Options of {@link layers}.lstm, with TF.js 4.22's defaults.
+ * The cell options every recurrent layer takes, with TF.js 4.22's defaults.
  *
  * @example
- * nn.layers.lstm({ units: 32, returnSequences: true, inputShape: [50, 8] });
+ * nn.layers.simpleRNN({ units: 8, activation: 'relu', kernelInitializer: 'heNormal' });
  */
-export interface LSTMConfig extends RecurrentConfig {
-  /** Size of the state h and the cell state c: a positive integer. Required. */
+export interface RecurrentCellConfig extends RecurrentConfig {
+  /** Size of the state h (and of an LSTM's cell state c): a positive integer. Required. */
   units: number;
-  /** Activation of the candidate and of the cell state in the output. Default `'tanh'`. */
+  /** Activation of the new state (an LSTM's candidate and cell output). Default `'tanh'`. */
   activation?: RecurrentActivationName;
-  /** Activation of the input, forget and output gates. Default `'hardSigmoid'`, as TF.js (Keras uses 'sigmoid'). */
-  recurrentActivation?: RecurrentActivationName;
-  /** Whether the gates have a bias. Default `true`. */
+  /** Whether the layer has a bias. Default `true`. */
   useBias?: boolean;
-  /** Initializer of `kernel` [inputDim, 4·units]. Default `'glorotNormal'`, as TF.js (Keras: glorotUniform). */
+  /** Initializer of `kernel` [features, gates·units]. Default `'glorotNormal'`, as TF.js (Keras: glorotUniform). */
   kernelInitializer?: InitializerName;
-  /** Initializer of `recurrent_kernel` [units, 4·units]. Default `'orthogonal'`. */
+  /** Initializer of `recurrent_kernel` [units, gates·units]. Default `'orthogonal'`. */
   recurrentInitializer?: InitializerName;
-  /** Initializer of `bias` [4·units]. Default `'zeros'`. */
+  /** Initializer of `bias` [gates·units]. Default `'zeros'`. */
   biasInitializer?: InitializerName;
-  /**
-   * Initialize the forget gate's bias to ones (the other gates' with biasInitializer). Default `false`: TF.js 4.22
-   * leaves it unset, which is false (Keras's default is true).
-   */
-  unitForgetBias?: boolean;
   /** An L2 penalty on the kernel, e.g. `nn.regularizers.l2({ l2: 1e-4 })`. Default: none. */
   kernelRegularizer?: Regularizer;
   /** An L2 penalty on the recurrent kernel. Default: none. */
@@ -98,6 +96,30 @@ export interface LSTMConfig extends RecurrentConfig {
   dropout?: number;
   /** Dropout on the recurrent state while training: not supported yet, a value above 0 is refused. Default `0`. */
   recurrentDropout?: number;
+}
+
+/**
+ * Options of {@link layers}.simpleRNN, with TF.js 4.22's defaults.
+ *
+ * @example
+ * nn.layers.simpleRNN({ units: 16, returnSequences: true, inputShape: [20, 4] });
+ */
+export type SimpleRNNConfig = RecurrentCellConfig;
+
+/**
+ * Options of {@link layers}.lstm, with TF.js 4.22's defaults.
+ *
+ * @example
+ * nn.layers.lstm({ units: 32, returnSequences: true, inputShape: [50, 8] });
+ */
+export interface LSTMConfig extends RecurrentCellConfig {
+  /** Activation of the input, forget and output gates. Default `'hardSigmoid'`, as TF.js (Keras uses 'sigmoid'). */
+  recurrentActivation?: RecurrentActivationName;
+  /**
+   * Initialize the forget gate's bias to ones (the other gates' with biasInitializer). Default `false`: TF.js 4.22
+   * leaves it unset, which is false (Keras's default is true).
+   */
+  unitForgetBias?: boolean;
   /** TF.js's choice of how to compute (1 or 2); the results are the same, so it is kept for the file only. Default: none. */
   implementation?: number;
 }
@@ -121,13 +143,35 @@ abstract class Recurrent extends Layer {
   readonly goBackwards: boolean;
   /** The unroll option as given (no effect). */
   readonly unroll: boolean;
+  /** Size of the state. */
+  readonly units: number;
+  /** @internal */
+  readonly act: ActivationSpec;
+  /** Whether the layer has a bias. */
+  readonly useBias: boolean;
+  /** Initializer of kernel. */
+  readonly kernelInitializer: InitializerName;
+  /** Initializer of recurrent_kernel. */
+  readonly recurrentInitializer: InitializerName;
+  /** Initializer of bias. */
+  readonly biasInitializer: InitializerName;
+  /** L2 factors of kernel, recurrent_kernel and bias (0: none). */
+  readonly l2: readonly [number, number, number];
   /** Steps per sample, features per step, once built. */
   protected steps = 0;
   protected features = 0;
 
-  constructor(c: Partial<RecurrentConfig> & Record<string, unknown>, prefix: string) {
+  constructor(c: Partial<RecurrentCellConfig> & Record<string, unknown>, prefix: string) {
     super(c, prefix);
     const where = `layer '${this.name}'`;
+    this.units = checkPositiveInt(this.name, 'units', c.units);
+    this.act = recurrentActivation(this.name, 'activation', c.activation, 'tanh');
+    this.useBias = boolOption(`${where}: useBias`, c.useBias, true);
+    this.kernelInitializer = checkName('initializer', c.kernelInitializer ?? 'glorotNormal', INITIALIZER_NAMES);
+    this.recurrentInitializer = checkName('initializer', c.recurrentInitializer ?? 'orthogonal', INITIALIZER_NAMES);
+    this.biasInitializer = checkName('initializer', c.biasInitializer ?? 'zeros', INITIALIZER_NAMES);
+    this.l2 = [l2Factor(this.name, c.kernelRegularizer), l2Factor(this.name, c.recurrentRegularizer, 'recurrentRegularizer'),
+      l2Factor(this.name, c.biasRegularizer, 'biasRegularizer')];
     this.returnSequences = boolOption(`${where}: returnSequences`, c.returnSequences, false);
     this.goBackwards = boolOption(`${where}: goBackwards`, c.goBackwards, false);
     this.unroll = boolOption(`${where}: unroll`, c.unroll, false);
@@ -158,16 +202,30 @@ abstract class Recurrent extends Layer {
     return this.returnSequences ? [this.steps, this.units] : [this.units];
   }
 
-  /** Size of the state. */
-  abstract readonly units: number;
-
   /** The input time index of processing step s. */
   protected timeOf(s: number): number {
     return this.goBackwards ? this.steps - 1 - s : s;
   }
 
+  /** kernel [features, gates·units], recurrent_kernel [units, gates·units], bias [gates·units] (initialized in parts). */
+  protected cellParams(gates: number, biasParts?: ParamSpec['parts']): ParamSpec[] {
+    const g = gates * this.units;
+    const p: ParamSpec[] = [
+      { name: 'kernel', shape: [this.features, g], initializer: this.kernelInitializer, l2: this.l2[0] },
+      { name: 'recurrent_kernel', shape: [this.units, g], initializer: this.recurrentInitializer, l2: this.l2[1] },
+    ];
+    if (this.useBias) p.push({ name: 'bias', shape: [g], initializer: this.biasInitializer, l2: this.l2[2], ...(biasParts ? { parts: biasParts } : {}) });
+    return p;
+  }
+
+  /** The cell options and the RNN options, in TF.js's names. */
   protected rnnConfig(): Record<string, unknown> {
+    const reg = (i: number) => (this.l2[i] > 0 ? { l2: this.l2[i] } : undefined);
     return {
+      units: this.units, activation: this.act.name, useBias: this.useBias, kernelInitializer: this.kernelInitializer,
+      recurrentInitializer: this.recurrentInitializer, biasInitializer: this.biasInitializer,
+      ...(reg(0) ? { kernelRegularizer: reg(0) } : {}), ...(reg(1) ? { recurrentRegularizer: reg(1) } : {}),
+      ...(reg(2) ? { biasRegularizer: reg(2) } : {}), dropout: 0, recurrentDropout: 0,
       returnSequences: this.returnSequences, returnState: false, goBackwards: this.goBackwards, stateful: false, unroll: this.unroll,
       ...(this.inputShape ? { batchInputShape: [null, ...this.inputShape] } : {}),
     };
@@ -188,40 +246,18 @@ abstract class Recurrent extends Layer {
 export class LSTM extends Recurrent {
   /** Always 'LSTM'. */
   readonly className = 'LSTM';
-  /** Size of the states. */
-  readonly units: number;
-  /** @internal */
-  readonly act: ActivationSpec;
   /** @internal */
   readonly recurrentAct: ActivationSpec;
-  /** Whether the gates have a bias. */
-  readonly useBias: boolean;
-  /** Initializer of kernel. */
-  readonly kernelInitializer: InitializerName;
-  /** Initializer of recurrent_kernel. */
-  readonly recurrentInitializer: InitializerName;
-  /** Initializer of bias. */
-  readonly biasInitializer: InitializerName;
   /** Whether the forget gate's bias starts at ones. */
   readonly unitForgetBias: boolean;
-  /** L2 factors of kernel, recurrent_kernel and bias (0: none). */
-  readonly l2: readonly [number, number, number];
   /** The implementation option as given. */
   readonly implementation: number | undefined;
 
   constructor(config: LSTMConfig) {
     const c = optionsOf<LSTMConfig>('lstm', config);
     super(c as Partial<RecurrentConfig> & Record<string, unknown>, 'lstm');
-    this.units = checkPositiveInt(this.name, 'units', c.units);
-    this.act = recurrentActivation(this.name, 'activation', c.activation, 'tanh');
     this.recurrentAct = recurrentActivation(this.name, 'recurrentActivation', c.recurrentActivation, 'hardSigmoid');
-    this.useBias = boolOption(`layer '${this.name}': useBias`, c.useBias, true);
-    this.kernelInitializer = checkName('initializer', c.kernelInitializer ?? 'glorotNormal', INITIALIZER_NAMES);
-    this.recurrentInitializer = checkName('initializer', c.recurrentInitializer ?? 'orthogonal', INITIALIZER_NAMES);
-    this.biasInitializer = checkName('initializer', c.biasInitializer ?? 'zeros', INITIALIZER_NAMES);
     this.unitForgetBias = boolOption(`layer '${this.name}': unitForgetBias`, c.unitForgetBias ?? undefined, false);
-    this.l2 = [l2Factor(this.name, c.kernelRegularizer), l2Factor(this.name, c.recurrentRegularizer, 'recurrentRegularizer'),
-      l2Factor(this.name, c.biasRegularizer, 'biasRegularizer')];
     const impl = c.implementation ?? undefined;
     if (impl !== undefined && impl !== 1 && impl !== 2) {
       throw new ValueError(`layer '${this.name}': implementation must be 1 or 2, got ${show(impl)}`);
@@ -230,17 +266,9 @@ export class LSTM extends Recurrent {
   }
 
   override params(): ParamSpec[] {
-    const u = this.units, g = 4 * u;
-    const p: ParamSpec[] = [
-      { name: 'kernel', shape: [this.features, g], initializer: this.kernelInitializer, l2: this.l2[0] },
-      { name: 'recurrent_kernel', shape: [u, g], initializer: this.recurrentInitializer, l2: this.l2[1] },
-    ];
-    if (this.useBias) {
-      p.push({ name: 'bias', shape: [g], initializer: this.biasInitializer, l2: this.l2[2],
-        ...(this.unitForgetBias ? { parts: [{ initializer: this.biasInitializer, size: u }, { initializer: 'ones', size: u },
-          { initializer: this.biasInitializer, size: 2 * u }] } : {}) });
-    }
-    return p;
+    const u = this.units;
+    return this.cellParams(4, this.unitForgetBias ? [{ initializer: this.biasInitializer, size: u }, { initializer: 'ones', size: u },
+      { initializer: this.biasInitializer, size: 2 * u }] : undefined);
   }
 
   /** Byte offsets in the workspace: gates Z, cell states C, entering states H, running gradients DH and DC. */
@@ -304,15 +332,86 @@ export class LSTM extends Recurrent {
   }
 
   getConfig(): Record<string, unknown> {
-    const reg = (i: number) => (this.l2[i] > 0 ? { l2: this.l2[i] } : undefined);
-    return {
-      units: this.units, activation: this.act.name, recurrentActivation: this.recurrentAct.name, useBias: this.useBias,
-      kernelInitializer: this.kernelInitializer, recurrentInitializer: this.recurrentInitializer, biasInitializer: this.biasInitializer,
-      unitForgetBias: this.unitForgetBias,
-      ...(reg(0) ? { kernelRegularizer: reg(0) } : {}), ...(reg(1) ? { recurrentRegularizer: reg(1) } : {}),
-      ...(reg(2) ? { biasRegularizer: reg(2) } : {}),
-      dropout: 0, recurrentDropout: 0, ...(this.implementation !== undefined ? { implementation: this.implementation } : {}),
-      ...this.rnnConfig(),
-    };
+    const { activation, ...rest } = this.rnnConfig();
+    return { units: this.units, activation, recurrentActivation: this.recurrentAct.name, ...rest, unitForgetBias: this.unitForgetBias,
+      ...(this.implementation !== undefined ? { implementation: this.implementation } : {}) };
+  }
+}
+
+/**
+ * A fully connected recurrent layer over sequences [steps, features], as TF.js's SimpleRNN: per step
+ * h = act(x·W + b + h₋₁·R) from a zero state, with `kernel` [features, units], `recurrent_kernel` [units, units] and
+ * `bias` [units]. Output: the last h ([units]) or every h ([steps, units]).
+ *
+ * @example
+ * const model = nn.sequential({ layers: [
+ *   nn.layers.simpleRNN({ units: 8, inputShape: [10, 2] }),
+ *   nn.layers.dense({ units: 1 }) ] });
+ */
+export class SimpleRNN extends Recurrent {
+  /** Always 'SimpleRNN'. */
+  readonly className = 'SimpleRNN';
+
+  constructor(config: SimpleRNNConfig) {
+    const c = optionsOf<SimpleRNNConfig>('simpleRNN', config);
+    super(c as Partial<RecurrentCellConfig> & Record<string, unknown>, 'simple_rnn');
+  }
+
+  override params(): ParamSpec[] {
+    return this.cellParams(1);
+  }
+
+  /** Byte offsets in the workspace: Z (x·W + b, then each step's h, then its pre-activation gradient), the states H
+   * entering each step, and the running gradient DH. */
+  private layout(rows: number) {
+    const n = rows * this.steps * this.units;
+    const z = 0, h = align(n * 4), dh = h + align(n * 4);
+    return { z, h, dh, end: dh + align(rows * this.units * 4) };
+  }
+
+  override workspaceBytes(rows: number): number {
+    return this.layout(rows).end;
+  }
+
+  forward(k: Kernels, b: LayerBinding, rows: number, _training: boolean): void {
+    const T = this.steps, U = this.units, D = this.features;
+    const w = this.layout(rows);
+    const Z = b.ws + w.z, H = b.ws + w.h;
+    const act = this.act.code, alpha = this.act.alpha;
+    k.f32_gemm_nn(b.x, b.params[0], this.useBias ? b.params[2] : 0, Z, rows * T, U, D, 0, Act.Linear, 0);
+    k.f32_fill(H, rows * T * U, 0);
+    for (let s = 0; s < T; s++) {
+      const t = this.timeOf(s);
+      const zt = Z + t * U * 4;
+      // h = act(h₋₁·R + (x·W + b)), in place of x·W + b
+      k.f32_gemm_strided(H + t * U * 4, T * U, 1, b.params[1], U, 1, 0, zt, T * U, rows, U, U, 1, act, alpha);
+      if (s < T - 1) k.f32_copy_strided(zt, T * U, H + this.timeOf(s + 1) * U * 4, T * U, rows, U);
+      if (this.returnSequences) k.f32_copy_strided(zt, T * U, b.y + s * U * 4, T * U, rows, U);
+      else if (s === T - 1) k.f32_copy_strided(zt, T * U, b.y, U, rows, U);
+    }
+  }
+
+  backward(k: Kernels, b: LayerBinding, rows: number): void {
+    const T = this.steps, U = this.units, D = this.features;
+    const w = this.layout(rows);
+    const Z = b.ws + w.z, H = b.ws + w.h, DH = b.ws + w.dh;
+    const seq = this.returnSequences;
+    if (seq) k.f32_copy_strided(b.dy + (T - 1) * U * 4, T * U, DH, U, rows, U);
+    else k.f32_copy(b.dy, DH, rows * U);
+    for (let s = T - 1; s >= 0; s--) {
+      const zt = Z + this.timeOf(s) * U * 4;
+      k.f32_rnn_step_grad(zt, DH, rows, U, T * U, this.act.code);
+      if (s === 0) break;
+      if (seq) k.f32_copy_strided(b.dy + (s - 1) * U * 4, T * U, DH, U, rows, U);
+      k.f32_gemm_strided(zt, T * U, 1, b.params[1], 1, U, 0, DH, U, rows, U, U, seq ? 1 : 0, Act.Linear, 0);
+    }
+    k.f32_gemm_tn(b.x, Z, 0, b.grads[0], D, U, rows * T, 0, Act.Linear, 0);
+    k.f32_gemm_tn(H, Z, 0, b.grads[1], U, U, rows * T, 0, Act.Linear, 0);
+    if (this.useBias) k.f32_col_sum(Z, b.grads[2], rows * T, U, 0);
+    if (b.dx !== 0) k.f32_gemm_nt(Z, b.params[0], 0, b.dx, rows * T, D, U, 0, Act.Linear, 0);
+  }
+
+  getConfig(): Record<string, unknown> {
+    return this.rnnConfig();
   }
 }

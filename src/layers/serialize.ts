@@ -2,7 +2,7 @@ import { FormatError } from '../errors';
 import { AveragePooling2D, Conv2D, GlobalAveragePooling2D, MaxPooling2D } from './conv';
 import { Activation, Dense } from './dense';
 import { Embedding } from './embedding';
-import { LSTM } from './recurrent';
+import { LSTM, SimpleRNN } from './recurrent';
 import { BatchNormalization, Dropout, Flatten, LayerNormalization, Reshape } from './shape';
 import { AveragePooling1D, Conv1D, GlobalAveragePooling1D, GlobalMaxPooling1D, MaxPooling1D, Permute, RepeatVector } from './sequence';
 import type { Layer } from './layer';
@@ -46,6 +46,7 @@ const FACTORIES: Record<string, Factory> = {
   Conv1D: (c) => new Conv1D(c as never),
   Embedding: (c) => new Embedding(c as never),
   LSTM: (c) => new LSTM(c as never),
+  SimpleRNN: (c) => new SimpleRNN(c as never),
   MaxPooling1D: (c) => new MaxPooling1D(c as never),
   AveragePooling1D: (c) => new AveragePooling1D(c as never),
   GlobalAveragePooling1D: (c) => new GlobalAveragePooling1D(c as never),

@@ -1,11 +1,11 @@
-// The LSTM step and its gradient: the readable twin of assembly/rnn/lstm.ts, the same f32 operations in the same
+// The LSTM step and its gradient, and the simple RNN step's gradient: the readable twin of assembly/rnn/lstm.ts, the same f32 operations in the same
 // order (each one rounded by a Float32Array store or Math.fround), so the same bits.
 import type { Kernels } from '../types';
 import { activation } from './act';
 import { activationGrad } from './unary';
 import type { JsMemory } from './memory';
 
-type RnnKernels = Pick<Kernels, 'f32_lstm_step' | 'f32_lstm_step_grad'>;
+type RnnKernels = Pick<Kernels, 'f32_lstm_step' | 'f32_lstm_step_grad' | 'f32_rnn_step_grad'>;
 
 const fround = Math.fround;
 /** The scale of elu (TF.js's 'elu' string). */
@@ -53,6 +53,14 @@ export function rnnKernels(mem: JsMemory): RnnKernels {
           F[pz + 3 * units + j] = activationGrad(og, fround(d * a), recAct, ALPHA);
           F[pdc + j] = dcs * fg;
         }
+      }
+    },
+
+    f32_rnn_step_grad(h, dh, rows, units, hStride, act) {
+      const F = mem.F32;
+      for (let r = 0; r < rows; r++) {
+        const ph = (h >> 2) + r * hStride, pd = (dh >> 2) + r * units;
+        for (let j = 0; j < units; j++) F[ph + j] = activationGrad(F[ph + j], F[pd + j], act, ALPHA);
       }
     },
   };
