@@ -11,6 +11,7 @@ import { pathToFileURL } from 'node:url';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { drawShape, rng } from '../demo/shapes.mjs';
+import * as nn from '../src/index';
 import { buildPackage, copyFixtures, launchChromium, root, serve, type Served } from './browser/harness';
 import { rgbPng } from './image-helpers';
 
@@ -92,6 +93,35 @@ async function run<T>(path: string, init?: (p: Page) => Promise<void>): Promise<
   return { result, console: messages, page: p };
 }
 
+/** The input the served model predicts, in the page and in Node. */
+const SERVED_X = Array.from({ length: 2 * 6 * 6 * 2 }, (_, i) => Math.sin(i * 0.37));
+/** The served model's predictions in Node (wasm), from its folder. */
+let servedInNode: number[] = [];
+let servedShards = 0;
+
+/** A seeded convolutional model saved by neurite, its weights cut into 200-byte shards as the converter lays them. */
+async function writeServedModel(folder: string): Promise<void> {
+  await nn.setBackend('wasm');
+  const m = nn.sequential({ seed: 5, layers: [nn.layers.conv2d({ filters: 4, kernelSize: 3, activation: 'relu', inputShape: [6, 6, 2] }),
+    nn.layers.flatten(), nn.layers.dense({ units: 3, activation: 'softmax' })] });
+  await m.save(`file://${folder}`);
+  const json = JSON.parse(readFileSync(join(folder, 'model.json'), 'utf8'));
+  const [file] = json.weightsManifest[0].paths;
+  const bytes = readFileSync(join(folder, file));
+  rmSync(join(folder, file));
+  const paths: string[] = [];
+  const n = Math.ceil(bytes.length / 200);
+  for (let i = 0; i < n; i++) {
+    paths.push(`group1-shard${i + 1}of${n}.bin`);
+    writeFileSync(join(folder, paths[i]), bytes.subarray(200 * i, 200 * (i + 1)));
+  }
+  json.weightsManifest[0].paths = paths;
+  writeFileSync(join(folder, 'model.json'), JSON.stringify(json));
+  servedShards = n;
+  const back = await nn.loadModel(`file://${folder}`);
+  servedInNode = Array.from((back.predict(nn.tensor(SERVED_X, [2, 6, 6, 2])) as nn.Tensor).data);
+}
+
 beforeAll(async () => {
   mkdirSync(ARTIFACTS, { recursive: true });
   project = await buildPackage();
@@ -132,6 +162,17 @@ beforeAll(async () => {
     console.log(JSON.stringify({ wasm: await identity(nn, 'wasm', { worker: true }), js: await identity(nn, 'js', { worker: true }),
       exports: Object.keys(nn).sort(), threads: [await threadsRun(nn, 1), await threadsRun(nn, 2)] }));`;
   node = JSON.parse(execFileSync('node', ['--input-type=module', '-e', script], { encoding: 'utf8' }));
+  await writeServedModel(join(app, 'served-model'));
+  writeFileSync(join(app, 'http-load.html'), page(`<script type="module">
+    import * as nn from 'neurite';
+    try {
+      const fractions = [];
+      const model = await nn.loadModel(new URL('/app/served-model/model.json', location.href).href, { onProgress: (f) => fractions.push(f) });
+      const out = Array.from(model.predict(nn.tensor(${JSON.stringify(SERVED_X)}, [2, 6, 6, 2])).data);
+      const missing = await nn.loadModel(new URL('/app/no-model/model.json', location.href).href).then(() => 'loaded', (e) => e.name + ': ' + e.message);
+      window.__result = { out, fractions, missing, backend: nn.getBackend() };
+    } catch (e) { window.__result = { error: String(e.stack) }; }
+  </script>`, IMPORT_MAP));
   server = await serve({ '/': project }, ['/app/threads-isolated.html', '/app/threads-kill.html']);
   browser = await launchChromium();
 }, 120_000);
@@ -197,6 +238,21 @@ describe('same bits everywhere', () => {
         expect(here.loss[2]).toBeLessThan(here.loss[0]);
       }
     }
+  });
+});
+
+describe('loading over http', () => {
+  it('a page loads a sharded model from its server by URL: Node\'s predictions bit for bit, progress up to exactly 1, a 404 named', async () => {
+    const { result, page: p } = await run<{ out: number[]; fractions: number[]; missing: string; backend: string }>('/app/http-load.html');
+    await p.close();
+    expect(result.error).toBeUndefined();
+    expect(servedShards).toBeGreaterThan(3);
+    expect(result.backend).toBe('wasm');
+    expect(result.out).toEqual(servedInNode);
+    expect(result.fractions.length).toBeGreaterThanOrEqual(servedShards);
+    expect(result.fractions.at(-1)).toBe(1);
+    for (let i = 1; i < result.fractions.length; i++) expect(result.fractions[i]).toBeGreaterThan(result.fractions[i - 1]);
+    expect(result.missing).toMatch(/^NeuriteError: fetching http:\/\/127\.0\.0\.1:\d+\/app\/no-model\/model\.json failed with HTTP status 404/);
   });
 });
 

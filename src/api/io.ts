@@ -11,4 +11,5 @@
 export { fromMemory } from '../io/load';
 export { withSaveHandler, toArtifacts, saveToBytes, saveToJSON } from '../io/save';
 export { fileSystem } from '../io/file-target';
+export { http } from '../io/http-target';
 export { browserIndexedDB, browserLocalStorage, browserDownloads, browserFiles } from '../io/browser-targets';

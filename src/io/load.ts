@@ -15,12 +15,14 @@ import {
   readFinite, readManifestGroups, readWeightSpecs, show, toBytes, type ModelArtifacts, type WeightEntry,
 } from './format';
 import { topologyFromTfjs } from './functional';
+import { checkHttpOptions, HTTP_OPTIONS, isHttpUrl, type HttpOptions } from './http-target';
 import { handlerFor } from './router';
 import type { BuiltTopology } from './topology';
 import { compileFromTfjs, seedFrom } from './training';
 
 export type { ModelArtifacts, SaveResult, WeightQuantization, WeightSpec } from './format';
 export type { IOHandler, SaveOptions, SaveTarget } from './artifacts';
+export type { HttpOptions } from './http-target';
 
 /**
  * Options of nn.loadModel; every field is optional. A bad value is a ValueError.
@@ -28,7 +30,7 @@ export type { IOHandler, SaveOptions, SaveTarget } from './artifacts';
  * @example
  * const model = await nn.loadModel('file://./my-model', { compile: false, maxParams: 2 ** 20 });
  */
-export interface LoadOptions {
+export interface LoadOptions extends HttpOptions {
   /** Compile the model from the file's training configuration, when it has one (default true). */
   compile?: boolean;
   /** Seed of the loaded model (shuffling, dropout); by default the one saved with the training state, else random. */
@@ -44,7 +46,7 @@ export interface LoadOptions {
 }
 
 /**
- * nn.loadModel's source: a URL ('file://', 'indexeddb://', 'localstorage://'), a handler, a one-file binary
+ * nn.loadModel's source: a URL ('file://', 'http://', 'https://', 'indexeddb://', 'localstorage://'), a handler, a one-file binary
  * (Uint8Array/ArrayBuffer from nn.io.saveToBytes), JSON text (nn.io.saveToJSON), or artifacts.
  *
  * @example
@@ -103,12 +105,13 @@ function maxParamsOf(o: LoadOptions): number {
 }
 
 /** The keys loadModel's options take. */
-export const LOAD_OPTIONS = ['compile', 'seed', 'maxParams', 'customObjects'] as const;
+export const LOAD_OPTIONS = ['compile', 'seed', 'maxParams', 'customObjects', ...HTTP_OPTIONS] as const;
 
 function checkLoadOptions(o: unknown): LoadOptions {
   if (o === undefined) return {};
   if (!isObject(o)) throw new ValueError(`load options must be an object, got ${show(o)}`);
   optionsOf('loadModel', o, LOAD_OPTIONS);
+  checkHttpOptions(o as LoadOptions, 'loadModel');
   if (o.customObjects !== undefined && !isObject(o.customObjects)) {
     throw new ValueError(`loadModel: customObjects must be an object of custom losses and metrics by name, got ${show(o.customObjects)}`);
   }
@@ -258,17 +261,34 @@ function rawFromBytes(b: Uint8Array, where: string): RawModel {
 
 /**
  * Loads a model saved by model.save (or by TF.js): from a URL ('file://dir' or 'file://dir/model.json' in Node;
- * 'indexeddb://name', 'localstorage://name' in browsers), an IOHandler (nn.io.fromMemory, TF.js handlers), the
- * bytes of nn.io.saveToBytes, or the text of nn.io.saveToJSON. With a training configuration in the file, the model
- * comes back compiled, with its optimizer state and training position. Anything malformed or unsupported throws a
- * FormatError saying what and where.
+ * 'https://host/path/model.json' or 'http://...' anywhere fetch exists, with the weights files fetched in parallel
+ * from the same folder; 'indexeddb://name', 'localstorage://name' in browsers), an IOHandler (nn.io.fromMemory,
+ * nn.io.http, TF.js handlers), the bytes of nn.io.saveToBytes, or the text of nn.io.saveToJSON. With a training
+ * configuration in the file, the model comes back compiled, with its optimizer state and training position.
+ * Anything malformed or unsupported throws a FormatError saying what and where; an HTTP status other than 2xx or a
+ * network failure is a NeuriteError naming the URL and the status.
  *
  * @example
  * const model = await nn.loadModel('file://./my-model');
  * model.predict([[0, 1]]);
+ * const remote = await nn.loadModel('https://example.com/models/mnist/model.json', {
+ *   onProgress: (fraction) => console.log(`${Math.round(100 * fraction)}%`),
+ * });
  */
 export async function loadModel(source: LoadSource, options?: LoadOptions): Promise<LayersModel> {
   const opts = checkLoadOptions(options);
+  const overHttp = typeof source === 'string' && isHttpUrl(source.trimStart());
+  const httpOnly = HTTP_OPTIONS.filter((k) => k !== 'onProgress' && opts[k] !== undefined);
+  if (httpOnly.length > 0 && !overHttp) {
+    throw new ValueError(`loadModel: ${httpOnly.join(', ')} apply to http:// and https:// URLs; pass them to nn.io.http for a handler`);
+  }
+  const model = await loadFrom(source, opts);
+  // over http the weights' download reports its own progress; other sources report once, when the model is built
+  if (opts.onProgress && !overHttp) opts.onProgress(1);
+  return model;
+}
+
+async function loadFrom(source: LoadSource, opts: LoadOptions): Promise<LayersModel> {
   let raw: RawModel;
   let where: string;
   if (typeof source === 'string') {
@@ -278,7 +298,9 @@ export async function loadModel(source: LoadSource, options?: LoadOptions): Prom
       raw = rawFromArtifacts(parseJson(text, where), where);
     } else {
       where = source.length > 200 ? `${source.slice(0, 197)}...` : source;
-      const handler = await handlerFor(source, 'load');
+      const http: HttpOptions = {};
+      for (const k of HTTP_OPTIONS) if (opts[k] !== undefined) (http as Record<string, unknown>)[k] = opts[k];
+      const handler = await handlerFor(text, 'load', http);
       return loadFromHandler(() => handler.load!(), where, opts);
     }
   } else if (source instanceof Uint8Array || source instanceof ArrayBuffer) {

@@ -299,14 +299,23 @@ export function model(config: { inputs: nn.SymbolicTensor | nn.SymbolicTensor[];
 }
 
 /**
- * `tf.loadLayersModel(url or handler)`: a TF.js Layers model from its model.json (file://, http(s)://, localstorage://,
- * indexeddb:// or a handler), as a Sequential when it is one.
+ * `tf.loadLayersModel(url or handler, options)`: a TF.js Layers model from its model.json (file://, http(s)://,
+ * localstorage://, indexeddb:// or a handler), as a Sequential when it is one. TF.js's load options work as there:
+ * onProgress, fetchFunc, requestInit, weightPathPrefix, and strict (true, TF.js's default: every
+ * weight must match; false is not provided). neurite's own load options are taken too.
  *
  * @example
  * const model = await tf.loadLayersModel('file://model/model.json');
+ * const remote = await tf.loadLayersModel('https://example.com/model.json', { onProgress: (f) => console.log(f) });
  */
-export async function loadLayersModel(source: nn.LoadSource, options?: nn.LoadOptions): Promise<LayersModel> {
-  const m = await nn.loadModel(source, options);
+export async function loadLayersModel(source: nn.LoadSource, options?: nn.LoadOptions & { strict?: boolean }): Promise<LayersModel> {
+  let opts = options;
+  if (opts && typeof opts === 'object' && 'strict' in opts) {
+    const { strict, ...rest } = opts;
+    if (strict === false) throw new NotProvidedError('tf.loadLayersModel: strict: false is not provided; neurite loads files whose weights all match their layers');
+    opts = rest;
+  }
+  const m = await nn.loadModel(source, opts);
   return m instanceof nn.Sequential ? new Sequential(m) : new LayersModel(m);
 }
 
