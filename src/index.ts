@@ -72,7 +72,7 @@ export { fitInWorker, type WorkerFitConfig } from './worker/index';
 
 export {
   loadModel, type LoadOptions, type SaveOptions, type SaveTarget, type LoadSource, type IOHandler, type ModelArtifacts,
-  type SaveResult, type WeightSpec, type WeightQuantization, type HttpOptions,
+  type SaveResult, type WeightSpec, type WeightQuantization, type HttpOptions, type TeachableMachineModel,
 } from './io/load';
 export type { ModelCheckpointConfig } from './io/checkpoint';
 export type { ModelSnapshot, Snapshottable, NamedTensor, OptimizerSnapshot, TrainingSnapshot } from './train/state';

@@ -8,7 +8,7 @@
  *
  * @module
  */
-export { fromMemory } from '../io/load';
+export { fromMemory, readTeachableMachine } from '../io/load';
 export { withSaveHandler, toArtifacts, saveToBytes, saveToJSON } from '../io/save';
 export { fileSystem } from '../io/file-target';
 export { http } from '../io/http-target';

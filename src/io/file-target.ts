@@ -497,6 +497,24 @@ export async function loadFromFolder(target: string, ops?: FileOps): Promise<Raw
 }
 
 /**
+ * A small file beside a folder's model.json (Teachable Machine's metadata.json), read whole up to
+ * LIMITS.maxJsonChars bytes; a missing or unreadable file is a FormatError naming it.
+ */
+export async function readBesideModel(dir: string, name: string, ops?: FileOps): Promise<Uint8Array> {
+  const { path } = await nodeModules();
+  const io = ops ?? await nodeFileOps();
+  const file = path.join(dir, name);
+  try {
+    return await io.readFile(file, LIMITS.maxJsonChars);
+  } catch (e) {
+    const code = errorCode(e);
+    if (code === 'ENOENT' || code === 'ENOTDIR') throw new FormatError(`no ${name} beside file://${path.join(dir, 'model.json')} (the file does not exist)`);
+    if (code === 'EFBIG') fail(`file://${file}`, `is larger than the ${LIMITS.maxJsonChars} bytes allowed`);
+    throw new FormatError(`file://${file}: ${problem(e)}`);
+  }
+}
+
+/**
  * A handler for a model folder in Node (what 'file://dir' means): model.json and the weights file it names. Saves
  * are atomic and one at a time, also across processes (a lock file); loads never see a mix of two saves.
  *

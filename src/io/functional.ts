@@ -186,7 +186,11 @@ const isModelClass = (c: unknown) => c === 'Model' || c === 'Functional' || c ==
  */
 export function topologyFromTfjs(topology: unknown, where: string, maxParams: number): BuiltTopology {
   const { cls, t } = modelClass(topology, where);
-  if (cls === 'Sequential') return sequentialFromTfjs(t, where, maxParams);
+  if (cls === 'Sequential') {
+    // a Sequential of models (Teachable Machine's exports) reads as the graph it computes
+    return holdsModels(own(t, 'config')) ? functionalFromTfjs(sequentialAsFunctional(own(t, 'config'), where), where, maxParams)
+      : sequentialFromTfjs(t, where, maxParams);
+  }
   if (cls === 'Model' || cls === 'Functional') return functionalFromTfjs(t, where, maxParams);
   return fail(where, `${show(cls)} models are not supported; neurite loads Sequential and functional ('Model', 'Functional') models`);
 }
@@ -239,7 +243,9 @@ function readDef(t: JsonObject, where: string, depth: number, counts: Counts): D
   if (depth > MAX_NESTING) fail(where, `models are nested more than ${MAX_NESTING} deep`);
   const cls = own(t, 'class_name') ?? own(t, 'className');
   const cfg = own(t, 'config');
-  if (cls === 'Sequential') return readSequentialDef(cfg, where, counts);
+  if (cls === 'Sequential') {
+    return holdsModels(cfg) ? readDef(sequentialAsFunctional(cfg, where), where, depth, counts) : readSequentialDef(cfg, where, counts);
+  }
   if (!isObject(cfg)) return fail(where, `config must be an object with layers, input_layers and output_layers, got ${show(cfg)}`);
   const list = own(cfg, 'layers');
   if (!Array.isArray(list) || list.length === 0) return fail(where, 'config.layers must be a non-empty array of layers');
@@ -557,4 +563,92 @@ class Resolver {
     this.budget.node(e.layer, node.output.shape, e.where);
     return node.output;
   }
+}
+
+// ------------------------------------------------------------------------------------------------ Sequentials of models
+
+const classOf = (raw: unknown) => (isObject(raw) ? own(raw, 'class_name') ?? own(raw, 'className') : undefined);
+const layerListOf = (cfg: unknown) => (Array.isArray(cfg) ? cfg : isObject(cfg) ? own(cfg, 'layers') : undefined);
+
+/** True when a Sequential's config lists a model among its layers (Teachable Machine's exports do). */
+export function holdsModels(cfg: unknown): boolean {
+  const list = layerListOf(cfg);
+  return Array.isArray(list) && list.some((l) => isModelClass(classOf(l)));
+}
+
+/** Every string `name` in a JSON value (layer names at any depth), to pick a name no layer has. */
+function namesIn(v: unknown, out: Set<string>): Set<string> {
+  if (Array.isArray(v)) for (const x of v) namesIn(x, out);
+  else if (isObject(v)) {
+    for (const [k, x] of Object.entries(v)) {
+      if (k === 'name' && typeof x === 'string') out.add(x);
+      else namesIn(x, out);
+    }
+  }
+  return out;
+}
+
+/**
+ * The batch shape a Sequential's first layer takes: its own batch_input_shape, or for a nested model the shape of
+ * its (first) InputLayer, found through nested Sequentials. Undefined when the file gives none.
+ */
+function firstBatchShape(raw: unknown, depth: number): unknown {
+  if (!isObject(raw) || depth > MAX_NESTING) return undefined;
+  const cls = classOf(raw);
+  const cfg = own(raw, 'config');
+  if (cls === 'Sequential') return firstBatchShape((layerListOf(cfg) as unknown[] | undefined)?.[0], depth + 1);
+  if (!isObject(cfg)) return undefined;
+  if (cls === 'Model' || cls === 'Functional') {
+    const inputs = own(cfg, 'input_layers') ?? own(cfg, 'inputLayers');
+    const first = Array.isArray(inputs) ? (typeof inputs[0] === 'string' ? inputs[0] : Array.isArray(inputs[0]) ? inputs[0][0] : undefined) : undefined;
+    const list = own(cfg, 'layers');
+    const layer = Array.isArray(list) ? list.find((l) => isObject(l) && (own(l, 'name') === first || (isObject(own(l, 'config')) && own(own(l, 'config') as JsonObject, 'name') === first))) : undefined;
+    return firstBatchShape(layer, depth + 1);
+  }
+  return own(cfg, 'batch_input_shape') ?? own(cfg, 'batchInputShape') ?? own(cfg, 'batch_shape') ?? own(cfg, 'batchShape');
+}
+
+/**
+ * A Sequential that lists models among its layers, as the functional config that computes the same: an InputLayer
+ * of the shape its first layer takes (its own InputLayer, if it lists one), then each layer applied to the one
+ * before it, a nested model as its first application (node 1; node 0 is its own graph). TF.js builds such a
+ * Sequential (Teachable Machine's Sequential[Sequential[MobileNet, pooling], Sequential[head]]) as this chain.
+ */
+export function sequentialAsFunctional(cfg: unknown, where: string): JsonObject {
+  const list = layerListOf(cfg);
+  if (!Array.isArray(list) || list.length === 0) return fail(where, 'config.layers must be a non-empty array of layers');
+  const name = isObject(cfg) ? own(cfg, 'name') : undefined;
+  let layers = list as unknown[];
+  let input: JsonObject;
+  if (classOf(layers[0]) === 'InputLayer' && isObject(layers[0])) {
+    input = { ...layers[0], inbound_nodes: [] };
+    layers = layers.slice(1);
+  } else {
+    const shape = firstBatchShape(layers[0], 0);
+    if (shape === undefined) fail(`${where}.config.layers[0]`, 'the first layer needs a batch_input_shape (or an InputLayer before it)');
+    const taken = namesIn(list, new Set());
+    let inputName = `${typeof name === 'string' ? name : 'sequential'}_input`;
+    while (taken.has(inputName)) inputName += '_';
+    input = { class_name: 'InputLayer', name: inputName, config: { name: inputName, batch_input_shape: shape }, inbound_nodes: [] };
+  }
+  const inputName = own(input, 'name') ?? (isObject(own(input, 'config')) ? own(own(input, 'config') as JsonObject, 'name') : undefined);
+  let prev: [unknown, number] = [inputName, 0];
+  const applied = layers.map((raw, i) => {
+    const at = `${where}.config.layers[${i + list.length - layers.length}]`;
+    if (!isObject(raw)) return fail(at, `expected { class_name, config }, got ${show(raw)}`);
+    const config = own(raw, 'config');
+    const model = isModelClass(classOf(raw));
+    let c = config;
+    if (!model && isObject(config)) {
+      // a first layer's batch_input_shape restates what the chain's input gives it
+      c = { ...config };
+      for (const k of ['batch_input_shape', 'batchInputShape', 'batch_shape', 'batchShape']) delete (c as JsonObject)[k];
+    }
+    const lname = own(raw, 'name') ?? (isObject(config) ? own(config, 'name') : undefined);
+    const entry = { ...raw, name: lname, config: c, inbound_nodes: [[[prev[0], prev[1], 0, {}]]] };
+    prev = [lname, model ? 1 : 0];
+    return entry;
+  });
+  return { class_name: 'Functional', config: { ...(typeof name === 'string' ? { name } : {}), layers: [input, ...applied],
+    input_layers: [[inputName, 0, 0]], output_layers: [[prev[0], prev[1], 0]] } };
 }

@@ -105,6 +105,13 @@ async function fetchBytes(fetchFunc: NonNullable<HttpOptions['fetchFunc']>, url:
   }
 }
 
+// without fetch in the runtime, the call fails and the error says so ("fetch is not defined"): pass fetchFunc
+const fetchOf = (o: HttpOptions) => o.fetchFunc ?? ((u: string, i?: RequestInit) => fetch(u, i));
+
+/** A JSON file (at most LIMITS.maxJsonChars bytes) fetched with the options' fetchFunc and requestInit. */
+export const fetchJsonBytes = (url: string, options: HttpOptions): Promise<Uint8Array> =>
+  fetchBytes(fetchOf(options), url, options.requestInit, url, LIMITS.maxJsonChars, () => undefined);
+
 /** The URL's folder (up to its last '/', which is kept) and its query string (TF.js carries it to weight URLs). */
 function splitUrl(url: URL): { folder: string; query: string } {
   const base = `${url.origin}${url.pathname}`;
@@ -123,8 +130,7 @@ export async function loadFromHttp(url: string, options: HttpOptions = {}): Prom
     throw new ValueError(`${show(url)} is not a valid URL`);
   }
   const where = parsed.href.length > 200 ? `${parsed.href.slice(0, 197)}...` : parsed.href;
-  // without fetch in the runtime, the call fails and the error says so ("fetch is not defined"): pass fetchFunc
-  const fetchFunc = options.fetchFunc ?? ((u: string, i?: RequestInit) => fetch(u, i));
+  const fetchFunc = fetchOf(options);
   const text = await fetchBytes(fetchFunc, parsed.href, options.requestInit, where, LIMITS.maxJsonChars, () => undefined);
   const json = parseJsonBytes(text, where);
   if (!isObject(json)) return fail(where, `must be a JSON object, got ${Array.isArray(json) ? 'an array' : typeof json}`);

@@ -15,7 +15,8 @@ import {
   readFinite, readManifestGroups, readWeightSpecs, show, toBytes, type ModelArtifacts, type WeightEntry,
 } from './format';
 import { topologyFromTfjs } from './functional';
-import { checkHttpOptions, HTTP_OPTIONS, isHttpUrl, type HttpOptions } from './http-target';
+import { readBesideModel } from './file-target';
+import { checkHttpOptions, fetchJsonBytes, HTTP_OPTIONS, isHttpUrl, type HttpOptions } from './http-target';
 import { handlerFor } from './router';
 import type { BuiltTopology } from './topology';
 import { compileFromTfjs, seedFrom } from './training';
@@ -335,4 +336,70 @@ async function loadFromHandler(load: () => Promise<unknown>, where: string, opti
       if (attempt >= MAX_REREADS) throw new FormatError(`${e.message}; it was replaced ${attempt} times while it was read, try again`);
     }
   }
+}
+
+// ------------------------------------------------------------------------------------------------ Teachable Machine
+
+/**
+ * What nn.io.readTeachableMachine gives: the model, the class names in the order of its outputs, and the whole
+ * metadata.json as read.
+ *
+ * @example
+ * const { model, labels }: nn.TeachableMachineModel = await nn.io.readTeachableMachine('./my_model');
+ */
+export interface TeachableMachineModel {
+  /** The exported model (a graph model: the MobileNet base, the pooling and the head, flattened). */
+  model: LayersModel;
+  /** metadata.json's labels: labels[i] names output i. */
+  labels: string[];
+  /** metadata.json as written (tfjsVersion, tmVersion, packageName, modelName, timeStamp, imageSize, ...). */
+  metadata: Record<string, unknown>;
+}
+
+/**
+ * Reads an image model exported by Teachable Machine (@teachablemachine/image: model.json, weights.bin and
+ * metadata.json in one folder): from a folder path or a 'file://' URL in Node, or an 'http(s)://' URL of the folder
+ * or of its model.json anywhere fetch exists. The model is a Sequential of a truncated MobileNet (a functional model
+ * nested inside), a pooling layer and a dense head, which neurite loads as the graph it computes; it takes images of
+ * metadata.imageSize (224) pixels scaled as Teachable Machine scales them, pixel / 127 - 1. The labels must be
+ * strings, as many as the model's classes; a bad or missing metadata.json is a FormatError naming it. Options are
+ * nn.loadModel's (http options apply to both files).
+ *
+ * @example
+ * const { model, labels } = await nn.io.readTeachableMachine('https://teachablemachine.withgoogle.com/models/abc/');
+ * const p = model.predict(images).data;   // p[i] is the probability of labels[i]
+ */
+export async function readTeachableMachine(source: string, options?: LoadOptions): Promise<TeachableMachineModel> {
+  if (typeof source !== 'string' || source.length === 0) throw new ValueError(`readTeachableMachine expects a folder or a URL, got ${show(source)}`);
+  checkLoadOptions(options);
+  let modelSource: string, metadataWhere: string, metadata: () => Promise<Uint8Array>;
+  if (isHttpUrl(source)) {
+    let u: URL;
+    try {
+      u = new URL(source);
+    } catch {
+      throw new ValueError(`${show(source)} is not a valid URL`);
+    }
+    const json = /\.json$/i.test(u.pathname) ? u : new URL(`${u.pathname.replace(/\/?$/, '/')}model.json${u.search}`, u);
+    modelSource = json.href;
+    metadataWhere = new URL(`metadata.json${u.search}`, json).href;
+    metadata = () => fetchJsonBytes(metadataWhere, options ?? {});
+  } else if (source.startsWith('file://') || !/^[a-z][a-z0-9+.-]*:\/\//i.test(source)) {
+    const path = source.startsWith('file://') ? source.slice('file://'.length) : source;
+    const dir = /\.json$/i.test(path) ? path.slice(0, Math.max(0, path.lastIndexOf('/'))) || '.' : path;
+    modelSource = `file://${dir}`;
+    metadataWhere = `file://${dir}/metadata.json`;
+    metadata = () => readBesideModel(dir, 'metadata.json');
+  } else {
+    throw new ValueError(`readTeachableMachine reads a folder, a file:// URL or an http(s):// URL, got ${show(source)}`);
+  }
+  const meta = parseJsonBytes(await metadata(), metadataWhere);
+  if (!isObject(meta)) return fail(metadataWhere, `must be a JSON object with labels, got ${Array.isArray(meta) ? 'an array' : typeof meta}`);
+  const labels = own(meta, 'labels');
+  if (!Array.isArray(labels)) return fail(metadataWhere, `labels must be a list of strings (the class names), got ${show(labels)}`);
+  labels.forEach((l, i) => { if (typeof l !== 'string') fail(metadataWhere, `labels[${i}] must be a string, got ${show(l)}`); });
+  const model = await loadModel(modelSource, options);
+  const classes = model.outputShape.at(-1);
+  if (classes !== labels.length) throw new FormatError(`${metadataWhere} has ${labels.length} labels, but the model gives ${classes} classes`);
+  return { model, labels: [...labels] as string[], metadata: meta };
 }
