@@ -64,6 +64,10 @@ export { parseIdx, encodeIdx, type IdxDtype, type IdxTensor, type IdxArrays } fr
 export { loadMnist, type MnistSplit, type MnistOptions } from './io/mnist';
 export { oneHot } from './io/labels';
 export {
+  KnnClassifier, knnClassifier, knnClassifierFromJSON,
+  type KnnClassifierConfig, type KnnClassifierJSON, type KnnDistance, type KnnPrediction, type KnnEmbedding,
+} from './knn';
+export {
   loadImageFolder, loadImage, type ImageFolder, type ImageFolderOptions, type ImageSplit, type LoadImageOptions,
 } from './io/images';
 export { fromPixels, type FromPixelsOptions, type ImageDataLike, type PixelSource } from './io/browser-images';
