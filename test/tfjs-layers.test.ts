@@ -293,6 +293,8 @@ describe('neurite/tfjs models', () => {
       expect(r.result).toBe('object');
     }
     expect(() => ours.io.listModels()).toThrow(/tf.io.listModels is not provided: neurite keeps no model registry/);
+    expect(typeof ours.io.http('https://example.com/model.json').load).toBe('function');
+    expect(() => ours.io.browserHTTPRequest('ftp://example.com/model.json')).toThrow(/needs an http:\/\/ or https:\/\/ URL/);
   });
 
   it('refuses what it does not provide, naming it and the alternative', async () => {

@@ -15,6 +15,7 @@ const fromMemory: FromMemory = (...args) => nn.io.fromMemory(...args);
 const withSaveHandler = (fn: SaveFn): nn.IOHandler => nn.io.withSaveHandler(fn);
 const browserFiles = (files: ArrayLike<Blob & { name: string }>): nn.IOHandler => nn.io.browserFiles(files);
 const browserDownloads = (name?: string): nn.IOHandler => nn.io.browserDownloads(name);
+const http = (url: string, options?: nn.HttpOptions): nn.IOHandler => nn.io.http(url, options);
 
 /**
  * `tf.io`: fromMemory, withSaveHandler, browserFiles, browserDownloads, http, and URL schemes (file://,
@@ -38,6 +39,10 @@ export const io = {
   browserFiles,
   /** Saves as downloads (model.json and model.weights.bin) in a browser. @example tf.io.browserDownloads('my-model'); */
   browserDownloads,
+  /** Loads model.json and its weights over http(s), with TF.js's options (onProgress, fetchFunc, requestInit, weightPathPrefix). @example tf.io.http('https://example.com/model.json'); */
+  http,
+  /** As http (TF.js's older name). @example tf.io.browserHTTPRequest('https://example.com/model.json'); */
+  browserHTTPRequest: http,
   /** Not provided. @example tf.io.listModels; */
   listModels: notProvided('listModels', 'neurite keeps no model registry; save to and load from a URL (localstorage://name, indexeddb://name)'),
   /** Not provided. @example tf.io.copyModel; */
